@@ -1,0 +1,54 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseModel(models.Model):
+    """Every domain table records when a row was created and last changed."""
+
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class DomainEvent(models.Model):
+    """Base for an app's workflow-event rows: who did what, when, and why.
+
+    Each app defines a concrete subclass with a foreign key to its subject (see
+    ``geography.VillageEvent``) and its own ``Kind`` choices. Events are written by services in the
+    same transaction as the change they describe, and never updated afterwards.
+    """
+
+    kind = models.CharField(_("loại sự kiện"), max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    occurred_at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    reason = models.TextField(_("lý do"), blank=True)
+    data = models.JSONField(_("chi tiết"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-occurred_at", "-id"]
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each Celery worker ran the heartbeat task; /healthz and the admin read it."""
+
+    hostname = models.CharField(max_length=255, unique=True)
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["hostname"]
+        verbose_name = _("nhịp hoạt động của worker")
+        verbose_name_plural = _("nhịp hoạt động của worker")
+
+    def __str__(self) -> str:
+        return f"{self.hostname} @ {self.last_seen_at:%Y-%m-%d %H:%M:%S}"

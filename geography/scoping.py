@@ -1,0 +1,40 @@
+"""The one scoping mechanism: which admin units a user may see.
+
+Every query over case data in every app narrows itself with ``scope_to_user`` (through that app's
+selectors and ``access_*`` functions), so an officer of one commune never reads another commune's
+rows, counts, exports or search results. An administrator sees everything; everyone else sees the
+communes they are assigned to, directly or through an assigned province.
+"""
+
+from django.db.models import Q, QuerySet
+
+from geography.models import Commune, Province
+
+
+def has_national_scope(user) -> bool:
+    return bool(user.is_authenticated and getattr(user, "has_national_scope", False))
+
+
+def communes_for_user(user) -> QuerySet[Commune]:
+    if not user.is_authenticated:
+        return Commune.objects.none()
+    if has_national_scope(user):
+        return Commune.objects.all()
+    return Commune.objects.filter(
+        Q(staff_assignments__user=user) | Q(province__staff_assignments__user=user)
+    ).distinct()
+
+
+def provinces_for_user(user) -> QuerySet[Province]:
+    if not user.is_authenticated:
+        return Province.objects.none()
+    if has_national_scope(user):
+        return Province.objects.all()
+    return Province.objects.filter(code__in=communes_for_user(user).values("province_id")).distinct()
+
+
+def scope_to_user(queryset: QuerySet, user, *, commune_field: str = "commune") -> QuerySet:
+    """Narrow ``queryset`` to rows whose ``commune_field`` is a commune the user may see."""
+    if has_national_scope(user):
+        return queryset if user.is_authenticated else queryset.none()
+    return queryset.filter(**{f"{commune_field}__in": communes_for_user(user).values("code")})

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PovertyReviewConfig(AppConfig):
+    """The annual poverty review: standards, campaigns, assessments, approvals (issue 4)."""
+
+    name = "povertyreview"
+    verbose_name = _("Rà soát hộ nghèo")

@@ -37,8 +37,8 @@ db-stop: $(STAMP) ## stop the embedded PostgreSQL
 migrations: $(STAMP) ## make migrations after a model change
 	$(PY) manage.py makemigrations
 
-messages: $(STAMP) ## extract translatable strings into locale/en (needs Debian's gettext)
-	$(PY) manage.py makemessages --locale en --no-obsolete --add-location file
+messages: $(STAMP) ## extract translatable strings into locale/vi/LC_MESSAGES/django.po (needs Debian gettext)
+	$(PY) manage.py makemessages --locale vi --no-location --no-obsolete -i ".venv/*" -i ".data/*" -i "scripts/*"
 
 clean: ## stop the database and remove .data/ and .venv/
 	-$(PY) scripts/devstack.py db-stop

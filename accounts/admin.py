@@ -16,6 +16,6 @@ class StaffAssignmentInline(admin.TabularInline):
 class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("Vai trò"), {"fields": ["role"]}),)
-    add_fieldsets = DjangoUserAdmin.add_fieldsets + ((_("Vai trò"), {"fields": ["role"]}),)
+    fieldsets = DjangoUserAdmin.fieldsets + ((_("Role"), {"fields": ["role"]}),)
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + ((_("Role"), {"fields": ["role"]}),)
     inlines = [StaffAssignmentInline]

@@ -9,7 +9,7 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.add_input(Submit("submit", _("Đăng nhập"), css_class="w-100"))
+        self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
 
 
 class StaffPasswordChangeForm(PasswordChangeForm):
@@ -17,4 +17,4 @@ class StaffPasswordChangeForm(PasswordChangeForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.add_input(Submit("submit", _("Đổi mật khẩu")))
+        self.helper.add_input(Submit("submit", _("Change password")))

@@ -8,17 +8,17 @@ from core.models import BaseModel
 
 
 class Role(models.TextChoices):
-    COMMUNE_OFFICER = "commune_officer", _("Cán bộ văn hóa – xã hội")
-    COMMITTEE_MEMBER = "committee_member", _("Thành viên Ban chỉ đạo rà soát")
-    COMMUNE_CHAIR = "commune_chair", _("Chủ tịch UBND xã")
-    PROVINCIAL_VIEWER = "provincial_viewer", _("Cán bộ cấp tỉnh (chỉ xem)")
-    ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
+    COMMUNE_OFFICER = "commune_officer", _("Commune social-affairs officer")
+    COMMITTEE_MEMBER = "committee_member", _("Steering-committee member")
+    COMMUNE_CHAIR = "commune_chair", _("Commune chair")
+    PROVINCIAL_VIEWER = "provincial_viewer", _("Provincial viewer (read-only)")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 class User(AbstractUser):
     """A member of staff. What they may do comes from ``role``; where, from their assignments."""
 
-    role = models.CharField(_("vai trò"), max_length=24, choices=Role.choices, default=Role.COMMUNE_OFFICER)
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.COMMUNE_OFFICER)
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):
@@ -53,10 +53,10 @@ class User(AbstractUser):
 class StaffAssignment(BaseModel):
     """Assigns a user to one admin unit: a commune, or a whole province (for provincial staff)."""
 
-    user = models.ForeignKey(User, verbose_name=_("người dùng"), on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="assignments")
     province = models.ForeignKey(
         "geography.Province",
-        verbose_name=_("tỉnh/thành phố"),
+        verbose_name=_("province"),
         on_delete=models.PROTECT,
         related_name="staff_assignments",
         null=True,
@@ -64,7 +64,7 @@ class StaffAssignment(BaseModel):
     )
     commune = models.ForeignKey(
         "geography.Commune",
-        verbose_name=_("xã/phường"),
+        verbose_name=_("commune"),
         on_delete=models.PROTECT,
         related_name="staff_assignments",
         null=True,
@@ -74,8 +74,8 @@ class StaffAssignment(BaseModel):
 
     class Meta:
         ordering = ["user_id", "id"]
-        verbose_name = _("phân công địa bàn")
-        verbose_name_plural = _("phân công địa bàn")
+        verbose_name = _("unit assignment")
+        verbose_name_plural = _("unit assignment")
         constraints = [
             models.CheckConstraint(
                 condition=(Q(province__isnull=True) & Q(commune__isnull=False))

@@ -18,11 +18,11 @@ def user_create_or_update(
 ) -> User:
     """Create a staff user, or bring an existing one to exactly this role and these units."""
     if role not in Role.values:
-        raise ValidationError({"role": _("Vai trò không hợp lệ: %(role)s") % {"role": role}})
+        raise ValidationError({"role": _("Unknown role: %(role)s") % {"role": role}})
     if role == Role.PROVINCIAL_VIEWER and communes:
-        raise ValidationError({"communes": _("Cán bộ cấp tỉnh được phân công theo tỉnh, không theo xã.")})
+        raise ValidationError({"communes": _("Provincial staff are assigned to a province, not to communes.")})
     if role not in (Role.ADMINISTRATOR, Role.PROVINCIAL_VIEWER) and not communes:
-        raise ValidationError({"communes": _("Cán bộ cấp xã phải được phân công ít nhất một xã/phường.")})
+        raise ValidationError({"communes": _("Commune staff must be assigned to at least one commune.")})
 
     user, created = User.objects.get_or_create(username=username, defaults={"role": role})
     user.role = role

@@ -6,4 +6,4 @@ class BeneficiariesConfig(AppConfig):
     """Social-allowance categories, base levels, cases and the entitlement engine (issue 5)."""
 
     name = "beneficiaries"
-    verbose_name = _("Trợ giúp xã hội")
+    verbose_name = _("Social assistance")

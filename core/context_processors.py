@@ -7,10 +7,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [(_("Trang chính"), reverse("core:home"))]
+    items = [(_("Home"), reverse("core:home"))]
     items.append(
-        (_("Xã/phường") if not user.is_read_only else _("Các xã/phường trong tỉnh"), reverse("geography:commune_list"))
+        (_("Communes") if not user.is_read_only else _("Communes of the province"), reverse("geography:commune_list"))
     )
     if user.has_national_scope:
-        items.append((_("Quản trị"), reverse("admin:index")))
+        items.append((_("Administration"), reverse("admin:index")))
     return {"nav_items": items}

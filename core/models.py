@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 class BaseModel(models.Model):
     """Every domain table records when a row was created and last changed."""
 
-    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -21,18 +21,18 @@ class DomainEvent(models.Model):
     same transaction as the change they describe, and never updated afterwards.
     """
 
-    kind = models.CharField(_("loại sự kiện"), max_length=40)
+    kind = models.CharField(_("event kind"), max_length=40)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("người thực hiện"),
+        verbose_name=_("actor"),
         on_delete=models.PROTECT,
         related_name="+",
         null=True,
         blank=True,
     )
-    occurred_at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
-    reason = models.TextField(_("lý do"), blank=True)
-    data = models.JSONField(_("chi tiết"), default=dict, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True, db_index=True)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         abstract = True
@@ -47,8 +47,8 @@ class WorkerHeartbeat(models.Model):
 
     class Meta:
         ordering = ["hostname"]
-        verbose_name = _("nhịp hoạt động của worker")
-        verbose_name_plural = _("nhịp hoạt động của worker")
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeat")
 
     def __str__(self) -> str:
         return f"{self.hostname} @ {self.last_seen_at:%Y-%m-%d %H:%M:%S}"

@@ -7,15 +7,15 @@ from geography.models import Village
 
 
 class VillageForm(forms.Form):
-    name = forms.CharField(label=_("Tên thôn/ấp/khu phố"), max_length=100)
-    kind = forms.ChoiceField(label=_("Loại"), choices=Village.Kind.choices)
+    name = forms.CharField(label=_("Village name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Type"), choices=Village.Kind.choices)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.add_input(Submit("submit", _("Thêm")))
+        self.helper.add_input(Submit("submit", _("Add")))
 
 
 class CommuneSearchForm(forms.Form):
-    q = forms.CharField(label=_("Tìm xã/phường"), required=False, max_length=100)
+    q = forms.CharField(label=_("Find a commune"), required=False, max_length=100)

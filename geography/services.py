@@ -68,7 +68,7 @@ def village_create(*, commune: Commune, name: str, kind: str, acting_user) -> Vi
     folded = fold_vietnamese(name)
     if any(fold_vietnamese(existing) == folded for existing in commune.villages.values_list("name", flat=True)):
         raise ValidationError(
-            {"name": _("%(commune)s đã có thôn/ấp tên “%(name)s”.") % {"commune": commune.name, "name": name}}
+            {"name": _("%(commune)s already has a village named “%(name)s”.") % {"commune": commune.name, "name": name}}
         )
     village = Village(commune=commune, name=name, kind=kind)
     village.full_clean()

@@ -45,6 +45,6 @@ def village_create_view(request, code: str):
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            messages.success(request, _("Đã thêm %(name)s.") % {"name": village.name})
+            messages.success(request, _("Added %(name)s.") % {"name": village.name})
             return redirect("geography:commune_detail", code=commune.code)
     return render(request, "geography/village_form.html", {"commune": commune, "form": form})

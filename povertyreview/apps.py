@@ -6,4 +6,4 @@ class PovertyReviewConfig(AppConfig):
     """The annual poverty review: standards, campaigns, assessments, approvals (issue 4)."""
 
     name = "povertyreview"
-    verbose_name = _("Rà soát hộ nghèo")
+    verbose_name = _("Poverty review")

@@ -1,5 +1,11 @@
 """Settings for the test suite: the same PostgreSQL and broker as configured, fast hashing."""
 
+import os
+from pathlib import Path
+
+# A filesystem broker of its own, so tests never read a development worker's messages.
+os.environ.setdefault("CELERY_BROKER_DIR", str(Path(__file__).resolve().parents[2] / ".data" / "broker-test"))
+
 from .base import *  # noqa: F403
 
 ENVIRONMENT = "test"
@@ -12,3 +18,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tests send tasks to their own queue, so a development worker on the same broker never takes them.
+CELERY_TASK_DEFAULT_QUEUE = "casework-test"

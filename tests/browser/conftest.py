@@ -1,0 +1,47 @@
+"""Playwright drives Debian's Chromium (/usr/bin/chromium); it never downloads a browser.
+
+A missing Chromium is a failure, not a skip: `make test` and `.ci/run` install it.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make test` (it installs Debian's chromium).")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The real demo data (`load_demo`): admin units, villages and the six demo users."""
+    call_command("load_demo")
+
+
+@pytest.fixture
+def login(page, live_server):
+    def sign_in(username: str, password: str = "demo12345"):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu").fill(password)
+        page.get_by_role("button", name="Đăng nhập").click()
+        return page
+
+    return sign_in

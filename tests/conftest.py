@@ -1,0 +1,93 @@
+"""Shared fixtures: the two demo communes of Tây Ninh, a commune of another province, and one
+signed-in client per role. Every test runs against PostgreSQL (see casework/settings/test.py)."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.models import Role
+from geography.models import Commune, Village
+from tests.factories import CommuneFactory, ProvinceFactory, UserFactory, VillageFactory
+
+# Playwright drives the browser from an event loop in the test thread; the ORM calls the tests
+# make beside it are synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+TAN_DONG, BINH_MINH, OTHER_PROVINCE_COMMUNE = "25522", "25480", "26734"
+
+
+@dataclass
+class Units:
+    tay_ninh: object
+    tan_dong: Commune
+    binh_minh: Commune
+    other_province: object
+    other_commune: Commune
+    tan_dong_village: Village
+    binh_minh_village: Village
+
+
+@pytest.fixture
+def units(db) -> Units:
+    tay_ninh = ProvinceFactory(code="80", name="Tây Ninh")
+    hcm = ProvinceFactory(code="79", name="Thành phố Hồ Chí Minh", division_type="thanh_pho_trung_uong")
+    tan_dong = CommuneFactory(code=TAN_DONG, name="Xã Tân Đông", province=tay_ninh)
+    binh_minh = CommuneFactory(
+        code=BINH_MINH, name="Phường Bình Minh", province=tay_ninh, division_type=Commune.DivisionType.PHUONG
+    )
+    other = CommuneFactory(
+        code=OTHER_PROVINCE_COMMUNE, name="Phường Bến Thành", province=hcm, division_type=Commune.DivisionType.PHUONG
+    )
+    return Units(
+        tay_ninh=tay_ninh,
+        tan_dong=tan_dong,
+        binh_minh=binh_minh,
+        other_province=hcm,
+        other_commune=other,
+        tan_dong_village=VillageFactory(commune=tan_dong, name="Ấp Đông Hà"),
+        binh_minh_village=VillageFactory(commune=binh_minh, name="Khu phố Ninh Phú", kind=Village.Kind.KHU_PHO),
+    )
+
+
+# role key -> (role, commune codes, province codes)
+ROLE_USERS = {
+    "tandong_officer": (Role.COMMUNE_OFFICER, [TAN_DONG], []),
+    "tandong_committee": (Role.COMMITTEE_MEMBER, [TAN_DONG], []),
+    "tandong_chair": (Role.COMMUNE_CHAIR, [TAN_DONG], []),
+    "binhminh_officer": (Role.COMMUNE_OFFICER, [BINH_MINH], []),
+    "tayninh_province": (Role.PROVINCIAL_VIEWER, [], ["80"]),
+    "hcm_province": (Role.PROVINCIAL_VIEWER, [], ["79"]),
+    "admin": (Role.ADMINISTRATOR, [], []),
+}
+
+
+@pytest.fixture
+def users(units) -> dict:
+    communes = {c.code: c for c in (units.tan_dong, units.binh_minh, units.other_commune)}
+    provinces = {"80": units.tay_ninh, "79": units.other_province}
+    created = {}
+    for key, (role, commune_codes, province_codes) in ROLE_USERS.items():
+        created[key] = UserFactory(
+            username=key.replace("_", "."),
+            role=role,
+            is_staff=role == Role.ADMINISTRATOR,
+            is_superuser=role == Role.ADMINISTRATOR,
+            communes=[communes[c] for c in commune_codes],
+            provinces=[provinces[p] for p in province_codes],
+        )
+    return created
+
+
+@pytest.fixture
+def client_for(users):
+    """client_for("tandong_officer") -> a Client signed in as that role; "anonymous" -> signed out."""
+
+    def make(role_key: str) -> Client:
+        client = Client()
+        if role_key != "anonymous":
+            client.force_login(users[role_key])
+        return client
+
+    return make

@@ -1,0 +1,86 @@
+"""Every URL, every role, in scope and out of scope: the status each one must get.
+
+The target of each URL is Xã Tân Đông (Tây Ninh). For a Tân Đông officer it is in scope; for the
+Bình Minh officer (same province) and the Hồ Chí Minh viewer it is out of scope and must answer 404,
+exactly as a code that does not exist. A URL pattern without an entry here fails the suite: add
+its row when you add the URL.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import ROLE_USERS, TAN_DONG
+
+ROLES = ["anonymous", *ROLE_USERS]
+LOGIN = 302  # anonymous users are sent to the login page
+
+
+@dataclass
+class Row:
+    kwargs: dict = field(default_factory=dict)
+    # role -> expected status for GET; roles not listed expect `default`.
+    expect: dict = field(default_factory=dict)
+    default: int = 200
+    method: str = "get"
+
+
+OUT_OF_SCOPE = {"binhminh_officer": 404, "hcm_province": 404}
+READ_ONLY_FORBIDDEN = {"tandong_committee": 403, "tandong_chair": 403, "tayninh_province": 403}
+
+MATRIX: dict[str, Row] = {
+    "core:home": Row(expect={"anonymous": LOGIN}),
+    "healthz": Row(),  # public on purpose: load balancers and monitors call it
+    "set_language": Row(method="post", default=302),  # public: the login page has the switch too
+    "accounts:login": Row(expect=dict.fromkeys(ROLE_USERS, 302)),  # signed-in users go home
+    "accounts:logout": Row(method="post", default=302),
+    "accounts:password_change": Row(expect={"anonymous": LOGIN}),
+    "accounts:password_change_done": Row(expect={"anonymous": LOGIN}),
+    "geography:commune_list": Row(expect={"anonymous": LOGIN}),
+    "geography:commune_detail": Row(kwargs={"code": TAN_DONG}, expect={"anonymous": LOGIN, **OUT_OF_SCOPE}),
+    "geography:village_create": Row(
+        kwargs={"code": TAN_DONG}, expect={"anonymous": LOGIN, **OUT_OF_SCOPE, **READ_ONLY_FORBIDDEN}
+    ),
+    # Django's admin has its own permission system: only the administrator (is_staff) enters.
+    "admin:index": Row(default=302, expect={"admin": 200}),
+}
+
+
+def named_url_patterns(patterns=None, namespace: str | None = None) -> set[str]:
+    names: set[str] = set()
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                names.add("admin:index")  # the admin's own pages are Django's, checked as one door
+                continue
+            inner = pattern.namespace if namespace is None else f"{namespace}:{pattern.namespace}"
+            names |= named_url_patterns(pattern.url_patterns, inner if pattern.namespace else namespace)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL pattern {pattern.pattern} has no name; name it and add it to MATRIX"
+            names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+    return names
+
+
+def test_every_url_pattern_has_a_row_in_the_matrix():
+    missing = named_url_patterns() - set(MATRIX)
+    assert not missing, f"URL patterns without a scope row: {sorted(missing)}"
+    stale = set(MATRIX) - named_url_patterns()
+    assert not stale, f"Scope rows for URLs that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_status_for_each_role(url_name, role, client_for):
+    row = MATRIX[url_name]
+    client = client_for(role)
+    url = reverse(url_name, kwargs=row.kwargs)
+    response = getattr(client, row.method)(url, {"language": "vi"} if url_name == "set_language" else {})
+    expected = row.expect.get(role, row.default)
+    assert response.status_code == expected, f"{role} {row.method.upper()} {url}"
+
+
+@pytest.mark.parametrize("role", [r for r in ROLE_USERS if r != "admin"])
+def test_a_commune_code_that_does_not_exist_is_404_like_out_of_scope(role, client_for):
+    response = client_for(role).get(reverse("geography:commune_detail", kwargs={"code": "99999"}))
+    assert response.status_code == 404

@@ -54,8 +54,8 @@ def load_demo() -> list[User]:
         admin_units_load()
     communes = Commune.objects.in_bulk([TAN_DONG, BINH_MINH])
     provinces = Province.objects.in_bulk([TAY_NINH])
-    users = [
-        user_create_or_update(
+    users = {
+        username: user_create_or_update(
             username=username,
             role=role,
             password=DEMO_PASSWORD,
@@ -65,12 +65,13 @@ def load_demo() -> list[User]:
             provinces=[provinces[code] for code in province_codes],
         )
         for username, role, first, last, commune_codes, province_codes in USERS
-    ]
-    officers = {TAN_DONG: users[1], BINH_MINH: users[4]}
+    }
+    # Each commune's villages are entered by its own officer, as in real use.
+    officers = {TAN_DONG: users["tandong.officer"], BINH_MINH: users["binhminh.officer"]}
     for code, villages in VILLAGES.items():
         commune = communes[code]
         existing = set(commune.villages.values_list("name", flat=True))
         for name, kind in villages:
             if name not in existing:
                 village_create(commune=commune, name=name, kind=kind, acting_user=officers[code])
-    return users
+    return list(users.values())

@@ -155,8 +155,16 @@ def run(port: int) -> int:
 """,
             flush=True,
         )
-        while all(child.poll() is None for child in children):
+        # Ctrl-C reaches every process of the terminal's group at once; remember it, so that the
+        # children exiting on their own is a clean stop and not a crash.
+        interrupted = []
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda number, _frame: interrupted.append(number))
+        while not interrupted and all(child.poll() is None for child in children):
             time.sleep(0.5)
+        if interrupted:
+            say("stopping")
+            return 0
         say("a process exited; stopping the others")
         return 1
     except KeyboardInterrupt:

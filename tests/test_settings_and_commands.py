@@ -1,5 +1,6 @@
 """Production settings, demo data and admin units, run as a person would run them."""
 
+import json
 import os
 import subprocess
 import sys
@@ -102,3 +103,14 @@ def test_load_demo_command_refuses_when_environment_is_production(settings):
         call_command("load_demo")
 
     assert not User.objects.exists()
+
+
+def test_production_static_files_collect_with_hashed_names(tmp_path):
+    result = manage(
+        "collectstatic", "--no-input", "--verbosity", "0", env={**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path)}
+    )
+
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    assert manifest["vendor/bootstrap/bootstrap.min.css"].startswith("vendor/bootstrap/bootstrap.min.")
+    assert "django_htmx/htmx-2.min.js" in manifest

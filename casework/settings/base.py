@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "core",
     "geography",
     "accounts",
+    "households",
     "beneficiaries",
     "povertyreview",
 ]

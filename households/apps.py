@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HouseholdsConfig(AppConfig):
+    name = "households"
+    verbose_name = _("Household registry")
+
+    def ready(self) -> None:
+        from core.timeline import register_timeline_provider
+        from households.selectors import household_registry_timeline
+
+        register_timeline_provider(household_registry_timeline)

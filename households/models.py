@@ -1,0 +1,261 @@
+"""The household registry: persons, households, who lives where and since when, and every change.
+
+A person belongs to at most one household at a time: a membership with no ``left_on`` is the
+current one, and a partial unique index enforces "one current membership per person".
+"""
+
+import uuid
+
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.models import BaseModel, DomainEvent
+from geography.models import Area
+from households.ethnicity import ETHNICITY_CHOICES
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class DisabilityLevel(models.TextChoices):
+    NONE = "none", _("None")
+    MILD = "mild", _("Mild")
+    SEVERE = "severe", _("Severe")
+    EXTREMELY_SEVERE = "extremely_severe", _("Extremely severe")
+
+
+class Relationship(models.TextChoices):
+    HEAD = "head", _("Head")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    SIBLING = "sibling", _("Sibling")
+    OTHER = "other", _("Other")
+
+
+class PovertyStatus(models.TextChoices):
+    POOR = "poor", _("Poor")
+    NEAR_POOR = "near_poor", _("Near-poor")
+    MIDDLE_INCOME = "middle_income", _("Middle-income")
+    NONE = "none", _("Not classified")
+
+
+class Person(BaseModel):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    national_id = models.CharField(_("national ID (CCCD)"), max_length=12, unique=True)
+    full_name = models.CharField(_("full name"), max_length=120)
+    # fold_vietnamese(full_name): lower case without diacritics, for search; kept by services.
+    search_name = models.CharField(max_length=120, editable=False)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITY_CHOICES, default="01")
+    phone = models.CharField(_("phone"), max_length=16, blank=True, help_text=_("Stored in E.164 form."))
+    disability_level = models.CharField(
+        _("disability level"), max_length=16, choices=DisabilityLevel.choices, default=DisabilityLevel.NONE
+    )
+    health_insurance_number = models.CharField(_("health-insurance card number"), max_length=15, blank=True)
+    date_of_death = models.DateField(_("date of death"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["search_name", "id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        constraints = [
+            models.CheckConstraint(condition=Q(national_id__regex=r"^[0-9]{12}$"), name="person_national_id_12_digits"),
+            models.CheckConstraint(
+                condition=Q(date_of_death__isnull=True) | Q(date_of_death__gte=models.F("date_of_birth")),
+                name="person_death_after_birth",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["search_name"], name="person_search_name_trgm", opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["search_name", "date_of_birth"], name="person_name_birth"),
+            models.Index(fields=["phone"], name="person_phone", condition=~Q(phone="")),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def is_alive(self) -> bool:
+        return self.date_of_death is None
+
+
+class Household(BaseModel):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(_("household code"), max_length=30)
+    commune = models.ForeignKey(
+        "geography.Commune", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="households"
+    )
+    # Empty only for a household that has just arrived from another commune and awaits its village.
+    village = models.ForeignKey(
+        "geography.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        null=True,
+        blank=True,
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    area = models.CharField(_("area"), max_length=5, choices=Area.choices)
+    head = models.ForeignKey(
+        Person, verbose_name=_("head"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # Denormalised for the list's filters; kept by services (set-based after imports).
+    member_count = models.PositiveSmallIntegerField(_("members"), default=0)
+    has_disability = models.BooleanField(_("has a member with a disability"), default=False)
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["commune_id", "code"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "code"], name="household_code_unique_in_commune"),
+        ]
+        indexes = [
+            models.Index(fields=["commune", "village", "code"], name="household_commune_village"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Membership(BaseModel):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
+    relationship = models.CharField(_("relationship to head"), max_length=12, choices=Relationship.choices)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    left_reason = models.CharField(_("reason for leaving"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["household_id", "joined_on", "id"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(left_on__isnull=True), name="membership_one_current_per_person"
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(left_on__isnull=True, relationship="head"),
+                name="membership_one_current_head_per_household",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="membership_left_after_joined",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["household"], condition=Q(left_on__isnull=True), name="membership_current"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ∈ {self.household}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_on is None
+
+
+class HouseholdYearStatus(BaseModel):
+    """A household's poverty status for a year; written by the poverty review, shown here."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="year_statuses")
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=16, choices=PovertyStatus.choices)
+
+    class Meta:
+        ordering = ["household_id", "-year"]
+        verbose_name = _("household status for a year")
+        verbose_name_plural = _("household statuses by year")
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="household_status_one_per_year"),
+        ]
+        indexes = [models.Index(fields=["year", "status"], name="household_status_year")]
+
+
+class HouseholdEvent(DomainEvent):
+    """One step in a household's life. ``commune`` is where it happened, so a commune keeps the
+    history of a household that has since moved away."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Household registered")
+        IMPORTED = "imported", _("Updated by import")
+        HOUSEHOLD_EDITED = "household_edited", _("Household details changed")
+        MEMBER_ADDED = "member_added", _("Member added")
+        MEMBER_EDITED = "member_edited", _("Member details changed")
+        MEMBER_LEFT = "member_left", _("Member moved out")
+        MEMBER_JOINED = "member_joined", _("Member moved in")
+        SPLIT = "split", _("Household split")
+        HEAD_CHANGED = "head_changed", _("Head changed")
+        DEATH = "death", _("Death recorded")
+        TRANSFERRED_OUT = "transferred_out", _("Transferred to another commune")
+        TRANSFERRED_IN = "transferred_in", _("Arrived from another commune")
+
+    kind = models.CharField(_("event kind"), max_length=40, choices=Kind.choices)
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="events")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events", null=True, blank=True)
+    commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="household_events")
+
+    class Meta(DomainEvent.Meta):
+        verbose_name = _("household event")
+        verbose_name_plural = _("household events")
+        indexes = [
+            models.Index(fields=["household", "-occurred_at"], name="household_event_timeline"),
+            models.Index(fields=["commune", "-occurred_at"], name="household_event_commune"),
+        ]
+
+
+class DuplicateFlag(BaseModel):
+    """A new person whose folded name and date of birth match someone already in the province.
+
+    The officer confirms they are different people, or merges them (issue 3 §5).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To check")
+        DIFFERENT = "different", _("Confirmed different people")
+        MERGED = "merged", _("Merged")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="duplicate_flags")
+    existing = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "existing"], name="duplicate_flag_once_per_pair"),
+        ]
+
+
+class PersonTransfer(BaseModel):
+    """A person who left a household of one commune for another commune.
+
+    The receiving commune sees it on its work list until an officer there adds the person to a
+    household (``member_add`` with the same national ID closes it).
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="transfers")
+    from_commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="+")
+    to_commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="person_arrivals")
+    moved_on = models.DateField(_("moved on"))
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-moved_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(completed_at__isnull=True), name="person_transfer_one_open"
+            ),
+        ]

@@ -1,0 +1,525 @@
+"""Every write to the household registry. Each service validates, writes, records a
+HouseholdEvent in the same transaction, and raises ValidationError naming the field on refusal
+(nothing is written then)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.text import fold_vietnamese
+from geography.models import Commune, Village
+from households.ethnicity import ETHNIC_GROUPS
+from households.identity import national_id_problems, normalise_phone
+from households.models import (
+    DisabilityLevel,
+    DuplicateFlag,
+    Household,
+    HouseholdEvent,
+    Membership,
+    Person,
+    PersonTransfer,
+    Relationship,
+    Sex,
+)
+
+EARLIEST_BIRTH = date(1900, 1, 1)
+PERSON_FIELDS = [
+    "national_id",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "phone",
+    "disability_level",
+    "health_insurance_number",
+]
+
+
+@dataclass
+class PersonData:
+    """What an officer enters about a person (a form, an import row)."""
+
+    national_id: str
+    full_name: str
+    date_of_birth: date
+    sex: str
+    ethnicity: str = "01"
+    phone: str = ""
+    disability_level: str = DisabilityLevel.NONE
+    health_insurance_number: str = ""
+    extra_errors: dict = field(default_factory=dict, repr=False)
+
+
+def person_data_problems(data: PersonData, *, today: date | None = None) -> dict[str, list[str]]:
+    """Field -> reasons. Normalises ``data`` in place (name spacing, phone to E.164)."""
+    today = today or timezone.localdate()
+    problems: dict[str, list[str]] = {}
+
+    def add(field_name: str, message: str) -> None:
+        problems.setdefault(field_name, []).append(message)
+
+    data.full_name = " ".join((data.full_name or "").split())
+    data.national_id = (data.national_id or "").strip()
+    if not data.full_name:
+        add("full_name", _("is required"))
+    if data.sex not in Sex.values:
+        add("sex", _("must be M or F"))
+    if data.date_of_birth is None:
+        add("date_of_birth", _("is required"))
+    elif not EARLIEST_BIRTH <= data.date_of_birth <= today:
+        add("date_of_birth", _("%(date)s is not a possible date of birth") % {"date": data.date_of_birth.isoformat()})
+    for problem in national_id_problems(
+        data.national_id,
+        sex=data.sex if data.sex in Sex.values else None,
+        date_of_birth=data.date_of_birth if "date_of_birth" not in problems else None,
+    ):
+        add("national_id", problem)
+    if data.ethnicity not in dict(ETHNIC_GROUPS):
+        add("ethnicity", _("unknown ethnicity"))
+    if data.disability_level not in DisabilityLevel.values:
+        add("disability_level", _("unknown disability level"))
+    try:
+        data.phone = normalise_phone(data.phone or "")
+    except ValueError as error:
+        add("phone", str(error))
+    for field_name, messages in data.extra_errors.items():
+        for message in messages:
+            add(field_name, message)
+    return problems
+
+
+def _raise_if(problems: dict[str, list[str]]) -> None:
+    if problems:
+        raise ValidationError(
+            {name: [ValidationError(message) for message in messages] for name, messages in problems.items()}
+        )
+
+
+def _event(*, household: Household, kind: str, acting_user, person: Person | None = None, commune=None,
+           reason: str = "", **data) -> HouseholdEvent:  # fmt: skip
+    return HouseholdEvent.objects.create(
+        household=household,
+        person=person,
+        commune_id=(commune or household.commune).pk,
+        kind=kind,
+        actor=acting_user,
+        reason=reason,
+        data=data,
+    )
+
+
+def household_summaries_refresh(household_ids: Iterable[int]) -> None:
+    """Recompute member counts and the disability flag in one statement for many households."""
+    current = Membership.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
+    count = current.order_by().values("household").annotate(n=Count("pk")).values("n")
+    Household.objects.filter(pk__in=list(household_ids)).update(
+        member_count=Coalesce(Subquery(count), 0),
+        has_disability=Exists(current.exclude(person__disability_level=DisabilityLevel.NONE)),
+    )
+
+
+def _current_membership(person: Person) -> Membership | None:
+    return person.memberships.select_related("household__commune").filter(left_on__isnull=True).first()
+
+
+def _person_for(data: PersonData, *, commune: Commune, acting_user) -> tuple[Person, bool]:
+    """The person with this national ID, or a new one; refuses one who already lives somewhere."""
+    existing = Person.objects.filter(national_id=data.national_id).first()
+    if existing is None:
+        person = Person(**{name: getattr(data, name) for name in PERSON_FIELDS})
+        person.search_name = fold_vietnamese(person.full_name)
+        person.save()
+        _flag_possible_duplicates(person, commune=commune)
+        return person, True
+    membership = _current_membership(existing)
+    if membership is not None:
+        raise ValidationError(
+            {"national_id": _("%(id)s already belongs to household %(code)s of %(commune)s")
+             % {"id": data.national_id, "code": membership.household.code, "commune": membership.household.commune.name}}
+        )  # fmt: skip
+    if existing.date_of_death is not None:
+        raise ValidationError({"national_id": _("%(id)s is recorded as deceased") % {"id": data.national_id}})
+    return existing, False
+
+
+def _flag_possible_duplicates(person: Person, *, commune: Commune) -> None:
+    """Someone else in the province with the same folded name and date of birth: flag for review."""
+    same = (
+        Person.objects.filter(search_name=person.search_name, date_of_birth=person.date_of_birth)
+        .exclude(pk=person.pk)
+        .filter(memberships__household__commune__province_id=commune.province_id)
+        .distinct()
+    )
+    DuplicateFlag.objects.bulk_create(
+        [DuplicateFlag(person=person, existing=other, commune=commune) for other in same], ignore_conflicts=True
+    )
+
+
+def _close_arrival(person: Person, commune: Commune) -> None:
+    PersonTransfer.objects.filter(person=person, to_commune=commune, completed_at__isnull=True).update(
+        completed_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def household_register(
+    *,
+    commune: Commune,
+    village: Village,
+    code: str,
+    address: str = "",
+    area: str | None = None,
+    head: PersonData,
+    members: list[tuple[PersonData, str]] = (),
+    registered_on: date | None = None,
+    acting_user,
+) -> Household:
+    """Register a new household with its head and members."""
+    registered_on = registered_on or timezone.localdate()
+    code = code.strip()
+    problems: dict[str, list[str]] = {}
+    if not code:
+        problems["code"] = [_("is required")]
+    elif Household.objects.filter(commune=commune, code=code).exists():
+        problems["code"] = [_("%(code)s is already used in %(commune)s") % {"code": code, "commune": commune.name}]
+    if village.commune_id != commune.pk:
+        problems["village"] = [
+            _("%(village)s is not in %(commune)s") % {"village": village.name, "commune": commune.name}
+        ]
+    everyone = [(head, Relationship.HEAD), *members]
+    if any(relationship == Relationship.HEAD for _data, relationship in members):
+        problems["members"] = [_("a household has exactly one head")]
+    ids = [data.national_id.strip() for data, _relationship in everyone]
+    if len(set(ids)) != len(ids):
+        problems.setdefault("members", []).append(_("the same national ID is entered twice"))
+    for index, (data, _relationship) in enumerate(everyone):
+        for name, messages in person_data_problems(data).items():
+            key = name if index == 0 else f"members[{index}].{name}"
+            problems.setdefault(key, []).extend(messages)
+    _raise_if(problems)
+
+    household = Household.objects.create(
+        commune=commune, village=village, code=code, address=address.strip(), area=area or commune.area
+    )
+    for index, (data, relationship) in enumerate(everyone):
+        try:
+            person, _created = _person_for(data, commune=commune, acting_user=acting_user)
+        except ValidationError as error:
+            if index == 0:
+                raise
+            raise ValidationError({f"members[{index}].national_id": error.message_dict["national_id"]}) from error
+        Membership.objects.create(
+            person=person, household=household, relationship=relationship, joined_on=registered_on
+        )
+        _close_arrival(person, commune)
+        if relationship == Relationship.HEAD:
+            household.head = person
+    household.save(update_fields=["head", "updated_at"])
+    household_summaries_refresh([household.pk])
+    _event(household=household, kind=HouseholdEvent.Kind.REGISTERED, acting_user=acting_user,
+           code=code, members=len(everyone))  # fmt: skip
+    household.refresh_from_db()
+    return household
+
+
+@transaction.atomic
+def member_add(
+    *, household: Household, data: PersonData, relationship: str, joined_on: date | None = None, acting_user
+) -> Membership:
+    joined_on = joined_on or timezone.localdate()
+    problems = person_data_problems(data)
+    if relationship not in Relationship.values:
+        problems["relationship"] = [_("unknown relationship")]
+    elif relationship == Relationship.HEAD:
+        problems["relationship"] = [_("the household has a head; use “change head”")]
+    if household.dissolved_on:
+        problems["household"] = [_("the household is dissolved")]
+    _raise_if(problems)
+    person, created = _person_for(data, commune=household.commune, acting_user=acting_user)
+    membership = Membership.objects.create(
+        person=person, household=household, relationship=relationship, joined_on=joined_on
+    )
+    _close_arrival(person, household.commune)
+    household_summaries_refresh([household.pk])
+    _event(household=household, kind=HouseholdEvent.Kind.MEMBER_ADDED, person=person, acting_user=acting_user,
+           name=person.full_name, relationship=relationship, new_person=created)  # fmt: skip
+    return membership
+
+
+@transaction.atomic
+def member_edit(*, person: Person, data: PersonData, reason: str = "", acting_user) -> Person:
+    """Correct a person's details; the event keeps each changed field's old and new value."""
+    problems = person_data_problems(data)
+    if Person.objects.filter(national_id=data.national_id).exclude(pk=person.pk).exists():
+        problems.setdefault("national_id", []).append(_("%(id)s belongs to someone else") % {"id": data.national_id})
+    _raise_if(problems)
+    changes = {}
+    for name in PERSON_FIELDS:
+        new = getattr(data, name)
+        old = getattr(person, name)
+        if new != old:
+            changes[name] = [str(old), str(new)]
+            setattr(person, name, new)
+    if not changes:
+        return person
+    person.search_name = fold_vietnamese(person.full_name)
+    person.save(update_fields=[*PERSON_FIELDS, "search_name", "updated_at"])
+    membership = _current_membership(person)
+    if membership:
+        household_summaries_refresh([membership.household_id])
+        _event(household=membership.household, kind=HouseholdEvent.Kind.MEMBER_EDITED, person=person,
+               acting_user=acting_user, reason=reason, name=person.full_name, changes=changes)  # fmt: skip
+    return person
+
+
+def _end_membership(membership: Membership, *, left_on: date, reason: str) -> None:
+    if left_on < membership.joined_on:
+        raise ValidationError({"moved_on": _("is before the person joined the household (%(date)s)")
+                               % {"date": membership.joined_on.isoformat()}})  # fmt: skip
+    membership.left_on, membership.left_reason = left_on, reason
+    membership.save(update_fields=["left_on", "left_reason", "updated_at"])
+
+
+def _refuse_head_leaving(membership: Membership) -> None:
+    if membership.relationship == Relationship.HEAD and membership.household.member_count > 1:
+        raise ValidationError({"person": _("%(name)s is the head of the household: change the head first")
+                               % {"name": membership.person.full_name}})  # fmt: skip
+
+
+@transaction.atomic
+def member_move(
+    *, membership: Membership, to_household: Household, relationship: str, moved_on: date, reason: str, acting_user
+) -> Membership:
+    """Move a member to another household of the same commune (other communes: person_transfer)."""
+    problems = {}
+    if not membership.is_current:
+        problems["person"] = [_("no longer lives in this household")]
+    if to_household.pk == membership.household_id:
+        problems["to_household"] = [_("is the household the person already lives in")]
+    if to_household.commune_id != membership.household.commune_id:
+        problems["to_household"] = [_("is in another commune: use “transfer to another commune”")]
+    if relationship not in Relationship.values or relationship == Relationship.HEAD:
+        problems["relationship"] = [_("choose the relationship to the new household's head")]
+    if not reason.strip():
+        problems["reason"] = [_("is required")]
+    _raise_if(problems)
+    _refuse_head_leaving(membership)
+    _end_membership(membership, left_on=moved_on, reason=reason)
+    new = Membership.objects.create(
+        person=membership.person, household=to_household, relationship=relationship, joined_on=moved_on
+    )
+    household_summaries_refresh([membership.household_id, to_household.pk])
+    person = membership.person
+    _event(household=membership.household, kind=HouseholdEvent.Kind.MEMBER_LEFT, person=person, acting_user=acting_user,
+           reason=reason, name=person.full_name, to_household=to_household.code)  # fmt: skip
+    _event(household=to_household, kind=HouseholdEvent.Kind.MEMBER_JOINED, person=person, acting_user=acting_user,
+           reason=reason, name=person.full_name, from_household=membership.household.code)  # fmt: skip
+    return new
+
+
+@transaction.atomic
+def household_change_head(
+    *, household: Household, new_head: Membership, former_head_relationship: str, reason: str, acting_user
+) -> Household:
+    problems = {}
+    if new_head.household_id != household.pk or not new_head.is_current:
+        problems["new_head"] = [_("is not a current member of this household")]
+    elif new_head.relationship == Relationship.HEAD:
+        problems["new_head"] = [_("is already the head")]
+    elif new_head.person.date_of_death:
+        problems["new_head"] = [_("is deceased")]
+    if former_head_relationship not in Relationship.values or former_head_relationship == Relationship.HEAD:
+        problems["former_head_relationship"] = [_("choose the former head's new relationship")]
+    if not reason.strip():
+        problems["reason"] = [_("is required")]
+    _raise_if(problems)
+    former = household.memberships.filter(left_on__isnull=True, relationship=Relationship.HEAD).first()
+    if former:
+        former.relationship = former_head_relationship
+        former.save(update_fields=["relationship", "updated_at"])
+    new_head.relationship = Relationship.HEAD
+    new_head.save(update_fields=["relationship", "updated_at"])
+    household.head = new_head.person
+    household.save(update_fields=["head", "updated_at"])
+    _event(household=household, kind=HouseholdEvent.Kind.HEAD_CHANGED, person=new_head.person, acting_user=acting_user,
+           reason=reason, name=new_head.person.full_name,
+           former_head=former.person.full_name if former else "")  # fmt: skip
+    return household
+
+
+@transaction.atomic
+def person_record_death(
+    *, person: Person, date_of_death: date, acting_user, new_head: Membership | None = None, reason: str = ""
+) -> Person:
+    """Record a death: the person leaves their household that day; a head needs a successor."""
+    problems = {}
+    if person.date_of_death:
+        problems["date_of_death"] = [_("a death is already recorded for %(name)s") % {"name": person.full_name}]
+    elif date_of_death > timezone.localdate():
+        problems["date_of_death"] = [_("is in the future")]
+    elif date_of_death < person.date_of_birth:
+        problems["date_of_death"] = [_("is before the date of birth")]
+    _raise_if(problems)
+    membership = _current_membership(person)
+    if membership and membership.relationship == Relationship.HEAD and membership.household.member_count > 1:
+        if new_head is None:
+            raise ValidationError(
+                {"new_head": _("%(name)s was the head: choose the new head") % {"name": person.full_name}}
+            )
+        household_change_head(household=membership.household, new_head=new_head, former_head_relationship=Relationship.OTHER,
+                              reason=_("death of the head"), acting_user=acting_user)  # fmt: skip
+        membership.refresh_from_db()
+    person.date_of_death = date_of_death
+    person.save(update_fields=["date_of_death", "updated_at"])
+    if membership:
+        _end_membership(membership, left_on=date_of_death, reason=_("died"))
+        household = membership.household
+        household_summaries_refresh([household.pk])
+        household.refresh_from_db()
+        if household.member_count == 0:
+            household.dissolved_on = date_of_death
+            household.save(update_fields=["dissolved_on", "updated_at"])
+        _event(household=household, kind=HouseholdEvent.Kind.DEATH, person=person, acting_user=acting_user,
+               reason=reason, name=person.full_name, date_of_death=date_of_death.isoformat())  # fmt: skip
+    return person
+
+
+@transaction.atomic
+def household_split(
+    *,
+    household: Household,
+    memberships: list[Membership],
+    new_head: Membership,
+    new_code: str,
+    village: Village,
+    address: str,
+    split_on: date,
+    reason: str,
+    relationships: dict[int, str] | None = None,
+    acting_user,
+) -> Household:
+    """Some members leave to form a new household of the same commune (tách hộ)."""
+    problems = {}
+    moving = {m.pk for m in memberships}
+    if not moving:
+        problems["members"] = [_("choose the members who form the new household")]
+    if any(m.household_id != household.pk or not m.is_current for m in memberships):
+        problems["members"] = [_("every chosen member must live in this household now")]
+    if new_head.pk not in moving:
+        problems["new_head"] = [_("the new head must be one of the members who leave")]
+    current = household.memberships.filter(left_on__isnull=True)
+    if current.exclude(pk__in=moving).count() == 0:
+        problems["members"] = [_("someone must stay in the original household")]
+    if any(m.relationship == Relationship.HEAD for m in memberships):
+        problems["members"] = [_("the head stays: change the head first to move them")]
+    if not reason.strip():
+        problems["reason"] = [_("is required")]
+    new_code = new_code.strip()
+    if not new_code or Household.objects.filter(commune=household.commune, code=new_code).exists():
+        problems["new_code"] = [_("%(code)s is empty or already used") % {"code": new_code}]
+    if village.commune_id != household.commune_id:
+        problems["village"] = [_("is not in this commune")]
+    _raise_if(problems)
+    relationships = relationships or {}
+    new = Household.objects.create(
+        commune=household.commune, village=village, code=new_code, address=address.strip(), area=household.area
+    )
+    for membership in memberships:
+        _end_membership(membership, left_on=split_on, reason=reason)
+        relationship = (
+            Relationship.HEAD if membership.pk == new_head.pk else relationships.get(membership.pk, Relationship.OTHER)
+        )
+        Membership.objects.create(
+            person=membership.person, household=new, relationship=relationship, joined_on=split_on
+        )
+    new.head = new_head.person
+    new.save(update_fields=["head", "updated_at"])
+    household_summaries_refresh([household.pk, new.pk])
+    names = [m.person.full_name for m in memberships]
+    _event(household=household, kind=HouseholdEvent.Kind.SPLIT, acting_user=acting_user, reason=reason,
+           new_household=new.code, members=names)  # fmt: skip
+    _event(household=new, kind=HouseholdEvent.Kind.SPLIT, acting_user=acting_user, reason=reason,
+           from_household=household.code, members=names)  # fmt: skip
+    return new
+
+
+@transaction.atomic
+def household_transfer(
+    *, household: Household, to_commune: Commune, transferred_on: date, reason: str, new_code: str = "", acting_user
+) -> Household:
+    """The whole household moves to another commune, which places it in one of its villages."""
+    code = (new_code or household.code).strip()
+    problems = {}
+    if to_commune.pk == household.commune_id:
+        problems["to_commune"] = [_("is the household's own commune")]
+    elif Household.objects.filter(commune=to_commune, code=code).exists():
+        problems["new_code"] = [_("%(code)s is already used in %(commune)s: give a new code")
+                                % {"code": code, "commune": to_commune.name}]  # fmt: skip
+    if not reason.strip():
+        problems["reason"] = [_("is required")]
+    _raise_if(problems)
+    from_commune = household.commune
+    _event(household=household, kind=HouseholdEvent.Kind.TRANSFERRED_OUT, acting_user=acting_user, reason=reason,
+           to_commune=to_commune.name, to_commune_code=to_commune.pk, transferred_on=transferred_on.isoformat())  # fmt: skip
+    household.commune, household.village, household.code, household.area = to_commune, None, code, to_commune.area
+    household.save(update_fields=["commune", "village", "code", "area", "updated_at"])
+    _event(household=household, kind=HouseholdEvent.Kind.TRANSFERRED_IN, acting_user=acting_user, reason=reason,
+           from_commune=from_commune.name, from_commune_code=from_commune.pk, transferred_on=transferred_on.isoformat())  # fmt: skip
+    return household
+
+
+@transaction.atomic
+def person_transfer(
+    *, membership: Membership, to_commune: Commune, moved_on: date, reason: str, acting_user
+) -> PersonTransfer:
+    """A member moves to another commune; that commune adds them to a household on arrival."""
+    problems = {}
+    if not membership.is_current:
+        problems["person"] = [_("no longer lives in this household")]
+    if to_commune.pk == membership.household.commune_id:
+        problems["to_commune"] = [_("is the same commune: move the member to another household instead")]
+    if not reason.strip():
+        problems["reason"] = [_("is required")]
+    _raise_if(problems)
+    _refuse_head_leaving(membership)
+    _end_membership(membership, left_on=moved_on, reason=reason)
+    household_summaries_refresh([membership.household_id])
+    transfer = PersonTransfer.objects.create(
+        person=membership.person, from_commune=membership.household.commune, to_commune=to_commune, moved_on=moved_on
+    )
+    _event(household=membership.household, kind=HouseholdEvent.Kind.MEMBER_LEFT, person=membership.person,
+           acting_user=acting_user, reason=reason, name=membership.person.full_name, to_commune=to_commune.name)  # fmt: skip
+    return transfer
+
+
+@transaction.atomic
+def household_edit(*, household: Household, village: Village, address: str, area: str, acting_user) -> Household:
+    if village.commune_id != household.commune_id:
+        raise ValidationError({"village": _("is not in this commune")})
+    before = {
+        "village": household.village.name if household.village else "",
+        "address": household.address,
+        "area": household.area,
+    }
+    household.village, household.address, household.area = village, address.strip(), area
+    household.full_clean(exclude=["head"])
+    household.save(update_fields=["village", "address", "area", "updated_at"])
+    after = {"village": village.name, "address": household.address, "area": area}
+    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changes:
+        _event(household=household, kind=HouseholdEvent.Kind.HOUSEHOLD_EDITED, acting_user=acting_user, changes=changes)
+    return household
+
+
+def person_data_from(person: Person, **overrides) -> PersonData:
+    data = PersonData(**{name: getattr(person, name) for name in PERSON_FIELDS})
+    for key, value in overrides.items():
+        setattr(data, key, value)
+    return data

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format db db-stop migrations messages clean
+.PHONY: help run test lint format db db-stop migrations messages clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ migrations: $(STAMP) ## make migrations after a model change
 
 messages: $(STAMP) ## extract translatable strings into locale/vi/LC_MESSAGES/django.po (needs Debian gettext)
 	$(PY) manage.py makemessages --locale vi --no-location --no-obsolete -i ".venv/*" -i ".data/*" -i "scripts/*"
+
+bench: $(STAMP) ## benchmark the registry with 1,000,000 households in its own database casework_bench (the first run generates them)
+	$(PY) scripts/devstack.py db-start > /dev/null
+	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.registry
 
 clean: ## stop the database and remove .data/ and .venv/
 	-$(PY) scripts/devstack.py db-stop

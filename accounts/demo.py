@@ -10,6 +10,7 @@ from accounts.models import Role, User
 from accounts.services import user_create_or_update
 from geography.models import Commune, Province, Village
 from geography.services import admin_units_load, village_create
+from households.demo import load_demo_households
 
 DEMO_PASSWORD = "demo12345"
 TAY_NINH = "80"
@@ -49,7 +50,8 @@ USERS = [
 
 
 @transaction.atomic
-def load_demo() -> list[User]:
+def load_demo(*, with_households: bool = True) -> list[User]:
+    """Idempotent. ``with_households=False`` skips the ~7,700 synthetic households (browser tests)."""
     if Commune.objects.filter(code__in=[TAN_DONG, BINH_MINH]).count() != 2:
         admin_units_load()
     communes = Commune.objects.in_bulk([TAN_DONG, BINH_MINH])
@@ -74,4 +76,6 @@ def load_demo() -> list[User]:
         for name, kind in villages:
             if name not in existing:
                 village_create(commune=commune, name=name, kind=kind, acting_user=officers[code])
+    if with_households:
+        load_demo_households()
     return list(users.values())

@@ -8,6 +8,8 @@ class HouseholdsConfig(AppConfig):
 
     def ready(self) -> None:
         from core.timeline import register_timeline_provider
-        from households.selectors import household_registry_timeline
+        from core.worklists import register_worklist_provider
+        from households.selectors import household_registry_timeline, registry_worklist
 
         register_timeline_provider(household_registry_timeline)
+        register_worklist_provider(registry_worklist)

@@ -111,6 +111,9 @@ class Household(BaseModel):
     # Denormalised for the list's filters; kept by services (set-based after imports).
     member_count = models.PositiveSmallIntegerField(_("members"), default=0)
     has_disability = models.BooleanField(_("has a member with a disability"), default=False)
+    # The current members' folded names, space-separated: the name search reads this one column,
+    # through a (commune, trigram) index, instead of joining persons across the whole province.
+    search_text = models.TextField(default="", blank=True, editable=False)
     dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
     history = HistoricalRecords()
 
@@ -123,6 +126,11 @@ class Household(BaseModel):
         ]
         indexes = [
             models.Index(fields=["commune", "village", "code"], name="household_commune_village"),
+            GinIndex(
+                fields=["commune", "search_text"],
+                name="household_search_trgm",
+                opclasses=["varchar_ops", "gin_trgm_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -201,6 +209,7 @@ class HouseholdEvent(DomainEvent):
         DEATH = "death", _("Death recorded")
         TRANSFERRED_OUT = "transferred_out", _("Transferred to another commune")
         TRANSFERRED_IN = "transferred_in", _("Arrived from another commune")
+        PERSONS_MERGED = "persons_merged", _("Duplicate person records merged")
 
     kind = models.CharField(_("event kind"), max_length=40, choices=Kind.choices)
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="events")
@@ -219,13 +228,13 @@ class HouseholdEvent(DomainEvent):
 class DuplicateFlag(BaseModel):
     """A new person whose folded name and date of birth match someone already in the province.
 
-    The officer confirms they are different people, or merges them (issue 3 §5).
+    The officer confirms they are different people, or merges them: the newer record's memberships
+    and events move to the existing person and the newer record is deleted (with the flag).
     """
 
     class Status(models.TextChoices):
         OPEN = "open", _("To check")
         DIFFERENT = "different", _("Confirmed different people")
-        MERGED = "merged", _("Merged")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="duplicate_flags")
     existing = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")

@@ -9,7 +9,7 @@ from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from geography.scoping import scope_to_user
 from households.identity import normalise_phone
-from households.models import Household, HouseholdEvent, HouseholdYearStatus, Membership, PersonTransfer
+from households.models import DuplicateFlag, Household, HouseholdEvent, HouseholdYearStatus, PersonTransfer
 
 PAGE_SIZE = 50
 
@@ -56,11 +56,7 @@ def household_search_q(text: str) -> Q:
             phone = None
         if phone:
             return Q(memberships__left_on__isnull=True, memberships__person__phone=phone) | Q(code__iexact=text)
-    folded = fold_vietnamese(text)
-    matching_members = Membership.objects.filter(left_on__isnull=True, person__search_name__contains=folded).values(
-        "household_id"
-    )
-    return Q(code__iexact=text) | Q(pk__in=matching_members)
+    return Q(code__iexact=text) | Q(search_text__contains=fold_vietnamese(text))
 
 
 def household_page_data(household: Household) -> dict:
@@ -89,7 +85,10 @@ def arrivals_for_user(user) -> dict:
         user,
         commune_field="to_commune",
     )
-    return {"households": households, "persons": persons}
+    duplicates = scope_to_user(
+        DuplicateFlag.objects.filter(status=DuplicateFlag.Status.OPEN).select_related("person", "existing"), user
+    )
+    return {"households": households, "persons": persons, "duplicates": duplicates}
 
 
 def household_registry_timeline(household_id: int) -> list[TimelineEntry]:
@@ -131,6 +130,8 @@ def _event_detail(event: HouseholdEvent) -> str:
         return "→ " + data.get("to_commune", "")
     if event.kind == kind.TRANSFERRED_IN:
         return "← " + data.get("from_commune", "")
+    if event.kind == kind.PERSONS_MERGED:
+        return _("%(name)s: kept %(kept)s, removed %(removed)s") % data
     if event.kind == kind.IMPORTED:
         return _("%(created)s new, %(updated)s updated members") % {
             "created": data.get("created", 0),
@@ -139,3 +140,28 @@ def _event_detail(event: HouseholdEvent) -> str:
     return ""
 
 
+def registry_worklist(user) -> list:
+    """Work-list items for the home page: arrivals to place and possible duplicates to check."""
+    from django.urls import reverse
+
+    from core.worklists import WorkItem
+
+    if not user.can_manage_registry:
+        return []
+    found = arrivals_for_user(user)
+    arriving = found["households"].count() + found["persons"].count()
+    duplicates = found["duplicates"].count()
+    items = []
+    if arriving:
+        items.append(
+            WorkItem(
+                title=_("Arrivals from other communes to place"), url=reverse("households:arrivals"), count=arriving
+            )
+        )
+    if duplicates:
+        items.append(
+            WorkItem(
+                title=_("Possible duplicate persons to check"), url=reverse("households:arrivals"), count=duplicates
+            )
+        )
+    return items

@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,12 +117,16 @@ def _event(*, household: Household, kind: str, acting_user, person: Person | Non
 
 
 def household_summaries_refresh(household_ids: Iterable[int]) -> None:
-    """Recompute member counts and the disability flag in one statement for many households."""
+    """Recompute member counts, the disability flag and the search text in one statement for many
+    households. Every service that changes who lives where, or a member's name, calls it."""
     current = Membership.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
-    count = current.order_by().values("household").annotate(n=Count("pk")).values("n")
+    per_household = current.order_by().values("household")
+    count = per_household.annotate(n=Count("pk")).values("n")
+    names = per_household.annotate(names=StringAgg("person__search_name", " ", order_by="person__search_name"))
     Household.objects.filter(pk__in=list(household_ids)).update(
         member_count=Coalesce(Subquery(count), 0),
         has_disability=Exists(current.exclude(person__disability_level=DisabilityLevel.NONE)),
+        search_text=Coalesce(Subquery(names.values("names")), Value("")),
     )
 
 
@@ -279,9 +284,9 @@ def member_edit(*, person: Person, data: PersonData, reason: str = "", acting_us
     return person
 
 
-def _end_membership(membership: Membership, *, left_on: date, reason: str) -> None:
+def _end_membership(membership: Membership, *, left_on: date, reason: str, field: str = "moved_on") -> None:
     if left_on < membership.joined_on:
-        raise ValidationError({"moved_on": _("is before the person joined the household (%(date)s)")
+        raise ValidationError({field: _("is before the person joined the household (%(date)s)")
                                % {"date": membership.joined_on.isoformat()}})  # fmt: skip
     membership.left_on, membership.left_reason = left_on, reason
     membership.save(update_fields=["left_on", "left_reason", "updated_at"])
@@ -379,7 +384,7 @@ def person_record_death(
     person.date_of_death = date_of_death
     person.save(update_fields=["date_of_death", "updated_at"])
     if membership:
-        _end_membership(membership, left_on=date_of_death, reason=_("died"))
+        _end_membership(membership, left_on=date_of_death, reason=_("died"), field="date_of_death")
         household = membership.household
         household_summaries_refresh([household.pk])
         household.refresh_from_db()
@@ -432,7 +437,7 @@ def household_split(
         commune=household.commune, village=village, code=new_code, address=address.strip(), area=household.area
     )
     for membership in memberships:
-        _end_membership(membership, left_on=split_on, reason=reason)
+        _end_membership(membership, left_on=split_on, reason=reason, field="split_on")
         relationship = (
             Relationship.HEAD if membership.pk == new_head.pk else relationships.get(membership.pk, Relationship.OTHER)
         )
@@ -447,6 +452,7 @@ def household_split(
            new_household=new.code, members=names)  # fmt: skip
     _event(household=new, kind=HouseholdEvent.Kind.SPLIT, acting_user=acting_user, reason=reason,
            from_household=household.code, members=names)  # fmt: skip
+    new.refresh_from_db()
     return new
 
 
@@ -523,3 +529,26 @@ def person_data_from(person: Person, **overrides) -> PersonData:
     for key, value in overrides.items():
         setattr(data, key, value)
     return data
+
+
+@transaction.atomic
+def duplicate_resolve(*, flag: DuplicateFlag, same_person: bool, acting_user) -> None:
+    """Close a possible-duplicate flag: different people, or the same person entered twice (merge)."""
+    if flag.status != DuplicateFlag.Status.OPEN:
+        raise ValidationError({"flag": _("this check is already closed")})
+    if not same_person:
+        flag.status = DuplicateFlag.Status.DIFFERENT
+        flag.save(update_fields=["status", "updated_at"])
+        return
+    newer, existing = flag.person, flag.existing
+    newer_home, existing_home = _current_membership(newer), _current_membership(existing)
+    if newer_home and existing_home:
+        raise ValidationError({"flag": _("both records live in a household (%(a)s, %(b)s): move or remove one first")
+                               % {"a": newer_home.household.code, "b": existing_home.household.code}})  # fmt: skip
+    household = (newer_home or existing_home or newer.memberships.select_related("household").first()).household
+    Membership.objects.filter(person=newer).update(person=existing)
+    HouseholdEvent.objects.filter(person=newer).update(person=existing)
+    PersonTransfer.objects.filter(person=newer).delete()
+    _event(household=household, kind=HouseholdEvent.Kind.PERSONS_MERGED, person=existing, acting_user=acting_user,
+           name=existing.full_name, kept=existing.national_id, removed=newer.national_id)  # fmt: skip
+    newer.delete()

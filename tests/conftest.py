@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import Role
 from geography.models import Commune, Village
@@ -16,6 +17,13 @@ from tests.factories import CommuneFactory, ProvinceFactory, UserFactory, Villag
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 TAN_DONG, BINH_MINH, OTHER_PROVINCE_COMMUNE = "25522", "25480", "26734"
+
+
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """Service messages are asserted in English (the source strings); pages pick their own language."""
+    with translation.override("en"):
+        yield
 
 
 @dataclass

@@ -6,12 +6,16 @@ exactly as a code that does not exist. A URL pattern without an entry here fails
 its row when you add the URL.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from households.models import DuplicateFlag
 from tests.conftest import ROLE_USERS, TAN_DONG
+from tests.households.factories import make_household
 
 ROLES = ["anonymous", *ROLE_USERS]
 LOGIN = 302  # anonymous users are sent to the login page
@@ -19,7 +23,9 @@ LOGIN = 302  # anonymous users are sent to the login page
 
 @dataclass
 class Row:
-    kwargs: dict = field(default_factory=dict)
+    # URL kwargs; a callable receives the `targets` fixture (objects of Tân Đông).
+    kwargs: dict | Callable = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
     # role -> expected status for GET; roles not listed expect `default`.
     expect: dict = field(default_factory=dict)
     default: int = 200
@@ -28,6 +34,18 @@ class Row:
 
 OUT_OF_SCOPE = {"binhminh_officer": 404, "hcm_province": 404}
 READ_ONLY_FORBIDDEN = {"tandong_committee": 403, "tandong_chair": 403, "tayninh_province": 403}
+# Registry edits: scope is checked first (404), then the role (403).
+EDIT = {"anonymous": LOGIN, **OUT_OF_SCOPE, **READ_ONLY_FORBIDDEN}
+NOT_EDITORS = {"tandong_committee": 403, "tandong_chair": 403, "tayninh_province": 403, "hcm_province": 403}
+
+
+def household(targets):
+    return {"household_uuid": targets["household"].uuid}
+
+
+def member(targets):
+    return {"household_uuid": targets["household"].uuid, "membership_id": targets["membership"].pk}
+
 
 MATRIX: dict[str, Row] = {
     "core:home": Row(expect={"anonymous": LOGIN}),
@@ -42,6 +60,28 @@ MATRIX: dict[str, Row] = {
     "geography:village_create": Row(
         kwargs={"code": TAN_DONG}, expect={"anonymous": LOGIN, **OUT_OF_SCOPE, **READ_ONLY_FORBIDDEN}
     ),
+    "households:list": Row(expect={"anonymous": LOGIN}),
+    "households:arrivals": Row(expect={"anonymous": LOGIN}),
+    "households:export": Row(expect={"anonymous": LOGIN}, query={"format": "csv"}),
+    "households:import": Row(expect={"anonymous": LOGIN, **NOT_EDITORS}),
+    "households:register": Row(
+        query={"commune": TAN_DONG}, expect={"anonymous": LOGIN, **NOT_EDITORS, "binhminh_officer": 404}
+    ),
+    # POST without a decision = "different people"; then back to the work list.
+    "households:duplicate_resolve": Row(
+        kwargs=lambda targets: {"flag_id": targets["flag"].pk}, method="post", default=302, expect=EDIT
+    ),
+    "households:detail": Row(kwargs=household, expect={"anonymous": LOGIN, **OUT_OF_SCOPE}),
+    "households:edit": Row(kwargs=household, expect=EDIT),
+    "households:change_head": Row(kwargs=household, expect=EDIT),
+    "households:split": Row(kwargs=household, expect=EDIT),
+    "households:transfer": Row(kwargs=household, expect=EDIT),
+    "households:member_add": Row(kwargs=household, method="post", default=400, expect=EDIT),
+    # Without htmx the member row answers with a redirect to the household page.
+    "households:member_row": Row(kwargs=member, default=302, expect={"anonymous": LOGIN, **OUT_OF_SCOPE}),
+    "households:member_move": Row(kwargs=member, expect=EDIT),
+    "households:member_transfer": Row(kwargs=member, expect=EDIT),
+    "households:record_death": Row(kwargs=member, expect=EDIT),
     # Django's admin has its own permission system: only the administrator (is_staff) enters.
     "admin:index": Row(default=302, expect={"admin": 200}),
 }
@@ -69,13 +109,27 @@ def test_every_url_pattern_has_a_row_in_the_matrix():
     assert not stale, f"Scope rows for URLs that no longer exist: {sorted(stale)}"
 
 
+@pytest.fixture
+def targets(units):
+    """A household of Tân Đông with two members: the object every household URL points at."""
+    found = make_household(units.tan_dong, units.tan_dong_village, code="TD-SCOPE", members=(
+        ("Nguyễn Văn An", "M", date(1970, 1, 1), "head"), ("Trần Thị Bình", "F", date(1972, 3, 4), "spouse"),
+    ))  # fmt: skip
+    spouse = found.memberships.get(relationship="spouse")
+    flag = DuplicateFlag.objects.create(person=spouse.person, existing=found.head, commune=units.tan_dong)
+    return {"household": found, "membership": spouse, "flag": flag}
+
+
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
 @pytest.mark.parametrize("role", ROLES)
-def test_status_for_each_role(url_name, role, client_for):
+def test_status_for_each_role(url_name, role, client_for, targets):
     row = MATRIX[url_name]
     client = client_for(role)
-    url = reverse(url_name, kwargs=row.kwargs)
-    response = getattr(client, row.method)(url, {"language": "vi"} if url_name == "set_language" else {})
+    url = reverse(url_name, kwargs=row.kwargs(targets) if callable(row.kwargs) else row.kwargs)
+    data = {"language": "vi"} if url_name == "set_language" else row.query
+    if row.method == "post" and row.query:
+        url += "?" + "&".join(f"{key}={value}" for key, value in row.query.items())
+    response = getattr(client, row.method)(url, data)
     expected = row.expect.get(role, row.default)
     assert response.status_code == expected, f"{role} {row.method.upper()} {url}"
 

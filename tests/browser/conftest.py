@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+
+from accounts.demo import load_demo
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,8 +32,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def demo(transactional_db):
-    """The real demo data (`load_demo`): admin units, villages and the six demo users."""
-    call_command("load_demo")
+    """The demo's admin units, villages and six users (without its 7,700 synthetic households,
+    which cost seconds per test and which these flows do not need)."""
+    load_demo(with_households=False)
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Benchmarks run against a database of their own (see bench/README.md)."""

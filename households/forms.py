@@ -1,0 +1,192 @@
+"""Forms check the shape of input only; the services decide what is allowed."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from geography.models import Area, Commune
+from households.ethnicity import ETHNICITY_CHOICES
+from households.models import DisabilityLevel, Relationship, Sex
+from households.services import PersonData
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+NON_HEAD_RELATIONSHIPS = [choice for choice in Relationship.choices if choice[0] != Relationship.HEAD]
+
+
+class CrispyForm(forms.Form):
+    """A form rendered by crispy inside a <form> tag that the template writes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class PersonForm(CrispyForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    national_id = forms.CharField(label=_("National ID (CCCD)"), max_length=12, min_length=12)
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DATE_INPUT)
+    # A blank first choice: an untouched row of the registration form stays "unchanged" and is skipped.
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices])
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=ETHNICITY_CHOICES, initial="01")
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    disability_level = forms.ChoiceField(label=_("Disability"), choices=DisabilityLevel.choices, initial="none")
+    health_insurance_number = forms.CharField(label=_("Health-insurance card"), max_length=15, required=False)
+
+    def person_data(self) -> PersonData:
+        data = self.cleaned_data
+        return PersonData(
+            national_id=data["national_id"],
+            full_name=data["full_name"],
+            date_of_birth=data["date_of_birth"],
+            sex=data["sex"],
+            ethnicity=data["ethnicity"],
+            phone=data.get("phone", ""),
+            disability_level=data["disability_level"],
+            health_insurance_number=data.get("health_insurance_number", ""),
+        )
+
+
+class MemberForm(PersonForm):
+    relationship = forms.ChoiceField(label=_("Relationship to head"), choices=[("", "—"), *NON_HEAD_RELATIONSHIPS])
+    joined_on = forms.DateField(label=_("Joined on"), widget=DATE_INPUT, initial=timezone.localdate, required=False)
+
+    field_order = ["full_name", "relationship", "national_id", "date_of_birth", "sex", "ethnicity", "phone",
+                   "disability_level", "health_insurance_number", "joined_on"]  # fmt: skip
+
+
+class MemberRowForm(PersonForm):
+    """The in-place edit of one member row (htmx): the person's details and a reason."""
+
+    reason = forms.CharField(label=_("Reason for the change"), max_length=255, required=False)
+
+
+class HouseholdForm(CrispyForm):
+    code = forms.CharField(label=_("Household code"), max_length=30)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None)
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    area = forms.ChoiceField(
+        label=_("Area"),
+        choices=[("", _("From the commune")), *Area.choices],
+        required=False,
+        help_text=_("Rural or urban follows the commune's type unless you choose otherwise."),
+    )
+
+    def __init__(self, *args, commune: Commune, with_code: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = commune.villages.order_by("name")
+        if not with_code:
+            del self.fields["code"]
+
+
+class RegisterMemberForm(MemberForm):
+    """A row of the registration form; an empty row is skipped."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_permitted = True
+        del self.fields["joined_on"]
+
+
+RegisterMemberFormSet = forms.formset_factory(RegisterMemberForm, extra=4, max_num=20)
+
+
+class MoveForm(CrispyForm):
+    to_household = forms.CharField(label=_("Code of the household in this commune"), max_length=30)
+    relationship = forms.ChoiceField(label=_("Relationship to that household's head"), choices=NON_HEAD_RELATIONSHIPS)
+    moved_on = forms.DateField(label=_("Moved on"), widget=DATE_INPUT, initial=timezone.localdate)
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class TransferPersonForm(CrispyForm):
+    to_commune = forms.CharField(label=_("Code of the receiving commune"), max_length=5, min_length=5)
+    moved_on = forms.DateField(label=_("Moved on"), widget=DATE_INPUT, initial=timezone.localdate)
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class DeathForm(CrispyForm):
+    date_of_death = forms.DateField(label=_("Date of death"), widget=DATE_INPUT)
+    new_head = forms.ModelChoiceField(label=_("New head (if the deceased was the head)"), queryset=None, required=False)
+    reason = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_head"].queryset = candidates
+        self.fields["new_head"].label_from_instance = lambda membership: membership.person.full_name
+
+
+class ChangeHeadForm(CrispyForm):
+    new_head = forms.ModelChoiceField(label=_("New head"), queryset=None)
+    former_head_relationship = forms.ChoiceField(
+        label=_("The former head's relationship to the new head"), choices=NON_HEAD_RELATIONSHIPS
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_head"].queryset = candidates
+        self.fields["new_head"].label_from_instance = lambda membership: membership.person.full_name
+
+
+class SplitForm(CrispyForm):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members who form the new household"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    new_head = forms.ModelChoiceField(label=_("Head of the new household"), queryset=None)
+    new_code = forms.CharField(label=_("Code of the new household"), max_length=30)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None)
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    split_on = forms.DateField(label=_("Date"), widget=DATE_INPUT, initial=timezone.localdate)
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+    def __init__(self, *args, candidates, commune: Commune, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("members", "new_head"):
+            self.fields[name].queryset = candidates
+            self.fields[name].label_from_instance = lambda membership: membership.person.full_name
+        self.fields["village"].queryset = commune.villages.order_by("name")
+
+
+class TransferHouseholdForm(CrispyForm):
+    to_commune = forms.CharField(label=_("Code of the receiving commune"), max_length=5, min_length=5)
+    new_code = forms.CharField(
+        label=_("New household code"), max_length=30, required=False, help_text=_("Only if the code is taken there.")
+    )
+    transferred_on = forms.DateField(label=_("Date"), widget=DATE_INPUT, initial=timezone.localdate)
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class HouseholdFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name, national ID, phone or household code"), required=False, max_length=100)
+    commune = forms.ModelChoiceField(label=_("Commune"), queryset=None, required=False, to_field_name="code")
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any")), ("poor", _("Poor")), ("near_poor", _("Near-poor")),
+                 ("middle_income", _("Middle-income")), ("none", _("Not classified"))],
+    )  # fmt: skip
+    disability = forms.ChoiceField(
+        label=_("Disability"), required=False, choices=[("", _("Any")), ("yes", _("Has a member with a disability"))]
+    )
+
+    def __init__(self, *args, communes, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = communes
+        self.fields["village"].queryset = villages
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "search": data["q"] or "",
+            "commune_code": data["commune"].code if data["commune"] else "",
+            "village_id": data["village"].pk if data["village"] else None,
+            "year": data["year"] or (timezone.localdate().year if data["status"] else None),
+            "status": data["status"],
+            "has_disability": True if data["disability"] == "yes" else None,
+        }

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from households import views, views_io
+
+app_name = "households"
+urlpatterns = [
+    path("", views.household_list, name="list"),
+    path("new/", views.household_register, name="register"),
+    path("arrivals/", views.arrivals, name="arrivals"),
+    path("duplicates/<int:flag_id>/resolve/", views.duplicate_resolve, name="duplicate_resolve"),
+    path("import/", views_io.import_page, name="import"),
+    path("export/", views_io.export_view, name="export"),
+    path("<uuid:household_uuid>/", views.household_detail, name="detail"),
+    path("<uuid:household_uuid>/edit/", views.household_edit, name="edit"),
+    path("<uuid:household_uuid>/head/", views.change_head, name="change_head"),
+    path("<uuid:household_uuid>/split/", views.split, name="split"),
+    path("<uuid:household_uuid>/transfer/", views.transfer, name="transfer"),
+    path("<uuid:household_uuid>/members/new/", views.member_add, name="member_add"),
+    path("<uuid:household_uuid>/members/<int:membership_id>/", views.member_row, name="member_row"),
+    path("<uuid:household_uuid>/members/<int:membership_id>/move/", views.member_move, name="member_move"),
+    path("<uuid:household_uuid>/members/<int:membership_id>/transfer/", views.member_transfer, name="member_transfer"),
+    path("<uuid:household_uuid>/members/<int:membership_id>/death/", views.record_death, name="record_death"),
+]

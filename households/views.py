@@ -1,0 +1,438 @@
+"""Registry pages. Each view: check access, validate the form's shape, call one service, and put a
+service's ValidationError back on the form."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from core.forms import apply_validation_error
+from core.timeline import timeline_for_household
+from geography.access import access_commune_by_code
+from geography.models import Commune, Village
+from geography.scoping import communes_for_user
+from households import services
+from households.access import access_household_by_uuid, access_membership, can_see_full_identifiers
+from households.forms import (
+    ChangeHeadForm,
+    DeathForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    MemberForm,
+    MemberRowForm,
+    MoveForm,
+    RegisterMemberFormSet,
+    SplitForm,
+    TransferHouseholdForm,
+    TransferPersonForm,
+)
+from households.models import Household, Relationship
+from households.selectors import (
+    PAGE_SIZE,
+    arrivals_for_user,
+    household_list_for_user,
+    household_page_data,
+    status_for_year,
+)
+
+
+def _submit(form, action: Callable[[dict], object]):
+    """Run ``action`` with the form's data if the form is valid; service errors go back on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return action(form.cleaned_data)
+    except ValidationError as error:
+        apply_validation_error(form, error)
+        return None
+
+
+def _require_editor(user) -> None:
+    if not user.can_manage_registry:
+        raise PermissionDenied
+
+
+@login_required
+def household_list(request):
+    communes = communes_for_user(request.user).order_by("name")
+    villages = Village.objects.filter(commune__in=communes.values("code")).order_by("name")
+    form = HouseholdFilterForm(request.GET or None, communes=communes, villages=villages)
+    filters = form.filters()
+    page = _page_number(request)
+    rows = list(household_list_for_user(request.user, **filters)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    year = filters.get("year") or timezone.localdate().year - 1
+    statuses = status_for_year([household.pk for household in rows], year)
+    for household in rows:
+        household.year_status = statuses.get(household.pk, "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "households/household_list.html",
+        {
+            "form": form,
+            "households": rows,
+            "page": page,
+            "has_next": has_next,
+            "status_year": year,
+            "querystring": query.urlencode(),
+            "can_edit": request.user.can_manage_registry,
+            "single_commune": communes.count() == 1,
+        },
+    )
+
+
+def _page_number(request) -> int:
+    try:
+        return max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        return 1
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_register(request):
+    _require_editor(request.user)
+    commune = _commune_from_request(request)
+    form = HouseholdForm(request.POST or None, commune=commune, prefix="household")
+    head_form = MemberForm(request.POST or None, prefix="head")
+    del head_form.fields["relationship"]
+    del head_form.fields["joined_on"]
+    members = RegisterMemberFormSet(request.POST or None, prefix="members")
+    if request.method == "POST" and form.is_valid() and head_form.is_valid() and members.is_valid():
+        entered = [member for member in members if member.has_changed() and member.cleaned_data]
+        try:
+            household = services.household_register(
+                commune=commune,
+                village=form.cleaned_data["village"],
+                code=form.cleaned_data["code"],
+                address=form.cleaned_data["address"],
+                area=form.cleaned_data["area"] or None,
+                head=head_form.person_data(),
+                members=[(member.person_data(), member.cleaned_data["relationship"]) for member in entered],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            _spread_register_errors(error, form, head_form, entered)
+        else:
+            messages.success(request, _("Household %(code)s registered.") % {"code": household.code})
+            return redirect("households:detail", household_uuid=household.uuid)
+    return render(
+        request,
+        "households/household_register.html",
+        {"commune": commune, "form": form, "head_form": head_form, "members": members},
+    )
+
+
+def _commune_from_request(request) -> Commune:
+    code = request.GET.get("commune") or request.POST.get("commune")
+    if code:
+        return access_commune_by_code(request.user, code)
+    communes = list(communes_for_user(request.user)[:2])
+    if len(communes) != 1:
+        raise PermissionDenied
+    return communes[0]
+
+
+def _spread_register_errors(error: ValidationError, form, head_form, member_forms) -> None:
+    """Service errors name "code", "village", a head field, or "members[i].field" (i = 1 for the first member)."""
+    for key, messages_ in error.message_dict.items():
+        if key.startswith("members[") and "]." in key:
+            index = int(key[len("members[") : key.index("]")]) - 1
+            field = key.split("].", 1)[1]
+            target = member_forms[index] if 0 <= index < len(member_forms) else form
+            target.add_error(field if field in target.fields else None, messages_)
+        elif key in form.fields:
+            form.add_error(key, messages_)
+        elif key in head_form.fields:
+            head_form.add_error(key, messages_)
+        else:
+            form.add_error(None, messages_)
+
+
+@login_required
+def household_detail(request, household_uuid):
+    household = access_household_by_uuid(request.user, household_uuid)
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "household": household,
+            **household_page_data(household),
+            "timeline": timeline_for_household(household.pk),
+            "can_edit": request.user.can_manage_registry and household.dissolved_on is None,
+            "full_identifiers": can_see_full_identifiers(request.user),
+            "member_form": MemberForm(prefix="new") if request.user.can_manage_registry else None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request, household_uuid):
+    household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
+    initial = {"village": household.village, "address": household.address, "area": household.area}
+    form = HouseholdForm(request.POST or None, commune=household.commune, with_code=False, initial=initial)
+    if request.method == "POST" and _submit(
+        form,
+        lambda data: services.household_edit(
+            household=household,
+            village=data["village"],
+            address=data["address"],
+            area=data["area"] or household.commune.area,
+            acting_user=request.user,
+        ),  # fmt: skip
+    ):
+        messages.success(request, _("Household details saved."))
+        return redirect("households:detail", household_uuid=household.uuid)
+    return _action_page(request, household, form, _("Edit household details"))
+
+
+@login_required
+@require_http_methods(["POST"])
+def member_add(request, household_uuid):
+    household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
+    form = MemberForm(request.POST, prefix="new")
+    membership = _submit(
+        form,
+        lambda data: services.member_add(
+            household=household,
+            data=form.person_data(),
+            relationship=data["relationship"],
+            joined_on=data["joined_on"] or None,
+            acting_user=request.user,
+        ),  # fmt: skip
+    )
+    if membership:
+        messages.success(request, _("%(name)s added to the household.") % {"name": membership.person.full_name})
+        return redirect("households:detail", household_uuid=household.uuid)
+    return _action_page(request, household, form, _("Add a member"), status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_row(request, household_uuid, membership_id):
+    """A member's row on the household page; GET ?edit=1 or a POST with errors gives the edit row (htmx)."""
+    household = access_household_by_uuid(request.user, household_uuid)
+    membership = access_membership(request.user, household, membership_id)
+    editing = request.method == "POST" or request.GET.get("edit") == "1"
+    form = None
+    if editing:
+        _require_editor(request.user)
+        if request.method == "POST":
+            form = MemberRowForm(request.POST, prefix=f"m{membership.pk}")
+            saved = _submit(
+                form,
+                lambda data: services.member_edit(
+                    person=membership.person, data=form.person_data(), reason=data["reason"], acting_user=request.user
+                ),
+            )
+            if saved:
+                membership.person = saved
+                form = None
+        else:
+            person = membership.person
+            form = MemberRowForm(
+                prefix=f"m{membership.pk}",
+                initial={name: getattr(person, name) for name in services.PERSON_FIELDS},
+            )
+    context = {
+        "household": household,
+        "membership": membership,
+        "form": form,
+        "can_edit": request.user.can_manage_registry,
+        "full_identifiers": can_see_full_identifiers(request.user),
+    }
+    if not request.htmx:
+        if form is None:
+            return redirect("households:detail", household_uuid=household.uuid)
+        return _action_page(request, household, form, _("Edit member"), status=200)
+    return render(request, "households/_member_row.html", context)
+
+
+def _current_members(household: Household, *, exclude=None):
+    members = household.memberships.filter(left_on__isnull=True).select_related("person").order_by("id")
+    return members.exclude(pk=exclude.pk) if exclude else members
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_move(request, household_uuid, membership_id):
+    household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
+    membership = access_membership(request.user, household, membership_id)
+    form = MoveForm(request.POST or None)
+
+    def move(data):
+        target = Household.objects.filter(commune=household.commune, code=data["to_household"].strip()).first()
+        if target is None:
+            raise ValidationError(
+                {"to_household": _("no household with this code in %(commune)s") % {"commune": household.commune.name}}
+            )
+        return services.member_move(membership=membership, to_household=target, relationship=data["relationship"],
+                                    moved_on=data["moved_on"], reason=data["reason"], acting_user=request.user)  # fmt: skip
+
+    if request.method == "POST" and _submit(form, move):
+        messages.success(request, _("%(name)s moved.") % {"name": membership.person.full_name})
+        return redirect("households:detail", household_uuid=household.uuid)
+    return _action_page(
+        request, household, form, _("Move %(name)s to another household") % {"name": membership.person.full_name}
+    )
+
+
+def _commune_by_code(code: str) -> Commune:
+    commune = Commune.objects.filter(code=code.strip()).first()
+    if commune is None:
+        raise ValidationError({"to_commune": _("no commune has the code %(code)s") % {"code": code}})
+    return commune
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_transfer(request, household_uuid, membership_id):
+    household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
+    membership = access_membership(request.user, household, membership_id)
+    form = TransferPersonForm(request.POST or None)
+    if request.method == "POST" and _submit(
+        form,
+        lambda data: services.person_transfer(
+            membership=membership,
+            to_commune=_commune_by_code(data["to_commune"]),
+            moved_on=data["moved_on"],
+            reason=data["reason"],
+            acting_user=request.user,
+        ),  # fmt: skip
+    ):
+        messages.success(request, _("%(name)s transferred.") % {"name": membership.person.full_name})
+        return redirect("households:detail", household_uuid=household.uuid)
+    return _action_page(
+        request, household, form, _("Transfer %(name)s to another commune") % {"name": membership.person.full_name}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_death(request, household_uuid, membership_id):
+    household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
+    membership = access_membership(request.user, household, membership_id)
+    form = DeathForm(request.POST or None, candidates=_current_members(household, exclude=membership))
+    if request.method == "POST" and _submit(
+        form,
+        lambda data: services.person_record_death(
+            person=membership.person,
+            date_of_death=data["date_of_death"],
+            new_head=data["new_head"],
+            reason=data["reason"],
+            acting_user=request.user,
+        ),  # fmt: skip
+    ):
+        messages.success(request, _("Death of %(name)s recorded.") % {"name": membership.person.full_name})
+        return redirect("households:detail", household_uuid=household.uuid)
+    return _action_page(
+        request, household, form, _("Record the death of %(name)s") % {"name": membership.person.full_name}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_head(request, household_uuid):
+    household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
+    candidates = _current_members(household).exclude(relationship=Relationship.HEAD)
+    form = ChangeHeadForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and _submit(
+        form,
+        lambda data: services.household_change_head(
+            household=household,
+            new_head=data["new_head"],
+            former_head_relationship=data["former_head_relationship"],
+            reason=data["reason"],
+            acting_user=request.user,
+        ),  # fmt: skip
+    ):
+        messages.success(request, _("Head changed."))
+        return redirect("households:detail", household_uuid=household.uuid)
+    return _action_page(request, household, form, _("Change the head"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def split(request, household_uuid):
+    household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
+    candidates = _current_members(household).exclude(relationship=Relationship.HEAD)
+    form = SplitForm(request.POST or None, candidates=candidates, commune=household.commune)
+    new = request.method == "POST" and _submit(
+        form,
+        lambda data: services.household_split(
+            household=household,
+            memberships=list(data["members"]),
+            new_head=data["new_head"],
+            new_code=data["new_code"],
+            village=data["village"],
+            address=data["address"],
+            split_on=data["split_on"],
+            reason=data["reason"],
+            acting_user=request.user,
+        ),  # fmt: skip
+    )
+    if new:
+        messages.success(request, _("Household %(code)s created by the split.") % {"code": new.code})
+        return redirect("households:detail", household_uuid=new.uuid)
+    return _action_page(request, household, form, _("Split the household"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer(request, household_uuid):
+    household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
+    form = TransferHouseholdForm(request.POST or None)
+    if request.method == "POST" and _submit(
+        form,
+        lambda data: services.household_transfer(
+            household=household,
+            to_commune=_commune_by_code(data["to_commune"]),
+            new_code=data["new_code"],
+            transferred_on=data["transferred_on"],
+            reason=data["reason"],
+            acting_user=request.user,
+        ),  # fmt: skip
+    ):
+        messages.success(request, _("Household %(code)s transferred.") % {"code": household.code})
+        return redirect("households:list")
+    return _action_page(request, household, form, _("Transfer the household to another commune"))
+
+
+@login_required
+def arrivals(request):
+    return render(request, "households/arrivals.html", arrivals_for_user(request.user))
+
+
+def _action_page(request, household, form, title, status=200):
+    return render(
+        request, "households/action.html", {"household": household, "form": form, "title": title}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def duplicate_resolve(request, flag_id: int):
+    flag = arrivals_for_user(request.user)["duplicates"].filter(pk=flag_id).first()
+    if flag is None:
+        raise Http404("duplicate flag")
+    _require_editor(request.user)
+    try:
+        services.duplicate_resolve(
+            flag=flag, same_person=request.POST.get("decision") == "same", acting_user=request.user
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Check closed."))
+    return redirect("households:arrivals")

@@ -315,8 +315,10 @@ def main() -> int:
     client = Client(SERVER_NAME="localhost", raise_request_exception=False)
     client.force_login(user)
     targets = [
-        ("trivial", "GET /healthz", "/healthz"),
-        ("home (info)", "GET / : the page frame alone, for reference", "/"),
+        # The trivial page: signed in, full middleware and base template, no registry query.
+        ("trivial", "GET /accounts/password/done/", "/accounts/password/done/"),
+        ("healthz (info)", "GET /healthz: JSON, no session, for reference", "/healthz"),
+        ("home (info)", "GET / : the page frame with work lists, for reference", "/"),
         ("list", f"first page of {commune.name}", f"/households/?{urlencode({'commune': commune.code})}"),
         ("name search", f"q={search}", f"/households/?{urlencode({'q': search})}"),
         ("national ID", f"q={national_id}", f"/households/?{urlencode({'q': national_id})}"),

@@ -20,9 +20,12 @@ def communes_for_user(user) -> QuerySet[Commune]:
         return Commune.objects.none()
     if has_national_scope(user):
         return Commune.objects.all()
+    # Two indexed IN-subqueries on the user's assignments: no join, no DISTINCT.
+    assignments = user.assignments.all()
     return Commune.objects.filter(
-        Q(staff_assignments__user=user) | Q(province__staff_assignments__user=user)
-    ).distinct()
+        Q(code__in=assignments.filter(commune__isnull=False).values("commune_id"))
+        | Q(province_id__in=assignments.filter(province__isnull=False).values("province_id"))
+    )
 
 
 def provinces_for_user(user) -> QuerySet[Province]:

@@ -177,6 +177,10 @@ class HouseholdFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = communes
         self.fields["village"].queryset = villages
+        # Rendered as plain Bootstrap fields (the list page is the busiest page; crispy costs ms).
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = css
 
     def filters(self) -> dict:
         if not self.is_valid():

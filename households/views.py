@@ -16,7 +16,7 @@ from core.forms import apply_validation_error
 from core.timeline import timeline_for_household
 from geography.access import access_commune_by_code
 from geography.models import Commune, Village
-from geography.scoping import communes_for_user
+from geography.scoping import commune_codes_for_user, communes_for_user
 from households import services
 from households.access import access_household_by_uuid, access_membership, can_see_full_identifiers
 from households.forms import (
@@ -60,8 +60,12 @@ def _require_editor(user) -> None:
 
 @login_required
 def household_list(request):
-    communes = communes_for_user(request.user).order_by("name")
-    villages = Village.objects.filter(commune__in=communes.values("code")).order_by("name")
+    codes = commune_codes_for_user(request.user) if not request.user.has_national_scope else None
+    communes = Commune.objects.filter(code__in=codes) if codes is not None else Commune.objects.all()
+    communes = communes.order_by("name")
+    villages = (
+        Village.objects.filter(commune__in=codes).order_by("name") if codes is not None else Village.objects.none()
+    )
     form = HouseholdFilterForm(request.GET or None, communes=communes, villages=villages)
     filters = form.filters()
     page = _page_number(request)
@@ -85,7 +89,7 @@ def household_list(request):
             "status_year": year,
             "querystring": query.urlencode(),
             "can_edit": request.user.can_manage_registry,
-            "single_commune": communes.count() == 1,
+            "single_commune": codes is not None and len(codes) == 1,
         },
     )
 
@@ -170,7 +174,6 @@ def household_detail(request, household_uuid):
             "timeline": timeline_for_household(household.pk),
             "can_edit": request.user.can_manage_registry and household.dissolved_on is None,
             "full_identifiers": can_see_full_identifiers(request.user),
-            "member_form": MemberForm(prefix="new") if request.user.can_manage_registry else None,
         },
     )
 
@@ -197,9 +200,15 @@ def household_edit(request, household_uuid):
 
 
 @login_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def member_add(request, household_uuid):
+    """GET: the form (a fragment for htmx, loaded when asked for, or a page); POST: add the member."""
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
+    if request.method == "GET":
+        form = MemberForm(prefix="new")
+        if request.htmx:
+            return render(request, "households/_member_add_form.html", {"household": household, "form": form})
+        return _action_page(request, household, form, _("Add a member"))
     form = MemberForm(request.POST, prefix="new")
     membership = _submit(
         form,

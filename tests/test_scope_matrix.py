@@ -76,7 +76,7 @@ MATRIX: dict[str, Row] = {
     "households:change_head": Row(kwargs=household, expect=EDIT),
     "households:split": Row(kwargs=household, expect=EDIT),
     "households:transfer": Row(kwargs=household, expect=EDIT),
-    "households:member_add": Row(kwargs=household, method="post", default=400, expect=EDIT),
+    "households:member_add": Row(kwargs=household, expect=EDIT),
     # Without htmx the member row answers with a redirect to the household page.
     "households:member_row": Row(kwargs=member, default=302, expect={"anonymous": LOGIN, **OUT_OF_SCOPE}),
     "households:member_move": Row(kwargs=member, expect=EDIT),

@@ -98,10 +98,10 @@ def test_household_list_query_count_is_fixed(client_for, units, django_assert_nu
         make_household(units.tan_dong, units.tan_dong_village, code=f"TD-{number:04d}",
                        members=(("Nguyễn Văn An", "M", date(1970, 1, 1), "head"),))  # fmt: skip
     client = client_for("tandong_officer")
-    # session, user, communes (filter form), villages (filter form), count of communes, the user's
-    # commune codes (scope), households page, statuses of the page, then the sliding session save (3)
-    # = 10, whatever the number of households.
-    with django_assert_num_queries(10):
+    # session, user, the user's commune codes (scope, read once), communes and villages (filter form),
+    # households page, statuses of the page, then the sliding session save (3) = 9, whatever the
+    # number of households.
+    with django_assert_num_queries(9):
         client.get(reverse("households:list"))
 
 
@@ -270,3 +270,15 @@ def test_folded_search_finds_any_vietnamese_name(client_for, units, words):
             membership.delete()
         household.delete()
         Person.objects.filter(pk__in=person_ids).delete()
+
+
+def test_the_add_member_form_is_loaded_only_when_asked_for(client_for, family):
+    client = client_for("tandong_officer")
+    url = reverse("households:member_add", kwargs={"household_uuid": family.uuid})
+
+    page = client.get(reverse("households:detail", kwargs={"household_uuid": family.uuid})).content.decode()
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+
+    assert 'data-testid="member-add-form"' not in page and f'hx-get="{url}"' in page
+    assert fragment.lstrip().startswith("<form") and 'name="new-national_id"' in fragment
+    assert "<html" not in fragment

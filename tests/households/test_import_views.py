@@ -15,8 +15,6 @@ from households.models import Household
 from households.services import PersonData, household_register
 from tests.households.test_import import MAN_1980, counts, csv_bytes, line, member, register
 
-pytestmark = pytest.mark.urls("tests.households.io_urls")
-
 
 @pytest.fixture
 def client_in_english(client_for):

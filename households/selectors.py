@@ -9,7 +9,7 @@ from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from geography.scoping import scope_to_user
 from households.identity import normalise_phone
-from households.models import DuplicateFlag, Household, HouseholdEvent, HouseholdYearStatus, PersonTransfer
+from households.models import DuplicateFlag, Household, HouseholdEvent, HouseholdYearStatus, Membership, PersonTransfer
 
 PAGE_SIZE = 50
 
@@ -47,16 +47,21 @@ def household_search_q(text: str) -> Q:
     """One box finds households by code, by a member's name (diacritics optional), national ID or phone."""
     text = text.strip()
     digits = re.sub(r"[\s.\-]", "", text)
+    # Identifiers resolve to a handful of households through the person's unique index first.
     if digits.isdigit() and len(digits) == 12:
-        return Q(memberships__left_on__isnull=True, memberships__person__national_id=digits)
+        return Q(pk__in=_current_households_of(Q(person__national_id=digits)))
     if digits.lstrip("+").isdigit() and 9 <= len(digits.lstrip("+")) <= 12:
         try:
             phone = normalise_phone(digits)
         except ValueError:
             phone = None
         if phone:
-            return Q(memberships__left_on__isnull=True, memberships__person__phone=phone) | Q(code__iexact=text)
+            return Q(pk__in=_current_households_of(Q(person__phone=phone))) | Q(code__iexact=text)
     return Q(code__iexact=text) | Q(search_text__contains=fold_vietnamese(text))
+
+
+def _current_households_of(person_filter: Q):
+    return Membership.objects.filter(person_filter, left_on__isnull=True).values("household_id")
 
 
 def household_page_data(household: Household) -> dict:

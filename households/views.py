@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -87,6 +88,8 @@ def household_list(request):
             "page": page,
             "has_next": has_next,
             "status_year": year,
+            # Rows link to list_url + uuid + "/" (households:detail): one reverse() instead of 50.
+            "list_url": reverse("households:list"),
             "querystring": query.urlencode(),
             "can_edit": request.user.can_manage_registry,
             "single_commune": codes is not None and len(codes) == 1,

@@ -282,3 +282,27 @@ def test_the_add_member_form_is_loaded_only_when_asked_for(client_for, family):
     assert 'data-testid="member-add-form"' not in page and f'hx-get="{url}"' in page
     assert fragment.lstrip().startswith("<form") and 'name="new-national_id"' in fragment
     assert "<html" not in fragment
+
+
+def test_work_list_shows_arrivals_and_duplicates_and_closes_a_check(client_for, units, family, users):
+    from households.models import DuplicateFlag
+    from households.services import person_data_from, person_transfer
+
+    spouse = family.memberships.get(relationship="spouse")
+    person_transfer(membership=family.memberships.get(relationship="child"), to_commune=units.binh_minh,
+                    moved_on=date(2025, 5, 1), reason="đi làm", acting_user=users["tandong_officer"])  # fmt: skip
+    flag = DuplicateFlag.objects.create(person=spouse.person, existing=family.head, commune=units.tan_dong)
+    url = reverse("households:arrivals")
+
+    tan_dong = client_for("tandong_officer").get(url).content.decode()
+    binh_minh = client_for("binhminh_officer").get(url).content.decode()
+    response = client_for("tandong_officer").post(reverse("households:duplicate_resolve", kwargs={"flag_id": flag.pk}),
+                                                  {"decision": "different"})  # fmt: skip
+
+    assert "<title>Việc cần làm của sổ hộ · casework</title>" in tan_dong
+    assert "Lê Văn Tám" in tan_dong and "Lê Thị Mai" not in tan_dong
+    assert "Lê Thị Mai" in binh_minh and "Lê Văn Tám" not in binh_minh  # the arrival, on the receiving side
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert flag.status == "different"
+    assert person_data_from(spouse.person).full_name == "Lê Văn Tám"

@@ -187,19 +187,15 @@ def household_edit(request, household_uuid):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
     initial = {"village": household.village, "address": household.address, "area": household.area}
     form = HouseholdForm(request.POST or None, commune=household.commune, with_code=False, initial=initial)
-    if request.method == "POST" and _submit(
-        form,
+    return _action(
+        request, household, form,
         lambda data: services.household_edit(
-            household=household,
-            village=data["village"],
-            address=data["address"],
-            area=data["area"] or household.commune.area,
-            acting_user=request.user,
-        ),  # fmt: skip
-    ):
-        messages.success(request, _("Household details saved."))
-        return redirect("households:detail", household_uuid=household.uuid)
-    return _action_page(request, household, form, _("Edit household details"))
+            household=household, village=data["village"], address=data["address"],
+            area=data["area"] or household.commune.area, acting_user=request.user,
+        ),
+        title=_("Edit household details"),
+        success=_("Household details saved."),
+    )  # fmt: skip
 
 
 @login_required
@@ -280,7 +276,7 @@ def _current_members(household: Household, *, exclude=None):
 def member_move(request, household_uuid, membership_id):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
     membership = access_membership(request.user, household, membership_id)
-    form = MoveForm(request.POST or None)
+    name = membership.person.full_name
 
     def move(data):
         target = Household.objects.filter(commune=household.commune, code=data["to_household"].strip()).first()
@@ -291,12 +287,11 @@ def member_move(request, household_uuid, membership_id):
         return services.member_move(membership=membership, to_household=target, relationship=data["relationship"],
                                     moved_on=data["moved_on"], reason=data["reason"], acting_user=request.user)  # fmt: skip
 
-    if request.method == "POST" and _submit(form, move):
-        messages.success(request, _("%(name)s moved.") % {"name": membership.person.full_name})
-        return redirect("households:detail", household_uuid=household.uuid)
-    return _action_page(
-        request, household, form, _("Move %(name)s to another household") % {"name": membership.person.full_name}
-    )
+    return _action(
+        request, household, MoveForm(request.POST or None), move,
+        title=_("Move %(name)s to another household") % {"name": name},
+        success=_("%(name)s moved.") % {"name": name},
+    )  # fmt: skip
 
 
 def _commune_by_code(code: str) -> Commune:
@@ -311,22 +306,16 @@ def _commune_by_code(code: str) -> Commune:
 def member_transfer(request, household_uuid, membership_id):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
     membership = access_membership(request.user, household, membership_id)
-    form = TransferPersonForm(request.POST or None)
-    if request.method == "POST" and _submit(
-        form,
+    name = membership.person.full_name
+    return _action(
+        request, household, TransferPersonForm(request.POST or None),
         lambda data: services.person_transfer(
-            membership=membership,
-            to_commune=_commune_by_code(data["to_commune"]),
-            moved_on=data["moved_on"],
-            reason=data["reason"],
-            acting_user=request.user,
-        ),  # fmt: skip
-    ):
-        messages.success(request, _("%(name)s transferred.") % {"name": membership.person.full_name})
-        return redirect("households:detail", household_uuid=household.uuid)
-    return _action_page(
-        request, household, form, _("Transfer %(name)s to another commune") % {"name": membership.person.full_name}
-    )
+            membership=membership, to_commune=_commune_by_code(data["to_commune"]), moved_on=data["moved_on"],
+            reason=data["reason"], acting_user=request.user,
+        ),
+        title=_("Transfer %(name)s to another commune") % {"name": name},
+        success=_("%(name)s transferred.") % {"name": name},
+    )  # fmt: skip
 
 
 @login_required
@@ -334,22 +323,17 @@ def member_transfer(request, household_uuid, membership_id):
 def record_death(request, household_uuid, membership_id):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
     membership = access_membership(request.user, household, membership_id)
-    form = DeathForm(request.POST or None, candidates=_current_members(household, exclude=membership))
-    if request.method == "POST" and _submit(
-        form,
+    name = membership.person.full_name
+    return _action(
+        request, household,
+        DeathForm(request.POST or None, candidates=_current_members(household, exclude=membership)),
         lambda data: services.person_record_death(
-            person=membership.person,
-            date_of_death=data["date_of_death"],
-            new_head=data["new_head"],
-            reason=data["reason"],
-            acting_user=request.user,
-        ),  # fmt: skip
-    ):
-        messages.success(request, _("Death of %(name)s recorded.") % {"name": membership.person.full_name})
-        return redirect("households:detail", household_uuid=household.uuid)
-    return _action_page(
-        request, household, form, _("Record the death of %(name)s") % {"name": membership.person.full_name}
-    )
+            person=membership.person, date_of_death=data["date_of_death"], new_head=data["new_head"],
+            reason=data["reason"], acting_user=request.user,
+        ),
+        title=_("Record the death of %(name)s") % {"name": name},
+        success=_("Death of %(name)s recorded.") % {"name": name},
+    )  # fmt: skip
 
 
 @login_required
@@ -357,20 +341,15 @@ def record_death(request, household_uuid, membership_id):
 def change_head(request, household_uuid):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
     candidates = _current_members(household).exclude(relationship=Relationship.HEAD)
-    form = ChangeHeadForm(request.POST or None, candidates=candidates)
-    if request.method == "POST" and _submit(
-        form,
+    return _action(
+        request, household, ChangeHeadForm(request.POST or None, candidates=candidates),
         lambda data: services.household_change_head(
-            household=household,
-            new_head=data["new_head"],
-            former_head_relationship=data["former_head_relationship"],
-            reason=data["reason"],
-            acting_user=request.user,
-        ),  # fmt: skip
-    ):
-        messages.success(request, _("Head changed."))
-        return redirect("households:detail", household_uuid=household.uuid)
-    return _action_page(request, household, form, _("Change the head"))
+            household=household, new_head=data["new_head"], former_head_relationship=data["former_head_relationship"],
+            reason=data["reason"], acting_user=request.user,
+        ),
+        title=_("Change the head"),
+        success=_("Head changed."),
+    )  # fmt: skip
 
 
 @login_required
@@ -378,46 +357,47 @@ def change_head(request, household_uuid):
 def split(request, household_uuid):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
     candidates = _current_members(household).exclude(relationship=Relationship.HEAD)
-    form = SplitForm(request.POST or None, candidates=candidates, commune=household.commune)
-    new = request.method == "POST" and _submit(
-        form,
+    return _action(
+        request, household, SplitForm(request.POST or None, candidates=candidates, commune=household.commune),
         lambda data: services.household_split(
-            household=household,
-            memberships=list(data["members"]),
-            new_head=data["new_head"],
-            new_code=data["new_code"],
-            village=data["village"],
-            address=data["address"],
-            split_on=data["split_on"],
-            reason=data["reason"],
-            acting_user=request.user,
-        ),  # fmt: skip
-    )
-    if new:
-        messages.success(request, _("Household %(code)s created by the split.") % {"code": new.code})
-        return redirect("households:detail", household_uuid=new.uuid)
-    return _action_page(request, household, form, _("Split the household"))
+            household=household, memberships=list(data["members"]), new_head=data["new_head"],
+            new_code=data["new_code"], village=data["village"], address=data["address"], split_on=data["split_on"],
+            reason=data["reason"], acting_user=request.user,
+        ),
+        title=_("Split the household"),
+        success=lambda new: _("Household %(code)s created by the split.") % {"code": new.code},
+        done=lambda new: reverse("households:detail", kwargs={"household_uuid": new.uuid}),
+    )  # fmt: skip
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer(request, household_uuid):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
-    form = TransferHouseholdForm(request.POST or None)
-    if request.method == "POST" and _submit(
-        form,
+    return _action(
+        request, household, TransferHouseholdForm(request.POST or None),
         lambda data: services.household_transfer(
-            household=household,
-            to_commune=_commune_by_code(data["to_commune"]),
-            new_code=data["new_code"],
-            transferred_on=data["transferred_on"],
-            reason=data["reason"],
-            acting_user=request.user,
-        ),  # fmt: skip
-    ):
-        messages.success(request, _("Household %(code)s transferred.") % {"code": household.code})
-        return redirect("households:list")
-    return _action_page(request, household, form, _("Transfer the household to another commune"))
+            household=household, to_commune=_commune_by_code(data["to_commune"]), new_code=data["new_code"],
+            transferred_on=data["transferred_on"], reason=data["reason"], acting_user=request.user,
+        ),
+        title=_("Transfer the household to another commune"),
+        success=lambda moved: _("Household %(code)s transferred.") % {"code": moved.code},
+        done=lambda moved: reverse("households:list"),  # it is no longer in this commune
+    )  # fmt: skip
+
+
+def _action(request, household, form, call, *, title: str, success, done=None):
+    """The shape every registry action page shares: GET shows the form; a valid POST runs the
+    service; on success a message and a redirect (to the household, or ``done(result)``), on a
+    refusal the form again with the service's errors on its fields."""
+    if request.method == "POST":
+        result = _submit(form, call)
+        if result:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(
+                done(result) if done else reverse("households:detail", kwargs={"household_uuid": household.uuid})
+            )
+    return _action_page(request, household, form, title)
 
 
 @login_required

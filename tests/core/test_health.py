@@ -53,3 +53,15 @@ def test_healthz_names_a_silent_worker_when_heartbeats_are_required(client, sett
 
     assert response.status_code == 503
     assert json.loads(response.content)["checks"]["worker"] == "no worker heartbeat in the last 300 s"
+
+
+def test_a_missing_database_is_named_by_the_system_check(settings):
+    from core.checks import database_configured_check
+
+    assert database_configured_check(None) == []
+
+    settings.DATABASES = {"default": {**settings.DATABASES["default"], "HOST": settings.NO_DATABASE_HOST}}
+
+    [warning] = database_configured_check(None)
+    assert (warning.id, warning.msg) == ("core.W001", "No database is configured.")
+    assert "DATABASE_URL" in warning.hint and "make db" in warning.hint

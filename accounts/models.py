@@ -42,6 +42,12 @@ class User(AbstractUser):
         return self.role in (Role.COMMUNE_OFFICER, Role.ADMINISTRATOR)
 
     @property
+    def can_run_poverty_review(self) -> bool:
+        """Survey, village meetings, posting, complaints: the steering committee and the officer.
+        The chair chairs the committee too; maker-checker stops them approving what they assessed."""
+        return self.role in (Role.COMMUNE_OFFICER, Role.COMMITTEE_MEMBER, Role.COMMUNE_CHAIR, Role.ADMINISTRATOR)
+
+    @property
     def can_sign_decisions(self) -> bool:
         return self.role == Role.COMMUNE_CHAIR
 

@@ -105,6 +105,8 @@ class Household(BaseModel):
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     area = models.CharField(_("area"), max_length=5, choices=Area.choices)
+    # Floor area of the dwelling; the poverty survey pre-fills "housing area per person" from it.
+    housing_area_m2 = models.DecimalField(_("housing area (m²)"), max_digits=6, decimal_places=1, null=True, blank=True)
     head = models.ForeignKey(
         Person, verbose_name=_("head"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

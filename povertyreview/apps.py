@@ -7,3 +7,11 @@ class PovertyReviewConfig(AppConfig):
 
     name = "povertyreview"
     verbose_name = _("Poverty review")
+
+    def ready(self) -> None:
+        from core.timeline import register_timeline_provider
+        from core.worklists import register_worklist_provider
+        from povertyreview.selectors import household_review_timeline, review_worklist
+
+        register_timeline_provider(household_review_timeline)
+        register_worklist_provider(review_worklist)

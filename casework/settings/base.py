@@ -196,3 +196,7 @@ LOGGING = {
 
 # A worker that has not reported for this many seconds makes /healthz answer 503.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=0)
+
+# Poverty review: days a complaint's answer is due after receipt. The legal deadline for answering
+# complaints about the posted list was not confirmed (legal-reference.md §3.2): set it here.
+POVERTY_REVIEW_COMPLAINT_DAYS = env.int("POVERTY_REVIEW_COMPLAINT_DAYS", default=10)

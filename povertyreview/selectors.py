@@ -1,0 +1,286 @@
+"""Shared reads of the poverty review: progress, the posted list, results, what-if, timeline."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.timeline import TimelineEntry
+from core.worklists import WorkItem
+from geography.scoping import scope_to_user
+from households.models import Household, HouseholdYearStatus, PovertyStatus
+from povertyreview.classification import rules_for
+from povertyreview.models import Assessment, Campaign, Complaint, ReductionTarget, ReviewEvent
+
+LISTED = (PovertyStatus.POOR, PovertyStatus.NEAR_POOR)
+CLASSES = [PovertyStatus.POOR, PovertyStatus.NEAR_POOR, PovertyStatus.MIDDLE_INCOME, PovertyStatus.NONE]
+
+
+def campaigns_for_user(user) -> QuerySet[Campaign]:
+    return (
+        scope_to_user(Campaign.objects.all(), user)
+        .select_related("commune", "household", "standard")
+        .annotate(
+            listed=Count("assessments", distinct=True),
+            surveyed=Count("assessments", filter=Q(assessments__surveyed_at__isnull=False), distinct=True),
+        )
+        .order_by("-year", "commune_id", "kind", "-id")
+    )
+
+
+def _open_complaint(assessment_ref="pk") -> Exists:
+    return Exists(Complaint.objects.filter(assessment=OuterRef(assessment_ref), status=Complaint.Status.OPEN))
+
+
+def campaign_progress(campaign: Campaign) -> list[dict]:
+    """Per village: listed, surveyed, missing, proposed, agreed, returned and disputed (an open
+    complaint), in one grouped query; the last row is the commune's total."""
+    rows = list(
+        campaign.assessments.annotate(disputed=_open_complaint())
+        .values("village_id", "village__name")
+        .annotate(
+            listed=Count("pk"),
+            surveyed=Count("pk", filter=Q(surveyed_at__isnull=False)),
+            proposed=Count("pk", filter=Q(classification__in=LISTED) | Q(previous_classification__in=LISTED)),
+            agreed=Count("pk", filter=Q(meeting_result=Assessment.MeetingResult.AGREED)),
+            returned=Count("pk", filter=Q(meeting_result=Assessment.MeetingResult.RETURNED)),
+            disputed_count=Count("pk", filter=Q(disputed=True)),
+        )
+        .order_by("village__name")
+    )
+    total = {"village_id": None, "village__name": _("Whole commune")}
+    for key in ("listed", "surveyed", "proposed", "agreed", "returned", "disputed_count"):
+        total[key] = sum(row[key] for row in rows)
+    for row in [*rows, total]:
+        row["missing"] = row["listed"] - row["surveyed"]
+    return [*rows, total]
+
+
+def assessments_for(campaign: Campaign, *, village_id=None, state: str = "") -> QuerySet[Assessment]:
+    """The campaign's households for the committee's list; ``state`` one of missing, surveyed,
+    proposed, returned, disputed."""
+    assessments = campaign.assessments.select_related("household__head", "village").annotate(disputed=_open_complaint())
+    if village_id:
+        assessments = assessments.filter(village_id=village_id)
+    filters = {
+        "missing": Q(surveyed_at__isnull=True),
+        "surveyed": Q(surveyed_at__isnull=False),
+        "proposed": Q(classification__in=LISTED) | Q(previous_classification__in=LISTED),
+        "returned": Q(meeting_result=Assessment.MeetingResult.RETURNED),
+        "disputed": Q(disputed=True),
+    }
+    if state in filters:
+        assessments = assessments.filter(filters[state])
+    return assessments.order_by("village__name", "household__code")
+
+
+def posting_list(campaign: Campaign) -> list[dict]:
+    """The public list, by village: proposed poor and near-poor households and those escaping.
+    Names, addresses and classes only: never a deprivation or any health detail."""
+    assessments = (
+        campaign.assessments.filter(meeting_result=Assessment.MeetingResult.AGREED)
+        .select_related("household__head", "village")
+        .order_by("village__name", "household__code")
+    )
+    villages: dict[str, dict] = {}
+    for assessment in assessments:
+        name = assessment.village.name if assessment.village else _("No village")
+        group = villages.setdefault(name, {"village": name, "poor": [], "near_poor": [], "escaping": []})
+        if assessment.classification == PovertyStatus.POOR:
+            group["poor"].append(assessment)
+        elif assessment.classification == PovertyStatus.NEAR_POOR:
+            group["near_poor"].append(assessment)
+        else:
+            group["escaping"].append(assessment)
+    return list(villages.values())
+
+
+@dataclass
+class ReviewResult:
+    year: int
+    status_year: int
+    total_households: int
+    counts: dict  # classification -> households in status_year
+    previous_counts: dict
+    poor_rate: float
+    near_poor_rate: float
+    listed_rate: float  # poor + near-poor
+    escaped_poverty: int  # poor -> not poor
+    escaped_near_poverty: int  # near-poor -> middle-income or none
+    new_listed: int  # not listed before, never listed in an earlier year
+    fell_back: int  # not listed before, but listed in some earlier year
+    planned_reduction: int | None
+    achieved_reduction: int  # poor households fewer than the year before
+    plan_percent: float | None
+    by_village: list
+
+
+def review_results(commune, year: int) -> ReviewResult:
+    """The results of the annual review of ``year`` over all the commune's current households:
+    counts and rates of the list for ``year + 1``, changes from the list of ``year``, the plan."""
+    status_year = year + 1
+    households = Household.objects.filter(commune=commune, dissolved_on__isnull=True)
+    total = households.count()
+    statuses = HouseholdYearStatus.objects.filter(household__in=households)
+    now = dict(statuses.filter(year=status_year).values_list("status").annotate(n=Count("pk")))
+    before = dict(statuses.filter(year=year).values_list("status").annotate(n=Count("pk")))
+    counts = {status: now.get(status, 0) for status in CLASSES[:3]}
+    previous = {status: before.get(status, 0) for status in CLASSES[:3]}
+    earlier_listed = HouseholdYearStatus.objects.filter(
+        household=OuterRef("household"), year__lt=year, status__in=LISTED
+    )
+    changes = (
+        statuses.filter(year=status_year)
+        .annotate(
+            before=HouseholdYearStatus.objects.filter(household=OuterRef("household"), year=year).values("status")[:1],
+            listed_earlier=Exists(earlier_listed),
+        )
+        .aggregate(
+            escaped_poverty=Count("pk", filter=Q(before=PovertyStatus.POOR) & ~Q(status=PovertyStatus.POOR)),
+            escaped_near=Count(
+                "pk", filter=Q(before=PovertyStatus.NEAR_POOR) & Q(status__in=[PovertyStatus.MIDDLE_INCOME, "none"])
+            ),
+            new_listed=Count(
+                "pk",
+                filter=Q(status__in=LISTED, listed_earlier=False) & (Q(before__isnull=True) | ~Q(before__in=LISTED)),
+            ),
+            fell_back=Count(
+                "pk",
+                filter=Q(status__in=LISTED, listed_earlier=True) & (Q(before__isnull=True) | ~Q(before__in=LISTED)),
+            ),
+        )
+    )
+    target = ReductionTarget.objects.filter(commune=commune, year=year).values_list("planned_reduction", flat=True)
+    planned = target.first()
+    achieved = previous[PovertyStatus.POOR] - counts[PovertyStatus.POOR]
+    by_village = list(
+        households.values("village__name")
+        .annotate(
+            households=Count("pk", distinct=True),
+            poor=Count("pk", filter=Q(year_statuses__year=status_year, year_statuses__status="poor")),
+            near_poor=Count("pk", filter=Q(year_statuses__year=status_year, year_statuses__status="near_poor")),
+        )
+        .order_by("village__name")
+    )
+    for row in by_village:
+        row["rate"] = _percent(row["poor"] + row["near_poor"], row["households"])
+
+    return ReviewResult(
+        year=year,
+        status_year=status_year,
+        total_households=total,
+        counts=counts,
+        previous_counts=previous,
+        poor_rate=_percent(counts["poor"], total),
+        near_poor_rate=_percent(counts["near_poor"], total),
+        listed_rate=_percent(counts["poor"] + counts["near_poor"], total),
+        escaped_poverty=changes["escaped_poverty"],
+        escaped_near_poverty=changes["escaped_near"],
+        new_listed=changes["new_listed"],
+        fell_back=changes["fell_back"],
+        planned_reduction=planned,
+        achieved_reduction=achieved,
+        plan_percent=_percent(achieved, planned) if planned else None,
+        by_village=by_village,
+    )
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 2) if whole else 0.0
+
+
+def whatif(campaign: Campaign, standard) -> dict:
+    """Classify the campaign's surveyed households by another standard, changing nothing:
+    the count per (current, what-if) pair and the households that would change class."""
+    rules = rules_for(standard)
+    rows = campaign.assessments.filter(surveyed_at__isnull=False).values_list(
+        "pk", "household__code", "area", "income_per_capita", "deprived", "classification"
+    )
+    matrix: Counter = Counter()
+    changed = []
+    for pk, code, area, income, deprived, current in rows:
+        other = rules.classify(area, income, deprived)
+        matrix[(current, other)] += 1
+        if other != current:
+            changed.append(
+                {
+                    "assessment_id": pk,
+                    "household_code": code,
+                    "current": current,
+                    "whatif": other,
+                    "explanation": rules.explain(area, income, deprived),
+                }  # fmt: skip
+            )
+    return {
+        "standard": standard,
+        "matrix": [[matrix[(row, column)] for column in CLASSES] for row in CLASSES],
+        "totals": {status: sum(n for (_current, other), n in matrix.items() if other == status) for status in CLASSES},
+        "changed": sorted(changed, key=lambda change: change["household_code"]),
+        "surveyed": sum(matrix.values()),
+    }
+
+
+def household_review_timeline(household_id: int) -> list[TimelineEntry]:
+    events = ReviewEvent.objects.filter(household_id=household_id).select_related("actor", "campaign__commune")
+    return [
+        TimelineEntry(
+            occurred_at=event.occurred_at,
+            title=event.get_kind_display(),
+            detail=_review_event_detail(event),
+            actor=event.actor.display_name if event.actor else "",
+            source=_("Poverty review %(year)s") % {"year": event.campaign.year},
+            reason=event.reason,
+        )
+        for event in events
+    ]
+
+
+def _review_event_detail(event: ReviewEvent) -> str:
+    data = event.data or {}
+    labels = dict(PovertyStatus.choices)
+    kind = ReviewEvent.Kind
+    if event.kind == kind.SURVEYED:
+        return f"{labels.get(data.get('classification'), '')}: {data.get('explanation', '')}"
+    if event.kind in (kind.MEETING, kind.RETURNED):
+        return _("%(village)s, %(held_on)s: %(votes_for)s of %(attendees)s in favour") % data
+    if event.kind == kind.POSTED:
+        return _("%(classification)s, posted %(starts)s to %(ends)s") % {
+            **data,
+            "classification": labels.get(data.get("classification"), ""),
+        }
+    if event.kind == kind.RECOGNISED:
+        return _("%(classification)s for %(year)s, decision %(decision)s") % {
+            **data,
+            "classification": labels.get(data.get("classification"), ""),
+        }
+    if event.kind == kind.COMPLAINT:
+        return data.get("complainant", "")
+    return ""
+
+
+def review_worklist(user) -> list[WorkItem]:
+    """Home-page items: reviews waiting for the chair; complaints past their deadline."""
+    items = []
+    campaigns = scope_to_user(Campaign.objects.all(), user)
+    if user.can_sign_decisions:
+        waiting = campaigns.filter(status=Campaign.Status.AWAITING_APPROVAL).count()
+        if waiting:
+            items.append(
+                WorkItem(
+                    title=_("Poverty reviews awaiting your approval"), url=reverse("povertyreview:list"), count=waiting
+                )  # fmt: skip
+            )
+    if user.can_run_poverty_review:
+        overdue = Complaint.objects.filter(
+            campaign__in=campaigns, status=Complaint.Status.OPEN, deadline__lt=timezone.localdate()
+        ).count()
+        if overdue:
+            items.append(
+                WorkItem(
+                    title=_("Review complaints past their deadline"), url=reverse("povertyreview:list"), count=overdue
+                )  # fmt: skip
+            )
+    return items

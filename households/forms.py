@@ -73,6 +73,14 @@ class HouseholdForm(CrispyForm):
         required=False,
         help_text=_("Rural or urban follows the commune's type unless you choose otherwise."),
     )
+    housing_area_m2 = forms.DecimalField(
+        label=_("Housing area (m²)"),
+        required=False,
+        min_value=1,
+        max_digits=6,
+        decimal_places=1,
+        help_text=_("Floor area of the dwelling; the poverty survey computes the area per person from it."),
+    )
 
     def __init__(self, *args, commune: Commune, with_code: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -181,6 +181,7 @@ def household_register(
     code: str,
     address: str = "",
     area: str | None = None,
+    housing_area_m2=None,
     head: PersonData,
     members: list[tuple[PersonData, str]] = (),
     registered_on: date | None = None,
@@ -211,7 +212,12 @@ def household_register(
     _raise_if(problems)
 
     household = Household.objects.create(
-        commune=commune, village=village, code=code, address=address.strip(), area=area or commune.area
+        commune=commune,
+        village=village,
+        code=code,
+        address=address.strip(),
+        area=area or commune.area,
+        housing_area_m2=housing_area_m2,
     )
     for index, (data, relationship) in enumerate(everyone):
         try:
@@ -505,23 +511,43 @@ def person_transfer(
     return transfer
 
 
+_KEEP = object()
+
+
 @transaction.atomic
-def household_edit(*, household: Household, village: Village, address: str, area: str, acting_user) -> Household:
+def household_edit(
+    *, household: Household, village: Village, address: str, area: str, housing_area_m2=_KEEP, acting_user
+) -> Household:
+    """Change where the household lives and its dwelling's floor area (the poverty survey
+    pre-fills "housing area per person" from it). Leave ``housing_area_m2`` out to keep it."""
     if village.commune_id != household.commune_id:
         raise ValidationError({"village": _("is not in this commune")})
+    if housing_area_m2 is _KEEP:
+        housing_area_m2 = household.housing_area_m2
     before = {
         "village": household.village.name if household.village else "",
         "address": household.address,
         "area": household.area,
+        "housing_area_m2": _area_text(household.housing_area_m2),
     }
     household.village, household.address, household.area = village, address.strip(), area
+    household.housing_area_m2 = housing_area_m2
     household.full_clean(exclude=["head"])
-    household.save(update_fields=["village", "address", "area", "updated_at"])
-    after = {"village": village.name, "address": household.address, "area": area}
+    household.save(update_fields=["village", "address", "area", "housing_area_m2", "updated_at"])
+    after = {
+        "village": village.name,
+        "address": household.address,
+        "area": area,
+        "housing_area_m2": _area_text(housing_area_m2),
+    }
     changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
     if changes:
         _event(household=household, kind=HouseholdEvent.Kind.HOUSEHOLD_EDITED, acting_user=acting_user, changes=changes)
     return household
+
+
+def _area_text(value) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def person_data_from(person: Person, **overrides) -> PersonData:

@@ -123,6 +123,7 @@ def household_register(request):
                 code=form.cleaned_data["code"],
                 address=form.cleaned_data["address"],
                 area=form.cleaned_data["area"] or None,
+                housing_area_m2=form.cleaned_data["housing_area_m2"],
                 head=head_form.person_data(),
                 members=[(member.person_data(), member.cleaned_data["relationship"]) for member in entered],
                 acting_user=request.user,
@@ -185,13 +186,19 @@ def household_detail(request, household_uuid):
 @require_http_methods(["GET", "POST"])
 def household_edit(request, household_uuid):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
-    initial = {"village": household.village, "address": household.address, "area": household.area}
+    initial = {
+        "village": household.village,
+        "address": household.address,
+        "area": household.area,
+        "housing_area_m2": household.housing_area_m2,
+    }
     form = HouseholdForm(request.POST or None, commune=household.commune, with_code=False, initial=initial)
     return _action(
         request, household, form,
         lambda data: services.household_edit(
             household=household, village=data["village"], address=data["address"],
-            area=data["area"] or household.commune.area, acting_user=request.user,
+            area=data["area"] or household.commune.area, housing_area_m2=data["housing_area_m2"],
+            acting_user=request.user,
         ),
         title=_("Edit household details"),
         success=_("Household details saved."),

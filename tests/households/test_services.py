@@ -354,6 +354,19 @@ def test_household_edit(units, family, officer):
     }
 
 
+def test_household_edit_records_the_housing_area_and_keeps_it_when_left_out(units, family, officer):
+    from decimal import Decimal
+
+    household_edit(household=family, village=family.village, address="", area="rural",
+                   housing_area_m2=Decimal("36.5"), acting_user=officer)  # fmt: skip
+    household_edit(household=family, village=family.village, address="Tổ 2", area="rural", acting_user=officer)
+
+    family.refresh_from_db()
+    assert family.housing_area_m2 == Decimal("36.5")
+    changes = [event.data["changes"] for event in HouseholdEvent.objects.filter(kind="household_edited")]
+    assert changes == [{"address": ["", "Tổ 2"]}, {"housing_area_m2": ["", "36.5"]}]
+
+
 def test_national_id_helper_is_valid_for_the_factories():
     from households.identity import national_id_problems
 

@@ -53,7 +53,8 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        # Vietnamese order: family name first ("Lê Minh Hùng"), not Django's given-name first.
+        return f"{self.last_name} {self.first_name}".strip() or self.username
 
 
 class StaffAssignment(BaseModel):

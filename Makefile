@@ -40,9 +40,10 @@ migrations: $(STAMP) ## make migrations after a model change
 messages: $(STAMP) ## extract translatable strings into locale/vi/LC_MESSAGES/django.po (needs Debian gettext)
 	$(PY) manage.py makemessages --locale vi --no-location --no-obsolete -i ".venv/*" -i ".data/*" -i "scripts/*"
 
-bench: $(STAMP) ## benchmark the registry with 1,000,000 households in its own database casework_bench (the first run generates them)
+bench: $(STAMP) ## benchmark the registry (1,000,000 households, database casework_bench) and the poverty survey import (casework_bench_review)
 	$(PY) scripts/devstack.py db-start > /dev/null
 	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.registry
+	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.povertyreview
 
 clean: ## stop the database and remove .data/ and .venv/
 	-$(PY) scripts/devstack.py db-stop

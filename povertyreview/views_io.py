@@ -1,14 +1,103 @@
-"""Import of survey results (rules.md §4.4) and export of the classification (§4.5)."""
+"""Import of survey results (rules.md §4.4) and export of the classification (§4.5).
 
+Thin: ``access_campaign`` decides who may (404 out of scope; 403 for an import by a role that may
+not run the review, e.g. a provincial viewer, who may still export); ``importing`` checks and writes.
+"""
+
+import tempfile
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from households.models import PovertyStatus
+from povertyreview.access import access_campaign
+from povertyreview.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, write_xlsx
+from povertyreview.importing import COLUMNS, import_survey, read_survey
+from povertyreview.models import Campaign
+
+# The page lists this many errors and changes; the command line prints them all.
+SHOWN = 2_000
+
+
+class SurveyImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV or XLSX)"),
+        help_text=gettext_lazy("One line per household, in the format described on this page."),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Check only (dry run): nothing is saved"), required=False, initial=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has it
+        self.helper.add_input(Submit("submit", gettext_lazy("Import")))
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def survey_import(request, campaign_id: int):
-    raise Http404("not built yet")
+    campaign = access_campaign(request.user, campaign_id, for_edit=True)
+    form = SurveyImportForm(request.POST or None, request.FILES or None)
+    context = {
+        "campaign": campaign,
+        "columns": COLUMNS,
+        "is_surveying": campaign.status == Campaign.Status.SURVEYING,
+    }
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        dry_run = form.cleaned_data["dry_run"]
+        try:
+            survey = read_survey(upload, upload.name)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            report = import_survey(survey, campaign=campaign, acting_user=request.user, dry_run=dry_run)
+            labels = dict(PovertyStatus.choices)
+            return render(
+                request,
+                "povertyreview/import_report.html",
+                {
+                    **context,
+                    "report": report,
+                    "filename": upload.name,
+                    "errors": report.errors[:SHOWN],
+                    "errors_not_shown": max(len(report.errors) - SHOWN, 0),
+                    "counts": [(labels[status], count) for status, count in report.counts.items()],
+                    "listed": [(c.line, c.household_code, labels[c.new]) for c in report.listed[:SHOWN]],
+                    "reclassified": [
+                        (c.line, c.household_code, labels[c.old], labels[c.new]) for c in report.reclassified[:SHOWN]
+                    ],
+                    "listed_not_shown": max(len(report.listed) - SHOWN, 0),
+                    "reclassified_not_shown": max(len(report.reclassified) - SHOWN, 0),
+                    # After a clean check the next step is the import itself; after errors, another check.
+                    "form": SurveyImportForm(initial={"dry_run": not (report.ok and dry_run)}),
+                },
+            )
+    return render(request, "povertyreview/import.html", {**context, "form": form})
 
 
 @login_required
+@require_GET
 def classification_export(request, campaign_id: int, fmt: str):
-    raise Http404("not built yet")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("format")
+    campaign = access_campaign(request.user, campaign_id)
+    filename = f"poverty-classification-{campaign.commune_id}-{campaign.year}.{fmt}"
+    if fmt == "xlsx":
+        spool = tempfile.SpooledTemporaryFile(max_size=20 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
+        write_xlsx(campaign, spool)
+        spool.seek(0)
+        return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    response = StreamingHttpResponse(csv_chunks(campaign), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -11,6 +11,7 @@ from accounts.services import user_create_or_update
 from geography.models import Commune, Province, Village
 from geography.services import admin_units_load, village_create
 from households.demo import load_demo_households
+from povertyreview.demo import load_demo_reviews
 
 DEMO_PASSWORD = "demo12345"
 TAY_NINH = "80"
@@ -78,4 +79,5 @@ def load_demo(*, with_households: bool = True) -> list[User]:
                 village_create(commune=commune, name=name, kind=kind, acting_user=officers[code])
     if with_households:
         load_demo_households()
+        load_demo_reviews()
     return list(users.values())

@@ -334,6 +334,9 @@ def village_meeting_record(
                 problems.setdefault("votes", []).append(
                     _("%(code)s: the votes are missing") % {"code": assessment.household.code}
                 )
+            elif count < 0:
+                # Refused here: the column's CHECK (>= 0) would otherwise raise an IntegrityError.
+                problems.setdefault("votes", []).append(f"{assessment.household.code}: " + _("cannot be negative"))
             elif attendees and count > attendees:
                 problems.setdefault("votes", []).append(
                     _("%(code)s: %(votes)d votes for, more than the %(attendees)d attendees")
@@ -350,13 +353,14 @@ def village_meeting_record(
             minutes=minutes or "",
             recorded_by=acting_user,
         )
-        agreed_ids, returned_ids = [], []
+        agreed_ids, returned_ids, ballots = [], [], []
         for assessment in pending:
-            agreed = votes[assessment.pk] * 2 > attendees
+            agreed = votes[assessment.pk] * 2 > attendees  # more than half: exactly 50 % is not enough
             (agreed_ids if agreed else returned_ids).append(assessment.pk)
-            MeetingVote.objects.create(
-                meeting=meeting, assessment=assessment, votes_for=votes[assessment.pk], agreed=agreed
+            ballots.append(
+                MeetingVote(meeting=meeting, assessment=assessment, votes_for=votes[assessment.pk], agreed=agreed)
             )
+        MeetingVote.objects.bulk_create(ballots)
         Assessment.objects.filter(pk__in=agreed_ids).update(meeting_result=Assessment.MeetingResult.AGREED)
         Assessment.objects.filter(pk__in=returned_ids).update(meeting_result=Assessment.MeetingResult.RETURNED)
         ReviewEvent.objects.bulk_create(
@@ -457,18 +461,17 @@ def _check_surveyed(campaign: Campaign, **_kwargs) -> None:
 
 
 def _check_meetings(campaign: Campaign, **_kwargs) -> None:
-    waiting = [
-        assessment.household.code
-        for assessment in campaign.assessments.select_related("household").exclude(
-            meeting_result__in=[Assessment.MeetingResult.AGREED, Assessment.MeetingResult.NOT_PROPOSED]
-        )
-        if assessment.is_proposed or assessment.meeting_result == Assessment.MeetingResult.RETURNED
-    ]
-    if waiting:
-        _refuse(
-            "status",
-            _("Not yet agreed by a village meeting: %(codes)s") % {"codes": ", ".join(sorted(waiting)[:20])},
-        )
+    proposed = Q(classification__in=LISTED) | Q(previous_classification__in=LISTED)
+    waiting = (
+        campaign.assessments.filter(proposed | Q(meeting_result=Assessment.MeetingResult.RETURNED))
+        .exclude(meeting_result__in=[Assessment.MeetingResult.AGREED, Assessment.MeetingResult.NOT_PROPOSED])
+        .order_by("household__code")
+        .values_list("household__code", flat=True)
+    )
+    codes = list(waiting[:21])
+    if codes:
+        shown = ", ".join(codes[:20]) + (", …" if len(codes) > 20 else "")
+        _refuse("status", _("Not yet agreed by a village meeting: %(codes)s") % {"codes": shown})
 
 
 def _check_posting_dates(campaign: Campaign, *, posting_starts_on=None, posting_ends_on=None, posting_place="",
@@ -487,7 +490,9 @@ def _check_posting_dates(campaign: Campaign, *, posting_starts_on=None, posting_
 
 
 def _check_posting_over(campaign: Campaign, **_kwargs) -> None:
-    if campaign.posting_ends_on and campaign.posting_ends_on > timezone.localdate():
+    # The last day of the posting is a posting day (a one-day posting starts and ends the same
+    # day): complaints are taken all of it, so the posting is over only the day after.
+    if campaign.posting_ends_on and campaign.posting_ends_on >= timezone.localdate():
         _refuse(
             "status",
             _("The list is posted until %(date)s; complaints are taken until then.")

@@ -224,12 +224,15 @@ def whatif(campaign: Campaign, standard) -> dict:
 
 
 def household_review_timeline(household_id: int) -> list[TimelineEntry]:
-    events = ReviewEvent.objects.filter(household_id=household_id).select_related("actor", "campaign__commune")
+    events = ReviewEvent.objects.filter(household_id=household_id).select_related(
+        "actor", "campaign__commune", "campaign__standard"
+    )
+    rules_by_standard: dict = {}  # the explanation is built in the reader's language, per standard
     return [
         TimelineEntry(
             occurred_at=event.occurred_at,
             title=event.get_kind_display(),
-            detail=_review_event_detail(event),
+            detail=_review_event_detail(event, rules_by_standard),
             actor=event.actor.display_name if event.actor else "",
             source=_("Poverty review %(year)s") % {"year": event.campaign.year},
             reason=event.reason,
@@ -238,12 +241,18 @@ def household_review_timeline(household_id: int) -> list[TimelineEntry]:
     ]
 
 
-def _review_event_detail(event: ReviewEvent) -> str:
+def _review_event_detail(event: ReviewEvent, rules_by_standard: dict) -> str:
     data = event.data or {}
     labels = dict(PovertyStatus.choices)
     kind = ReviewEvent.Kind
-    if event.kind == kind.SURVEYED:
-        return f"{labels.get(data.get('classification'), '')}: {data.get('explanation', '')}"
+    if event.kind in (kind.SURVEYED, kind.IMPORTED) and data.get("income_per_capita") is not None:
+        standard = event.campaign.standard
+        if standard.pk not in rules_by_standard:
+            rules_by_standard[standard.pk] = rules_for(standard)
+        explanation = rules_by_standard[standard.pk].explain(
+            data["area"], data["income_per_capita"], data.get("deprived", [])
+        )
+        return f"{labels.get(data.get('classification'), '')}: {explanation}"
     if event.kind in (kind.MEETING, kind.RETURNED):
         return _("%(village)s, %(held_on)s: %(votes_for)s of %(attendees)s in favour") % data
     if event.kind == kind.POSTED:
@@ -284,3 +293,66 @@ def review_worklist(user) -> list[WorkItem]:
                 )  # fmt: skip
             )
     return items
+
+
+# --- reads for the review's pages (views.py) ------------------------------------------------------
+
+_PROPOSED = Q(classification__in=LISTED) | Q(previous_classification__in=LISTED)
+
+
+def meeting_pending(campaign: Campaign, *, village=None) -> QuerySet[Assessment]:
+    """The proposed households still waiting for a village meeting: exactly the ones
+    ``services.village_meeting_record`` asks votes for (``Assessment.is_proposed``, pending)."""
+    pending = campaign.assessments.filter(_PROPOSED, meeting_result=Assessment.MeetingResult.PENDING)
+    if village is not None:
+        pending = pending.filter(village=village)
+    return pending.select_related("household__head", "village").order_by("household__code")
+
+
+def meeting_agenda(campaign: Campaign) -> list[dict]:
+    """Per village of the commune: how many proposed households wait for its meeting (one query)."""
+    waiting = dict(
+        campaign.assessments.filter(_PROPOSED, meeting_result=Assessment.MeetingResult.PENDING)
+        .values_list("village_id")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        {"village": village, "waiting": waiting.get(village.pk, 0)}
+        for village in campaign.commune.villages.order_by("name")
+    ]
+
+
+def meetings_for(campaign: Campaign):
+    """The campaign's village meetings with their votes and households (three queries)."""
+    from django.db.models import Prefetch
+
+    from povertyreview.models import MeetingVote
+
+    votes = MeetingVote.objects.select_related("assessment__household").order_by("assessment__household__code")
+    return (
+        campaign.meetings.select_related("village", "recorded_by")
+        .prefetch_related(Prefetch("votes", queryset=votes))
+        .order_by("village__name", "held_on", "id")
+    )
+
+
+def complaints_for(campaign: Campaign) -> QuerySet[Complaint]:
+    return campaign.complaints.select_related("assessment__household__head", "resolved_by").order_by(
+        "status", "deadline", "id"
+    )
+
+
+def classification_counts(campaign: Campaign) -> dict:
+    """Surveyed households per classification (for the chair's approval page)."""
+    found = dict(
+        campaign.assessments.filter(surveyed_at__isnull=False).values_list("classification").annotate(n=Count("pk"))
+    )
+    return {status: found.get(status, 0) for status in CLASSES}
+
+
+def communes_with_reviews(user):
+    """The communes in the user's scope that have held a review (the results page's choices)."""
+    from geography.models import Commune
+
+    campaigns = scope_to_user(Campaign.objects.all(), user)
+    return Commune.objects.filter(code__in=campaigns.values("commune_id")).order_by("name")

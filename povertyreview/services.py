@@ -286,7 +286,7 @@ def assessment_record(
             classification=assessment.classification,
             income_per_capita=income_per_capita,
             deprived=counted,
-            explanation=rules.explain(area, income_per_capita, counted),
+            area=area,
         )
     return assessment
 
@@ -458,6 +458,15 @@ def _check_surveyed(campaign: Campaign, **_kwargs) -> None:
         _refuse("status", _("No household is listed for review."))
     if missing:
         _refuse("status", _("%(count)d listed households are not surveyed yet.") % {"count": missing})
+    # A village meeting agrees each proposed household: one that has no village (just arrived
+    # from another commune) must be placed in one first.
+    homeless = list(campaign.assessments.filter(village__isnull=True).values_list("household__code", flat=True)[:20])
+    if homeless:
+        _refuse(
+            "status",
+            _("Households without a village (set it on the household's page first): %(codes)s")
+            % {"codes": ", ".join(sorted(homeless))},
+        )
 
 
 def _check_meetings(campaign: Campaign, **_kwargs) -> None:
@@ -579,7 +588,9 @@ def campaign_approve(*, campaign: Campaign, decision_number: str, decision_date:
     with transaction.atomic():
         campaign = _lock(campaign)
         _require_step(campaign, Status.AWAITING_APPROVAL)
-        if campaign.assessments.filter(assessed_by=acting_user).exists():
+        # Anyone who surveyed a household of it, even if someone re-surveyed that household later.
+        surveyed = [ReviewEvent.Kind.SURVEYED, ReviewEvent.Kind.IMPORTED]
+        if campaign.events.filter(kind__in=surveyed, actor=acting_user).exists():
             raise PermissionDenied(_("You assessed households of this review; another person must approve it."))
         _check_no_open_complaints(campaign)
         problems = {}

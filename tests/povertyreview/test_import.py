@@ -142,6 +142,18 @@ def test_a_clean_file_classifies_listed_households_and_lists_the_others(users, c
     assert events[2].data["listed"] is True
 
 
+def test_the_household_timeline_explains_an_imported_survey(users, campaign, households):
+    from core.timeline import timeline_for_household
+
+    run([survey_line("HH-001", income_per_capita_vnd="1200000", **THREE)], users, campaign)
+
+    entry = next(e for e in timeline_for_household(households["HH-001"].pk) if e.title == "Survey results imported")
+    assert entry.detail == (
+        "Poor: income 1,200,000 ≤ 1,500,000 rural line; deprived on 3: Health insurance, "
+        "Domestic water source, Hygienic latrine"
+    )
+
+
 def test_semicolons_a_bom_and_an_xlsx_workbook_read_the_same(users, campaign):
     rows = [survey_line("HH-001", income_per_capita_vnd="1200000", **THREE)]
     semicolons = read_survey(io.BytesIO(csv_bytes(rows, delimiter=";", bom=True)), "survey.csv")

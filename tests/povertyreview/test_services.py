@@ -291,10 +291,6 @@ def test_record_a_survey_classifies_and_writes_the_event(campaign, review_househ
     assert assessment.is_surveyed
     # Both members are adults without a card: the registry agrees with the surveyor.
     assert assessment.prefilled == ["health_insurance"]
-    explanation = (
-        "income 1,200,000 ≤ 1,500,000 rural line; deprived on 4: Employment, Health insurance, "
-        "Domestic water source, Hygienic latrine"
-    )
     assert events(campaign, "surveyed") == [
         (
             "TD-P1",
@@ -304,7 +300,7 @@ def test_record_a_survey_classifies_and_writes_the_event(campaign, review_househ
                 "classification": "poor",
                 "income_per_capita": 1_200_000,
                 "deprived": ["employment", "health_insurance", "water", "latrine"],
-                "explanation": explanation,
+                "area": "rural",
             },
         )
     ]
@@ -928,6 +924,40 @@ def test_the_chair_cannot_approve_a_review_they_assessed(campaign, review_househ
     assert str(error.value) == "You assessed households of this review; another person must approve it."
     assert state() == before
     assert not HouseholdYearStatus.objects.filter(year=2025).exists()
+
+
+def test_the_chair_cannot_approve_after_someone_else_resurveyed_their_household(
+    campaign, review_households, drive, chair
+):
+    campaign = drive.advance(campaign)
+    assessment = drive.assessment(campaign, review_households.escaping)
+    drive.survey(assessment, 2_000_000, ["water"], user=chair)
+    drive.survey(assessment, 2_000_000, ["water"])  # the committee member redoes it
+    campaign = drive.to_step(campaign, Status.AWAITING_APPROVAL)
+    before = state()
+
+    with pytest.raises(PermissionDenied):
+        services.campaign_approve(
+            campaign=campaign, decision_number="1/QĐ", decision_date=drive.today, acting_user=chair
+        )
+
+    assert state() == before
+
+
+def test_households_without_a_village_keep_the_review_from_the_meetings(campaign, review_households, drive):
+    campaign = drive.advance(campaign)
+    drive.survey_all(campaign)
+    Household.objects.filter(pk=review_households.poor.pk).update(village=None)
+    campaign.assessments.filter(household=review_households.poor).update(village=None)
+
+    with pytest.raises(ValidationError) as error:
+        drive.advance(campaign)
+
+    assert error.value.message_dict == {
+        "status": ["Households without a village (set it on the household's page first): TD-P1"]
+    }
+    campaign.refresh_from_db()
+    assert campaign.status == Status.SURVEYING
 
 
 def test_approval_refusals_change_nothing(campaign, drive, chair):

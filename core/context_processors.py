@@ -7,7 +7,11 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [(_("Home"), reverse("core:home")), (_("Households"), reverse("households:list"))]
+    items = [
+        (_("Home"), reverse("core:home")),
+        (_("Households"), reverse("households:list")),
+        (_("Poverty review"), reverse("povertyreview:list")),
+    ]
     items.append(
         (_("Communes") if not user.is_read_only else _("Communes of the province"), reverse("geography:commune_list"))
     )

@@ -273,6 +273,8 @@ def _review_event_detail(event: ReviewEvent, rules_by_standard: dict) -> str:
 def review_worklist(user) -> list[WorkItem]:
     """Home-page items: reviews waiting for the chair; complaints past their deadline."""
     items = []
+    if not (user.can_sign_decisions or user.can_run_poverty_review):
+        return items  # a provincial viewer: no query at all
     campaigns = scope_to_user(Campaign.objects.all(), user)
     if user.can_sign_decisions:
         waiting = campaigns.filter(status=Campaign.Status.AWAITING_APPROVAL).count()

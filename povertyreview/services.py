@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geography.scoping import commune_codes_for_user
 from households.models import Household, HouseholdYearStatus, Membership, PovertyStatus
 from povertyreview.classification import rules_for
 from povertyreview.models import (
@@ -138,6 +139,8 @@ def regular_review_open(*, household: Household, requested_on: date, reason: str
     period = ReviewPeriod.objects.filter(year=year).select_related("standard").first()
     if period is None:
         _refuse("requested_on", _("No review period is set for %(year)s.") % {"year": year})
+    if household.dissolved_on:
+        _refuse("household", _("Only a current household of this commune can be reviewed."))
     if Campaign.objects.filter(household=household).exclude(status=Status.APPROVED).exists():
         _refuse("household", _("This household already has a review in progress."))
     with transaction.atomic():
@@ -197,14 +200,18 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _surveyable(campaign: Campaign, assessment: Assessment) -> bool:
+def is_surveyable(campaign: Campaign, assessment: Assessment, *, disputed: bool | None = None) -> bool:
+    """May this household be (re-)surveyed at the campaign's step? During the survey, yes; during
+    the meetings, if a meeting returned it; during posting and complaints, while a complaint about
+    it is open (a re-check, phúc tra). Pages pass ``disputed`` when they have it annotated."""
     if campaign.status == Status.SURVEYING:
         return True
     if campaign.status == Status.VILLAGE_MEETINGS:
         return assessment.meeting_result == Assessment.MeetingResult.RETURNED
     if campaign.status in (Status.PUBLIC_POSTING, Status.COMPLAINTS):
-        # A re-check (phúc tra) after a complaint.
-        return assessment.complaints.filter(status=Complaint.Status.OPEN).exists()
+        if disputed is None:
+            disputed = assessment.complaints.filter(status=Complaint.Status.OPEN).exists()
+        return disputed
     return False
 
 
@@ -246,7 +253,7 @@ def assessment_record(
     with transaction.atomic():
         campaign = _lock(assessment.campaign)
         assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
-        if not _surveyable(campaign, assessment):
+        if not is_surveyable(campaign, assessment):
             _refuse("status", _("This household cannot be surveyed at the step “%(step)s”.") % {
                 "step": campaign.get_status_display()})  # fmt: skip
         rules = rules_for(campaign.standard)
@@ -320,13 +327,15 @@ def village_meeting_record(
             if assessment.is_proposed
         ]
         problems: dict[str, list[str]] = {}
+        if village.commune_id != campaign.commune_id:
+            problems["village"] = [_("is not in this commune")]
         if attendees is None or attendees < 1:
             problems["attendees"] = [_("at least one person must attend")]
         if not (chaired_by or "").strip():
             problems["chaired_by"] = [_("is required")]
         if held_on > timezone.localdate():
             problems["held_on"] = [_("cannot be in the future")]
-        if not pending:
+        if not pending and "village" not in problems:
             problems["village"] = [_("This village has no proposed household waiting for a meeting.")]
         for assessment in pending:
             count = votes.get(assessment.pk)
@@ -627,11 +636,18 @@ def campaign_approve(*, campaign: Campaign, decision_number: str, decision_date:
 
 
 def target_set(*, commune, year: int, planned_reduction: int, acting_user) -> ReductionTarget:
-    """The commune's plan: how many fewer poor households the review of ``year`` should end with."""
+    """The commune's plan: how many fewer poor households the review of ``year`` should end with.
+    Audited by the target's history (who, when, old and new value)."""
     _require(acting_user, "can_run_poverty_review")
+    if not acting_user.has_national_scope and commune.pk not in commune_codes_for_user(acting_user):
+        raise PermissionDenied
     if planned_reduction is None or planned_reduction < 1:
         _refuse("planned_reduction", _("must be at least 1"))
-    target, _created = ReductionTarget.objects.update_or_create(
-        commune=commune, year=year, defaults={"planned_reduction": planned_reduction}
-    )
+    with transaction.atomic():
+        target = ReductionTarget.objects.select_for_update().filter(commune=commune, year=year).first()
+        if target is None:
+            target = ReductionTarget(commune=commune, year=year)
+        target.planned_reduction = planned_reduction
+        target._history_user = acting_user
+        target.save()
     return target

@@ -14,6 +14,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from households.models import DuplicateFlag
+from povertyreview.models import Assessment, Campaign, Complaint, ReviewPeriod
+from povertyreview.standard_data import load_standards
 from tests.conftest import ROLE_USERS, TAN_DONG
 from tests.households.factories import make_household
 
@@ -25,7 +27,7 @@ LOGIN = 302  # anonymous users are sent to the login page
 class Row:
     # URL kwargs; a callable receives the `targets` fixture (objects of Tân Đông).
     kwargs: dict | Callable = field(default_factory=dict)
-    query: dict = field(default_factory=dict)
+    query: dict | Callable = field(default_factory=dict)
     # role -> expected status for GET; roles not listed expect `default`.
     expect: dict = field(default_factory=dict)
     default: int = 200
@@ -39,12 +41,30 @@ EDIT = {"anonymous": LOGIN, **OUT_OF_SCOPE, **READ_ONLY_FORBIDDEN}
 NOT_EDITORS = {"tandong_committee": 403, "tandong_chair": 403, "tayninh_province": 403, "hcm_province": 403}
 
 
+REVIEW_READ = {"anonymous": LOGIN, **OUT_OF_SCOPE}
+REVIEW_READ_ONLY = {"tayninh_province": 403, "hcm_province": 403}
+# Review actions: scope first (404), then the role (403): only the provincial viewer is refused.
+REVIEW_EDIT = {"anonymous": LOGIN, **OUT_OF_SCOPE, "tayninh_province": 403}
+
+
 def household(targets):
     return {"household_uuid": targets["household"].uuid}
 
 
 def member(targets):
     return {"household_uuid": targets["household"].uuid, "membership_id": targets["membership"].pk}
+
+
+def household_query(targets):
+    return {"household": targets["household"].uuid}
+
+
+def campaign(targets):
+    return {"campaign_id": targets["campaign"].pk}
+
+
+def assessment(targets):
+    return {"campaign_id": targets["campaign"].pk, "assessment_id": targets["assessment"].pk}
 
 
 MATRIX: dict[str, Row] = {
@@ -82,6 +102,43 @@ MATRIX: dict[str, Row] = {
     "households:member_move": Row(kwargs=member, expect=EDIT),
     "households:member_transfer": Row(kwargs=member, expect=EDIT),
     "households:record_death": Row(kwargs=member, expect=EDIT),
+    # Poverty review: reading follows scope; acting needs a role that runs reviews (officer,
+    # committee, chair, administrator); approving needs the chair.
+    "povertyreview:list": Row(expect={"anonymous": LOGIN}),
+    "povertyreview:open": Row(expect={"anonymous": LOGIN, **REVIEW_READ_ONLY}),
+    "povertyreview:regular_open": Row(
+        query=household_query, expect={"anonymous": LOGIN, **OUT_OF_SCOPE, "tayninh_province": 403}
+    ),
+    "povertyreview:results": Row(query={"commune": TAN_DONG}, expect={"anonymous": LOGIN, **OUT_OF_SCOPE}),
+    "povertyreview:target": Row(query={"commune": TAN_DONG, "year": 2025}, expect=REVIEW_EDIT),
+    "povertyreview:detail": Row(kwargs=campaign, expect=REVIEW_READ),
+    "povertyreview:assessments": Row(kwargs=campaign, expect=REVIEW_READ),
+    "povertyreview:survey": Row(kwargs=assessment, expect=REVIEW_READ),  # read-only for viewers
+    "povertyreview:meetings": Row(kwargs=campaign, expect=REVIEW_READ),
+    "povertyreview:complaints": Row(kwargs=campaign, expect=REVIEW_READ),
+    "povertyreview:whatif": Row(kwargs=campaign, expect=REVIEW_READ),
+    "povertyreview:advance": Row(kwargs=campaign, expect=REVIEW_EDIT),
+    "povertyreview:household_add": Row(kwargs=campaign, expect=REVIEW_EDIT),
+    "povertyreview:meeting_record": Row(
+        kwargs=lambda targets: {"campaign_id": targets["campaign"].pk, "village_id": targets["village"].pk},
+        expect=REVIEW_EDIT,
+    ),
+    "povertyreview:complaint_register": Row(kwargs=campaign, expect=REVIEW_EDIT),
+    "povertyreview:complaint_resolve": Row(
+        kwargs=lambda targets: {"campaign_id": targets["campaign"].pk, "complaint_id": targets["complaint"].pk},
+        expect=REVIEW_EDIT,
+    ),
+    "povertyreview:approve": Row(
+        kwargs=campaign,
+        expect={**REVIEW_EDIT, "tandong_officer": 403, "tandong_committee": 403, "admin": 403},
+    ),
+    # Built in views_io.py / views_pdf.py: every role that reads the campaign gets the file;
+    # importing is an act of the review.
+    "povertyreview:export": Row(kwargs=lambda targets: {**campaign(targets), "fmt": "csv"}, expect=REVIEW_READ),
+    "povertyreview:import": Row(kwargs=campaign, expect=REVIEW_EDIT),
+    # The target campaign is still preparing: neither document exists yet (409, not 404: it is visible).
+    "povertyreview:posting_pdf": Row(kwargs=campaign, default=409, expect=REVIEW_READ),
+    "povertyreview:decision_pdf": Row(kwargs=campaign, default=409, expect=REVIEW_READ),
     # Django's admin has its own permission system: only the administrator (is_staff) enters.
     "admin:index": Row(default=302, expect={"admin": 200}),
 }
@@ -110,14 +167,34 @@ def test_every_url_pattern_has_a_row_in_the_matrix():
 
 
 @pytest.fixture
-def targets(units):
-    """A household of Tân Đông with two members: the object every household URL points at."""
+def targets(units, users):
+    """A household of Tân Đông with two members: the object every household URL points at; its
+    annual review of 2025 (with the household listed and a complaint about it) for the review URLs."""
     found = make_household(units.tan_dong, units.tan_dong_village, code="TD-SCOPE", members=(
         ("Nguyễn Văn An", "M", date(1970, 1, 1), "head"), ("Trần Thị Bình", "F", date(1972, 3, 4), "spouse"),
     ))  # fmt: skip
     spouse = found.memberships.get(relationship="spouse")
     flag = DuplicateFlag.objects.create(person=spouse.person, existing=found.head, commune=units.tan_dong)
-    return {"household": found, "membership": spouse, "flag": flag}
+    load_standards()
+    review = Campaign.objects.create(
+        commune=units.tan_dong, year=2025, standard=ReviewPeriod.objects.get(year=2025).standard
+    )
+    listed = Assessment.objects.create(
+        campaign=review, household=found, village=units.tan_dong_village, area=found.area, listed_reason="on_list"
+    )
+    complaint = Complaint.objects.create(
+        campaign=review, assessment=listed, complainant="Nguyễn Văn An", received_on=date(2025, 11, 1),
+        content="…", deadline=date(2025, 11, 11), registered_by=users["tandong_officer"],
+    )  # fmt: skip
+    return {
+        "household": found,
+        "membership": spouse,
+        "flag": flag,
+        "campaign": review,
+        "assessment": listed,
+        "complaint": complaint,
+        "village": units.tan_dong_village,
+    }
 
 
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
@@ -126,9 +203,10 @@ def test_status_for_each_role(url_name, role, client_for, targets):
     row = MATRIX[url_name]
     client = client_for(role)
     url = reverse(url_name, kwargs=row.kwargs(targets) if callable(row.kwargs) else row.kwargs)
-    data = {"language": "vi"} if url_name == "set_language" else row.query
-    if row.method == "post" and row.query:
-        url += "?" + "&".join(f"{key}={value}" for key, value in row.query.items())
+    query = row.query(targets) if callable(row.query) else row.query
+    data = {"language": "vi"} if url_name == "set_language" else query
+    if row.method == "post" and query:
+        url += "?" + "&".join(f"{key}={value}" for key, value in query.items())
     response = getattr(client, row.method)(url, data)
     expected = row.expect.get(role, row.default)
     assert response.status_code == expected, f"{role} {row.method.upper()} {url}"

@@ -1015,4 +1015,30 @@ def test_set_and_change_the_reduction_target(units, officer, viewer):
     ) == {"planned_reduction": ["must be at least 1"]}
     with pytest.raises(PermissionDenied):
         services.target_set(commune=units.tan_dong, year=2024, planned_reduction=3, acting_user=viewer)
+    with pytest.raises(PermissionDenied):  # an officer of another commune
+        services.target_set(commune=units.binh_minh, year=2024, planned_reduction=3, acting_user=officer)
+    assert state() == before
+    assert first.history.first().history_user == officer
+
+
+def test_a_dissolved_household_gets_no_in_year_review(review_households, officer):
+    Household.objects.filter(pk=review_households.poor.pk).update(dissolved_on=date(2024, 3, 1))
+    review_households.poor.refresh_from_db()
+    before = state()
+
+    assert refused(
+        services.regular_review_open, household=review_households.poor, requested_on=date(2024, 6, 17), reason="",
+        acting_user=officer,
+    ) == {"household": ["Only a current household of this commune can be reviewed."]}  # fmt: skip
+    assert state() == before
+
+
+def test_a_meeting_of_another_communes_village_is_refused(campaign, drive, units):
+    campaign = drive.to_step(campaign, Status.VILLAGE_MEETINGS)
+    before = state()
+
+    assert refused(
+        services.village_meeting_record, campaign=campaign, village=units.binh_minh_village,
+        held_on=drive.today, chaired_by="Ông A", attendees=10, votes={}, acting_user=drive.officer,
+    )["village"][0] == "is not in this commune"  # fmt: skip
     assert state() == before

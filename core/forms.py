@@ -1,5 +1,37 @@
+from collections.abc import Callable
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CrispyForm(forms.Form):
+    """A form rendered by crispy inside a <form> tag that the template writes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class FileImportForm(CrispyForm):
+    """Upload a CSV or XLSX file to check (dry run, the default) or import. Subclasses say what a
+    line is in ``file_help``."""
+
+    file_help = ""
+
+    file = forms.FileField(label=_("File (CSV or XLSX)"))
+    dry_run = forms.BooleanField(label=_("Check only (dry run): nothing is saved"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = self.file_help
+        self.helper.add_input(Submit("submit", _("Import")))
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
@@ -9,3 +41,15 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def submit(form: forms.Form, action: Callable[[dict], object]):
+    """Run ``action`` with the form's data if the form is valid; service errors go back on the
+    form (``None`` then). Every app's views call services through this."""
+    if not form.is_valid():
+        return None
+    try:
+        return action(form.cleaned_data)
+    except ValidationError as error:
+        apply_validation_error(form, error)
+        return None

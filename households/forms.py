@@ -1,27 +1,16 @@
 """Forms check the shape of input only; the services decide what is allowed."""
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DATE_INPUT, CrispyForm
 from geography.models import Area, Commune
 from households.ethnicity import ETHNICITY_CHOICES
 from households.models import DisabilityLevel, Relationship, Sex
 from households.services import PersonData
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NON_HEAD_RELATIONSHIPS = [choice for choice in Relationship.choices if choice[0] != Relationship.HEAD]
-
-
-class CrispyForm(forms.Form):
-    """A form rendered by crispy inside a <form> tag that the template writes."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
 
 
 class PersonForm(CrispyForm):

@@ -1,8 +1,6 @@
 """Registry pages. Each view: check access, validate the form's shape, call one service, and put a
 service's ValidationError back on the form."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.forms import apply_validation_error
+from core.forms import submit
 from core.timeline import timeline_for_household
 from geography.access import access_commune_by_code
 from geography.models import Commune, Village
@@ -41,17 +39,6 @@ from households.selectors import (
     household_page_data,
     status_for_year,
 )
-
-
-def _submit(form, action: Callable[[dict], object]):
-    """Run ``action`` with the form's data if the form is valid; service errors go back on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return action(form.cleaned_data)
-    except ValidationError as error:
-        apply_validation_error(form, error)
-        return None
 
 
 def _require_editor(user) -> None:
@@ -216,7 +203,7 @@ def member_add(request, household_uuid):
             return render(request, "households/_member_add_form.html", {"household": household, "form": form})
         return _action_page(request, household, form, _("Add a member"))
     form = MemberForm(request.POST, prefix="new")
-    membership = _submit(
+    membership = submit(
         form,
         lambda data: services.member_add(
             household=household,
@@ -244,7 +231,7 @@ def member_row(request, household_uuid, membership_id):
         _require_editor(request.user)
         if request.method == "POST":
             form = MemberRowForm(request.POST, prefix=f"m{membership.pk}")
-            saved = _submit(
+            saved = submit(
                 form,
                 lambda data: services.member_edit(
                     person=membership.person, data=form.person_data(), reason=data["reason"], acting_user=request.user
@@ -398,7 +385,7 @@ def _action(request, household, form, call, *, title: str, success, done=None):
     service; on success a message and a redirect (to the household, or ``done(result)``), on a
     refusal the form again with the service's errors on its fields."""
     if request.method == "POST":
-        result = _submit(form, call)
+        result = submit(form, call)
         if result:
             messages.success(request, success(result) if callable(success) else success)
             return redirect(

@@ -3,9 +3,6 @@
 import csv
 import tempfile
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import FileImportForm
 from geography.models import Village
 from geography.scoping import communes_for_user
 from households.access import can_see_full_identifiers
@@ -28,21 +26,8 @@ from households.selectors import household_list_for_user
 ERRORS_SHOWN = 2_000
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File (CSV or XLSX)"),
-        help_text=gettext_lazy("One line per member of each household, in the format described on this page."),
-    )
-    dry_run = forms.BooleanField(
-        label=gettext_lazy("Check only (dry run): nothing is saved"), required=False, initial=True
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the template's <form> has it
-        self.helper.add_input(Submit("submit", gettext_lazy("Import")))
+class ImportForm(FileImportForm):
+    file_help = gettext_lazy("One line per member of each household, in the format described on this page.")
 
 
 @login_required

@@ -1,6 +1,5 @@
 """Forms of the poverty review: they check the shape of input only; services.py decides what is allowed."""
 
-from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Field, Layout
 from django import forms
 from django.conf import settings
@@ -8,21 +7,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DATE_INPUT, CrispyForm
 from geography.models import Area
 from households.models import PovertyStatus
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
-
-
-class CrispyForm(forms.Form):
-    """A form rendered by crispy inside a <form> tag that the template writes."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
 
 
 class OpenCampaignForm(CrispyForm):

@@ -7,7 +7,6 @@ shows its form, and the service checks the role and the campaign's step again wh
 """
 
 import uuid
-from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.forms import apply_validation_error
+from core.forms import submit
 from geography.access import access_commune_by_code
 from geography.models import Commune
 from geography.scoping import communes_for_user, scope_to_user
@@ -50,17 +49,6 @@ PAGE_SIZE = 100
 STATUS_LABELS = dict(PovertyStatus.choices)
 
 
-def _submit(form, action: Callable[[dict], object]):
-    """Run ``action`` with the form's data if the form is valid; service errors go back on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return action(form.cleaned_data)
-    except ValidationError as error:
-        apply_validation_error(form, error)
-        return None
-
-
 def _posted(request):
     """The POST data, or None for GET: bound even when empty (the advance form may have no field)."""
     return request.POST if request.method == "POST" else None
@@ -80,7 +68,7 @@ def _action(request, campaign, form, call, *, title: str, success, done=None, te
     """GET shows the form; a valid POST runs the service; on success a message and a redirect (to
     the campaign, or ``done(result)``), on a refusal the form again with the service's errors."""
     if request.method == "POST":
-        result = _submit(form, call)
+        result = submit(form, call)
         if result:
             messages.success(request, success(result) if callable(success) else success)
             return redirect(done(result) if done else _campaign_url(campaign))
@@ -268,7 +256,7 @@ def survey(request, campaign_id: int, assessment_id: int):
         initial=SurveyForm.initial_for(assessment, registry_known),
     )
     if request.method == "POST":
-        saved = _submit(
+        saved = submit(
             form,
             lambda data: services.assessment_record(
                 assessment=assessment, area=data["area"], members=data["members"],

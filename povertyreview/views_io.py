@@ -6,9 +6,6 @@ not run the review, e.g. a provincial viewer, who may still export); ``importing
 
 import tempfile
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -16,6 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import FileImportForm
 from households.models import PovertyStatus
 from povertyreview.access import access_campaign
 from povertyreview.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, write_xlsx
@@ -26,21 +24,8 @@ from povertyreview.models import Campaign
 SHOWN = 2_000
 
 
-class SurveyImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File (CSV or XLSX)"),
-        help_text=gettext_lazy("One line per household, in the format described on this page."),
-    )
-    dry_run = forms.BooleanField(
-        label=gettext_lazy("Check only (dry run): nothing is saved"), required=False, initial=True
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the template's <form> has it
-        self.helper.add_input(Submit("submit", gettext_lazy("Import")))
+class SurveyImportForm(FileImportForm):
+    file_help = gettext_lazy("One line per household, in the format described on this page.")
 
 
 @login_required

@@ -307,3 +307,25 @@ def test_work_list_shows_arrivals_and_duplicates_and_closes_a_check(client_for, 
     flag.refresh_from_db()
     assert flag.status == "different"
     assert person_data_from(spouse.person).full_name == "Lê Văn Tám"
+
+
+def test_the_edit_page_records_the_housing_area_shown_on_the_household_page(client_for, family):
+    from decimal import Decimal
+
+    client = client_for("tandong_officer")
+    edit = reverse("households:edit", kwargs={"household_uuid": family.uuid})
+    detail = reverse("households:detail", kwargs={"household_uuid": family.uuid})
+
+    response = client.post(
+        edit, {"village": family.village_id, "address": "Tổ 3", "area": "rural", "housing_area_m2": "42.5"}
+    )
+
+    assert response.status_code == 302
+    family.refresh_from_db()
+    assert family.housing_area_m2 == Decimal("42.5")
+    # Vietnamese decimal comma: the interface speaks Vietnamese by default.
+    assert '<span data-testid="housing-area">42,5</span>' in client.get(detail).content.decode()
+    refused = client.post(edit, {"village": family.village_id, "area": "rural", "housing_area_m2": "-3"})
+    assert refused.status_code == 200
+    family.refresh_from_db()
+    assert family.housing_area_m2 == Decimal("42.5")

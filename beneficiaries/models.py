@@ -1,0 +1,341 @@
+"""Monthly social allowances (Decree 20/2021, amended by Decree 76/2024): rules as dated data,
+cases from application to decision and after, and what the entitlement engine reads.
+
+Conventions:
+- A **month** is stored as its first day (check constraints say so).
+- **Age in month M** is the number of completed years on the last day of M (rules.md §2): a person
+  is 80 for the whole month of their 80th birthday.
+- Money in integer đồng; coefficients as decimals with two places (2.5, 1.5 …).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.models import BaseModel, DomainEvent
+from core.months import is_first_of_month_q
+
+
+class BaseLevel(BaseModel):
+    """The base level (mức chuẩn trợ giúp xã hội) from a month on: national when ``province`` is
+    empty, or a province's own higher level. The level of (province, M) is the province's latest
+    row from M or before, else the national one."""
+
+    province = models.ForeignKey(
+        "geography.Province", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    effective_from = models.DateField(_("effective from (month)"))
+    amount = models.PositiveIntegerField(_("base level (đồng per month)"))
+    legal_basis = models.CharField(_("legal basis"), max_length=200)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["province_id", "effective_from"]
+        verbose_name = _("base level")
+        verbose_name_plural = _("base levels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "effective_from"], name="base_level_once_per_month", nulls_distinct=False
+            ),
+            models.CheckConstraint(condition=is_first_of_month_q("effective_from"), name="base_level_from_month"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="base_level_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_id or 'VN'} {self.effective_from:%Y-%m}: {self.amount:,}"
+
+
+class Category(BaseModel):
+    """A category of Decree 20 Art. 5 (rules.md §2), e.g. ``5.5a``, with its coefficient bands."""
+
+    class Condition(models.TextChoices):
+        """What the officer's checklist verifies in the registry (warnings, not refusals)."""
+
+        POOR = "poor", _("The household is poor")
+        POOR_OR_NEAR_POOR = "poor_or_near_poor", _("The household is poor or near-poor")
+        SEVERE_DISABILITY = "severe_disability", _("Severe disability recorded")
+        EXTREMELY_SEVERE_DISABILITY = "extremely_severe_disability", _("Extremely severe disability recorded")
+        ETHNIC_MINORITY = "ethnic_minority", _("Belongs to an ethnic minority")
+
+    code = models.CharField(_("code"), max_length=8, primary_key=True)
+    position = models.PositiveSmallIntegerField(_("position"))
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=100)
+    # 5.4: paid per dependent child on top of the highest other category (Decree 20 Art. 6(2)).
+    per_child_addition = models.BooleanField(_("paid per dependent child, in addition"), default=False)
+    conditions = models.JSONField(_("registry checks"), default=list, blank=True)
+    # Conditions the registry cannot know (no pension, still in school, no supporter…): the officer ticks them.
+    declarations_vi = models.TextField(_("conditions to confirm (Vietnamese)"), blank=True)
+    declarations_en = models.TextField(_("conditions to confirm (English)"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("allowance category")
+        verbose_name_plural = _("allowance categories")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def name(self) -> str:
+        return self.name_vi if (get_language() or "vi").startswith("vi") else self.name_en
+
+    @property
+    def declarations(self) -> list[str]:
+        text = self.declarations_vi if (get_language() or "vi").startswith("vi") else self.declarations_en
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class CoefficientBand(BaseModel):
+    """The coefficient of a category for ages ``min_age`` ≤ age < ``max_age`` (empty: no bound),
+    from ``effective_from``. Outside every band the category pays nothing that month."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="bands")
+    min_age = models.PositiveSmallIntegerField(_("from age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("below age"), null=True, blank=True)
+    coefficient = models.DecimalField(_("coefficient"), max_digits=4, decimal_places=2)
+    effective_from = models.DateField(_("effective from (month)"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["category_id", "effective_from", "min_age"]
+        verbose_name = _("coefficient band")
+        verbose_name_plural = _("coefficient bands")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(max_age__gt=models.F("min_age")),
+                name="band_ages_ordered",
+            ),
+            models.CheckConstraint(condition=Q(coefficient__gt=0), name="band_coefficient_positive"),
+            models.CheckConstraint(condition=is_first_of_month_q("effective_from"), name="band_from_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} [{self.min_age}, {self.max_age}): {self.coefficient}"
+
+
+class OneOffRate(BaseModel):
+    """A one-off or caregiver support as a multiple of the base level (Decree 20 Art. 11, 20)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    coefficient = models.DecimalField(_("coefficient"), max_digits=5, decimal_places=2)
+    monthly = models.BooleanField(_("monthly"), default=False)
+    legal_basis = models.CharField(_("legal basis"), max_length=100)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("support rate")
+        verbose_name_plural = _("support rates")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def name(self) -> str:
+        return self.name_vi if (get_language() or "vi").startswith("vi") else self.name_en
+
+
+class PaymentMethod(models.TextChoices):
+    BANK = "bank", _("Bank account")
+    CASH = "cash", _("Cash (post office)")
+
+
+class Case(BaseModel):
+    """A person's social-allowance case (hồ sơ hưởng trợ cấp) in one commune."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Application received")
+        VERIFIED = "verified", _("Verified, awaiting decision")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        REFUSED = "refused", _("Refused")
+        TERMINATED = "terminated", _("Terminated")
+        TRANSFERRED = "transferred", _("Transferred to another commune")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("households.Person", on_delete=models.PROTECT, related_name="allowance_cases")
+    commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="allowance_cases")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.APPLIED)
+    applied_on = models.DateField(_("application date"))
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    checklist = models.JSONField(_("verification checklist"), default=dict, blank=True)
+    decision_number = models.CharField(_("decision number"), max_length=50, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # Payable months: start_month .. end_month (inclusive), never after the month of death.
+    start_month = models.DateField(_("first month paid"), null=True, blank=True)
+    end_month = models.DateField(_("last month paid"), null=True, blank=True)
+    # Months up to here were paid before the product took the case over (import): never arrears.
+    paid_through_month = models.DateField(_("paid through (before this product)"), null=True, blank=True)
+    # A case transferred in continues one transferred out: months the old commune paid stay paid.
+    transferred_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, related_name="transferred_to", null=True, blank=True
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=4, choices=PaymentMethod.choices, default=PaymentMethod.BANK
+    )
+    bank_bin = models.CharField(_("bank (NAPAS BIN)"), max_length=6, blank=True)
+    account_number = models.CharField(_("account number"), max_length=19, blank=True)
+    account_name = models.CharField(_("account holder"), max_length=120, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["commune_id", "-applied_on", "id"]
+        verbose_name = _("allowance case")
+        verbose_name_plural = _("allowance cases")
+        constraints = [
+            # One open case per person across the country: a second one would pay a month twice.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status__in=["applied", "verified", "active", "suspended"]),
+                name="case_one_open_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_month__isnull=True) | is_first_of_month_q("start_month"), name="case_start_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_month__isnull=True) | is_first_of_month_q("end_month"), name="case_end_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_through_month__isnull=True) | is_first_of_month_q("paid_through_month"),
+                name="case_paid_through_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_month__isnull=True)
+                | Q(start_month__isnull=True)
+                | Q(end_month__gte=models.F("start_month")),
+                name="case_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_method="cash")
+                | Q(bank_bin__regex=r"^[0-9]{6}$", account_number__regex=r"^[0-9]{6,19}$"),
+                name="case_bank_account_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["commune", "status"], name="case_commune_status")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_status_display()})"
+
+
+class CaseCategory(models.Model):
+    """A category a case is decided under, from ``from_month`` (empty: the case's start) to
+    ``to_month`` (empty: open). A change of category closes one row and opens another, so months
+    before the change keep their category (arrears included). ``dependent_children`` for 5.4."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="categories")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    dependent_children = models.PositiveSmallIntegerField(_("dependent children"), default=0)
+    from_month = models.DateField(_("from month"), null=True, blank=True)
+    to_month = models.DateField(_("to month"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case_id", "category__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "category", "from_month"], name="case_category_once", nulls_distinct=False
+            ),
+            models.CheckConstraint(
+                condition=Q(from_month__isnull=True)
+                | Q(to_month__isnull=True)
+                | Q(to_month__gte=models.F("from_month")),
+                name="case_category_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.category_id}"
+
+
+class Suspension(BaseModel):
+    """Months a case is not paid: from ``from_month`` to ``to_month`` (empty: still suspended).
+    On resumption the chair decides whether the suspended months are paid as arrears."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspensions")
+    from_month = models.DateField(_("from month"))
+    to_month = models.DateField(_("to month"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=255)
+    arrears_on_resume = models.BooleanField(_("pay the suspended months on resumption"), default=False)
+
+    class Meta:
+        ordering = ["case_id", "from_month"]
+        constraints = [
+            models.CheckConstraint(condition=is_first_of_month_q("from_month"), name="suspension_from_month"),
+            models.CheckConstraint(
+                condition=Q(to_month__isnull=True) | Q(to_month__gte=models.F("from_month")),
+                name="suspension_ordered",
+            ),
+        ]
+
+
+class Document(BaseModel):
+    """A file of the application (form, certificate, decision scan)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to="beneficiaries/documents/%Y/")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["case_id", "created_at"]
+
+
+class HealthInsuranceCard(BaseModel):
+    """A health-insurance (BHYT) card; beneficiaries are entitled to a free one (Decree 20 Art. 9)."""
+
+    person = models.ForeignKey("households.Person", on_delete=models.CASCADE, related_name="health_cards")
+    number = models.CharField(_("card number"), max_length=15)
+    group = models.CharField(_("beneficiary group"), max_length=10, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person_id", "-valid_to"]
+        verbose_name = _("health-insurance card")
+        verbose_name_plural = _("health-insurance cards")
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_to__gte=models.F("valid_from")), name="card_valid_ordered"),
+            models.UniqueConstraint(fields=["number", "valid_from"], name="card_once"),
+        ]
+        indexes = [models.Index(fields=["valid_to"], name="card_valid_to")]
+
+
+class CaseEvent(DomainEvent):
+    class Kind(models.TextChoices):
+        APPLIED = "applied", _("Application received")
+        VERIFIED = "verified", _("Verified")
+        DECIDED = "decided", _("Decided by the chair")
+        REFUSED = "refused", _("Refused")
+        SUSPENDED = "suspended", _("Suspended")
+        RESUMED = "resumed", _("Resumed")
+        TERMINATED = "terminated", _("Terminated")
+        CATEGORY_CHANGED = "category_changed", _("Category changed")
+        TRANSFERRED_OUT = "transferred_out", _("Transferred to another commune")
+        TRANSFERRED_IN = "transferred_in", _("Arrived from another commune")
+        PAYMENT_CHANGED = "payment_changed", _("Payment details changed")
+        IMPORTED = "imported", _("Updated by import")
+
+    kind = models.CharField(_("event kind"), max_length=40, choices=Kind.choices)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(DomainEvent.Meta):
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["case", "-occurred_at"], name="case_event_case")]

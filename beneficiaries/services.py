@@ -1,0 +1,440 @@
+"""Every write of social-allowance cases. Each service checks the role, the scope and the case's
+status, writes, and records a CaseEvent in the same transaction; on refusal it raises
+PermissionDenied (wrong role or commune) or ValidationError naming the field, and nothing is written.
+
+The officer files and verifies a case; the commune chair decides, refuses, suspends, resumes and
+terminates (NĐ 20/2021 as decentralised by NĐ 147/2025: the commune chair decides). Whoever
+prepared or verified a case cannot decide it.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaries.models import Case, CaseCategory, CaseEvent, Category, HealthInsuranceCard, PaymentMethod, Suspension
+from core.months import add_months, first_of_month
+from geography.scoping import commune_codes_for_user
+from households.models import DisabilityLevel, HouseholdYearStatus, Membership, PovertyStatus
+
+OPEN = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, Case.Status.SUSPENDED)
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    code: str
+    dependent_children: int = 0
+
+
+@dataclass(frozen=True)
+class PaymentDetails:
+    method: str
+    bank_bin: str = ""
+    account_number: str = ""
+    account_name: str = ""
+
+
+def _refuse(problems: dict[str, list[str]]) -> None:
+    if problems:
+        raise ValidationError({k: [ValidationError(m) for m in v] for k, v in problems.items()})
+
+
+def _require(user, capability: str, commune_id: str) -> None:
+    if not getattr(user, capability):
+        raise PermissionDenied
+    if not user.has_national_scope and commune_id not in commune_codes_for_user(user):
+        raise PermissionDenied
+
+
+def _event(case: Case, kind: str, acting_user, *, reason: str = "", **data) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, kind=kind, actor=acting_user, reason=reason, data=data)
+
+
+def _lock(case: Case) -> Case:
+    return Case.objects.select_for_update().select_related("person", "commune").get(pk=case.pk)
+
+
+def _require_status(case: Case, *statuses: str) -> None:
+    if case.status not in statuses:
+        _refuse({"status": [_("The case is “%(status)s”; this is not possible now.") % {
+            "status": case.get_status_display()}]})  # fmt: skip
+
+
+def category_problems(choices: list[CategoryChoice]) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    codes = [choice.code for choice in choices]
+    known = {category.code: category for category in Category.objects.filter(code__in=codes)}
+    if not choices:
+        problems["categories"] = [_("choose at least one category")]
+    for choice in choices:
+        category = known.get(choice.code)
+        if category is None:
+            problems.setdefault("categories", []).append(_("unknown category %(code)s") % {"code": choice.code})
+        elif category.per_child_addition and choice.dependent_children < 1:
+            problems.setdefault("dependent_children", []).append(
+                _("%(code)s needs the number of dependent children") % {"code": choice.code}
+            )
+    if len(set(codes)) != len(codes):
+        problems.setdefault("categories", []).append(_("a category is chosen twice"))
+    return problems
+
+
+def payment_problems(details: PaymentDetails) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if details.method not in PaymentMethod.values:
+        problems["payment_method"] = [_("must be bank or cash")]
+    elif details.method == PaymentMethod.BANK:
+        if not (details.bank_bin.isdigit() and len(details.bank_bin) == 6):
+            problems["bank_bin"] = [_("must be the bank's 6-digit NAPAS BIN")]
+        if not (details.account_number.isdigit() and 6 <= len(details.account_number) <= 19):
+            problems["account_number"] = [_("must be 6 to 19 digits")]
+        if not details.account_name.strip():
+            problems["account_name"] = [_("is required for a bank account")]
+    return problems
+
+
+def _apply_payment(case: Case, details: PaymentDetails) -> None:
+    case.payment_method = details.method
+    bank = details.method == PaymentMethod.BANK
+    case.bank_bin = details.bank_bin if bank else ""
+    case.account_number = details.account_number if bank else ""
+    case.account_name = " ".join(details.account_name.upper().split()) if bank else ""
+
+
+def _set_categories(case: Case, choices: list[CategoryChoice], *, from_month=None) -> None:
+    CaseCategory.objects.bulk_create(
+        CaseCategory(
+            case=case, category_id=choice.code, dependent_children=choice.dependent_children, from_month=from_month
+        )  # fmt: skip
+        for choice in choices
+    )
+
+
+@transaction.atomic
+def case_apply(
+    *, person, commune, categories: list[CategoryChoice], applied_on: date, payment: PaymentDetails, acting_user
+) -> Case:
+    """File an application for a person of the registry who lives in the commune."""
+    _require(acting_user, "can_manage_registry", commune.pk)
+    problems = category_problems(categories) | payment_problems(payment)
+    if not Membership.objects.filter(person=person, left_on__isnull=True, household__commune=commune).exists():
+        problems["person"] = [_("does not live in a household of %(commune)s") % {"commune": commune.name}]
+    if person.date_of_death:
+        problems.setdefault("person", []).append(_("is recorded as dead"))
+    if Case.objects.filter(person=person, status__in=OPEN).exists():
+        problems.setdefault("person", []).append(_("already has an open case"))
+    if applied_on > timezone.localdate():
+        problems["applied_on"] = [_("cannot be in the future")]
+    _refuse(problems)
+    case = Case(person=person, commune=commune, applied_on=applied_on, prepared_by=acting_user)
+    _apply_payment(case, payment)
+    case.save()
+    _set_categories(case, categories)
+    _event(case, CaseEvent.Kind.APPLIED, acting_user, categories=[choice.code for choice in categories])
+    return case
+
+
+def registry_checks(case: Case, *, on: date | None = None) -> list[dict]:
+    """What the registry says about each category's conditions: one row per check, with
+    ``ok`` True/False (a False is a warning the officer must look at, not a refusal)."""
+    from beneficiaries.entitlement import Rules, age_in_month
+
+    on = on or timezone.localdate()
+    month = first_of_month(on)
+    person = case.person
+    age = age_in_month(person.date_of_birth, month)
+    household_id = (
+        Membership.objects.filter(person=person, left_on__isnull=True).values_list("household_id", flat=True).first()
+    )
+    status = (
+        HouseholdYearStatus.objects.filter(household_id=household_id, year=on.year)
+        .values_list("status", flat=True)
+        .first()
+        or PovertyStatus.NONE
+    )
+    rules = Rules()
+    checks = []
+    for row in case.categories.select_related("category").filter(to_month__isnull=True):
+        category = row.category
+        payable = rules.coefficient(category.code, age, month) is not None
+        checks.append({"category": category.code, "check": "age", "ok": payable,
+                       "detail": _("age %(age)d this month") % {"age": age}})  # fmt: skip
+        for condition in category.conditions:
+            ok, detail = _condition(condition, person, status)
+            checks.append({"category": category.code, "check": condition, "ok": ok, "detail": detail})
+    return checks
+
+
+def _condition(condition: str, person, status: str) -> tuple[bool, str]:
+    labels = dict(PovertyStatus.choices)
+    if condition == Category.Condition.POOR:
+        return status == PovertyStatus.POOR, str(labels[status])
+    if condition == Category.Condition.POOR_OR_NEAR_POOR:
+        return status in (PovertyStatus.POOR, PovertyStatus.NEAR_POOR), str(labels[status])
+    if condition == Category.Condition.SEVERE_DISABILITY:
+        return person.disability_level == DisabilityLevel.SEVERE, person.get_disability_level_display()
+    if condition == Category.Condition.EXTREMELY_SEVERE_DISABILITY:
+        return person.disability_level == DisabilityLevel.EXTREMELY_SEVERE, person.get_disability_level_display()
+    if condition == Category.Condition.ETHNIC_MINORITY:
+        return person.ethnicity != "01", person.get_ethnicity_display()
+    return False, ""
+
+
+@transaction.atomic
+def case_verify(*, case: Case, confirmed: list[str], note: str = "", acting_user) -> Case:
+    """The officer's verification: the registry's checks (kept with the case, warnings included)
+    and the declarations the officer confirmed (``confirmed``: every declaration of the case's
+    categories must be confirmed)."""
+    case = _lock(case)
+    _require(acting_user, "can_manage_registry", case.commune_id)
+    _require_status(case, Case.Status.APPLIED)
+    needed = [
+        declaration
+        for row in case.categories.select_related("category").filter(to_month__isnull=True)
+        for declaration in row.category.declarations
+    ]
+    missing = [declaration for declaration in needed if declaration not in confirmed]
+    if missing:
+        _refuse({"confirmed": [_("not confirmed: %(items)s") % {"items": "; ".join(missing)}]})
+    checks = registry_checks(case)
+    case.checklist = {
+        "checks": checks,
+        "confirmed": needed,
+        "note": note.strip(),
+        "on": timezone.localdate().isoformat(),
+    }
+    case.status = Case.Status.VERIFIED
+    case.verified_by = acting_user
+    case.save()
+    warnings = [f"{check['category']}: {check['check']}" for check in checks if not check["ok"]]
+    _event(case, CaseEvent.Kind.VERIFIED, acting_user, reason=note.strip(), warnings=warnings)
+    return case
+
+
+def _require_other_person(case: Case, acting_user) -> None:
+    if acting_user.pk in (case.prepared_by_id, case.verified_by_id):
+        raise PermissionDenied(_("You prepared or verified this case; another person must decide it."))
+
+
+@transaction.atomic
+def case_decide(*, case: Case, decision_number: str, decision_date: date, acting_user) -> Case:
+    """The chair grants the allowance: payment starts the month the decision is signed, or, for a
+    case transferred in, the month after the old commune's last month (no month lost or paid twice)."""
+    case = _lock(case)
+    _require(acting_user, "can_sign_decisions", case.commune_id)
+    _require_status(case, Case.Status.VERIFIED)
+    _require_other_person(case, acting_user)
+    problems = {}
+    if not decision_number.strip():
+        problems["decision_number"] = [_("is required")]
+    if decision_date is None or decision_date > timezone.localdate():
+        problems["decision_date"] = [_("must be a date not in the future")]
+    elif decision_date < case.applied_on:
+        problems["decision_date"] = [_("cannot be before the application")]
+    _refuse(problems)
+    case.decision_number = decision_number.strip()
+    case.decision_date = decision_date
+    case.decided_by = acting_user
+    previous = case.transferred_from
+    case.start_month = add_months(previous.end_month, 1) if previous else first_of_month(decision_date)
+    case.status = Case.Status.ACTIVE
+    case.save()
+    _event(case, CaseEvent.Kind.DECIDED, acting_user, decision=case.decision_number,
+           start_month=case.start_month.isoformat())  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def case_refuse(*, case: Case, reason: str, acting_user) -> Case:
+    """A refusal is in writing with its reasons."""
+    case = _lock(case)
+    _require(acting_user, "can_sign_decisions", case.commune_id)
+    _require_status(case, Case.Status.APPLIED, Case.Status.VERIFIED)
+    _require_other_person(case, acting_user)
+    if not reason.strip():
+        _refuse({"reason": [_("is required")]})
+    case.status = Case.Status.REFUSED
+    case.save()
+    _event(case, CaseEvent.Kind.REFUSED, acting_user, reason=reason.strip())
+    return case
+
+
+@transaction.atomic
+def case_suspend(*, case: Case, from_month: date, reason: str, acting_user) -> Suspension:
+    """Suspend payment from a month (not collected for 3 months, re-assessment not followed,
+    detention of a month or more: TT 02/2021 Art. 2(3))."""
+    case = _lock(case)
+    _require(acting_user, "can_sign_decisions", case.commune_id)
+    _require_status(case, Case.Status.ACTIVE)
+    from_month = first_of_month(from_month)
+    problems = {}
+    if not reason.strip():
+        problems["reason"] = [_("is required")]
+    if from_month < case.start_month:
+        problems["from_month"] = [_("cannot be before the first month paid")]
+    _refuse(problems)
+    suspension = Suspension.objects.create(case=case, from_month=from_month, reason=reason.strip())
+    case.status = Case.Status.SUSPENDED
+    case.save()
+    _event(case, CaseEvent.Kind.SUSPENDED, acting_user, reason=reason.strip(), from_month=from_month.isoformat())
+    return suspension
+
+
+@transaction.atomic
+def case_resume(*, case: Case, from_month: date, pay_arrears: bool, acting_user) -> Case:
+    """Resume payment from a month; with ``pay_arrears`` the suspended months are owed too."""
+    case = _lock(case)
+    _require(acting_user, "can_sign_decisions", case.commune_id)
+    _require_status(case, Case.Status.SUSPENDED)
+    suspension = case.suspensions.filter(to_month__isnull=True).get()
+    from_month = first_of_month(from_month)
+    if from_month <= suspension.from_month:
+        _refuse({"from_month": [_("must be after the month the suspension began")]})
+    suspension.to_month = add_months(from_month, -1)
+    suspension.arrears_on_resume = pay_arrears
+    suspension.save()
+    case.status = Case.Status.ACTIVE
+    case.save()
+    _event(case, CaseEvent.Kind.RESUMED, acting_user, from_month=from_month.isoformat(), arrears=pay_arrears)
+    return case
+
+
+@transaction.atomic
+def case_terminate(*, case: Case, last_month: date, reason: str, acting_user) -> Case:
+    """Stop payment after ``last_month`` (the month of death or of losing eligibility: Art. 8(2)
+    stops from the month after). Months up to it not yet paid are still owed."""
+    case = _lock(case)
+    _require(acting_user, "can_sign_decisions", case.commune_id)
+    _require_status(case, Case.Status.ACTIVE, Case.Status.SUSPENDED)
+    last_month = first_of_month(last_month)
+    problems = {}
+    if not reason.strip():
+        problems["reason"] = [_("is required")]
+    if last_month < case.start_month:
+        problems["last_month"] = [_("cannot be before the first month paid")]
+    _refuse(problems)
+    case.suspensions.filter(to_month__isnull=True).update(to_month=last_month)
+    case.end_month = last_month
+    case.status = Case.Status.TERMINATED
+    case.save()
+    _event(case, CaseEvent.Kind.TERMINATED, acting_user, reason=reason.strip(), last_month=last_month.isoformat())
+    return case
+
+
+@transaction.atomic
+def case_change_categories(*, case: Case, categories: list[CategoryChoice], from_month: date, reason: str,
+                           acting_user) -> Case:  # fmt: skip
+    """A change of category or of the number of children, decided by the chair, from a month:
+    months before it keep their categories (arrears are computed with them)."""
+    case = _lock(case)
+    _require(acting_user, "can_sign_decisions", case.commune_id)
+    _require_status(case, Case.Status.ACTIVE, Case.Status.SUSPENDED)
+    from_month = first_of_month(from_month)
+    problems = category_problems(categories)
+    if not reason.strip():
+        problems["reason"] = [_("is required")]
+    if from_month <= case.start_month:
+        problems["from_month"] = [_("must be after the first month paid")]
+    _refuse(problems)
+    before = list(case.categories.filter(to_month__isnull=True).values_list("category_id", "dependent_children"))
+    case.categories.filter(to_month__isnull=True).filter(
+        Q(from_month__isnull=True) | Q(from_month__lt=from_month)
+    ).update(to_month=add_months(from_month, -1))
+    case.categories.filter(from_month__gte=from_month).delete()
+    _set_categories(case, categories, from_month=from_month)
+    _event(case, CaseEvent.Kind.CATEGORY_CHANGED, acting_user, reason=reason.strip(), from_month=from_month.isoformat(),
+           before=before, after=[(choice.code, choice.dependent_children) for choice in categories])  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acting_user) -> Case:
+    """The person moved: this commune pays through ``last_month`` and the new commune receives a
+    case to verify and decide, which starts the month after (no month lost, none paid twice)."""
+    case = _lock(case)
+    _require(acting_user, "can_sign_decisions", case.commune_id)
+    _require_status(case, Case.Status.ACTIVE)
+    last_month = first_of_month(last_month)
+    problems = {}
+    if to_commune.pk == case.commune_id:
+        problems["to_commune"] = [_("is the same commune")]
+    if not reason.strip():
+        problems["reason"] = [_("is required")]
+    if last_month < case.start_month:
+        problems["last_month"] = [_("cannot be before the first month paid")]
+    _refuse(problems)
+    case.status = Case.Status.TRANSFERRED
+    case.end_month = last_month
+    case.save()
+    arriving = Case.objects.create(
+        person=case.person, commune=to_commune, applied_on=timezone.localdate(), prepared_by=acting_user,
+        transferred_from=case, payment_method=case.payment_method, bank_bin=case.bank_bin,
+        account_number=case.account_number, account_name=case.account_name,
+    )  # fmt: skip
+    _set_categories(
+        arriving,
+        [
+            CategoryChoice(code, children)
+            for code, children in case.categories.filter(to_month__isnull=True).values_list(
+                "category_id", "dependent_children"
+            )
+        ],
+    )
+    _event(case, CaseEvent.Kind.TRANSFERRED_OUT, acting_user, reason=reason.strip(), to_commune=to_commune.name,
+           last_month=last_month.isoformat())  # fmt: skip
+    _event(arriving, CaseEvent.Kind.TRANSFERRED_IN, acting_user, reason=reason.strip(),
+           from_commune=case.commune.name)  # fmt: skip
+    return arriving
+
+
+@transaction.atomic
+def payment_change(*, case: Case, payment: PaymentDetails, reason: str, acting_user) -> Case:
+    """Change how the allowance is paid; the event keeps only the last 4 digits of accounts."""
+    case = _lock(case)
+    _require(acting_user, "can_manage_registry", case.commune_id)
+    _require_status(case, *OPEN)
+    problems = payment_problems(payment)
+    if not reason.strip():
+        problems["reason"] = [_("is required")]
+    _refuse(problems)
+    before = _masked(case)
+    _apply_payment(case, payment)
+    case.save()
+    _event(case, CaseEvent.Kind.PAYMENT_CHANGED, acting_user, reason=reason.strip(), before=before, after=_masked(case))
+    return case
+
+
+def _masked(case: Case) -> str:
+    if case.payment_method == PaymentMethod.CASH:
+        return str(PaymentMethod.CASH.label)
+    return f"{case.bank_bin} ••••{case.account_number[-4:]}"
+
+
+@transaction.atomic
+def health_card_record(*, person, number: str, group: str, valid_from: date, valid_to: date, acting_user):
+    """Record a health-insurance card and keep the person's current card number in the registry."""
+    commune_ids = Membership.objects.filter(person=person, left_on__isnull=True).values_list(
+        "household__commune_id", flat=True
+    )
+    commune_id = next(iter(commune_ids), None)
+    if commune_id is None:
+        raise PermissionDenied
+    _require(acting_user, "can_manage_registry", commune_id)
+    number = number.strip().upper()
+    problems = {}
+    if not (len(number) in (10, 15) and number.isalnum()):
+        problems["number"] = [_("must be the card's 10 or 15 characters")]
+    if valid_to < valid_from:
+        problems["valid_to"] = [_("must not be before the start")]
+    _refuse(problems)
+    card, _created = HealthInsuranceCard.objects.update_or_create(
+        number=number, valid_from=valid_from, defaults={"person": person, "group": group.strip(), "valid_to": valid_to}
+    )
+    if valid_to >= timezone.localdate():
+        person.health_insurance_number = number
+        person.save(update_fields=["health_insurance_number", "updated_at"])
+    return card

@@ -23,8 +23,9 @@ from core.months import is_first_of_month_q
 
 class BaseLevel(BaseModel):
     """The base level (mức chuẩn trợ giúp xã hội) from a month on: national when ``province`` is
-    empty, or a province's own higher level. The level of (province, M) is the province's latest
-    row from M or before, else the national one."""
+    empty, or a province's own higher level. The level of (province, M) is the higher of the
+    province's latest row from M or before and the national one (a province may pay more, never
+    less: Decree 20 Art. 4(3))."""
 
     province = models.ForeignKey(
         "geography.Province", on_delete=models.PROTECT, related_name="+", null=True, blank=True

@@ -12,7 +12,8 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -317,7 +318,10 @@ def case_terminate(*, case: Case, last_month: date, reason: str, acting_user) ->
     if last_month < case.start_month:
         problems["last_month"] = [_("cannot be before the first month paid")]
     _refuse(problems)
-    case.suspensions.filter(to_month__isnull=True).update(to_month=last_month)
+    # An open suspension ends with the case; one that began after ``last_month`` (a death found
+    # late) ends in its own first month: its months are after the end anyway, and to_month must
+    # not come before from_month.
+    case.suspensions.filter(to_month__isnull=True).update(to_month=Greatest("from_month", Value(last_month)))
     case.end_month = last_month
     case.status = Case.Status.TERMINATED
     case.save()
@@ -341,7 +345,9 @@ def case_change_categories(*, case: Case, categories: list[CategoryChoice], from
         problems["from_month"] = [_("must be after the first month paid")]
     _refuse(problems)
     before = list(case.categories.filter(to_month__isnull=True).values_list("category_id", "dependent_children"))
-    case.categories.filter(to_month__isnull=True).filter(
+    # Every row still running in ``from_month`` ends the month before, including one closed by a
+    # later change (a change dated before an earlier one): no month is left with both.
+    case.categories.filter(Q(to_month__isnull=True) | Q(to_month__gte=from_month)).filter(
         Q(from_month__isnull=True) | Q(from_month__lt=from_month)
     ).update(to_month=add_months(from_month, -1))
     case.categories.filter(from_month__gte=from_month).delete()
@@ -434,7 +440,9 @@ def health_card_record(*, person, number: str, group: str, valid_from: date, val
     card, _created = HealthInsuranceCard.objects.update_or_create(
         number=number, valid_from=valid_from, defaults={"person": person, "group": group.strip(), "valid_to": valid_to}
     )
-    if valid_to >= timezone.localdate():
+    # The registry keeps the current card: a valid one, unless a card valid longer is on record.
+    later = HealthInsuranceCard.objects.filter(person=person, valid_to__gt=valid_to).exclude(pk=card.pk)
+    if valid_to >= timezone.localdate() and not later.exists():
         person.health_insurance_number = number
         person.save(update_fields=["health_insurance_number", "updated_at"])
     return card

@@ -9,6 +9,7 @@ import uuid
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -133,6 +134,10 @@ class Household(BaseModel):
                 name="household_search_trgm",
                 opclasses=["varchar_ops", "gin_trgm_ops"],
             ),
+            # The search box matches a code in any case too (selectors.household_search_q). Without an
+            # index for that arm of "code OR name", PostgreSQL cannot use the trigram index for the
+            # other arm either, and filters every household of the commune.
+            models.Index(Upper("code"), name="household_code_upper"),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('geography', '0001_initial'),
-        ('households', '0004_household_name_search'),
+        ('households', '0004_household_code_upper'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

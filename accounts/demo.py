@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from accounts.services import user_create_or_update
+from beneficiaries.demo import load_demo_beneficiaries
 from geography.models import Commune, Province, Village
 from geography.services import admin_units_load, village_create
 from households.demo import load_demo_households
@@ -80,4 +81,5 @@ def load_demo(*, with_households: bool = True) -> list[User]:
     if with_households:
         load_demo_households()
         load_demo_reviews()
+        load_demo_beneficiaries()
     return list(users.values())

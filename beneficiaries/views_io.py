@@ -1,0 +1,81 @@
+"""Pages for the beneficiaries import (upload, check, report; rules.md §4.1) and the export download.
+
+Thin: the officer's role is checked here (403 otherwise), the commune of each line by the import;
+the export is the user's own cases (``scope_to_user``), masked for viewers who see identifiers masked.
+"""
+
+import tempfile
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from beneficiaries.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, cases_for_export, csv_chunks, write_xlsx
+from beneficiaries.importing import COLUMNS, import_beneficiaries, read_beneficiaries
+from core.forms import FileImportForm
+from households.access import can_see_full_identifiers
+
+# The page lists this many errors; the command line prints them all.
+ERRORS_SHOWN = 2_000
+
+
+class BeneficiaryImportForm(FileImportForm):
+    file_help = gettext_lazy("One line per beneficiary, in the format described on this page.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def beneficiaries_import(request):
+    if not request.user.can_manage_registry:
+        raise PermissionDenied
+    form = BeneficiaryImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        dry_run = form.cleaned_data["dry_run"]
+        try:
+            source = read_beneficiaries(upload, upload.name)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            report = import_beneficiaries(source, acting_user=request.user, dry_run=dry_run)
+            return render(
+                request,
+                "beneficiaries/import_report.html",
+                {
+                    "report": report,
+                    "filename": upload.name,
+                    "errors": report.errors[:ERRORS_SHOWN],
+                    "errors_not_shown": max(len(report.errors) - ERRORS_SHOWN, 0),
+                    # After a clean check the next step is the import itself; after errors, another check.
+                    "form": BeneficiaryImportForm(initial={"dry_run": not (report.ok and dry_run)}),
+                },
+            )
+    return render(request, "beneficiaries/import.html", {"form": form, "columns": COLUMNS})
+
+
+@login_required
+@require_GET
+def beneficiaries_export(request):
+    """The user's active and suspended cases (``?commune=CODE`` for one commune) as CSV or XLSX."""
+    file_format = request.GET.get("format", "csv")
+    if file_format not in ("csv", "xlsx"):
+        return HttpResponseBadRequest(_("Unknown format."))
+    commune_code = request.GET.get("commune", "").strip()
+    cases = cases_for_export(request.user, commune_code=commune_code)
+    masked = not can_see_full_identifiers(request.user)
+    filename = (
+        f"beneficiaries-{commune_code + '-' if commune_code else ''}{timezone.localdate():%Y-%m-%d}.{file_format}"
+    )
+    if file_format == "xlsx":
+        spool = tempfile.SpooledTemporaryFile(max_size=20 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
+        write_xlsx(cases, spool, mask_identifiers=masked)
+        spool.seek(0)
+        return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    response = StreamingHttpResponse(csv_chunks(cases, mask_identifiers=masked), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,109 @@
+"""The demo allowances: Xã Tân Đông's 369 beneficiaries (2 orphans, 132 elderly, 235 people with
+disabilities, all paid by bank) and cases at each step; Phường Bình Minh's 922, over 96 % by bank.
+One test: loading the demo takes seconds."""
+
+from collections import Counter
+from datetime import timedelta
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts.demo import load_demo
+from beneficiaries.entitlement import age_in_month, compute
+from beneficiaries.models import Case, CaseCategory, CaseEvent, HealthInsuranceCard
+from core.months import add_months, first_of_month
+
+
+def _with(prefix: str) -> Exists:
+    return Exists(CaseCategory.objects.filter(case=OuterRef("pk"), category__code__startswith=prefix))
+
+
+def everything() -> dict:
+    return {
+        "cases": sorted(
+            Case.objects.values_list(
+                "person__national_id",
+                "commune_id",
+                "status",
+                "decision_number",
+                "decision_date",
+                "payment_method",
+                "account_number",
+            )
+        ),  # fmt: skip
+        "categories": sorted(CaseCategory.objects.values_list("case__person__national_id", "category_id")),
+        "events": CaseEvent.objects.count(),
+        "cards": sorted(HealthInsuranceCard.objects.values_list("person__national_id", "number", "valid_to")),
+    }
+
+
+def test_demo_allowances_of_tan_dong_and_binh_minh(db):
+    today = timezone.localdate()
+    month = first_of_month(today)
+
+    load_demo()
+
+    tan_dong = Case.objects.filter(commune_id="25522", status="active")
+    assert tan_dong.count() == 369
+    groups = tan_dong.annotate(orphan=_with("5.1"), elderly=_with("5.5"), disabled=_with("5.6"))
+    assert Counter(groups.values_list("orphan", "elderly", "disabled")) == {
+        (True, False, False): 2,
+        (False, True, False): 132,
+        (False, False, True): 235,
+    }
+    assert tan_dong.filter(payment_method="bank").count() == 369
+    elderly = Counter(
+        CaseCategory.objects.filter(case__in=tan_dong, category__code__startswith="5.5").values_list(
+            "category_id", flat=True
+        )
+    )
+    assert set(elderly) == {"5.5a", "5.5c"} and elderly["5.5c"] > 100  # mostly 80 or older
+    # In progress, through the services: filed by the officer, decided by the chair.
+    in_progress = Case.objects.filter(commune_id="25522").exclude(status="active")
+    assert Counter(in_progress.values_list("status", flat=True)) == {"applied": 3, "verified": 2, "suspended": 2}
+    assert set(in_progress.values_list("prepared_by__username", flat=True)) == {"tandong.officer"}
+    assert set(in_progress.filter(status="suspended").values_list("decided_by__username", flat=True)) == {
+        "tandong.chair"
+    }
+    assert not Case.objects.filter(commune_id="25522", payment_method="cash").exists()
+
+    binh_minh = Case.objects.filter(commune_id="25480", status="active")
+    assert binh_minh.count() == 922
+    bank = binh_minh.filter(payment_method="bank").count()
+    assert (bank, round(100 * bank / 922, 1)) == (889, 96.4)
+    assert not Case.objects.filter(commune_id="25480").exclude(status="active").exists()
+
+    # Every beneficiary is owed this month and nothing before it (paid through last month), and
+    # the registry agrees with their disability category.
+    active = Case.objects.filter(status="active")
+    assert set(active.values_list("paid_through_month", flat=True)) == {add_months(month, -1)}
+    assert not active.filter(decision_date__gte=today).exists()
+    owed = compute(active, month)
+    assert [case_id for case_id, entitlement in owed.items() if entitlement.arrears_months] == []
+    assert [case_id for case_id, entitlement in owed.items() if not entitlement.amount] == []
+    assert not CaseCategory.objects.filter(
+        Q(category_id="5.6s") & ~Q(case__person__disability_level="severe")
+        | Q(category_id="5.6es") & ~Q(case__person__disability_level="extremely_severe")
+    ).exists()
+    assert all(
+        age_in_month(born, start) >= 80
+        for born, start in CaseCategory.objects.filter(category_id="5.5c", case__status="active").values_list(
+            "case__person__date_of_birth", "case__start_month"
+        )
+    )
+
+    # A health-insurance card for every beneficiary, some ending within 30 days.
+    cards = HealthInsuranceCard.objects.all()
+    assert cards.count() == Case.objects.count() == 369 + 7 + 922
+    assert set(cards.values_list("group", flat=True)) == {"BT"}
+    assert not cards.filter(valid_to__lt=today).exists()
+    expiring = cards.filter(valid_to__lte=today + timedelta(days=30)).count()
+    assert 50 <= expiring <= 200  # about 8 %
+    card_of_record = HealthInsuranceCard.objects.filter(
+        person=OuterRef("person"), number=OuterRef("person__health_insurance_number")
+    )
+    assert not Case.objects.filter(~Exists(card_of_record)).exists()
+
+    before = everything()
+    load_demo()
+    assert everything() == before

@@ -331,7 +331,7 @@ class CaseEvent(DomainEvent):
         TRANSFERRED_OUT = "transferred_out", _("Transferred to another commune")
         TRANSFERRED_IN = "transferred_in", _("Arrived from another commune")
         PAYMENT_CHANGED = "payment_changed", _("Payment details changed")
-        IMPORTED = "imported", _("Updated by import")
+        IMPORTED = "imported", _("Imported")
 
     kind = models.CharField(_("event kind"), max_length=40, choices=Kind.choices)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")

@@ -22,6 +22,7 @@ from core.months import add_months, first_of_month
 from geography.scoping import commune_codes_for_user
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, PovertyStatus
 
+PAYMENT_METHODS = frozenset(PaymentMethod.values)
 OPEN = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, Case.Status.SUSPENDED)
 
 
@@ -86,7 +87,7 @@ def category_problems(choices: list[CategoryChoice]) -> dict[str, list[str]]:
 
 def payment_problems(details: PaymentDetails) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
-    if details.method not in PaymentMethod.values:
+    if details.method not in PAYMENT_METHODS:
         problems["payment_method"] = [_("must be bank or cash")]
     elif details.method == PaymentMethod.BANK:
         if not (details.bank_bin.isdigit() and len(details.bank_bin) == 6):
@@ -436,6 +437,8 @@ def health_card_record(*, person, number: str, group: str, valid_from: date, val
         problems["number"] = [_("must be the card's 10 or 15 characters")]
     if valid_to < valid_from:
         problems["valid_to"] = [_("must not be before the start")]
+    if HealthInsuranceCard.objects.filter(number=number, valid_from=valid_from).exclude(person=person).exists():
+        problems.setdefault("number", []).append(_("this card is recorded for another person"))
     _refuse(problems)
     card, _created = HealthInsuranceCard.objects.update_or_create(
         number=number, valid_from=valid_from, defaults={"person": person, "group": group.strip(), "valid_to": valid_to}

@@ -744,3 +744,17 @@ def test_health_card_refusals(family, units, users, officer):
     }
     assert state() == before
     assert not Membership.objects.filter(person=outsider).exists()
+
+
+def test_a_card_of_another_person_is_not_moved_to_this_one(family, officer):
+    today = timezone.localdate()
+    services.health_card_record(person=family.elder, number="BT2797200000009", group="BT", valid_from=today,
+                                valid_to=today + timedelta(days=300), acting_user=officer)  # fmt: skip
+    before = state()
+
+    assert refused(
+        services.health_card_record, person=family.adult, number="BT2797200000009", group="BT", valid_from=today,
+        valid_to=today + timedelta(days=300), acting_user=officer,
+    ) == {"number": ["this card is recorded for another person"]}  # fmt: skip
+    assert state() == before
+    assert HealthInsuranceCard.objects.get(number="BT2797200000009").person == family.elder

@@ -332,6 +332,7 @@ class CaseEvent(DomainEvent):
         TRANSFERRED_IN = "transferred_in", _("Arrived from another commune")
         PAYMENT_CHANGED = "payment_changed", _("Payment details changed")
         IMPORTED = "imported", _("Imported")
+        DOCUMENT_ADDED = "document_added", _("Document added")
 
     kind = models.CharField(_("event kind"), max_length=40, choices=Kind.choices)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")

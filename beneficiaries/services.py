@@ -194,14 +194,20 @@ def case_verify(*, case: Case, confirmed: list[str], note: str = "", acting_user
     case = _lock(case)
     _require(acting_user, "can_manage_registry", case.commune_id)
     _require_status(case, Case.Status.APPLIED)
-    needed = [
-        declaration
-        for row in case.categories.select_related("category").filter(to_month__isnull=True)
-        for declaration in row.category.declarations
-    ]
-    missing = [declaration for declaration in needed if declaration not in confirmed]
+    # A declaration is confirmed by its text in either language: the form may have been shown in
+    # Vietnamese and posted after the officer switched to English (or the other way round).
+    needed = []
+    for row in case.categories.select_related("category").filter(to_month__isnull=True):
+        category = row.category
+        texts_vi = _lines(category.declarations_vi)
+        texts_en = _lines(category.declarations_en)
+        for index, shown in enumerate(category.declarations):
+            same = {text for texts in (texts_vi, texts_en) if index < len(texts) for text in [texts[index]]}
+            needed.append((shown, same))
+    missing = [shown for shown, same in needed if not same & set(confirmed)]
     if missing:
         _refuse({"confirmed": [_("not confirmed: %(items)s") % {"items": "; ".join(missing)}]})
+    needed = [shown for shown, _same in needed]
     checks = registry_checks(case)
     case.checklist = {
         "checks": checks,
@@ -215,6 +221,10 @@ def case_verify(*, case: Case, confirmed: list[str], note: str = "", acting_user
     warnings = [f"{check['category']}: {check['check']}" for check in checks if not check["ok"]]
     _event(case, CaseEvent.Kind.VERIFIED, acting_user, reason=note.strip(), warnings=warnings)
     return case
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _require_other_person(case: Case, acting_user) -> None:
@@ -292,7 +302,9 @@ def case_resume(*, case: Case, from_month: date, pay_arrears: bool, acting_user)
     case = _lock(case)
     _require(acting_user, "can_sign_decisions", case.commune_id)
     _require_status(case, Case.Status.SUSPENDED)
-    suspension = case.suspensions.filter(to_month__isnull=True).get()
+    suspension = case.suspensions.filter(to_month__isnull=True).order_by("-from_month").first()
+    if suspension is None:  # a suspended status always has its open suspension; say so if not
+        _refuse({"status": [_("The case has no open suspension to end.")]})
     from_month = first_of_month(from_month)
     if from_month <= suspension.from_month:
         _refuse({"from_month": [_("must be after the month the suspension began")]})
@@ -449,3 +461,14 @@ def health_card_record(*, person, number: str, group: str, valid_from: date, val
         person.health_insurance_number = number
         person.save(update_fields=["health_insurance_number", "updated_at"])
     return card
+
+
+@transaction.atomic
+def document_add(*, case: Case, title: str, file, acting_user):
+    """Attach a file to the case (application form, certificate, decision scan)."""
+    from beneficiaries.models import Document
+
+    _require(acting_user, "can_manage_registry", case.commune_id)
+    document = Document.objects.create(case=case, title=title.strip() or file.name, file=file, uploaded_by=acting_user)
+    _event(case, CaseEvent.Kind.DOCUMENT_ADDED, acting_user, title=document.title)
+    return document

@@ -14,6 +14,7 @@ urlpatterns = [
     path("communes/", include("geography.urls")),
     path("households/", include("households.urls")),
     path("reviews/", include("povertyreview.urls")),
+    path("allowances/", include("beneficiaries.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -11,6 +11,7 @@ def navigation(request):
         (_("Home"), reverse("core:home")),
         (_("Households"), reverse("households:list")),
         (_("Poverty review"), reverse("povertyreview:list")),
+        (_("Social allowances"), reverse("beneficiaries:list")),
     ]
     items.append(
         (_("Communes") if not user.is_read_only else _("Communes of the province"), reverse("geography:commune_list"))

@@ -13,6 +13,8 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from beneficiaries import services as allowance_services
+from beneficiaries.services import CategoryChoice, PaymentDetails
 from households.models import DuplicateFlag
 from povertyreview.models import Assessment, Campaign, Complaint, ReviewPeriod
 from povertyreview.standard_data import load_standards
@@ -57,6 +59,25 @@ def member(targets):
 
 def household_query(targets):
     return {"household": targets["household"].uuid}
+
+
+def case(targets):
+    return {"case_uuid": targets["case"].uuid}
+
+
+# Allowance cases: reading follows scope; the officer's acts (verify, payment, documents, health
+# card) need the registry role, the chair's (decide, refuse, suspend, …) the commune chair; scope
+# is checked first (404), then the role (403).
+CASE_READ = {"anonymous": LOGIN, **OUT_OF_SCOPE}
+CASE_EDIT = {"anonymous": LOGIN, **OUT_OF_SCOPE, **READ_ONLY_FORBIDDEN}
+CASE_DECISION = {
+    "anonymous": LOGIN,
+    **OUT_OF_SCOPE,
+    "tandong_officer": 403,
+    "tandong_committee": 403,
+    "tayninh_province": 403,
+    "admin": 403,
+}
 
 
 def campaign(targets):
@@ -139,6 +160,30 @@ MATRIX: dict[str, Row] = {
     # The target campaign is still preparing: neither document exists yet (409, not 404: it is visible).
     "povertyreview:posting_pdf": Row(kwargs=campaign, default=409, expect=REVIEW_READ),
     "povertyreview:decision_pdf": Row(kwargs=campaign, default=409, expect=REVIEW_READ),
+    # Social allowances. Filing starts from a member of a household (?person=): the role first (403),
+    # then the person's commune (404).
+    "beneficiaries:list": Row(expect={"anonymous": LOGIN}),
+    "beneficiaries:file": Row(
+        query=lambda targets: {"person": targets["membership"].person.uuid},
+        expect={"anonymous": LOGIN, **NOT_EDITORS, "binhminh_officer": 404},
+    ),
+    "beneficiaries:monthly": Row(query={"commune": TAN_DONG}, expect=CASE_READ),
+    "beneficiaries:detail": Row(kwargs=case, expect=CASE_READ),
+    "beneficiaries:verify": Row(kwargs=case, expect=CASE_EDIT),
+    "beneficiaries:payment": Row(kwargs=case, expect=CASE_EDIT),
+    "beneficiaries:health_card": Row(kwargs=case, expect=CASE_EDIT),
+    "beneficiaries:document": Row(kwargs=case, expect=CASE_EDIT),
+    "beneficiaries:decide": Row(kwargs=case, expect=CASE_DECISION),
+    "beneficiaries:refuse": Row(kwargs=case, expect=CASE_DECISION),
+    "beneficiaries:suspend": Row(kwargs=case, expect=CASE_DECISION),
+    "beneficiaries:resume": Row(kwargs=case, expect=CASE_DECISION),
+    "beneficiaries:terminate": Row(kwargs=case, expect=CASE_DECISION),
+    "beneficiaries:categories": Row(kwargs=case, expect=CASE_DECISION),
+    "beneficiaries:transfer": Row(kwargs=case, expect=CASE_DECISION),
+    # Import and export (views_io.py): importing is the registry role's; the export holds only
+    # the user's own cases.
+    "beneficiaries:import": Row(expect={"anonymous": LOGIN, **NOT_EDITORS}),
+    "beneficiaries:export": Row(query={"format": "csv"}, expect={"anonymous": LOGIN}),
     # Django's admin has its own permission system: only the administrator (is_staff) enters.
     "admin:index": Row(default=302, expect={"admin": 200}),
 }
@@ -186,7 +231,12 @@ def targets(units, users):
         campaign=review, assessment=listed, complainant="Nguyễn Văn An", received_on=date(2025, 11, 1),
         content="…", deadline=date(2025, 11, 11), registered_by=users["tandong_officer"],
     )  # fmt: skip
+    allowance = allowance_services.case_apply(
+        person=found.head, commune=units.tan_dong, categories=[CategoryChoice("5.5a")], applied_on=date(2025, 11, 1),
+        payment=PaymentDetails(method="cash"), acting_user=users["tandong_officer"],
+    )  # fmt: skip
     return {
+        "case": allowance,
         "household": found,
         "membership": spouse,
         "flag": flag,

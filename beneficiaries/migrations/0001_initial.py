@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
                 ('occurred_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='occurred at')),
                 ('reason', models.TextField(blank=True, verbose_name='reason')),
                 ('data', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('kind', models.CharField(choices=[('applied', 'Application received'), ('verified', 'Verified'), ('decided', 'Decided by the chair'), ('refused', 'Refused'), ('suspended', 'Suspended'), ('resumed', 'Resumed'), ('terminated', 'Terminated'), ('category_changed', 'Category changed'), ('transferred_out', 'Transferred to another commune'), ('transferred_in', 'Arrived from another commune'), ('payment_changed', 'Payment details changed'), ('imported', 'Imported')], max_length=40, verbose_name='event kind')),
+                ('kind', models.CharField(choices=[('applied', 'Application received'), ('verified', 'Verified'), ('decided', 'Decided by the chair'), ('refused', 'Refused'), ('suspended', 'Suspended'), ('resumed', 'Resumed'), ('terminated', 'Terminated'), ('category_changed', 'Category changed'), ('transferred_out', 'Transferred to another commune'), ('transferred_in', 'Arrived from another commune'), ('payment_changed', 'Payment details changed'), ('imported', 'Imported'), ('document_added', 'Document added')], max_length=40, verbose_name='event kind')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor')),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='beneficiaries.case')),
             ],

@@ -758,3 +758,25 @@ def test_a_card_of_another_person_is_not_moved_to_this_one(family, officer):
     ) == {"number": ["this card is recorded for another person"]}  # fmt: skip
     assert state() == before
     assert HealthInsuranceCard.objects.get(number="BT2797200000009").person == family.elder
+
+
+def test_a_declaration_is_confirmed_in_either_language(elder_case, officer):
+    # The form was shown in Vietnamese; the test runs in English.
+    services.case_verify(case=elder_case, confirmed=["Không có người có nghĩa vụ và quyền phụng dưỡng"],
+                         acting_user=officer)  # fmt: skip
+
+    elder_case.refresh_from_db()
+    assert elder_case.status == "verified"
+    assert elder_case.checklist["confirmed"] == [DECLARATION_5_5A]
+
+
+def test_a_document_is_attached_with_an_event(elder_case, officer, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("don-de-nghi.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    document = services.document_add(case=elder_case, title=" Đơn đề nghị ", file=upload, acting_user=officer)
+
+    assert (document.title, document.uploaded_by) == ("Đơn đề nghị", officer)
+    assert events(elder_case)[-1] == ("document_added", "tandong.officer", "", {"title": "Đơn đề nghị"})
+    with pytest.raises(PermissionDenied):
+        services.document_add(case=elder_case, title="x", file=upload, acting_user=users["binhminh_officer"])

@@ -1,0 +1,28 @@
+"""The only door to allowance cases: out of scope and missing are the same 404."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from beneficiaries.models import Case
+from geography.scoping import scope_to_user
+
+
+def access_case_by_uuid(user, case_uuid, *, for_edit: bool = False, for_decision: bool = False) -> Case:
+    """A case of one of the user's communes. ``for_edit``: the officer's acts (verify, payment,
+    documents, health card); ``for_decision``: the chair's (decide, refuse, suspend, …). Scope is
+    checked first (404), then the role (403); the service checks both again when it writes."""
+    case = (
+        scope_to_user(Case.objects.all(), user)
+        .select_related(
+            "person", "commune__province", "prepared_by", "verified_by", "decided_by", "transferred_from__commune"
+        )
+        .filter(uuid=case_uuid)
+        .first()
+    )
+    if case is None:
+        raise Http404("case")
+    if for_edit and not user.can_manage_registry:
+        raise PermissionDenied
+    if for_decision and not user.can_sign_decisions:
+        raise PermissionDenied
+    return case

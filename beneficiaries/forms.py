@@ -1,0 +1,216 @@
+"""Forms of the allowance pages: they check the shape of input only; services.py decides what is
+allowed (categories, payment details, statuses, maker-checker)."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaries.models import Case, PaymentMethod
+from beneficiaries.services import CategoryChoice, PaymentDetails
+from core.forms import DATE_INPUT, CrispyForm
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+
+
+def month_field(label, **kwargs) -> forms.DateField:
+    """A month as ``YYYY-MM`` (the browser's month picker), cleaned to its first day by the services."""
+    return forms.DateField(label=label, widget=MONTH_INPUT, input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
+
+
+def reason_field(label=None) -> forms.CharField:
+    return forms.CharField(label=label or _("Reason"), widget=TEXTAREA, max_length=1000)
+
+
+class CategoriesMixin(forms.Form):
+    """The categories a case is decided under; 5.4 also needs the number of dependent children."""
+
+    categories = forms.MultipleChoiceField(label=_("Categories"), widget=forms.CheckboxSelectMultiple)
+    dependent_children = forms.IntegerField(
+        label=_("Dependent children (5.4)"),
+        min_value=0,
+        max_value=30,
+        required=False,
+        help_text=_("Only for a single parent (5.4): the allowance is paid once per dependent child."),
+    )
+
+    def set_categories(self, categories) -> None:
+        self.per_child = {category.code for category in categories if category.per_child_addition}
+        self.fields["categories"].choices = [(category.code, str(category)) for category in categories]
+
+    def category_choices(self) -> list[CategoryChoice]:
+        children = self.cleaned_data.get("dependent_children") or 0
+        return [
+            CategoryChoice(code, children if code in self.per_child else 0) for code in self.cleaned_data["categories"]
+        ]
+
+
+class PaymentMixin(forms.Form):
+    payment_method = forms.ChoiceField(
+        label=_("Payment method"), choices=PaymentMethod.choices, initial=PaymentMethod.BANK, widget=forms.RadioSelect
+    )
+    bank_bin = forms.CharField(
+        label=_("Bank (NAPAS BIN)"), max_length=6, required=False, help_text=_("6 digits, e.g. 970405 for Agribank")
+    )
+    account_number = forms.CharField(label=_("Account number"), max_length=19, required=False)
+    account_name = forms.CharField(label=_("Account holder"), max_length=120, required=False)
+
+    def payment(self) -> PaymentDetails:
+        data = self.cleaned_data
+        return PaymentDetails(
+            method=data["payment_method"],
+            bank_bin=data["bank_bin"].strip(),
+            account_number=data["account_number"].replace(" ", ""),
+            account_name=data["account_name"],
+        )
+
+
+class CaseFileForm(CategoriesMixin, PaymentMixin, CrispyForm):
+    """File a case: for a person chosen on the household page, or found by national ID."""
+
+    national_id = forms.CharField(
+        label=_("National ID (CCCD)"),
+        max_length=12,
+        min_length=12,
+        help_text=_("The person must live in a household of your commune."),
+    )
+    applied_on = forms.DateField(label=_("Application date"), widget=DATE_INPUT, initial=timezone.localdate)
+    document_title = forms.CharField(label=_("Document title"), max_length=200, required=False)
+    document = forms.FileField(
+        label=_("Application document"),
+        required=False,
+        help_text=_("The application form or a certificate (PDF or a photo); more can be added on the case page."),
+    )
+    field_order = ["national_id", "applied_on", "categories", "dependent_children"]
+
+    def __init__(self, *args, categories, with_national_id: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_categories(categories)
+        if not with_national_id:
+            del self.fields["national_id"]
+
+    def clean_national_id(self) -> str:
+        value = self.cleaned_data["national_id"].strip()
+        if not value.isdigit():
+            raise forms.ValidationError(_("must be 12 digits"))
+        return value
+
+
+class VerifyForm(CrispyForm):
+    confirmed = forms.MultipleChoiceField(
+        label=_("Conditions confirmed"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Tick each condition you checked with the applicant and the village."),
+    )
+    note = forms.CharField(label=_("Note"), widget=TEXTAREA, required=False, max_length=1000)
+
+    def __init__(self, *args, declarations: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirmed"].choices = [(text, text) for text in declarations]
+        if not declarations:
+            del self.fields["confirmed"]
+
+
+class DecideForm(CrispyForm):
+    decision_number = forms.CharField(label=_("Decision number"), max_length=50, help_text=_("e.g. 125/QĐ-UBND"))
+    decision_date = forms.DateField(label=_("Decision date"), widget=DATE_INPUT, initial=timezone.localdate)
+
+
+class RefuseForm(CrispyForm):
+    reason = reason_field(_("Reasons for the refusal (sent to the applicant in writing)"))
+
+
+class SuspendForm(CrispyForm):
+    from_month = month_field(_("Suspended from (month)"))
+    reason = reason_field()
+
+
+class ResumeForm(CrispyForm):
+    from_month = month_field(_("Paid again from (month)"))
+    pay_arrears = forms.BooleanField(label=_("Pay the suspended months as arrears"), required=False)
+
+
+class TerminateForm(CrispyForm):
+    last_month = month_field(
+        _("Last month paid"), help_text=_("The month of death or of losing eligibility; payment stops after it.")
+    )
+    reason = reason_field()
+
+
+class CategoryChangeForm(CategoriesMixin, CrispyForm):
+    from_month = month_field(_("From (month)"), help_text=_("Months before it keep their categories."))
+    reason = reason_field()
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_categories(categories)
+
+
+class TransferForm(CrispyForm):
+    to_commune = forms.CharField(
+        label=_("New commune (code)"), min_length=5, max_length=5, help_text=_("The 5-digit code of the commune.")
+    )
+    last_month = month_field(_("Last month paid by this commune"))
+    reason = reason_field()
+
+
+class PaymentChangeForm(PaymentMixin, CrispyForm):
+    reason = reason_field()
+
+
+class HealthCardForm(CrispyForm):
+    number = forms.CharField(label=_("Card number"), max_length=15)
+    group = forms.CharField(label=_("Beneficiary group"), max_length=10, required=False, help_text=_("e.g. BT"))
+    valid_from = forms.DateField(label=_("Valid from"), widget=DATE_INPUT)
+    valid_to = forms.DateField(label=_("Valid to"), widget=DATE_INPUT)
+
+
+class DocumentForm(CrispyForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    file = forms.FileField(label=_("File"))
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or national ID"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *Case.Status.choices])
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
+    payment_method = forms.ChoiceField(
+        label=_("Payment method"), required=False, choices=[("", _("Any")), *PaymentMethod.choices]
+    )
+    turning = forms.IntegerField(required=False, min_value=0, max_value=150, widget=forms.HiddenInput)
+    cards = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, categories, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Any")), *((c.code, str(c)) for c in categories)]
+        self.fields["village"].queryset = villages
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = css
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "search": data["q"] or "",
+            "status": data["status"],
+            "category": data["category"],
+            "village_id": data["village"].pk if data["village"] else None,
+            "payment_method": data["payment_method"],
+            "turning": data["turning"],
+            "cards_expiring": data["cards"] == "expiring",
+        }
+
+
+class MonthlyTotalForm(forms.Form):
+    commune = forms.ModelChoiceField(label=_("Commune"), queryset=None, to_field_name="code")
+    month = month_field(_("Month"))
+
+    def __init__(self, *args, communes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = communes
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

@@ -1,0 +1,395 @@
+"""Shared reads of social-allowance cases: the case list, a case's page, the commune's monthly total
+explained by category, and what the allowances add to a household's timeline and the home page's
+work list. Every read narrows itself to the user's communes (``scope_to_user``)."""
+
+import calendar
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaries.entitlement import PAYABLE_STATUSES, MonthAmount, Rules, compute, projection
+from beneficiaries.models import Case, CaseCategory, CaseEvent, Category, HealthInsuranceCard, PaymentMethod
+from core.months import add_months, first_of_month
+from core.text import fold_vietnamese
+from core.timeline import TimelineEntry
+from core.worklists import WorkItem
+from geography.scoping import scope_to_user
+from households.models import Membership
+
+OPEN_STATUSES = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, Case.Status.SUSPENDED)
+# Ages at which a category's band begins or ends (rules.md §2): 80 (5.5a 2.0, 5.5c), 75 (5.5b),
+# 60 (elderly), 16 (no longer a child), 4 (5.1/5.3 lower rate), 3 (5.7 ends).
+BAND_AGES = (80, 75, 60, 16, 4, 3)
+CARD_WARNING_DAYS = 30
+PAGE_SIZE = 50
+
+
+def money(value: int | None) -> str:
+    """Đồng as "750,000", the way the engine's explanations write them."""
+    return "" if value is None else f"{value:,}"
+
+
+# --- the case list ---------------------------------------------------------------------------------
+
+
+def _current_membership(field_name: str) -> Subquery:
+    return Subquery(Membership.objects.filter(person=OuterRef("person"), left_on__isnull=True).values(field_name)[:1])
+
+
+def born_in_month_q(month: date, age: int, field_name: str = "person__date_of_birth") -> Q:
+    """People who reach ``age`` in ``month`` (age in a month is counted on its last day: rules.md §2)."""
+    year = month.year - age
+    last_day = calendar.monthrange(year, month.month)[1]
+    return Q(**{f"{field_name}__range": (date(year, month.month, 1), date(year, month.month, last_day))})
+
+
+def _expiring_cards(today: date) -> QuerySet[HealthInsuranceCard]:
+    """Each person's latest card, when it ends within the warning period."""
+    newer = HealthInsuranceCard.objects.filter(person=OuterRef("person"), valid_to__gt=OuterRef("valid_to"))
+    return HealthInsuranceCard.objects.filter(
+        valid_to__range=(today, today + timedelta(days=CARD_WARNING_DAYS))
+    ).filter(~Exists(newer))
+
+
+def case_list_for_user(
+    user,
+    *,
+    status: str = "",
+    category: str = "",
+    village_id: int | None = None,
+    payment_method: str = "",
+    search: str = "",
+    turning: int | None = None,
+    cards_expiring: bool = False,
+) -> QuerySet[Case]:
+    """The user's cases, newest application first, with what a list row shows: the person, the
+    commune, the village and household of the person's current membership and the current
+    categories (one prefetch query), whatever the number of rows."""
+    cases = scope_to_user(Case.objects.all(), user)
+    if status:
+        cases = cases.filter(status=status)
+    if category:
+        cases = cases.filter(categories__category_id=category, categories__to_month__isnull=True)
+    if payment_method:
+        cases = cases.filter(payment_method=payment_method)
+    if village_id:
+        cases = cases.filter(
+            person__in=Membership.objects.filter(left_on__isnull=True, household__village_id=village_id).values(
+                "person_id"
+            )
+        )
+    if turning:
+        cases = cases.filter(born_in_month_q(add_months(first_of_month(timezone.localdate()), 1), turning))
+    if cards_expiring:
+        cases = cases.filter(
+            status__in=OPEN_STATUSES, person__in=_expiring_cards(timezone.localdate()).values("person_id")
+        )
+    search = search.strip()
+    if search:
+        digits = re.sub(r"[\s.\-]", "", search)
+        if digits.isdigit() and len(digits) == 12:
+            cases = cases.filter(person__national_id=digits)
+        else:
+            cases = cases.filter(person__search_name__contains=fold_vietnamese(search))
+    current = CaseCategory.objects.filter(to_month__isnull=True).order_by("category__position")
+    return (
+        cases.select_related("person", "commune")
+        .prefetch_related(Prefetch("categories", queryset=current, to_attr="current_categories"))
+        .annotate(
+            village_name=_current_membership("household__village__name"),
+            household_uuid=_current_membership("household__uuid"),
+        )
+        .order_by("-applied_on", "-id")
+    )
+
+
+def masked_account(case: Case, *, full: bool) -> str:
+    """How a case is paid, as a list shows it: the account's last 4 digits unless ``full``."""
+    if case.payment_method == PaymentMethod.CASH:
+        return str(PaymentMethod.CASH.label)
+    number = case.account_number if full else "••••" + case.account_number[-4:]
+    return f"{case.bank_bin} {number}"
+
+
+# --- a case's page ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CasePage:
+    household: object | None
+    categories: list
+    suspensions: list
+    events: list
+    documents: list
+    health_cards: list
+    months: list[MonthAmount]  # arrears months (oldest first) then this month
+    current: MonthAmount | None
+    total: int
+    arrears: list[MonthAmount]
+    projection: list[MonthAmount]
+    declarations: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def case_page(case: Case, month: date) -> CasePage:
+    """Everything the case page shows, in a fixed number of queries (rules read once for both the
+    month's amount and the projection)."""
+    month = first_of_month(month)
+    membership = (
+        Membership.objects.filter(person_id=case.person_id, left_on__isnull=True)
+        .select_related("household__village")
+        .first()
+    )
+    categories = list(case.categories.select_related("category").order_by("from_month", "category__position"))
+    rules = Rules()
+    entitlement = compute([case.pk], month, rules=rules)[case.pk]
+    return CasePage(
+        household=membership.household if membership else None,
+        categories=categories,
+        suspensions=list(case.suspensions.all()),
+        events=list(case.events.select_related("actor")),
+        documents=list(case.documents.select_related("uploaded_by")),
+        health_cards=list(HealthInsuranceCard.objects.filter(person_id=case.person_id)),
+        months=entitlement.months,
+        current=entitlement.current,
+        total=entitlement.amount,
+        arrears=[line for line in entitlement.months if line.month < month],
+        projection=projection(case, month, rules=rules),
+        declarations=[(row.category.code, row.category.declarations) for row in categories if row.to_month is None],
+    )
+
+
+def event_detail(event: CaseEvent) -> str:
+    data = event.data or {}
+    kind = CaseEvent.Kind
+    if event.kind == kind.APPLIED:
+        return ", ".join(data.get("categories", []))
+    if event.kind == kind.VERIFIED and data.get("warnings"):
+        return _("Registry warnings: %(warnings)s") % {"warnings": "; ".join(data["warnings"])}
+    if event.kind == kind.DECIDED:
+        return _("Decision %(decision)s, paid from %(start)s") % {
+            "decision": data.get("decision", ""),
+            "start": data.get("start_month", "")[:7],
+        }
+    if event.kind == kind.SUSPENDED:
+        return _("From %(month)s") % {"month": data.get("from_month", "")[:7]}
+    if event.kind == kind.RESUMED:
+        text = _("From %(month)s") % {"month": data.get("from_month", "")[:7]}
+        return text + (" · " + _("suspended months paid") if data.get("arrears") else "")
+    if event.kind == kind.TERMINATED:
+        return _("Last month paid %(month)s") % {"month": data.get("last_month", "")[:7]}
+    if event.kind == kind.CATEGORY_CHANGED:
+        after = ", ".join(f"{code}" + (f" ×{children}" if children else "") for code, children in data.get("after", []))
+        return _("From %(month)s: %(categories)s") % {"month": data.get("from_month", "")[:7], "categories": after}
+    if event.kind == kind.TRANSFERRED_OUT:
+        return _("To %(commune)s, last month paid %(month)s") % {
+            "commune": data.get("to_commune", ""),
+            "month": data.get("last_month", "")[:7],
+        }
+    if event.kind == kind.TRANSFERRED_IN:
+        return _("From %(commune)s") % {"commune": data.get("from_commune", "")}
+    if event.kind == kind.PAYMENT_CHANGED:
+        return f"{data.get('before', '')} → {data.get('after', '')}"
+    return ""
+
+
+# --- the commune's monthly total -------------------------------------------------------------------
+
+
+@dataclass
+class TotalLine:
+    """Amounts of one category paid at one base level and coefficient."""
+
+    base: int
+    coefficient: Decimal
+    people: int = 0
+    total: int = 0
+    per_child: bool = False
+
+    @property
+    def amount(self) -> int:
+        return int(self.base * self.coefficient)
+
+    @property
+    def explanation(self) -> str:
+        """'500,000 × 1.5 = 750,000'"""
+        coefficient = f"{self.coefficient:.2f}".rstrip("0").rstrip(".")
+        if "." not in coefficient:
+            coefficient += ".0"
+        text = f"{money(self.base)} × {coefficient} = {money(self.amount)}"
+        return text + (" " + _("per child") if self.per_child else "")
+
+    @property
+    def total_display(self) -> str:
+        return money(self.total)
+
+
+@dataclass
+class CategoryTotal:
+    code: str
+    name: str
+    people: int = 0
+    total: int = 0
+    lines: list[TotalLine] = field(default_factory=list)
+
+    @property
+    def total_display(self) -> str:
+        return money(self.total)
+
+
+@dataclass
+class MonthlyTotal:
+    month: date
+    categories: list[CategoryTotal]
+    people: int
+    total: int
+    bank_people: int
+    bank_total: int
+
+    @property
+    def bank_share(self) -> float:
+        return round(100 * self.bank_total / self.total, 1) if self.total else 0.0
+
+    @property
+    def total_display(self) -> str:
+        return money(self.total)
+
+    @property
+    def bank_total_display(self) -> str:
+        return money(self.bank_total)
+
+    @property
+    def cash_people(self) -> int:
+        return self.people - self.bank_people
+
+    @property
+    def cash_total_display(self) -> str:
+        return money(self.total - self.bank_total)
+
+
+def monthly_total(commune, month: date) -> MonthlyTotal:
+    """What the commune's cases are owed for ``month`` itself (arrears of earlier months are not
+    part of a month's total), grouped by the category paid: each person is counted under the
+    category whose coefficient is paid, and under 5.4 for the per-child addition. One call of the
+    engine for all the cases: a fixed number of queries whatever their number."""
+    month = first_of_month(month)
+    cases = Case.objects.filter(commune=commune, status__in=PAYABLE_STATUSES, start_month__lte=month).filter(
+        Q(end_month__isnull=True) | Q(end_month__gte=month)
+    )
+    methods = dict(cases.values_list("pk", "payment_method"))
+    entitlements = compute(cases, month)
+    names = {category.code: category for category in Category.objects.all()}
+    groups: dict[str, dict[tuple, TotalLine]] = defaultdict(dict)
+    people, total, bank_people, bank_total = 0, 0, 0, 0
+    for case_id, entitlement in entitlements.items():
+        line = entitlement.current
+        if line is None or not line.amount:
+            continue
+        people += 1
+        total += line.amount
+        if methods.get(case_id) == PaymentMethod.BANK:
+            bank_people += 1
+            bank_total += line.amount
+        parts = []
+        if line.category:
+            parts.append((line.category, line.coefficient, 1, False))
+        if line.dependent_children:
+            parts.append((line.per_child_category, line.per_child_coefficient, line.dependent_children, True))
+        for code, coefficient, times, per_child in parts:
+            key = (line.base, coefficient, per_child)
+            row = groups[code].setdefault(key, TotalLine(base=line.base, coefficient=coefficient, per_child=per_child))
+            row.people += 1
+            row.total += int(line.base * coefficient) * times
+    categories = []
+    for code, rows in groups.items():
+        lines = sorted(rows.values(), key=lambda row: (row.base, row.coefficient))
+        category = names.get(code)
+        categories.append(
+            CategoryTotal(
+                code=code,
+                name=category.name if category else code,
+                people=sum(row.people for row in lines),
+                total=sum(row.total for row in lines),
+                lines=lines,
+            )
+        )
+    categories.sort(key=lambda item: names[item.code].position if item.code in names else 999)
+    return MonthlyTotal(month, categories, people, total, bank_people, bank_total)
+
+
+# --- household timeline and home-page work list ----------------------------------------------------
+
+
+def household_case_timeline(household_id: int) -> list[TimelineEntry]:
+    """The allowance events of the household's members, current and former (one query)."""
+    members = Membership.objects.filter(household_id=household_id).values("person_id")
+    events = CaseEvent.objects.filter(case__person_id__in=members).select_related(
+        "actor", "case__person", "case__commune"
+    )
+    return [
+        TimelineEntry(
+            occurred_at=event.occurred_at,
+            title=f"{event.get_kind_display()}: {event.case.person.full_name}",
+            detail=event_detail(event),
+            actor=event.actor.display_name if event.actor else "",
+            source=_("Social allowance, %(commune)s") % {"commune": event.case.commune.name},
+            reason=event.reason,
+        )
+        for event in events
+    ]
+
+
+def allowance_worklist(user) -> list[WorkItem]:
+    """Home-page items for the officer and the chair: cases to verify or decide, suspended cases
+    to review, beneficiaries whose age band changes next month, health cards about to expire
+    (three queries; none for the roles without allowance work)."""
+    if not (user.can_manage_registry or user.can_sign_decisions):
+        return []
+    list_url = reverse("beneficiaries:list")
+    cases = scope_to_user(Case.objects.all(), user)
+    counts = cases.aggregate(
+        applied=Count("pk", filter=Q(status=Case.Status.APPLIED)),
+        verified=Count("pk", filter=Q(status=Case.Status.VERIFIED)),
+        suspended=Count("pk", filter=Q(status=Case.Status.SUSPENDED)),
+    )
+    items = []
+
+    def add(title, count, query):
+        if count:
+            items.append(WorkItem(title=title, url=f"{list_url}?{query}", count=count))
+
+    if user.can_manage_registry:
+        add(_("Allowance cases waiting for your verification"), counts["applied"], "status=applied")
+        add(_("Allowance cases waiting for the chair's decision"), counts["verified"], "status=verified")
+    if user.can_sign_decisions:
+        add(_("Allowance cases waiting for your decision"), counts["verified"], "status=verified")
+    add(_("Suspended allowance cases to review"), counts["suspended"], "status=suspended")
+    next_month = add_months(first_of_month(timezone.localdate()), 1)
+    active = cases.filter(status=Case.Status.ACTIVE)
+    turning = active.aggregate(
+        **{f"age_{age}": Count("pk", filter=born_in_month_q(next_month, age)) for age in BAND_AGES}
+    )
+    for age in BAND_AGES:
+        add(
+            _("Beneficiaries turning %(age)d in %(month)s (age band changes)")
+            % {"age": age, "month": f"{next_month:%m/%Y}"},
+            turning[f"age_{age}"],
+            f"status=active&turning={age}",
+        )
+    expiring = (
+        _expiring_cards(timezone.localdate())
+        .filter(person__in=cases.filter(status__in=OPEN_STATUSES).values("person_id"))
+        .count()
+    )
+    add(
+        _("Beneficiaries' health-insurance cards expiring within %(days)d days") % {"days": CARD_WARNING_DAYS},
+        expiring,
+        "cards=expiring",
+    )
+    return items

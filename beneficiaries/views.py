@@ -1,0 +1,485 @@
+"""Pages of social-allowance cases. Thin: access.py decides who sees what, services.py writes, and
+a service's ValidationError goes back on the form's fields.
+
+Every page of a case starts with ``access_case_by_uuid`` (404 out of scope); an action asks
+``for_edit`` (the officer's acts) or ``for_decision`` (the chair's) before it shows its form (403
+for other roles), and the service checks the role and the case's status again when it writes. A
+maker-checker refusal (the chair prepared or verified the case) is a message on the form.
+"""
+
+import uuid
+from datetime import date, datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from beneficiaries import selectors, services
+from beneficiaries.access import access_case_by_uuid
+from beneficiaries.forms import (
+    CaseFileForm,
+    CaseFilterForm,
+    CategoryChangeForm,
+    DecideForm,
+    DocumentForm,
+    HealthCardForm,
+    MonthlyTotalForm,
+    PaymentChangeForm,
+    RefuseForm,
+    ResumeForm,
+    SuspendForm,
+    TerminateForm,
+    TransferForm,
+    VerifyForm,
+)
+from beneficiaries.models import Case, Category
+from core.forms import submit
+from core.months import first_of_month
+from geography.access import access_commune_by_code
+from geography.models import Commune, Village
+from geography.scoping import commune_codes_for_user, communes_for_user, scope_to_user
+from households.access import can_see_full_identifiers
+from households.models import Membership
+
+Status = Case.Status
+OPEN = (Status.APPLIED, Status.VERIFIED, Status.ACTIVE, Status.SUSPENDED)
+CHECK_LABELS = {"age": gettext_lazy("Age within the category's band"), **dict(Category.Condition.choices)}
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _files(request):
+    return request.FILES if request.method == "POST" else None
+
+
+def _case_url(case: Case) -> str:
+    return reverse("beneficiaries:detail", kwargs={"case_uuid": case.uuid})
+
+
+def _action(request, case, form, call, *, title: str, success, template="beneficiaries/action.html", extra=None):
+    """GET shows the form; a valid POST runs the service; on success a message and a redirect to the
+    case, on a refusal the form again with the service's errors. A PermissionDenied raised by the
+    service after access passed is maker-checker (or a scope change): a message on the form, not a 403."""
+
+    def guarded(data):
+        try:
+            return call(data)
+        except PermissionDenied as refusal:
+            raise ValidationError(str(refusal) or _("You may not do this for this case.")) from refusal
+
+    if request.method == "POST":
+        result = submit(form, guarded)
+        if result:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(_case_url(result if isinstance(result, Case) else case))
+    context = {"case": case, "form": form, "title": title, **(extra or {})}
+    return render(request, template, context)
+
+
+def _page_number(request) -> int:
+    try:
+        return max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        return 1
+
+
+def _categories():
+    return list(Category.objects.order_by("position"))
+
+
+# --- the list --------------------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request):
+    codes = None if request.user.has_national_scope else commune_codes_for_user(request.user)
+    villages = (
+        Village.objects.filter(commune__in=codes).order_by("name") if codes is not None else Village.objects.none()
+    )
+    form = CaseFilterForm(request.GET or None, categories=_categories(), villages=villages)
+    page = _page_number(request)
+    size = selectors.PAGE_SIZE
+    rows = list(selectors.case_list_for_user(request.user, **form.filters())[(page - 1) * size : page * size + 1])
+    has_next = len(rows) > size
+    rows = rows[:size]
+    full = can_see_full_identifiers(request.user)
+    for case in rows:
+        case.payment_display = selectors.masked_account(case, full=full)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "beneficiaries/case_list.html",
+        {
+            "form": form,
+            "cases": rows,
+            "page": page,
+            "has_next": has_next,
+            "querystring": query.urlencode(),
+            # Rows link to list_url + uuid + "/" (beneficiaries:detail): one reverse() for the page.
+            "list_url": reverse("beneficiaries:list"),
+            "households_url": reverse("households:list"),
+            "can_file": request.user.can_manage_registry,
+        },
+    )
+
+
+# --- filing a case ---------------------------------------------------------------------------------
+
+
+def _residence(user, **person_filter) -> Membership | None:
+    """The current membership of a person living in one of the user's communes."""
+    memberships = Membership.objects.filter(left_on__isnull=True, **person_filter).select_related(
+        "person", "household__commune"
+    )
+    return scope_to_user(memberships, user, commune_field="household__commune").first()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_file(request):
+    """File an application: from a member's row on the household page (``?person=<uuid>``) or by
+    the person's national ID. A person who already has an open case is taken to it."""
+    if not request.user.can_manage_registry:
+        raise PermissionDenied
+    residence = None
+    if request.GET.get("person"):
+        try:
+            person_uuid = uuid.UUID(request.GET["person"])
+        except ValueError:
+            raise Http404("person") from None
+        residence = _residence(request.user, person__uuid=person_uuid)
+        if residence is None:
+            raise Http404("person")
+        open_case = scope_to_user(Case.objects.filter(person=residence.person, status__in=OPEN), request.user).first()
+        if open_case is not None and request.method == "GET":
+            messages.info(request, _("%(name)s already has an open case.") % {"name": residence.person.full_name})
+            return redirect(_case_url(open_case))
+    form = CaseFileForm(_posted(request), _files(request), categories=_categories(), with_national_id=residence is None)
+
+    def file(data):
+        found = residence or _residence(request.user, person__national_id=data["national_id"])
+        if found is None:
+            raise ValidationError({"national_id": _("no one with this national ID lives in your communes")})
+        with transaction.atomic():
+            case = services.case_apply(
+                person=found.person, commune=found.household.commune, categories=form.category_choices(),
+                applied_on=data["applied_on"], payment=form.payment(), acting_user=request.user,
+            )  # fmt: skip
+            if data["document"]:
+                services.document_add(
+                    case=case, title=data["document_title"], file=data["document"], acting_user=request.user
+                )
+        return case
+
+    cancel_url = (
+        reverse("households:detail", kwargs={"household_uuid": residence.household.uuid})
+        if residence
+        else reverse("beneficiaries:list")
+    )
+    return _action(
+        request, None, form, file,
+        title=_("File an allowance case"),
+        success=lambda case: _("Case of %(name)s filed; it waits for verification.") % {"name": case.person.full_name},
+        template="beneficiaries/case_file.html",
+        extra={"residence": residence, "cancel_url": cancel_url},
+    )  # fmt: skip
+
+
+# --- the case page ---------------------------------------------------------------------------------
+
+
+def _checks(case: Case) -> list[dict]:
+    """The registry's checks: live while the case waits for verification, then as verified."""
+    if case.status == Status.APPLIED:
+        checks = services.registry_checks(case)
+    else:
+        checks = (case.checklist or {}).get("checks", [])
+    return [{**check, "label": CHECK_LABELS.get(check["check"], check["check"])} for check in checks]
+
+
+@login_required
+def case_detail(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid)
+    month = first_of_month(timezone.localdate())
+    data = selectors.case_page(case, month)
+    user = request.user
+    officer = user.can_manage_registry and case.status in OPEN
+    chair = user.can_sign_decisions
+    status = case.status
+    actions = []
+    if officer and status == Status.APPLIED:
+        actions.append(("verify", _("Verify"), "primary"))
+    if chair and status == Status.VERIFIED:
+        actions.append(("decide", _("Decide (grant)"), "success"))
+    if chair and status in (Status.APPLIED, Status.VERIFIED):
+        actions.append(("refuse", _("Refuse"), "outline-danger"))
+    if chair and status == Status.ACTIVE:
+        actions.append(("suspend", _("Suspend"), "outline-warning"))
+    if chair and status == Status.SUSPENDED:
+        actions.append(("resume", _("Resume"), "outline-success"))
+    if chair and status in (Status.ACTIVE, Status.SUSPENDED):
+        actions.append(("categories", _("Change categories"), "outline-primary"))
+        actions.append(("terminate", _("Terminate"), "outline-danger"))
+    if chair and status == Status.ACTIVE:
+        actions.append(("transfer", _("Transfer to another commune"), "outline-secondary"))
+    if officer:
+        actions.append(("payment", _("Change payment details"), "outline-secondary"))
+        actions.append(("health_card", _("Record a health-insurance card"), "outline-secondary"))
+    full = can_see_full_identifiers(user)
+    return render(
+        request,
+        "beneficiaries/case_detail.html",
+        {
+            "case": case,
+            "page": data,
+            "month": month,
+            "checks": _checks(case),
+            "confirmed": (case.checklist or {}).get("confirmed", []),
+            "actions": [
+                (reverse(f"beneficiaries:{name}", kwargs={"case_uuid": case.uuid}), label, css)
+                for name, label, css in actions
+            ],
+            "can_add_document": user.can_manage_registry,
+            "full_identifiers": full,
+            "payment_display": selectors.masked_account(case, full=full),
+            "events": [(event, selectors.event_detail(event)) for event in data.events],
+            "month_lines": [
+                {"explanation": line.explanation, "is_arrears": line.month < month} for line in data.months
+            ],
+            "total_display": selectors.money(data.total),
+            "arrears_count": len(data.arrears),
+            "projection_rows": _projection_rows(data.projection),
+        },
+    )
+
+
+def _projection_rows(lines) -> list[dict]:
+    """The projection with the months where the amount changes (a birthday crossing a band) marked."""
+    rows, previous = [], None
+    for line in lines:
+        rows.append({"line": line, "amount": selectors.money(line.amount),
+                     "changes": previous is not None and line.amount != previous})  # fmt: skip
+        previous = line.amount
+    return rows
+
+
+# --- the officer's acts ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_verify(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_edit=True)
+    declarations = [
+        text
+        for row in case.categories.select_related("category").filter(to_month__isnull=True)
+        for text in row.category.declarations
+    ]
+    form = VerifyForm(_posted(request), declarations=declarations)
+    return _action(
+        request, case, form,
+        lambda data: services.case_verify(case=case, confirmed=data.get("confirmed", []), note=data["note"],
+                                          acting_user=request.user),
+        title=_("Verify the case"),
+        success=_("Case verified; it waits for the chair's decision."),
+        template="beneficiaries/verify.html",
+        extra={"checks": _checks(case)},
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_payment(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_edit=True)
+    initial = {"payment_method": case.payment_method, "bank_bin": case.bank_bin, "account_name": case.account_name}
+    form = PaymentChangeForm(_posted(request), initial=initial)
+    return _action(
+        request, case, form,
+        lambda data: services.payment_change(case=case, payment=form.payment(), reason=data["reason"],
+                                             acting_user=request.user),
+        title=_("Change payment details"),
+        success=_("Payment details changed."),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_health_card(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_edit=True)
+    return _action(
+        request, case, HealthCardForm(_posted(request)),
+        lambda data: services.health_card_record(
+            person=case.person, number=data["number"], group=data["group"], valid_from=data["valid_from"],
+            valid_to=data["valid_to"], acting_user=request.user,
+        ) and case,
+        title=_("Record a health-insurance card"),
+        success=_("Health-insurance card recorded."),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_document(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_edit=True)
+    return _action(
+        request, case, DocumentForm(_posted(request), _files(request)),
+        lambda data: services.document_add(case=case, title=data["title"], file=data["file"], acting_user=request.user)
+        and case,
+        title=_("Add a document"),
+        success=_("Document added."),
+    )  # fmt: skip
+
+
+# --- the chair's decisions -------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_decide(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_decision=True)
+    return _action(
+        request, case, DecideForm(_posted(request)),
+        lambda data: services.case_decide(case=case, decision_number=data["decision_number"],
+                                          decision_date=data["decision_date"], acting_user=request.user),
+        title=_("Decide the allowance"),
+        success=lambda decided: _("Allowance granted (decision %(number)s), paid from %(month)s.")
+        % {"number": decided.decision_number, "month": f"{decided.start_month:%m/%Y}"},
+        template="beneficiaries/decide.html",
+        extra={"checks": _checks(case)},
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_refuse(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_decision=True)
+    return _action(
+        request, case, RefuseForm(_posted(request)),
+        lambda data: services.case_refuse(case=case, reason=data["reason"], acting_user=request.user),
+        title=_("Refuse the application"),
+        success=_("Application refused."),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_suspend(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_decision=True)
+    return _action(
+        request, case, SuspendForm(_posted(request)),
+        lambda data: services.case_suspend(case=case, from_month=data["from_month"], reason=data["reason"],
+                                           acting_user=request.user) and case,
+        title=_("Suspend payment"),
+        success=_("Payment suspended."),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_resume(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_decision=True)
+    return _action(
+        request, case, ResumeForm(_posted(request)),
+        lambda data: services.case_resume(case=case, from_month=data["from_month"], pay_arrears=data["pay_arrears"],
+                                          acting_user=request.user),
+        title=_("Resume payment"),
+        success=_("Payment resumed."),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_terminate(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_decision=True)
+    return _action(
+        request, case, TerminateForm(_posted(request)),
+        lambda data: services.case_terminate(case=case, last_month=data["last_month"], reason=data["reason"],
+                                             acting_user=request.user),
+        title=_("Terminate the allowance"),
+        success=_("Allowance terminated."),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_categories(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_decision=True)
+    current = list(case.categories.filter(to_month__isnull=True))
+    initial = {
+        "categories": [row.category_id for row in current],
+        "dependent_children": max((row.dependent_children for row in current), default=0) or None,
+    }
+    form = CategoryChangeForm(_posted(request), categories=_categories(), initial=initial)
+    return _action(
+        request, case, form,
+        lambda data: services.case_change_categories(case=case, categories=form.category_choices(),
+                                                     from_month=data["from_month"], reason=data["reason"],
+                                                     acting_user=request.user),
+        title=_("Change categories"),
+        success=_("Categories changed."),
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_transfer(request, case_uuid):
+    case = access_case_by_uuid(request.user, case_uuid, for_decision=True)
+
+    def transfer(data):
+        commune = Commune.objects.filter(code=data["to_commune"]).first()
+        if commune is None:
+            raise ValidationError({"to_commune": _("no commune has this code")})
+        services.case_transfer(case=case, to_commune=commune, last_month=data["last_month"], reason=data["reason"],
+                               acting_user=request.user)  # fmt: skip
+        return case
+
+    return _action(
+        request, case, TransferForm(_posted(request)), transfer,
+        title=_("Transfer to another commune"),
+        success=_("Case transferred: the new commune verifies and decides it."),
+    )  # fmt: skip
+
+
+# --- the commune's monthly total -------------------------------------------------------------------
+
+
+def _month(value: str) -> date | None:
+    """``YYYY-MM`` as the month's first day; None when it is not a month."""
+    try:
+        return datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+@login_required
+def monthly_total(request):
+    has_cases = Exists(Case.objects.filter(commune=OuterRef("pk")))
+    communes = communes_for_user(request.user).filter(has_cases)
+    code = request.GET.get("commune", "")
+    commune = access_commune_by_code(request.user, code) if code else communes.order_by("name").first()
+    if commune is None and not request.user.has_national_scope:
+        commune = communes_for_user(request.user).order_by("name").first()
+    if commune is not None:
+        communes = communes | Commune.objects.filter(code=commune.code)
+    month = _month(request.GET.get("month", "")) or first_of_month(timezone.localdate())
+    form = MonthlyTotalForm(
+        initial={"commune": commune.code if commune else "", "month": month}, communes=communes.order_by("name")
+    )
+    total = selectors.monthly_total(commune, month) if commune else None
+    return render(
+        request,
+        "beneficiaries/monthly_total.html",
+        {"form": form, "commune": commune, "month": month, "total": total},
+    )

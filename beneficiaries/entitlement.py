@@ -339,3 +339,21 @@ def projection(case: Case, first_month: date, months: int = 12, *, rules: Rules 
             break
         lines.append(_month_amount(rules, categories, person.date_of_birth, case.commune.province_id, month))
     return lines
+
+
+def funeral_support(case: Case, *, rules: Rules | None = None) -> tuple[int, str] | None:
+    """Funeral support for a beneficiary who died (Decree 20 Art. 11): the ``funeral`` rate
+    (20 ×) times the base level of the month of death, paid once to whoever arranges the funeral.
+    None while the person is alive or the case never started."""
+    from beneficiaries.models import OneOffRate
+
+    died = case.person.date_of_death
+    if died is None or case.start_month is None:
+        return None
+    rate = OneOffRate.objects.filter(code="funeral").values_list("coefficient", flat=True).first()
+    if rate is None:
+        return None
+    rules = rules or Rules()
+    base = rules.base(case.commune.province_id, first_of_month(died))
+    amount = _amount(base, rate)
+    return amount, f"{amount:,} = {_coefficient_text(rate)} × {base:,} ({died:%Y-%m})"

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaries.entitlement import PAYABLE_STATUSES, MonthAmount, Rules, compute, projection
+from beneficiaries.entitlement import PAYABLE_STATUSES, MonthAmount, Rules, compute, funeral_support, projection
 from beneficiaries.models import Case, CaseCategory, CaseEvent, Category, HealthInsuranceCard, PaymentMethod
 from core.months import add_months, first_of_month
 from core.text import fold_vietnamese
@@ -135,6 +135,7 @@ class CasePage:
     arrears: list[MonthAmount]
     projection: list[MonthAmount]
     declarations: list[tuple[str, list[str]]] = field(default_factory=list)
+    funeral: tuple[int, str] | None = None  # (amount, "10,000,000 = 20 × 500,000 (2025-05)")
 
 
 def case_page(case: Case, month: date) -> CasePage:
@@ -162,6 +163,7 @@ def case_page(case: Case, month: date) -> CasePage:
         arrears=[line for line in entitlement.months if line.month < month],
         projection=projection(case, month, rules=rules),
         declarations=[(row.category.code, row.category.declarations) for row in categories if row.to_month is None],
+        funeral=funeral_support(case, rules=rules),
     )
 
 

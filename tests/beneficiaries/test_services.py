@@ -780,3 +780,21 @@ def test_a_document_is_attached_with_an_event(elder_case, officer, users):
     assert events(elder_case)[-1] == ("document_added", "tandong.officer", "", {"title": "Đơn đề nghị"})
     with pytest.raises(PermissionDenied):
         services.document_add(case=elder_case, title="x", file=upload, acting_user=users["binhminh_officer"])
+
+
+def test_funeral_support_is_twenty_base_levels_of_the_month_of_death(elder_case, officer, chair, client_for):
+    from django.urls import reverse
+
+    from beneficiaries.entitlement import funeral_support
+
+    services.case_verify(case=elder_case, confirmed=[DECLARATION_5_5A], acting_user=officer)
+    case = services.case_decide(case=elder_case, decision_number="7/QĐ", decision_date=date(2026, 3, 20),
+                                acting_user=chair)  # fmt: skip
+    assert funeral_support(case) is None  # alive
+
+    Person.objects.filter(pk=case.person_id).update(date_of_death=date(2026, 5, 14))
+    case = Case.objects.select_related("person", "commune").get(pk=case.pk)
+
+    assert funeral_support(case) == (10_000_000, "10,000,000 = 20.0 × 500,000 (2026-05)")
+    page = client_for("tandong_officer").get(reverse("beneficiaries:detail", kwargs={"case_uuid": case.uuid}))
+    assert '<p data-testid="funeral">10,000,000 = 20.0 × 500,000 (2026-05) đồng</p>' in page.content.decode()

@@ -1,10 +1,9 @@
 """python manage.py import_beneficiaries FILE --user USERNAME [--dry-run]"""
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from beneficiaries.importing import import_beneficiaries, read_beneficiaries
+from core.importing import command_read, command_report_errors, command_user
 
 
 class Command(BaseCommand):
@@ -19,25 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check the file and count; save nothing")
 
     def handle(self, *args, file: str, user: str, dry_run: bool, **options):
-        acting_user = get_user_model().objects.filter(username=user).first()
-        if acting_user is None:
-            raise CommandError(f"No user {user!r}.")
-        if not acting_user.is_active or not acting_user.can_manage_registry:
-            raise CommandError(f"{user} may not manage allowance cases.")
-        try:
-            with open(file, "rb") as stream:
-                source = read_beneficiaries(stream, file)
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from error
+        acting_user = command_user(user, "can_manage_registry", "may not manage allowance cases")
+        source = command_read(file, read_beneficiaries)
 
         report = import_beneficiaries(source, acting_user=acting_user, dry_run=dry_run)
-        for error in report.errors:
-            where = f"line {error.row}, column {error.column}" if error.column else f"line {error.row}"
-            self.stdout.write(f"{where}: {error.message}" if error.row else error.message)
-        if not report.ok:
-            raise CommandError(f"{len(report.errors)} errors: nothing was imported.")
+        command_report_errors(report, self.stdout.write)
         self.stdout.write(
             ("Dry run, nothing saved. " if dry_run else "Imported. ")
             + f"Cases created: {report.created}, updated: {report.updated}, unchanged: {report.unchanged}."

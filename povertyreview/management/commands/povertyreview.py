@@ -3,10 +3,10 @@ python manage.py povertyreview export --year Y --commune CODE -o FILE [--format 
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from core.importing import command_read, command_report_errors, command_user
 from households.models import PovertyStatus
 from povertyreview.exporting import write_csv, write_xlsx
 from povertyreview.importing import import_survey, read_survey
@@ -44,27 +44,13 @@ class Command(BaseCommand):
                              file_format=options["format"])  # fmt: skip
 
     def import_file(self, file: str, *, year: int, username: str, dry_run: bool) -> None:
-        acting_user = get_user_model().objects.filter(username=username).first()
-        if acting_user is None:
-            raise CommandError(f"No user {username!r}.")
-        if not acting_user.is_active or not acting_user.can_run_poverty_review:
-            raise CommandError(f"{username} may not take part in the poverty review.")
-        try:
-            with open(file, "rb") as stream:
-                survey = read_survey(stream, file)
-        except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from error
+        acting_user = command_user(username, "can_run_poverty_review", "may not take part in the poverty review")
+        survey = command_read(file, read_survey)
         try:
             report = import_survey(survey, year=year, acting_user=acting_user, dry_run=dry_run)
         except PermissionDenied as error:
             raise CommandError(f"{username} may not take part in the poverty review.") from error
-        for error in report.errors:
-            where = f"line {error.row}, column {error.column}" if error.column else f"line {error.row}"
-            self.stdout.write(f"{where}: {error.message}" if error.row else error.message)
-        if not report.ok:
-            raise CommandError(f"{len(report.errors)} errors: nothing was imported.")
+        command_report_errors(report, self.stdout.write)
         for change in report.reclassified:
             self.stdout.write(
                 f"line {change.line}: {change.commune_code}/{change.household_code} {change.old} -> {change.new}"

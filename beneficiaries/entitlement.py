@@ -155,6 +155,21 @@ def _month(index: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+# Months already paid come from the payment runs (disbursements), which register a provider here
+# so that this module does not depend on them: provider(case ids or a queryset) -> {case id: months}.
+_paid_months_provider = None
+
+
+def register_paid_months_provider(provider) -> None:
+    global _paid_months_provider
+    _paid_months_provider = provider
+
+
+def paid_months(cases) -> dict[int, set[date]]:
+    """Months already covered by a payment run, per case (empty without the payments app)."""
+    return _paid_months_provider(cases) if _paid_months_provider else {}
+
+
 def compute(
     cases: QuerySet[Case] | Iterable[int],
     month: date,
@@ -162,7 +177,8 @@ def compute(
     paid: dict[int, set[date]] | None = None,
     rules: Rules | None = None,
 ) -> dict[int, Entitlement]:
-    """Each case's entitlement for ``month`` (its amount plus arrears), by case id."""
+    """Each case's entitlement for ``month`` (its amount plus arrears), by case id. ``paid``:
+    months already paid per case; ``None`` asks the payment runs (``paid_months``)."""
     # Millions of small objects and no reference cycles: the cyclic garbage collector would walk
     # all of them again and again while they are created (a third of the time at a million cases).
     collecting = gc.isenabled()
@@ -177,7 +193,7 @@ def compute(
 def _compute(cases, month: date, *, paid, rules) -> dict[int, Entitlement]:
     month = first_of_month(month)
     rules = rules or Rules()
-    paid = paid or {}
+    paid = paid_months(cases) if paid is None else paid
     # A queryset stays a subquery (a million ids never travel as a list); ids are used as given.
     case_ids = cases.values("pk") if isinstance(cases, QuerySet) else list(cases)
     # No ORDER BY (the models' default ordering would sort a million rows on disk for nothing).

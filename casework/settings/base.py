@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "households",
     "beneficiaries",
     "povertyreview",
+    "disbursements",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "core.worker_heartbeat": {"task": "core.worker_heartbeat", "schedule": 60.0},
+    # Hourly: on DISBURSEMENT_PREPARE_DAY, prepare next month's run of every commune with cases
+    # (idempotent: a run that exists is left alone); resume runs left half prepared; remind chairs.
+    "disbursements.schedule": {"task": "disbursements.schedule", "schedule": 3600.0},
 }
 
 LOGGING = {
@@ -201,3 +205,8 @@ WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=0)
 # Poverty review: days a complaint's answer is due after receipt. The legal deadline for answering
 # complaints about the posted list was not confirmed (legal-reference.md §3.2): set it here.
 POVERTY_REVIEW_COMPLAINT_DAYS = env.int("POVERTY_REVIEW_COMPLAINT_DAYS", default=10)
+
+# Payment runs: the day of the month next month's runs are prepared by beat (funds must reach the
+# payer before the 25th: NĐ 20 Art. 34), and how many cases one Celery batch computes and writes.
+DISBURSEMENT_PREPARE_DAY = env.int("DISBURSEMENT_PREPARE_DAY", default=15)
+DISBURSEMENT_BATCH_SIZE = env.int("DISBURSEMENT_BATCH_SIZE", default=5000)

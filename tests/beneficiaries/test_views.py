@@ -617,9 +617,9 @@ def test_monthly_total_query_count_is_fixed(extra, client_for, units, users, act
     address = url("monthly") + f"?commune={units.tan_dong.code}"
     client.get(address)
     # session, user, commune codes, the commune, the communes of the form, payment methods, the
-    # engine (base levels, bands, cases, categories, suspensions), category names, then the
-    # sliding session save (3).
-    with django_assert_num_queries(14):
+    # engine (base levels, bands, cases, categories, suspensions, months paid by runs), category
+    # names, then the sliding session save (3).
+    with django_assert_num_queries(15):
         client.get(address)
 
 
@@ -632,7 +632,7 @@ def test_case_page_query_count_is_fixed(extra, client_for, units, users, active,
     client.get(url("detail", active))
     # session, user, commune codes, the case (+person, commune, province, users), the household,
     # categories, base levels and bands (once for the month and the projection), the engine's
-    # cases, categories and suspensions, the projection's categories, suspensions, events,
-    # documents, health cards, then the sliding session save (3).
-    with django_assert_num_queries(19):
+    # cases, categories, suspensions and months paid by runs, the projection's categories,
+    # suspensions, events, documents, health cards, then the sliding session save (3).
+    with django_assert_num_queries(20):
         client.get(url("detail", active))

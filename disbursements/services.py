@@ -1,0 +1,391 @@
+"""Every write of payment runs. Services check the role, the scope and the run's status, and
+record a RunEvent; refusals raise PermissionDenied or ValidationError naming the field, with
+nothing written.
+
+Preparing is split in batches of cases by id range (``RunBatch``), each computed by the
+entitlement engine and written by one Celery task in one transaction with set-based INSERTs
+(ON CONFLICT DO NOTHING). A batch is done once (its row is locked and stamped in the same
+transaction), a run is finalised once (row lock on the run), and ``PaidMonth``'s unique
+(case, month) makes paying a month twice impossible whatever the broker redelivers.
+"""
+
+import logging
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaries.entitlement import PAYABLE_STATUSES, compute
+from beneficiaries.models import Case, PaymentMethod
+from core.months import first_of_month
+from disbursements.models import PaidMonth, Run, RunBatch, RunEvent, RunLine
+from disbursements.selectors import paid_months_for
+from geography.scoping import commune_codes_for_user
+
+logger = logging.getLogger(__name__)
+Status = Run.Status
+
+
+class MonthsTaken(Exception):
+    """A month this batch meant to pay was covered by another run meanwhile: retry the batch."""
+
+
+def _refuse(field: str, message: str):
+    raise ValidationError({field: [ValidationError(message)]})
+
+
+def _require(user, capability: str, commune_id: str) -> None:
+    if not getattr(user, capability):
+        raise PermissionDenied
+    if not user.has_national_scope and commune_id not in commune_codes_for_user(user):
+        raise PermissionDenied
+
+
+def _event(run: Run, kind: str, acting_user, *, reason: str = "", **data) -> RunEvent:
+    return RunEvent.objects.create(run=run, kind=kind, actor=acting_user, reason=reason, data=data)
+
+
+def _require_status(run: Run, *statuses: str) -> None:
+    if run.status not in statuses:
+        _refuse("status", _("The run is “%(status)s”; this is not possible now.") % {
+            "status": run.get_status_display()})  # fmt: skip
+
+
+def payable_cases(commune_id: str):
+    return Case.objects.filter(commune_id=commune_id, status__in=PAYABLE_STATUSES, start_month__isnull=False)
+
+
+# --- preparing -------------------------------------------------------------------------------------
+
+
+def run_prepare(*, commune, month: date, acting_user, enqueue: bool = True) -> Run:
+    """Start (or resume, or redo while not approved) the run of ``commune`` for ``month`` and
+    enqueue its batches once the transaction commits. Idempotent: a double click, two officers
+    at once or a second CLI call find the same run."""
+    _require(acting_user, "can_manage_registry", commune.pk)
+    month = first_of_month(month)
+    with transaction.atomic():
+        run = (
+            Run.objects.select_for_update()
+            .filter(commune=commune, month=month)
+            .exclude(status=Status.CANCELLED)
+            .first()
+        )
+        if run is None:
+            try:
+                with transaction.atomic():
+                    run = Run.objects.create(commune=commune, month=month, prepared_by=acting_user)
+            except IntegrityError:  # created by a concurrent call: use that one
+                run = Run.objects.select_for_update().exclude(status=Status.CANCELLED).get(commune=commune, month=month)
+            else:
+                _plan_batches(run)
+                _event(run, RunEvent.Kind.PREPARING, acting_user, generation=run.generation)
+        elif run.status == Status.COMPUTED:
+            # Recompute a run not yet approved: its lines (and the months they covered) go.
+            run.lines.all().delete()
+            run.generation += 1
+            run.status = Status.PREPARING
+            run.prepared_by = acting_user
+            run.computed_at = None
+            run.save()
+            _plan_batches(run)
+            _event(run, RunEvent.Kind.PREPARING, acting_user, generation=run.generation, again=True)
+        elif run.status != Status.PREPARING:
+            _refuse("status", _("The run of %(month)s is already approved; it cannot be prepared again.") % {
+                "month": f"{month:%m/%Y}"})  # fmt: skip
+        if enqueue:
+            run_id, generation = run.pk, run.generation
+            transaction.on_commit(lambda: enqueue_pending_batches(run_id, generation))
+    if not run.batches.filter(generation=run.generation).exists():
+        finalize_if_done(run.pk, run.generation)
+        run.refresh_from_db()
+    return run
+
+
+def _plan_batches(run: Run) -> None:
+    """Cut the commune's payable cases into id ranges of DISBURSEMENT_BATCH_SIZE."""
+    size = settings.DISBURSEMENT_BATCH_SIZE
+    ids = list(payable_cases(run.commune_id).order_by("pk").values_list("pk", flat=True))
+    RunBatch.objects.bulk_create(
+        RunBatch(
+            run=run,
+            generation=run.generation,
+            low=ids[start],
+            high=ids[start + size] if start + size < len(ids) else ids[-1] + 1,
+        )
+        for start in range(0, len(ids), size)
+    )
+
+
+def enqueue_pending_batches(run_id: int, generation: int) -> int:
+    """Send one task per batch not yet done (also how a run left half done resumes)."""
+    from disbursements.tasks import prepare_batch_task
+
+    pending = list(
+        RunBatch.objects.filter(run_id=run_id, generation=generation, done_at__isnull=True).values_list("low", "high")
+    )
+    for low, high in pending:
+        prepare_batch_task.delay(run_id, generation, low, high)
+    return len(pending)
+
+
+def batch_prepare(run_id: int, generation: int, low: int, high: int) -> str:
+    """Compute and write one batch. Safe to run any number of times, in parallel or after a
+    worker died mid-way: the batch row is locked and stamped in the transaction that writes."""
+    run = Run.objects.filter(pk=run_id, generation=generation, status=Status.PREPARING).first()
+    if run is None:
+        return "stale"
+    cases = payable_cases(run.commune_id).filter(pk__gte=low, pk__lt=high)
+    with transaction.atomic():
+        batch = (
+            RunBatch.objects.select_for_update()
+            .filter(run_id=run_id, generation=generation, low=low, done_at__isnull=True)
+            .first()
+        )
+        if batch is None:
+            return "done"
+        entitlements = compute(cases, run.month, paid=paid_months_for(cases))
+        written = _write_lines(run, entitlements)
+        batch.done_at = timezone.now()
+        batch.save(update_fields=["done_at"])
+    finalize_if_done(run_id, generation)
+    return f"{written} lines"
+
+
+def _write_lines(run: Run, entitlements: dict) -> int:
+    """One INSERT for the lines and one for their months; a month taken by another run meanwhile
+    aborts the batch (MonthsTaken) so that it is recomputed without that month."""
+    payable = {case_id: e for case_id, e in entitlements.items() if e.amount > 0}
+    if not payable:
+        return 0
+    snapshot = {
+        row[0]: row[1:]
+        for row in Case.objects.filter(pk__in=payable).values_list(
+            "pk", "person__national_id", "person__full_name", "payment_method", "bank_bin", "account_number",
+            "account_name",
+        )
+    }  # fmt: skip
+    lines = []
+    for case_id, entitlement in payable.items():
+        national_id, full_name, method, bank_bin, account_number, account_name = snapshot[case_id]
+        paying = [line for line in entitlement.months if line.amount]
+        current = entitlement.current
+        lines.append((
+            case_id, f"{run.pk}-{case_id}", national_id, full_name,
+            (current.category or current.per_child_category) if current else paying[-1].category,
+            [f"{line.month:%Y-%m}" for line in paying], [line.explanation for line in paying],
+            entitlement.amount, method, bank_bin, account_number, account_name,
+        ))  # fmt: skip
+    columns = list(zip(*lines, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO disbursements_runline (run_id, case_id, reference, national_id, full_name, category,
+                months, breakdown, amount, payment_method, bank_bin, account_number, account_name, status, note)
+            SELECT %s, t.case_id, t.reference, t.national_id, t.full_name, t.category,
+                   to_jsonb(string_to_array(t.months, ',')), to_jsonb(string_to_array(t.breakdown, E'\\x1f')),
+                   t.amount, t.method, t.bank_bin, t.account_number, t.account_name, 'pending', ''
+              FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],
+                          %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+                   AS t(case_id, reference, national_id, full_name, category, months, breakdown, amount, method,
+                        bank_bin, account_number, account_name)
+            ON CONFLICT (run_id, case_id) DO NOTHING
+            """,
+            [run.pk, list(columns[0]), list(columns[1]), list(columns[2]), list(columns[3]), list(columns[4]),
+             [",".join(months) for months in columns[5]], ["\x1f".join(texts) for texts in columns[6]],
+             list(columns[7]), list(columns[8]), list(columns[9]), list(columns[10]), list(columns[11])],
+        )  # fmt: skip
+        expected = sum(len(months) for months in columns[5])
+        cursor.execute(
+            """
+            INSERT INTO disbursements_paidmonth (case_id, month, line_id)
+            SELECT line.case_id, to_date(month.value, 'YYYY-MM'), line.id
+              FROM disbursements_runline line, jsonb_array_elements_text(line.months) AS month(value)
+             WHERE line.run_id = %s AND line.case_id = ANY(%s)
+            ON CONFLICT (case_id, month) DO NOTHING
+            """,
+            [run.pk, list(columns[0])],
+        )
+        if cursor.rowcount != expected:
+            raise MonthsTaken(f"run {run.pk}: {expected - cursor.rowcount} months already covered")
+    return len(lines)
+
+
+def finalize_if_done(run_id: int, generation: int) -> bool:
+    """When every batch is done: totals by SQL aggregation, status computed. Once only."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().filter(pk=run_id, generation=generation, status=Status.PREPARING).first()
+        if run is None or run.batches.filter(generation=generation, done_at__isnull=True).exists():
+            return False
+        totals = run.lines.aggregate(
+            count=Count("pk"),
+            total=Sum("amount", default=0),
+            bank=Sum("amount", filter=Q(payment_method=PaymentMethod.BANK), default=0),
+            cash=Sum("amount", filter=Q(payment_method=PaymentMethod.CASH), default=0),
+        )
+        run.line_count, run.total_amount = totals["count"], totals["total"]
+        run.bank_amount, run.cash_amount = totals["bank"], totals["cash"]
+        run.status = Status.COMPUTED
+        run.computed_at = timezone.now()
+        run.save()
+        _event(run, RunEvent.Kind.COMPUTED, None, lines=run.line_count, total=run.total_amount)
+    return True
+
+
+def progress(run: Run) -> tuple[int, int]:
+    """(batches done, batches) of the run's current preparation."""
+    counts = run.batches.filter(generation=run.generation).aggregate(
+        done=Count("pk", filter=Q(done_at__isnull=False)), total=Count("pk")
+    )
+    return counts["done"], counts["total"]
+
+
+# --- deciding, exporting, reconciling --------------------------------------------------------------
+
+
+@transaction.atomic
+def run_approve(*, run: Run, acting_user) -> Run:
+    """The commune chair approves a computed run; whoever prepared it cannot."""
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    _require(acting_user, "can_sign_decisions", run.commune_id)
+    _require_status(run, Status.COMPUTED)
+    if acting_user.pk == run.prepared_by_id:
+        raise PermissionDenied(_("You prepared this run; another person must approve it."))
+    run.status = Status.APPROVED
+    run.approved_by = acting_user
+    run.approved_at = timezone.now()
+    run.save()
+    _event(run, RunEvent.Kind.APPROVED, acting_user, total=run.total_amount, lines=run.line_count)
+    return run
+
+
+@transaction.atomic
+def run_cancel(*, run: Run, reason: str, acting_user) -> Run:
+    """Cancel a run not yet sent to the payer: its lines go, and their months are owed again."""
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    _require(acting_user, "can_manage_registry" if run.status != Status.APPROVED else "can_sign_decisions",
+             run.commune_id)  # fmt: skip
+    _require_status(run, Status.PREPARING, Status.COMPUTED, Status.APPROVED)
+    if not reason.strip():
+        _refuse("reason", _("is required"))
+    run.lines.all().delete()
+    run.generation += 1  # batch tasks still queued find nothing to do
+    run.status = Status.CANCELLED
+    run.line_count = run.total_amount = run.bank_amount = run.cash_amount = 0
+    run.save()
+    _event(run, RunEvent.Kind.CANCELLED, acting_user, reason=reason.strip())
+    return run
+
+
+@transaction.atomic
+def run_mark_exported(*, run: Run, acting_user, file_format: str) -> Run:
+    """Only an approved (or already exported) run is exported; the first export records it."""
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    _require(acting_user, "can_manage_registry", run.commune_id)
+    _require_status(run, Status.APPROVED, Status.EXPORTED, Status.RECONCILED)
+    if run.status == Status.APPROVED:
+        run.status = Status.EXPORTED
+        run.exported_at = timezone.now()
+        run.save()
+    _event(run, RunEvent.Kind.EXPORTED, acting_user, format=file_format)
+    return run
+
+
+STATUSES = {"paid": RunLine.Status.PAID, "failed": RunLine.Status.FAILED}
+
+
+@transaction.atomic
+def run_reconcile(*, run: Run, rows: list[dict], acting_user) -> dict:
+    """Apply the payer's report (rules.md §4.3: reference, status, paid_on, note), all or nothing.
+    Every line of the run must be reported once; a failed line's months are owed again and the
+    next run pays them as arrears. Returns the counts; raises ValidationError listing every bad
+    row as "line N: …" under ``file``."""
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    _require(acting_user, "can_manage_registry", run.commune_id)
+    _require_status(run, Status.EXPORTED)
+    lines = dict(run.lines.values_list("reference", "pk"))
+    errors, seen, updates = [], {}, {}
+    for number, row in enumerate(rows, start=2):
+        reference = (row.get("reference") or "").strip()
+        status = (row.get("status") or "").strip().lower()
+        paid_on = None
+        if reference not in lines:
+            errors.append(_("line %(line)d, reference: unknown reference %(ref)s") % {"line": number, "ref": reference})
+        elif reference in seen:
+            errors.append(_("line %(line)d, reference: %(ref)s is also on line %(other)d") % {
+                "line": number, "ref": reference, "other": seen[reference]})  # fmt: skip
+        seen.setdefault(reference, number)
+        if status not in STATUSES:
+            errors.append(_("line %(line)d, status: must be paid or failed") % {"line": number})
+        text = (row.get("paid_on") or "").strip()
+        if status == "paid":
+            try:
+                paid_on = date.fromisoformat(text)
+            except ValueError:
+                errors.append(_("line %(line)d, paid_on: a date YYYY-MM-DD is required for a paid line") % {
+                    "line": number})  # fmt: skip
+        if reference in lines and status in STATUSES:
+            updates[lines[reference]] = (STATUSES[status], paid_on, (row.get("note") or "").strip()[:255])
+    missing = sorted(set(lines) - set(seen))
+    if missing:
+        errors.append(
+            _("not reported: %(refs)s") % {"refs": ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")}
+        )
+    if errors:
+        raise ValidationError({"file": [ValidationError(message) for message in errors]})
+    for pk, (status, paid_on, note) in updates.items():
+        RunLine.objects.filter(pk=pk).update(status=status, paid_on=paid_on, note=note)
+    failed = [pk for pk, (status, _paid_on, _note) in updates.items() if status == RunLine.Status.FAILED]
+    PaidMonth.objects.filter(line_id__in=failed).delete()
+    run.status = Status.RECONCILED
+    run.reconciled_at = timezone.now()
+    run.save()
+    counts = {"paid": len(updates) - len(failed), "failed": len(failed)}
+    _event(run, RunEvent.Kind.RECONCILED, acting_user, **counts)
+    return counts
+
+
+# --- beat ------------------------------------------------------------------------------------------
+
+
+def scheduled_work(today: date | None = None) -> dict:
+    """Beat's hourly work: resume runs left preparing (a lost task, a dead worker); on the
+    configured day, prepare next month's run for every commune with payable cases (as the
+    system, no user); the chairs' reminder is their work list (runs awaiting approval)."""
+    today = today or timezone.localdate()
+    resumed = 0
+    for run_id, generation in Run.objects.filter(status=Status.PREPARING).values_list("pk", "generation"):
+        resumed += enqueue_pending_batches(run_id, generation)
+        finalize_if_done(run_id, generation)
+    prepared = 0
+    if today.day == settings.DISBURSEMENT_PREPARE_DAY:
+        month = first_of_month(date(today.year + today.month // 12, today.month % 12 + 1, 1))
+        communes = Case.objects.filter(status=Case.Status.ACTIVE).values_list("commune_id", flat=True).distinct()
+        existing = set(
+            Run.objects.filter(month=month).exclude(status=Status.CANCELLED).values_list("commune_id", flat=True)
+        )
+        for commune_id in sorted(set(communes) - existing):
+            run_prepare_as_system(commune_id=commune_id, month=month)
+            prepared += 1
+    return {"resumed_batches": resumed, "prepared_runs": prepared}
+
+
+def run_prepare_as_system(*, commune_id: str, month: date) -> Run:
+    """Beat and the CLI's --province prepare on behalf of nobody in particular: the run records
+    no preparer, so any chair of the commune may approve it."""
+    with transaction.atomic():
+        run = Run.objects.filter(commune_id=commune_id, month=month).exclude(status=Status.CANCELLED).first()
+        if run is not None:
+            return run
+        run = Run.objects.create(commune_id=commune_id, month=month)
+        _plan_batches(run)
+        _event(run, RunEvent.Kind.PREPARING, None, generation=run.generation, scheduled=True)
+        run_id, generation = run.pk, run.generation
+        transaction.on_commit(lambda: enqueue_pending_batches(run_id, generation))
+    if not run.batches.exists():
+        finalize_if_done(run.pk, run.generation)
+    return run

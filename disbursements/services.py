@@ -141,6 +141,17 @@ def batch_prepare(run_id: int, generation: int, low: int, high: int) -> str:
         return "stale"
     cases = payable_cases(run.commune_id).filter(pk__gte=low, pk__lt=high)
     with transaction.atomic():
+        # Fix: the run is read again under a share lock (batches of a run still write in parallel)
+        # so that a cancel or a re-prepare cannot commit between the check above and the write
+        # below; without it, lines written after a cancel stayed on the cancelled run and held
+        # their months (PaidMonth) forever: months lost.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM disbursements_run WHERE id = %s AND generation = %s AND status = %s FOR SHARE",
+                [run_id, generation, Status.PREPARING],
+            )
+            if cursor.fetchone() is None:
+                return "stale"
         batch = (
             RunBatch.objects.select_for_update()
             .filter(run_id=run_id, generation=generation, low=low, done_at__isnull=True)
@@ -267,9 +278,10 @@ def run_approve(*, run: Run, acting_user) -> Run:
 def run_cancel(*, run: Run, reason: str, acting_user) -> Run:
     """Cancel a run not yet sent to the payer: its lines go, and their months are owed again."""
     run = Run.objects.select_for_update().get(pk=run.pk)
+    _require_status(run, Status.PREPARING, Status.COMPUTED, Status.APPROVED)
+    # The officer cancels a run still being prepared or computed; an approved one, the chair.
     _require(acting_user, "can_manage_registry" if run.status != Status.APPROVED else "can_sign_decisions",
              run.commune_id)  # fmt: skip
-    _require_status(run, Status.PREPARING, Status.COMPUTED, Status.APPROVED)
     if not reason.strip():
         _refuse("reason", _("is required"))
     run.lines.all().delete()
@@ -381,7 +393,11 @@ def run_prepare_as_system(*, commune_id: str, month: date) -> Run:
         run = Run.objects.filter(commune_id=commune_id, month=month).exclude(status=Status.CANCELLED).first()
         if run is not None:
             return run
-        run = Run.objects.create(commune_id=commune_id, month=month)
+        try:
+            with transaction.atomic():
+                run = Run.objects.create(commune_id=commune_id, month=month)
+        except IntegrityError:  # beat and the CLI at once: the other one created it
+            return Run.objects.exclude(status=Status.CANCELLED).get(commune_id=commune_id, month=month)
         _plan_batches(run)
         _event(run, RunEvent.Kind.PREPARING, None, generation=run.generation, scheduled=True)
         run_id, generation = run.pk, run.generation

@@ -1,0 +1,111 @@
+"""The payer's report (rules.md §4.3: ``reference,status,paid_on,note``), read from a CSV (UTF-8,
+comma or semicolon) or XLSX file and applied to a run by ``services.run_reconcile``, all or
+nothing. A wrong header is an error of line 1; the service names every other bad line.
+
+Errors come back as ``RowError`` (line, column, message) so that the page shows them in the
+shared error table and the command prints them as every import command does.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from disbursements import services
+from disbursements.models import Run
+from households.importing import RowError, _cell_text, _csv_table, _xlsx_table
+
+__all__ = ["COLUMNS", "ReconcileReport", "RowError", "read_report", "reconcile"]
+
+COLUMNS = ["reference", "status", "paid_on", "note"]
+REQUIRED_COLUMNS = ["reference", "status", "paid_on"]
+# "line 3, status: must be paid or failed" (or its translation: the number, then the column).
+_LINE_MESSAGE = re.compile(r"^\D*?(\d+)(?:\s*,\s*([a-z_]*))?\s*:\s*(.*)$", re.DOTALL)
+
+
+@dataclass
+class ReconcileReport:
+    errors: list[RowError] = field(default_factory=list)
+    paid: int = 0
+    failed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _header_error(column: str, message: str) -> str:
+    return _("line %(line)d, %(column)s: %(message)s") % {"line": 1, "column": column, "message": message}
+
+
+def read_report(file, filename: str) -> list[dict[str, str]]:
+    """The data lines as {column: stripped text}; the line at index i is line i + 2 of the file.
+    A file that is not CSV/XLSX, not UTF-8, without a header or with a wrong header: ValidationError
+    under ``file`` (header problems as "line 1, column: …"). Blank lines at the end are dropped."""
+    extension = Path(filename or "").suffix.lower()
+    if extension == ".csv":
+        table = _csv_table(file)
+    elif extension == ".xlsx":
+        table = _xlsx_table(file)
+    else:
+        raise ValidationError({"file": [_("Choose a .csv or .xlsx file.")]})
+    if not table or not any(_cell_text(value, "") for value in table[0]):
+        raise ValidationError({"file": [_("The file has no header line.")]})
+    header = [_cell_text(value, "").lower() for value in table[0]]
+    while header and not header[-1]:
+        header.pop()
+    problems = [_header_error(name, _("missing column")) for name in REQUIRED_COLUMNS if name not in header]
+    for position, name in enumerate(header, start=1):
+        if not name:
+            problems.append(_header_error("", _("column %(number)s of the header has no name") % {"number": position}))
+        elif name not in COLUMNS:
+            problems.append(_header_error(name, _("unknown column")))
+        elif header.index(name) != position - 1:
+            problems.append(_header_error(name, _("is named more than once")))
+    if problems:
+        raise ValidationError({"file": problems})
+    width = len(header)
+    rows, too_wide = [], []
+    for line, values in enumerate(table[1:], start=2):
+        if any(_cell_text(value, "") for value in values[width:]):
+            too_wide.append(line)
+        cells = list(values[:width]) + [None] * (width - len(values))
+        rows.append({name: _cell_text(value, name) for name, value in zip(header, cells, strict=True)})
+    while rows and not any(rows[-1].values()):
+        rows.pop()
+    too_wide = [line for line in too_wide if line <= len(rows) + 1]
+    if too_wide:
+        raise ValidationError(
+            {"file": [_("line %(line)d: more cells than the header") % {"line": line} for line in too_wide]}
+        )
+    return rows
+
+
+def row_errors(error: ValidationError) -> list[RowError]:
+    """A service's or the reader's ValidationError as RowErrors: "line 3, status: …" gives line 3,
+    column ``status``; a message without a line (e.g. "not reported: …") is about the whole file."""
+    if hasattr(error, "error_dict"):
+        messages = [message for field_messages in error.message_dict.values() for message in field_messages]
+    else:
+        messages = error.messages
+    errors = []
+    for message in messages:
+        match = _LINE_MESSAGE.match(message)
+        if match:
+            errors.append(RowError(row=int(match[1]), column=match[2] or "", message=match[3]))
+        else:
+            errors.append(RowError(row=0, column="", message=message))
+    return errors
+
+
+def reconcile(run: Run, file, filename: str, *, acting_user) -> ReconcileReport:
+    """Read the payer's report and apply it to ``run`` (all or nothing). Bad files and bad lines
+    come back in the report's errors, nothing written; PermissionDenied is raised as is."""
+    try:
+        rows = read_report(file, filename)
+        counts = services.run_reconcile(run=run, rows=rows, acting_user=acting_user)
+    except ValidationError as error:
+        return ReconcileReport(errors=row_errors(error))
+    return ReconcileReport(paid=counts["paid"], failed=counts["failed"])

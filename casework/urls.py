@@ -15,6 +15,7 @@ urlpatterns = [
     path("households/", include("households.urls")),
     path("reviews/", include("povertyreview.urls")),
     path("allowances/", include("beneficiaries.urls")),
+    path("payments/", include("disbursements.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -12,6 +12,7 @@ def navigation(request):
         (_("Households"), reverse("households:list")),
         (_("Poverty review"), reverse("povertyreview:list")),
         (_("Social allowances"), reverse("beneficiaries:list")),
+        (_("Payments"), reverse("disbursements:list")),
     ]
     items.append(
         (_("Communes") if not user.is_read_only else _("Communes of the province"), reverse("geography:commune_list"))

@@ -10,6 +10,10 @@ class DisbursementsConfig(AppConfig):
 
     def ready(self) -> None:
         from beneficiaries.entitlement import register_paid_months_provider
-        from disbursements.selectors import paid_months_for
+        from core.timeline import register_timeline_provider
+        from core.worklists import register_worklist_provider
+        from disbursements.selectors import household_payment_timeline, paid_months_for, payment_worklist
 
         register_paid_months_provider(paid_months_for)
+        register_timeline_provider(household_payment_timeline)
+        register_worklist_provider(payment_worklist)

@@ -1,10 +1,21 @@
 """Shared reads of payment runs."""
 
+import re
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from disbursements.models import PaidMonth
+from beneficiaries.models import PaymentMethod
+from core.text import fold_vietnamese
+from core.timeline import TimelineEntry
+from core.worklists import WorkItem
+from disbursements.models import PaidMonth, Run, RunLine
+from geography.scoping import commune_codes_for_user, has_national_scope, scope_to_user
+from households.models import Membership
 
 
 def paid_months_for(cases) -> dict[int, set[date]]:
@@ -15,3 +26,215 @@ def paid_months_for(cases) -> dict[int, set[date]]:
     for case_id, month in covered.values_list("case_id", "month").order_by():
         paid.setdefault(case_id, set()).add(month)
     return paid
+
+
+# --- the pages: runs of a month, a run's lines and totals, a case's payments -----------------------
+# (appended for the pages of issue 6; the reads above serve the services and the engine)
+
+PAGE_SIZE = 50
+UNPAID_STREAK = 3  # failed in this many consecutive monthly runs: review the suspension
+
+
+def run_list_for_user(user, *, month: date | None = None, statuses: list[str] | None = None) -> QuerySet:
+    """The user's runs of ``month`` (every month when None), or of the given statuses: one query
+    with the commune, whatever the number of runs."""
+    runs = scope_to_user(Run.objects.all(), user).select_related("commune")
+    if month is not None:
+        runs = runs.filter(month=month)
+    if statuses:
+        runs = runs.filter(status__in=statuses)
+    return runs.order_by("-month", "commune__name", "-id")
+
+
+def run_lines(run: Run, *, search: str = "", payment_method: str = "", category: str = "") -> QuerySet:
+    """A run's lines, by name: ``search`` finds a national ID (12 digits), a reference
+    ("RUN-CASE") or a name with or without diacritics."""
+    lines = run.lines.all()
+    if payment_method:
+        lines = lines.filter(payment_method=payment_method)
+    if category:
+        lines = lines.filter(category=category)
+    search = search.strip()
+    if search:
+        digits = re.sub(r"[\s.]", "", search)
+        if digits.isdigit() and len(digits) == 12:
+            lines = lines.filter(national_id=digits)
+        elif re.fullmatch(r"\d+-\d+", search):
+            lines = lines.filter(reference=search)
+        else:
+            lines = lines.filter(case__person__search_name__contains=fold_vietnamese(search))
+    return lines.order_by("full_name", "id")
+
+
+def masked_line_account(line: RunLine, *, full: bool) -> str:
+    """How a line is paid, as the lines table shows it: the account's last 4 digits unless ``full``."""
+    if line.payment_method == PaymentMethod.CASH:
+        return str(PaymentMethod.CASH.label)
+    number = line.account_number if full else "••••" + line.account_number[-4:]
+    return f"{line.bank_bin} {number}"
+
+
+@dataclass
+class TotalRow:
+    key: str
+    label: str
+    people: int = 0
+    total: int = 0
+
+    @property
+    def total_display(self) -> str:
+        return f"{self.total:,}"
+
+
+@dataclass
+class RunTotals:
+    by_method: list[TotalRow]
+    by_category: list[TotalRow]
+    people: int
+    total: int
+
+    @property
+    def total_display(self) -> str:
+        return f"{self.total:,}"
+
+
+def run_totals(run: Run) -> RunTotals:
+    """People and amounts by payment method and by category: one GROUP BY over the lines."""
+    rows = (
+        run.lines.order_by()
+        .values("payment_method", "category")
+        .annotate(people=Count("pk"), total=Sum("amount"))
+        .values_list("payment_method", "category", "people", "total")
+    )
+    methods = dict(PaymentMethod.choices)
+    by_method: dict[str, TotalRow] = {}
+    by_category: dict[str, TotalRow] = {}
+    people = total = 0
+    for method, category, count, amount in rows:
+        method_row = by_method.setdefault(method, TotalRow(method, str(methods.get(method, method))))
+        category_row = by_category.setdefault(category, TotalRow(category, category or "—"))
+        for row in (method_row, category_row):
+            row.people += count
+            row.total += amount
+        people += count
+        total += amount
+    return RunTotals(
+        by_method=sorted(by_method.values(), key=lambda row: row.key),
+        by_category=sorted(by_category.values(), key=lambda row: row.key),
+        people=people,
+        total=total,
+    )
+
+
+def run_categories(run: Run) -> list[str]:
+    """The categories a run's lines are paid under (the lines filter's choices)."""
+    return list(run.lines.order_by("category").values_list("category", flat=True).distinct())
+
+
+def case_payment_lines(case) -> list[RunLine]:
+    """A case's lines in every run (cancelled runs keep none), newest month first: one query."""
+    return list(RunLine.objects.filter(case=case).select_related("run").order_by("-run__month", "-id"))
+
+
+def household_payment_timeline(household_id: int) -> list[TimelineEntry]:
+    """Reported payments of the household's members, current and former: "Paid 750,000 for
+    2025-10 (bank)" or failed (one query)."""
+    members = Membership.objects.filter(household_id=household_id).values("person_id")
+    lines = (
+        RunLine.objects.filter(case__person_id__in=members, status__in=[RunLine.Status.PAID, RunLine.Status.FAILED])
+        .select_related("run__commune")
+        .order_by()
+    )
+    entries = []
+    for line in lines:
+        months = ", ".join(line.months)
+        values = {
+            "amount": f"{line.amount:,}",
+            "months": months,
+            "method": line.get_payment_method_display(),
+            "name": line.full_name,
+        }
+        if line.status == RunLine.Status.PAID:
+            title = _("Paid %(amount)s for %(months)s (%(method)s): %(name)s") % values
+        else:
+            title = _("Payment failed, %(amount)s for %(months)s (%(method)s): %(name)s") % values
+        occurred = line.run.reconciled_at or line.run.updated_at
+        entries.append(
+            TimelineEntry(
+                occurred_at=occurred,
+                title=title,
+                detail=line.note,
+                source=_("Payment run %(month)s, %(commune)s")
+                % {"month": f"{line.run.month:%m/%Y}", "commune": line.run.commune.name},
+            )
+        )
+    return entries
+
+
+def unpaid_streaks_for_user(user) -> list[dict]:
+    """Active cases of the user's communes whose lines failed in the last ``UNPAID_STREAK``
+    consecutive monthly runs (reconciled): for the officer's suspension review. One SQL query
+    with a window over each case's lines."""
+    scoped = not has_national_scope(user)
+    sql = f"""
+        SELECT ranked.case_id, ranked.case_uuid, max(ranked.full_name), array_agg(ranked.month ORDER BY ranked.month)
+          FROM (
+            SELECT line.case_id, c.uuid AS case_uuid, line.full_name, line.status, run.month,
+                   row_number() OVER (PARTITION BY line.case_id ORDER BY run.month DESC) AS recent
+              FROM disbursements_runline line
+              JOIN disbursements_run run ON run.id = line.run_id
+              JOIN beneficiaries_case c ON c.id = line.case_id
+             WHERE run.status = 'reconciled' AND c.status = 'active'
+               {"AND run.commune_id = ANY(%s)" if scoped else ""}
+          ) ranked
+         WHERE ranked.recent <= %s
+         GROUP BY ranked.case_id, ranked.case_uuid
+        HAVING count(*) = %s
+           AND bool_and(ranked.status = 'failed')
+           AND max(ranked.month) = (min(ranked.month) + make_interval(months => %s))::date
+         ORDER BY max(ranked.full_name), ranked.case_id
+    """
+    params = ([commune_codes_for_user(user)] if scoped else []) + [UNPAID_STREAK, UNPAID_STREAK, UNPAID_STREAK - 1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        {"case_id": case_id, "case_uuid": case_uuid, "full_name": name, "months": months}
+        for case_id, case_uuid, name, months in rows
+    ]
+
+
+def payment_worklist(user) -> list[WorkItem]:
+    """Home-page items: for the chair, runs awaiting approval; for the officer, runs to export,
+    runs to reconcile and beneficiaries unpaid for three consecutive months (two queries; none
+    for the roles without payment work)."""
+    if not (user.can_manage_registry or user.can_sign_decisions):
+        return []
+    list_url = reverse("disbursements:list")
+    counts = scope_to_user(Run.objects.all(), user).aggregate(
+        computed=Count("pk", filter=Q(status=Run.Status.COMPUTED)),
+        approved=Count("pk", filter=Q(status=Run.Status.APPROVED)),
+        exported=Count("pk", filter=Q(status=Run.Status.EXPORTED)),
+    )
+    items = []
+
+    def add(title, count, url):
+        if count:
+            items.append(WorkItem(title=title, url=url, count=count))
+
+    if user.can_sign_decisions:
+        add(_("Payment runs awaiting your approval"), counts["computed"], f"{list_url}?status=computed")
+    if user.can_manage_registry:
+        add(
+            _("Payment runs computed or approved, not yet sent to the payer"),
+            counts["computed"] + counts["approved"],
+            f"{list_url}?status=computed&status=approved",
+        )
+        add(_("Payment runs sent to the payer, not yet reconciled"), counts["exported"], f"{list_url}?status=exported")
+        add(
+            _("Beneficiaries not paid for %(months)d consecutive months, for suspension review")
+            % {"months": UNPAID_STREAK},
+            len(unpaid_streaks_for_user(user)),
+            reverse("disbursements:unpaid"),
+        )
+    return items

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from beneficiaries import services as allowance_services
 from beneficiaries.services import CategoryChoice, PaymentDetails
+from disbursements.models import Run
 from households.models import DuplicateFlag
 from povertyreview.models import Assessment, Campaign, Complaint, ReviewPeriod
 from povertyreview.standard_data import load_standards
@@ -78,6 +79,18 @@ CASE_DECISION = {
     "tayninh_province": 403,
     "admin": 403,
 }
+
+
+def run(targets):
+    return {"run_id": targets["run"].pk}
+
+
+# Payment runs: reading follows scope; preparing again is the officer's, approving the chair's,
+# cancelling either's (the service decides by the run's status); scope first (404), then the role.
+RUN_READ = {"anonymous": LOGIN, **OUT_OF_SCOPE}
+RUN_DECISION = CASE_DECISION
+RUN_EDIT = {"anonymous": LOGIN, **OUT_OF_SCOPE, **READ_ONLY_FORBIDDEN}
+RUN_CANCEL = {"anonymous": LOGIN, **OUT_OF_SCOPE, "tandong_committee": 403, "tayninh_province": 403}
 
 
 def campaign(targets):
@@ -184,6 +197,26 @@ MATRIX: dict[str, Row] = {
     # the user's own cases.
     "beneficiaries:import": Row(expect={"anonymous": LOGIN, **NOT_EDITORS}),
     "beneficiaries:export": Row(query={"format": "csv"}, expect={"anonymous": LOGIN}),
+    # Payment runs (disbursements): the runs list and the unpaid list are scoped lists; preparing
+    # is the registry role's (the form offers only the user's communes).
+    "disbursements:list": Row(expect={"anonymous": LOGIN}),
+    "disbursements:prepare": Row(expect={"anonymous": LOGIN, **NOT_EDITORS}),
+    "disbursements:unpaid": Row(expect={"anonymous": LOGIN}),
+    "disbursements:detail": Row(kwargs=run, expect=RUN_READ),
+    "disbursements:progress": Row(kwargs=run, expect=RUN_READ),
+    "disbursements:approve": Row(kwargs=run, expect=RUN_DECISION),
+    "disbursements:reprepare": Row(kwargs=run, expect=RUN_EDIT),
+    "disbursements:cancel": Row(kwargs=run, expect=RUN_CANCEL),
+    # Files for the payer and the payer's report (views_io.py): the officer's; the target run is
+    # computed, not approved, so its files are refused with 409 (visible, not yet available) and a
+    # bank it does not pay into is 404.
+    "disbursements:export": Row(kwargs=lambda targets: {**run(targets), "fmt": "csv"}, default=409, expect=RUN_EDIT),
+    "disbursements:bank_files": Row(kwargs=run, default=409, expect=RUN_EDIT),
+    "disbursements:bank_file": Row(
+        kwargs=lambda targets: {**run(targets), "bin": "970436"}, default=404, expect=RUN_EDIT
+    ),
+    "disbursements:cash_pdf": Row(kwargs=run, default=409, expect=RUN_EDIT),
+    "disbursements:reconcile": Row(kwargs=run, expect=RUN_EDIT),
     # Django's admin has its own permission system: only the administrator (is_staff) enters.
     "admin:index": Row(default=302, expect={"admin": 200}),
 }
@@ -235,7 +268,14 @@ def targets(units, users):
         person=found.head, commune=units.tan_dong, categories=[CategoryChoice("5.5a")], applied_on=date(2025, 11, 1),
         payment=PaymentDetails(method="cash"), acting_user=users["tandong_officer"],
     )  # fmt: skip
+    payment_run = Run.objects.create(
+        commune=units.tan_dong,
+        month=date(2025, 11, 1),
+        status=Run.Status.COMPUTED,
+        prepared_by=users["tandong_officer"],
+    )
     return {
+        "run": payment_run,
         "case": allowance,
         "household": found,
         "membership": spouse,

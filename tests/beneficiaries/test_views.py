@@ -633,6 +633,7 @@ def test_case_page_query_count_is_fixed(extra, client_for, units, users, active,
     # session, user, commune codes, the case (+person, commune, province, users), the household,
     # categories, base levels and bands (once for the month and the projection), the engine's
     # cases, categories, suspensions and months paid by runs, the projection's categories,
-    # suspensions, events, documents, health cards, then the sliding session save (3).
-    with django_assert_num_queries(20):
+    # suspensions, events, documents, health cards, the payment history (disbursements' case_payments
+    # tag: the case's run lines with their runs, one query), then the sliding session save (3).
+    with django_assert_num_queries(21):
         client.get(url("detail", active))

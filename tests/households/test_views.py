@@ -123,9 +123,9 @@ def test_household_page_query_count_does_not_grow_with_members(client_for, famil
     url = reverse("households:detail", kwargs={"household_uuid": family.uuid})
     client.get(url)
     # session, user, the user's commune codes (scope), household (+commune, province, village, head),
-    # memberships+persons, statuses, timeline events (registry, poverty review, allowance cases of
-    # the members: one query each), then the sliding session save (3) = 12.
-    with django_assert_num_queries(12):
+    # memberships+persons, statuses, timeline events (registry, poverty review, allowance cases and
+    # payment lines of the members: one query each), then the sliding session save (3) = 13.
+    with django_assert_num_queries(13):
         client.get(url)
 
 

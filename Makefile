@@ -45,6 +45,7 @@ bench: $(STAMP) ## benchmark the registry (1,000,000 households, database casewo
 	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.registry
 	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.povertyreview
 	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.beneficiaries
+	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.disbursements
 
 clean: ## stop the database and remove .data/ and .venv/
 	-$(PY) scripts/devstack.py db-stop

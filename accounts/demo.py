@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.models import Role, User
 from accounts.services import user_create_or_update
 from beneficiaries.demo import load_demo_beneficiaries
+from disbursements.demo import load_demo_disbursements
 from geography.models import Commune, Province, Village
 from geography.services import admin_units_load, village_create
 from households.demo import load_demo_households
@@ -82,4 +83,5 @@ def load_demo(*, with_households: bool = True) -> list[User]:
         load_demo_households()
         load_demo_reviews()
         load_demo_beneficiaries()
+        load_demo_disbursements()
     return list(users.values())

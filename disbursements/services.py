@@ -349,8 +349,17 @@ def run_reconcile(*, run: Run, rows: list[dict], acting_user) -> dict:
         )
     if errors:
         raise ValidationError({"file": [ValidationError(message) for message in errors]})
-    for pk, (status, paid_on, note) in updates.items():
-        RunLine.objects.filter(pk=pk).update(status=status, paid_on=paid_on, note=note)
+    with connection.cursor() as cursor:  # one UPDATE for the whole report
+        cursor.execute(
+            """
+            UPDATE disbursements_runline AS line
+               SET status = report.status, paid_on = report.paid_on, note = report.note
+              FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::text[]) AS report(id, status, paid_on, note)
+             WHERE line.id = report.id
+            """,
+            [list(updates), [value[0] for value in updates.values()], [value[1] for value in updates.values()],
+             [value[2] for value in updates.values()]],
+        )  # fmt: skip
     failed = [pk for pk, (status, _paid_on, _note) in updates.items() if status == RunLine.Status.FAILED]
     PaidMonth.objects.filter(line_id__in=failed).delete()
     run.status = Status.RECONCILED

@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
@@ -90,12 +91,15 @@ def users(units) -> dict:
 
 @pytest.fixture
 def client_for(users):
-    """client_for("tandong_officer") -> a Client signed in as that role; "anonymous" -> signed out."""
+    """client_for("tandong_officer") -> a Client signed in as that role; "anonymous" -> signed out.
+    ``language="en"`` sets the interface language cookie (pages speak Vietnamese by default)."""
 
-    def make(role_key: str) -> Client:
+    def make(role_key: str, *, language: str | None = None) -> Client:
         client = Client()
         if role_key != "anonymous":
             client.force_login(users[role_key])
+        if language:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         return client
 
     return make

@@ -319,7 +319,7 @@ def test_an_unapproved_run_is_not_exported(cases, units, users, client_for):
         reverse("disbursements:bank_files", args=[run.pk]),
         reverse("disbursements:cash_pdf", args=[run.pk]),
     ):
-        response = client_for("tandong_officer").get(url)
+        response = client_for("tandong_officer", language="en").get(url)
         # Then it is refused, saying why, and nothing changes
         assert response.status_code == 409
         assert "this is not possible now" in response.content.decode()

@@ -206,7 +206,9 @@ def test_page_lists_the_errors_with_their_lines(run, client_for):
     before = state(run)
     upload = SimpleUploadedFile("report.csv", b"reference,status,paid_on,note\r\n999-1,lost,,\r\n")
 
-    response = client_for("tandong_officer").post(reverse("disbursements:reconcile", args=[run.pk]), {"file": upload})
+    response = client_for("tandong_officer", language="en").post(
+        reverse("disbursements:reconcile", args=[run.pk]), {"file": upload}
+    )
 
     body = response.content.decode()
     assert response.status_code == 200

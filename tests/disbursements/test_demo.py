@@ -1,0 +1,133 @@
+"""The demo payment runs: Xã Tân Đông and Phường Bình Minh each have a reconciled run for each of
+the last six months and this month's run computed, awaiting approval; one bank transfer failed in
+Tân Đông four months ago and the next run paid that month as arrears."""
+
+from collections import Counter
+from datetime import date
+
+from django.utils import timezone
+
+from accounts.demo import load_demo
+from beneficiaries.entitlement import compute
+from core.months import add_months, first_of_month
+from disbursements.models import PaidMonth, Run, RunEvent, RunLine
+from disbursements.services import payable_cases
+
+TAN_DONG, BINH_MINH = "25522", "25480"
+ACTIVE = {TAN_DONG: 369, BINH_MINH: 922}
+
+
+def everything() -> dict:
+    return {
+        "runs": sorted(
+            Run.objects.values_list(
+                "commune_id",
+                "month",
+                "status",
+                "generation",
+                "prepared_by__username",
+                "approved_by__username",
+                "computed_at",
+                "approved_at",
+                "exported_at",
+                "reconciled_at",
+                "line_count",
+                "total_amount",
+                "bank_amount",
+                "cash_amount",
+            )
+        ),  # fmt: skip
+        "lines": sorted(
+            RunLine.objects.values_list(
+                "run__commune_id",
+                "run__month",
+                "national_id",
+                "months",
+                "amount",
+                "payment_method",
+                "account_number",
+                "status",
+                "paid_on",
+                "note",
+            )
+        ),  # fmt: skip
+        "paid_months": sorted(PaidMonth.objects.values_list("case_id", "month", "line__run__month")),
+        "events": sorted(RunEvent.objects.values_list("run__commune_id", "run__month", "kind", "occurred_at")),
+    }
+
+
+def engine_amounts(run: Run) -> dict[int, int]:
+    """What the entitlement engine pays for the run's month, knowing only the months paid by the
+    runs of earlier months (as it did when the run was computed)."""
+    paid: dict[int, set[date]] = {}
+    for case_id, month in PaidMonth.objects.filter(line__run__commune=run.commune_id, line__run__month__lt=run.month).values_list(
+        "case_id", "month"
+    ):  # fmt: skip
+        paid.setdefault(case_id, set()).add(month)
+    owed = compute(payable_cases(run.commune_id), run.month, paid=paid)
+    return {case_id: entitlement.amount for case_id, entitlement in owed.items() if entitlement.amount}
+
+
+def test_demo_runs_of_tan_dong_and_binh_minh(db):
+    current = first_of_month(timezone.localdate())
+    months = [add_months(current, -ago) for ago in range(6, 0, -1)]
+
+    load_demo()
+
+    for code in (TAN_DONG, BINH_MINH):
+        runs = list(Run.objects.filter(commune_id=code).order_by("month"))
+        assert [(run.month, run.status) for run in runs] == [
+            *((month, Run.Status.RECONCILED) for month in months),
+            (current, Run.Status.COMPUTED),
+        ]
+        # The runs pay every active case from the month its decision took effect.
+        starts = list(payable_cases(code).filter(status="active").values_list("start_month", flat=True))
+        assert [run.line_count for run in runs] == [sum(start <= run.month for start in starts) for run in runs]
+        assert runs[-1].line_count == ACTIVE[code]
+        for run in runs:
+            lines = dict(run.lines.values_list("case_id", "amount"))
+            assert lines == engine_amounts(run)
+            assert run.total_amount == sum(lines.values()) == run.bank_amount + run.cash_amount
+            assert run.bank_amount == sum(run.lines.filter(payment_method="bank").values_list("amount", flat=True))
+        # Who did what, and when: computed on the 15th of the month before, approved on the 18th,
+        # exported on the 20th, reconciled on the 8th; every line paid on the 5th but one.
+        officer, approver = {TAN_DONG: ("tandong.officer", "tandong.chair"), BINH_MINH: ("binhminh.officer", "admin")}[
+            code
+        ]
+        for run in runs[:-1]:
+            before = add_months(run.month, -1)
+            assert (run.prepared_by.username, run.approved_by.username) == (officer, approver)
+            assert [
+                timezone.localtime(moment).date()
+                for moment in (run.computed_at, run.approved_at, run.exported_at, run.reconciled_at)
+            ] == [before.replace(day=15), before.replace(day=18), before.replace(day=20), run.month.replace(day=8)]
+            assert list(run.events.order_by("occurred_at").values_list("kind", flat=True)) == [
+                "preparing", "computed", "approved", "exported", "reconciled"
+            ]  # fmt: skip
+            paid_on = Counter(run.lines.filter(status="paid").values_list("paid_on", flat=True))
+            assert paid_on == {run.month.replace(day=5): run.line_count - (run.lines.filter(status="failed").count())}
+        assert (runs[-1].prepared_by.username, runs[-1].approved_by) == (officer, None)
+        assert not runs[-1].lines.exclude(status="pending").exists()
+
+    # The one failed transfer: its month was given back and the next run paid it as arrears.
+    failed = RunLine.objects.get(status="failed")
+    assert (failed.run.commune_id, failed.run.month, failed.note, failed.payment_method) == (
+        TAN_DONG,
+        months[2],
+        "Sai số tài khoản",
+        "bank",
+    )
+    assert not PaidMonth.objects.filter(line=failed).exists()
+    rolled = RunLine.objects.get(run__commune_id=TAN_DONG, run__month=months[3], case=failed.case)
+    assert rolled.months == [f"{months[2]:%Y-%m}", f"{months[3]:%Y-%m}"]
+    assert rolled.amount == 2 * failed.amount and rolled.status == "paid"
+    assert sorted(PaidMonth.objects.filter(case=failed.case).values_list("month", flat=True)) == [*months, current]
+    # Otherwise each line pays its own month only, and no month of a case is paid twice.
+    assert RunLine.objects.exclude(pk=rolled.pk).filter(months__len__gt=1).count() == 0
+    assert PaidMonth.objects.count() == sum(
+        len(months) for months in RunLine.objects.exclude(status="failed").values_list("months", flat=True)
+    )
+
+    before = everything()
+    load_demo()
+    assert everything() == before

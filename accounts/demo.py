@@ -48,6 +48,7 @@ USERS = [
     ("tandong.committee", Role.COMMITTEE_MEMBER, "Văn Tâm", "Trần", [TAN_DONG], []),
     ("tandong.chair", Role.COMMUNE_CHAIR, "Minh Hùng", "Lê", [TAN_DONG], []),
     ("binhminh.officer", Role.COMMUNE_OFFICER, "Thị Lan", "Phạm", [BINH_MINH], []),
+    ("binhminh.chair", Role.COMMUNE_CHAIR, "Văn Phúc", "Đặng", [BINH_MINH], []),
     ("tayninh.province", Role.PROVINCIAL_VIEWER, "Quốc Bảo", "Võ", [], [TAY_NINH]),
 ]
 

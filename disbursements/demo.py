@@ -9,8 +9,7 @@ moved back six months (one UPDATE), and each month is then paid by a run, throug
 in process (``run_prepare(enqueue=False)`` and ``batch_prepare`` per batch): prepared by the
 commune's officer, approved by the chair, exported and reconciled by the officer with every line
 paid on the 5th of its month except **one failed bank transfer** in Tân Đông ("Sai số tài khoản"),
-whose month the next run pays as arrears. Phường Bình Minh has no chair among the demo users, so
-its runs are approved by ``admin`` (written directly: ``run_approve`` rightly accepts only a chair).
+whose month the next run pays as arrears. Bình Minh's runs are approved by ``binhminh.chair``.
 
 Each step is then dated to the day it stands for (the services stamp the time they run): a month's
 run is computed on the 15th of the month before (``DISBURSEMENT_PREPARE_DAY``), approved on the
@@ -36,7 +35,7 @@ TAN_DONG, BINH_MINH = "25522", "25480"
 MONTHS = 6
 SEED = 5
 # commune code -> (preparer, approver): Bình Minh has no chair in the demo users.
-STAFF = {TAN_DONG: ("tandong.officer", "tandong.chair"), BINH_MINH: ("binhminh.officer", "admin")}
+STAFF = {TAN_DONG: ("tandong.officer", "tandong.chair"), BINH_MINH: ("binhminh.officer", "binhminh.chair")}
 FAILED_COMMUNE, FAILED_MONTHS_AGO = TAN_DONG, 4  # the run of four months ago has the failed transfer
 FAILED_NOTE = "Sai số tài khoản"
 PAID_DAY = 5
@@ -87,12 +86,7 @@ def _prepare(commune: Commune, month: date, officer) -> Run:
 
 
 def _approve(run: Run, approver) -> None:
-    if approver.can_sign_decisions:
-        services.run_approve(run=run, acting_user=approver)
-        return
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.APPROVED, approved_by=approver, approved_at=timezone.now())
-    RunEvent.objects.create(run=run, kind=RunEvent.Kind.APPROVED, actor=approver,
-                            data={"total": run.total_amount, "lines": run.line_count})  # fmt: skip
+    services.run_approve(run=run, acting_user=approver)
 
 
 def _report(run: Run, month: date, *, failing: bool) -> list[dict]:

@@ -91,9 +91,10 @@ def test_demo_runs_of_tan_dong_and_binh_minh(db):
             assert run.bank_amount == sum(run.lines.filter(payment_method="bank").values_list("amount", flat=True))
         # Who did what, and when: computed on the 15th of the month before, approved on the 18th,
         # exported on the 20th, reconciled on the 8th; every line paid on the 5th but one.
-        officer, approver = {TAN_DONG: ("tandong.officer", "tandong.chair"), BINH_MINH: ("binhminh.officer", "admin")}[
-            code
-        ]
+        officer, approver = {
+            TAN_DONG: ("tandong.officer", "tandong.chair"),
+            BINH_MINH: ("binhminh.officer", "binhminh.chair"),
+        }[code]
         for run in runs[:-1]:
             before = add_months(run.month, -1)
             assert (run.prepared_by.username, run.approved_by.username) == (officer, approver)

@@ -64,15 +64,16 @@ def _copy(cursor, table: str, columns: str, lines: list[str]) -> None:
             copy.write("".join(lines[start : start + 20_000]))
 
 
-def generate(count: int, prepared_by_id: int) -> None:
+def generate(count: int, prepared_by_id: int, communes: list[str] | None = None) -> None:
     """``count`` persons, each with one active case and its categories, ids 1..count (the tables
-    are emptied first: this database holds nothing else)."""
+    are emptied first: this database holds nothing else), spread over ``communes`` (codes; every
+    commune of the country when None)."""
     from django.db import connection, transaction
 
     from geography.models import Commune
 
     rng = random.Random(SEED)
-    communes = list(Commune.objects.order_by("code").values_list("code", flat=True))
+    communes = sorted(communes) if communes else list(Commune.objects.order_by("code").values_list("code", flat=True))
     weights = [weight for weight, *_rest in MIX]
     serials: dict[tuple[int, int], int] = {}
     now = "2025-10-01 00:00:00+07"
@@ -141,7 +142,9 @@ def generate(count: int, prepared_by_id: int) -> None:
             cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
-def prepare_data() -> None:
+def prepare_data(province: str | None = None) -> None:
+    """Migrate, load the admin units and write CASES active cases over the communes of
+    ``province`` (every commune of the country when None), unless they are there already."""
     from django.core.management import call_command
 
     from accounts.models import Role
@@ -152,8 +155,10 @@ def prepare_data() -> None:
     say("migrate, load_admin_units")
     call_command("migrate", "--no-input", verbosity=0)
     call_command("load_admin_units", verbosity=0)
+    communes = list(Commune.objects.filter(province_id=province).values_list("code", flat=True)) if province else None
     present = Case.objects.filter(status="active").count()
-    if present == CASES:
+    elsewhere = communes is not None and Case.objects.exclude(commune_id__in=communes).exists()
+    if present == CASES and not elsewhere:
         say(f"{present:,} active cases: reusing them")
         return
     user = user_create_or_update(
@@ -162,9 +167,10 @@ def prepare_data() -> None:
         password="bench-chair-12345",
         communes=[Commune.objects.get(code="25522")],
     )
-    say(f"{present:,} active cases: writing {CASES:,} persons and cases by COPY")
+    where = f"the {len(communes)} communes of province {province}" if communes else "every commune"
+    say(f"{present:,} active cases: writing {CASES:,} persons and cases over {where} by COPY")
     started = time.perf_counter()
-    generate(CASES, user.pk)
+    generate(CASES, user.pk, communes)
     say(f"written in {time.perf_counter() - started:.0f} s")
 
 

@@ -1,26 +1,31 @@
 """Payment-run benchmark: ``python -m bench.disbursements`` (``make bench``).
 
-Reuses the allowance bench's database (``casework_bench_allowances``, or
-$BENCH_ALLOWANCES_DATABASE_NAME) and its 1,000,000 active cases spread over the communes (written
-by ``bench.beneficiaries`` when missing). Starts 2 real Celery worker processes (``--pool solo``,
-one task at a time each) on a broker of its own (Redis db 7 of 127.0.0.1:6379 when it answers,
-or $BENCH_BROKER_URL; otherwise the filesystem transport in a temporary folder), prepares one run
-per commune for one month with ``run_prepare_as_system`` (every run enqueued together) and times
-enqueue → last run computed (totals included). In the same run it times a plain ``COPY`` of as
-many rows as the runs wrote, of the same width (the run lines themselves), into a scratch table,
-and prints both figures and their ratio against the target. The runs, their lines and paid
-months are deleted at the start and at the end, so the bench can be run again. See
-bench/README.md.
+Uses a database of its own (``casework_bench_payments``, or $BENCH_PAYMENTS_DATABASE_NAME) holding
+1,000,000 active cases (or $BENCH_CASES) spread over the communes of ONE province (Tây Ninh, 80,
+or $BENCH_PROVINCE: 96 communes, about 10,400 cases each), written by ``bench.beneficiaries``'s
+COPY generator when missing (a second run reuses them). Starts 2 real Celery worker processes
+(``--pool solo``, one task at a time each) on a broker of its own (Redis db 7 of 127.0.0.1:6379
+when it answers, or $BENCH_BROKER_URL; otherwise the filesystem transport in a temporary folder),
+prepares one run per commune for one month with ``run_prepare_as_system`` (every run enqueued
+together) and times enqueue → last run computed (totals included). In the same run it times a
+plain ``COPY`` of as many rows as the runs wrote, of the same width (the run lines themselves),
+into a scratch table, and prints both figures and their ratio against the target. Then it
+prepares a few of the runs again in this process, batch by batch, timing each part (compute, the
+INSERT of the lines and their paid months, finalisation, the rest), and reads the workers' logs
+for the time spent in tasks. The runs, their lines and paid months are deleted at the start and
+at the end, so the bench can be run again. See bench/README.md.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 from bench.registry import ROOT, ensure_database, say, server_url
@@ -29,6 +34,8 @@ WORKERS = 2
 MAX_RATIO = 4.0
 REDIS_URL = "redis://127.0.0.1:6379/7"
 TIMEOUT_S = 1800
+PROVINCE = os.environ.get("BENCH_PROVINCE", "80")  # Tây Ninh: 96 communes
+PROFILED_RUNS = 3
 SCRATCH = "bench_copy_scratch"
 TABLES = (
     "disbursements_paidmonth, disbursements_runline, disbursements_runbatch, disbursements_runevent, disbursements_run"
@@ -143,10 +150,89 @@ def time_copy() -> tuple[float, int]:
     return seconds, rows
 
 
+def task_seconds(workers) -> list[float]:
+    """Each task's run time as the workers logged it ("succeeded in 0.34s")."""
+    pattern = re.compile(r"succeeded in ([0-9.]+)s")
+    return [float(match) for _process, log in workers for match in pattern.findall(log.read_text())]
+
+
+def profile(month, count: int) -> tuple[dict[str, float], int, int]:
+    """Prepare the runs of ``count`` communes again, in this process and without the broker, each
+    batch in turn, timing the parts of ``batch_prepare``; (seconds per part, batches, lines)."""
+    from django.db import connection
+
+    from disbursements import services
+    from disbursements.models import Run, RunBatch
+
+    parts: dict[str, float] = defaultdict(float)
+    originals = {name: getattr(services, name) for name in
+                 ("compute", "paid_months_for", "_write_lines", "finalize_if_done", "enqueue_pending_batches")}  # fmt: skip
+
+    def timed(name, part):
+        function = originals[name]
+
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                parts[part] += time.perf_counter() - started
+
+        return wrapper
+
+    def sql(execute, statement, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(statement, params, many, context)
+        finally:
+            lines = "INSERT INTO disbursements_runline" in statement
+            months = "INSERT INTO disbursements_paidmonth" in statement
+            if lines or months:  # one statement since the lines' months come from its RETURNING
+                part = (
+                    "INSERT lines + paid months"
+                    if lines and months
+                    else "INSERT lines"
+                    if lines
+                    else "INSERT paid months"
+                )
+                parts[part] += time.perf_counter() - started
+
+    services.compute = timed("compute", "compute (engine, its reads included)")
+    services.paid_months_for = timed("paid_months_for", "paid months read")
+    services._write_lines = timed("_write_lines", "_write_lines")
+    services.finalize_if_done = timed("finalize_if_done", "finalize_if_done (totals)")
+    services.enqueue_pending_batches = lambda run_id, generation: 0
+    communes = sorted(set(payable_cases_all().values_list("commune_id", flat=True)))[:count]
+    batches = lines = 0
+    try:
+        with connection.execute_wrapper(sql):
+            for commune_id in communes:
+                started = time.perf_counter()
+                run = services.run_prepare_as_system(commune_id=commune_id, month=month)
+                parts["create run, plan batches"] += time.perf_counter() - started
+                for low, high in RunBatch.objects.filter(run=run).order_by("low").values_list("low", "high"):
+                    started = time.perf_counter()
+                    services.batch_prepare(run.pk, run.generation, low, high)
+                    parts["batch_prepare"] += time.perf_counter() - started
+                    batches += 1
+                lines += Run.objects.get(pk=run.pk).line_count
+    finally:
+        for name, function in originals.items():
+            setattr(services, name, function)
+    write = parts.pop("_write_lines")
+    inserts = sum(value for key, value in parts.items() if key.startswith("INSERT"))
+    parts["write: building the lines (Python)"] = write - inserts
+    whole = parts.pop("batch_prepare")
+    parts["batch: run check, locks, stamp, commit"] = whole - sum(
+        value for key, value in parts.items() if key != "create run, plan batches"
+    )
+    return parts, batches, lines
+
+
 def main() -> int:
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    name = os.environ.get("BENCH_ALLOWANCES_DATABASE_NAME", "casework_bench_allowances")
+    name = os.environ.get("BENCH_PAYMENTS_DATABASE_NAME", "casework_bench_payments")
     os.environ["DATABASE_URL"] = ensure_database(server_url(), name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings.base")
     folder = Path(tempfile.mkdtemp(prefix="bench-disbursements-"))
@@ -163,7 +249,7 @@ def main() -> int:
     from disbursements.models import Run, RunLine
 
     say(f"database {name}, broker {os.environ['CELERY_BROKER_URL'].split('://')[0]}")
-    prepare_data()
+    prepare_data(PROVINCE)
     clean()
     if not os.environ["CELERY_BROKER_URL"].startswith("filesystem"):
         app.control.purge()  # messages a killed earlier run left on our Redis database
@@ -173,10 +259,14 @@ def main() -> int:
         enqueued, prepare_s, runs = prepare_all(MONTH)
     finally:
         stop_workers(workers)
+    in_tasks = task_seconds(workers)
     totals = Run.objects.filter(month=MONTH).aggregate(lines=Sum("line_count"), total=Sum("total_amount"))
     assert totals["lines"] == RunLine.objects.count(), "run totals disagree with the lines"
     say(f"all {runs:,} runs computed: {totals['lines']:,} lines, {totals['total']:,} đồng")
     copy_s, copied = time_copy()
+    clean()
+    say(f"profiling {PROFILED_RUNS} runs in this process")
+    parts, profiled_batches, profiled_lines = profile(MONTH, PROFILED_RUNS)
     clean()
     ratio = prepare_s / copy_s
     passed = ratio <= MAX_RATIO
@@ -187,6 +277,17 @@ def main() -> int:
         f"{'prepare, 2 workers':<34} {prepare_s:>8.2f}  {'PASS' if passed else 'FAIL':<7}  {runs:,} runs for "
         f"{MONTH:%Y-%m}, {totals['lines']:,} lines (enqueue alone {enqueued:.1f} s); {ratio:.1f}× the COPY"
     )
+    busy = sum(in_tasks)
+    print(
+        f"\nIn the workers: {len(in_tasks)} tasks, {busy:.1f} s in tasks out of {WORKERS} × {prepare_s:.1f} s "
+        f"({busy / (WORKERS * prepare_s):.0%} busy; median task {sorted(in_tasks)[len(in_tasks) // 2]:.2f} s)"
+        if in_tasks
+        else "\nIn the workers: no task times in the logs"
+    )
+    whole = sum(parts.values())
+    print(f"Profile, {PROFILED_RUNS} runs again in one process ({profiled_batches} batches, {profiled_lines:,} lines):")
+    for part, seconds in sorted(parts.items(), key=lambda item: -item[1]):
+        print(f"  {part:<44} {seconds:>7.2f} s  {seconds / whole:>4.0%}")
     print(f"\nTarget: the whole prepare (enqueue → last run computed) ≤ {MAX_RATIO:g}× the COPY of as many lines.")
     return 0 if passed else 1
 

@@ -77,6 +77,7 @@ def test_load_demo_is_idempotent():
     assert first == second
     assert first[0] == [
         ("admin", "administrator"),
+        ("binhminh.chair", "commune_chair"),
         ("binhminh.officer", "commune_officer"),
         ("tandong.chair", "commune_chair"),
         ("tandong.committee", "committee_member"),
@@ -84,6 +85,7 @@ def test_load_demo_is_idempotent():
         ("tayninh.province", "provincial_viewer"),
     ]
     assert first[1] == [
+        ("binhminh.chair", "25480", None),
         ("binhminh.officer", "25480", None),
         ("tandong.chair", "25522", None),
         ("tandong.committee", "25522", None),

@@ -22,9 +22,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Min
 from django.utils import timezone
@@ -34,6 +33,7 @@ from beneficiaries.entitlement import Rules, age_in_month
 from beneficiaries.models import Case, CaseCategory, CaseEvent, Category, CoefficientBand, PaymentMethod
 from beneficiaries.services import OPEN, PaymentDetails, payment_problems
 from core.months import first_of_month
+from core.tabular import read_table, split_table
 from core.text import fold_vietnamese
 from geography.models import Commune, Village
 from geography.scoping import commune_codes_for_user
@@ -42,14 +42,11 @@ from households.importing import (
     RowError,
     _allocate_ids,
     _as_rows,
-    _cell_text,
     _complete,
     _copy_history,
     _copy_insert,
     _copy_update,
-    _csv_table,
     _where_any,
-    _xlsx_table,
 )
 from households.models import Household, Membership, Person
 
@@ -150,28 +147,8 @@ def read_beneficiaries(file, filename: str) -> BeneficiaryFile:
     reported by ``import_beneficiaries`` as an error of line 1. Blank lines at the end are dropped;
     one in the middle stays (and is skipped) so that positions keep giving line numbers.
     """
-    extension = Path(filename or "").suffix.lower()
-    if extension == ".csv":
-        table = _csv_table(file)
-    elif extension == ".xlsx":
-        table = _xlsx_table(file)
-    else:
-        raise ValidationError(_("Choose a .csv or .xlsx file."))
-    if not table or not any(_cell_text(value, "") for value in table[0]):
-        raise ValidationError(_("The file has no header line."))
-    header = [_cell_text(value, "").lower() for value in table[0]]
-    while header and not header[-1]:
-        header.pop()
-    width = len(header)
-    rows, too_wide = [], []
-    for line, values in enumerate(table[1:], start=2):
-        if any(_cell_text(value, "") for value in values[width:]):
-            too_wide.append(line)
-        cells = list(values[:width]) + [None] * (width - len(values))
-        rows.append({name: _cell_text(value, name) for name, value in zip(header, cells, strict=True) if name})
-    while rows and not any(rows[-1].values()):
-        rows.pop()
-    return BeneficiaryFile(header=header, rows=rows, too_wide=[line for line in too_wide if line <= len(rows) + 1])
+    read = split_table(read_table(file, filename))
+    return BeneficiaryFile(header=read.header, rows=read.rows, too_wide=read.too_wide_in_data)
 
 
 def _as_file(rows: Sequence[dict]) -> BeneficiaryFile:

@@ -8,14 +8,14 @@ shared error table and the command prints them as every import command does.
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.tabular import read_table, split_table
 from disbursements import services
 from disbursements.models import Run
-from households.importing import RowError, _cell_text, _csv_table, _xlsx_table
+from households.importing import RowError
 
 __all__ = ["COLUMNS", "ReconcileReport", "RowError", "read_report", "reconcile"]
 
@@ -44,18 +44,11 @@ def read_report(file, filename: str) -> list[dict[str, str]]:
     """The data lines as {column: stripped text}; the line at index i is line i + 2 of the file.
     A file that is not CSV/XLSX, not UTF-8, without a header or with a wrong header: ValidationError
     under ``file`` (header problems as "line 1, column: …"). Blank lines at the end are dropped."""
-    extension = Path(filename or "").suffix.lower()
-    if extension == ".csv":
-        table = _csv_table(file)
-    elif extension == ".xlsx":
-        table = _xlsx_table(file)
-    else:
-        raise ValidationError({"file": [_("Choose a .csv or .xlsx file.")]})
-    if not table or not any(_cell_text(value, "") for value in table[0]):
-        raise ValidationError({"file": [_("The file has no header line.")]})
-    header = [_cell_text(value, "").lower() for value in table[0]]
-    while header and not header[-1]:
-        header.pop()
+    try:
+        read = split_table(read_table(file, filename))
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from error
+    header = read.header
     problems = [_header_error(name, _("missing column")) for name in REQUIRED_COLUMNS if name not in header]
     for position, name in enumerate(header, start=1):
         if not name:
@@ -66,16 +59,7 @@ def read_report(file, filename: str) -> list[dict[str, str]]:
             problems.append(_header_error(name, _("is named more than once")))
     if problems:
         raise ValidationError({"file": problems})
-    width = len(header)
-    rows, too_wide = [], []
-    for line, values in enumerate(table[1:], start=2):
-        if any(_cell_text(value, "") for value in values[width:]):
-            too_wide.append(line)
-        cells = list(values[:width]) + [None] * (width - len(values))
-        rows.append({name: _cell_text(value, name) for name, value in zip(header, cells, strict=True)})
-    while rows and not any(rows[-1].values()):
-        rows.pop()
-    too_wide = [line for line in too_wide if line <= len(rows) + 1]
+    rows, too_wide = read.rows, read.too_wide_in_data
     if too_wide:
         raise ValidationError(
             {"file": [_("line %(line)d: more cells than the header") % {"line": line} for line in too_wide]}

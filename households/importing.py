@@ -7,17 +7,13 @@ A clean file is written set-based in one transaction (COPY for new rows, COPY in
 table and one UPDATE for changed ones), so a 100,000-line file costs seconds, not a query per person.
 """
 
-import csv
 import functools
-import io
 import json
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -26,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
+from core.tabular import read_table, split_table
 from core.text import fold_vietnamese
 from geography.models import Area, Commune, Village
 from geography.scoping import communes_for_user
@@ -83,8 +80,6 @@ _AREAS = frozenset(Area.values)
 _RELATIONSHIPS = frozenset(Relationship.values)
 _RELATIONSHIP_LIST = ", ".join(Relationship.values)
 _COLUMN_ORDER = {name: index for index, name in enumerate(COLUMNS)}
-# Zero-padding restored for codes that a spreadsheet turned into numbers (every CCCD starts with 0).
-_NUMERIC_WIDTH = {"national_id": 12, "commune_code": 5}
 
 
 @dataclass(frozen=True)
@@ -119,74 +114,12 @@ def read_rows(file, filename: str) -> list[dict[str, str]]:
     the end are dropped; a blank line in the middle stays (``import_households`` skips it) so that
     the position of a line in the list keeps giving its line number.
     """
-    extension = Path(filename or "").suffix.lower()
-    if extension == ".csv":
-        table = _csv_table(file)
-    elif extension == ".xlsx":
-        table = _xlsx_table(file)
-    else:
-        raise ValidationError(_("Choose a .csv or .xlsx file."))
-    return _rows_from_table(table)
-
-
-def _csv_table(file) -> list[list]:
-    data = file.read()
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ValidationError(_("The file is not UTF-8 text: save it as “CSV UTF-8”.")) from error
-    else:
-        data = data.removeprefix("\ufeff")
-    # Excel with Vietnamese regional settings saves "CSV" with semicolons (the comma is the decimal sign).
-    header = data.split("\n", 1)[0]
-    delimiter = ";" if ";" in header and "," not in header else ","
-    try:
-        return list(csv.reader(io.StringIO(data, newline=""), delimiter=delimiter))
-    except csv.Error as error:
-        raise ValidationError(_("The file is not a readable CSV file: %(error)s") % {"error": error}) from error
-
-
-def _xlsx_table(file) -> list[list]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as error:
-        raise ValidationError(_("The file is not a readable XLSX workbook.")) from error
-    try:
-        if not workbook.worksheets:
-            return []
-        return [list(values) for values in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _cell_text(value, column: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int):
-        return str(value).zfill(_NUMERIC_WIDTH.get(column, 0))
-    return str(value).strip()
+    return _rows_from_table(read_table(file, filename))
 
 
 def _rows_from_table(table: list[list]) -> list[dict[str, str]]:
-    if not table or not any(_cell_text(value, "") for value in table[0]):
-        raise ValidationError(_("The file has no header line."))
-    header = [_cell_text(value, "").lower() for value in table[0]]
-    while header and not header[-1]:
-        header.pop()
+    read = split_table(table)
+    header = read.header
     problems = []
     missing = [name for name in COLUMNS if name not in header]
     unknown = [name for name in header if name and name not in _COLUMN_ORDER]
@@ -201,16 +134,9 @@ def _rows_from_table(table: list[list]) -> list[dict[str, str]]:
         problems.append(_("Column %(number)s of the header has no name.") % {"number": header.index("") + 1})
     if problems:
         raise ValidationError(problems)
-    width = len(header)
-    rows = []
-    for line, values in enumerate(table[1:], start=2):
-        if any(_cell_text(value, "") for value in values[width:]):
-            raise ValidationError(_("Line %(line)s has more cells than the header.") % {"line": line})
-        cells = list(values[:width]) + [None] * (width - len(values))
-        rows.append({name: _cell_text(value, name) for name, value in zip(header, cells, strict=True)})
-    while rows and not any(rows[-1].values()):
-        rows.pop()
-    return rows
+    if read.too_wide:
+        raise ValidationError(_("Line %(line)s has more cells than the header.") % {"line": read.too_wide[0]})
+    return read.rows
 
 
 # --- validating --------------------------------------------------------------------------------

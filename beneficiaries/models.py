@@ -13,12 +13,12 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import BaseModel, DomainEvent
 from core.months import is_first_of_month_q
+from core.text import in_language
 
 
 class BaseLevel(BaseModel):
@@ -49,6 +49,11 @@ class BaseLevel(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.province_id or 'VN'} {self.effective_from:%Y-%m}: {self.amount:,}"
+
+
+def text_lines(text: str) -> list[str]:
+    """The non-blank lines of a text field, stripped (one declaration per line)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class Category(BaseModel):
@@ -86,12 +91,11 @@ class Category(BaseModel):
 
     @property
     def name(self) -> str:
-        return self.name_vi if (get_language() or "vi").startswith("vi") else self.name_en
+        return in_language(self.name_vi, self.name_en)
 
     @property
     def declarations(self) -> list[str]:
-        text = self.declarations_vi if (get_language() or "vi").startswith("vi") else self.declarations_en
-        return [line.strip() for line in text.splitlines() if line.strip()]
+        return text_lines(in_language(self.declarations_vi, self.declarations_en))
 
 
 class CoefficientBand(BaseModel):
@@ -143,7 +147,7 @@ class OneOffRate(BaseModel):
 
     @property
     def name(self) -> str:
-        return self.name_vi if (get_language() or "vi").startswith("vi") else self.name_en
+        return in_language(self.name_vi, self.name_en)
 
 
 class PaymentMethod(models.TextChoices):

@@ -17,7 +17,16 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaries.models import Case, CaseCategory, CaseEvent, Category, HealthInsuranceCard, PaymentMethod, Suspension
+from beneficiaries.models import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    Category,
+    HealthInsuranceCard,
+    PaymentMethod,
+    Suspension,
+    text_lines,
+)
 from core.months import add_months, first_of_month
 from geography.scoping import commune_codes_for_user
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, PovertyStatus
@@ -199,8 +208,8 @@ def case_verify(*, case: Case, confirmed: list[str], note: str = "", acting_user
     needed = []
     for row in case.categories.select_related("category").filter(to_month__isnull=True):
         category = row.category
-        texts_vi = _lines(category.declarations_vi)
-        texts_en = _lines(category.declarations_en)
+        texts_vi = text_lines(category.declarations_vi)
+        texts_en = text_lines(category.declarations_en)
         for index, shown in enumerate(category.declarations):
             same = {text for texts in (texts_vi, texts_en) if index < len(texts) for text in [texts[index]]}
             needed.append((shown, same))
@@ -221,10 +230,6 @@ def case_verify(*, case: Case, confirmed: list[str], note: str = "", acting_user
     warnings = [f"{check['category']}: {check['check']}" for check in checks if not check["ok"]]
     _event(case, CaseEvent.Kind.VERIFIED, acting_user, reason=note.strip(), warnings=warnings)
     return case
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _require_other_person(case: Case, acting_user) -> None:

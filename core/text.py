@@ -2,6 +2,8 @@
 
 import unicodedata
 
+from django.utils.translation import get_language
+
 
 def fold_vietnamese(text: str) -> str:
     """Lower-case ``text`` and strip its diacritics, so "Nguyễn Thị Hiếu" matches "nguyen thi hieu".
@@ -12,3 +14,8 @@ def fold_vietnamese(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return " ".join(stripped.lower().split())
+
+
+def in_language(vietnamese: str, english: str) -> str:
+    """The text for the active language, for data kept in both (rules, categories, indicators)."""
+    return vietnamese if (get_language() or "vi").startswith("vi") else english

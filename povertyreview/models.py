@@ -14,11 +14,11 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import BaseModel, DomainEvent
+from core.text import in_language
 from geography.models import Area
 from households.models import PovertyStatus
 
@@ -116,11 +116,11 @@ class Indicator(BaseModel):
 
     @property
     def name(self) -> str:
-        return self.name_vi if (get_language() or "vi").startswith("vi") else self.name_en
+        return in_language(self.name_vi, self.name_en)
 
     @property
     def definition(self) -> str:
-        return self.definition_vi if (get_language() or "vi").startswith("vi") else self.definition_en
+        return in_language(self.definition_vi, self.definition_en)
 
 
 class ReviewPeriod(BaseModel):

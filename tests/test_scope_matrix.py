@@ -6,8 +6,6 @@ exactly as a code that does not exist. A URL pattern without an entry here fails
 its row when you add the URL.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
@@ -21,27 +19,12 @@ from povertyreview.models import Assessment, Campaign, Complaint, ReviewPeriod
 from povertyreview.standard_data import load_standards
 from tests.conftest import ROLE_USERS, TAN_DONG
 from tests.households.factories import make_household
+from tests.notifications import scope_rows as notification_rows
+from tests.reports import scope_rows as report_rows
+from tests.scope import EDIT, LOGIN, NOT_EDITORS, OUT_OF_SCOPE, READ_ONLY_FORBIDDEN, Row
+from tests.support import scope_rows as support_rows
 
 ROLES = ["anonymous", *ROLE_USERS]
-LOGIN = 302  # anonymous users are sent to the login page
-
-
-@dataclass
-class Row:
-    # URL kwargs; a callable receives the `targets` fixture (objects of Tân Đông).
-    kwargs: dict | Callable = field(default_factory=dict)
-    query: dict | Callable = field(default_factory=dict)
-    # role -> expected status for GET; roles not listed expect `default`.
-    expect: dict = field(default_factory=dict)
-    default: int = 200
-    method: str = "get"
-
-
-OUT_OF_SCOPE = {"binhminh_officer": 404, "hcm_province": 404}
-READ_ONLY_FORBIDDEN = {"tandong_committee": 403, "tandong_chair": 403, "tayninh_province": 403}
-# Registry edits: scope is checked first (404), then the role (403).
-EDIT = {"anonymous": LOGIN, **OUT_OF_SCOPE, **READ_ONLY_FORBIDDEN}
-NOT_EDITORS = {"tandong_committee": 403, "tandong_chair": 403, "tayninh_province": 403, "hcm_province": 403}
 
 
 REVIEW_READ = {"anonymous": LOGIN, **OUT_OF_SCOPE}
@@ -220,6 +203,11 @@ MATRIX: dict[str, Row] = {
     # Django's admin has its own permission system: only the administrator (is_staff) enters.
     "admin:index": Row(default=302, expect={"admin": 200}),
 }
+# Apps added after the first five keep their rows beside their own tests.
+APP_ROWS = (support_rows, notification_rows, report_rows)
+for app in APP_ROWS:
+    assert not set(app.ROWS) & set(MATRIX), f"{app.__name__} repeats a URL"
+    MATRIX.update(app.ROWS)
 
 
 def named_url_patterns(patterns=None, namespace: str | None = None) -> set[str]:
@@ -274,7 +262,7 @@ def targets(units, users):
         status=Run.Status.COMPUTED,
         prepared_by=users["tandong_officer"],
     )
-    return {
+    targets = {
         "run": payment_run,
         "case": allowance,
         "household": found,
@@ -285,6 +273,9 @@ def targets(units, users):
         "complaint": complaint,
         "village": units.tan_dong_village,
     }
+    for app in APP_ROWS:
+        app.add_targets(targets, units=units, users=users)
+    return targets
 
 
 @pytest.mark.parametrize("url_name", sorted(MATRIX))

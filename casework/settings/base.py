@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "beneficiaries",
     "povertyreview",
     "disbursements",
+    "support",
+    "notifications",
+    # Reads every app above; nothing imports it.
+    "reports",
 ]
 
 MIDDLEWARE = [

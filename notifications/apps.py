@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    """Outgoing messages (SMS, Zalo, email) as records, sent by Celery; reminders and notices (issue 9)."""
+
+    name = "notifications"
+    verbose_name = _("Notifications")

@@ -35,3 +35,26 @@ def timeline_for_household(household_id: int) -> list[TimelineEntry]:
     for provider in _providers:
         entries.extend(provider(household_id))
     return sorted(entries, key=lambda entry: entry.occurred_at, reverse=True)
+
+
+@dataclass(frozen=True)
+class HouseholdPanel:
+    """A small table an app adds beside the household's timeline (e.g. support received per year)."""
+
+    title: str
+    rows: list[tuple[str, str]]
+    empty: str = ""
+
+
+PanelProvider = Callable[[int], HouseholdPanel | None]
+_panel_providers: list[PanelProvider] = []
+
+
+def register_household_panel(provider: PanelProvider) -> None:
+    if provider not in _panel_providers:
+        _panel_providers.append(provider)
+
+
+def panels_for_household(household_id: int) -> list[HouseholdPanel]:
+    """Each registered app's panel (one query per provider); a provider may return None."""
+    return [panel for provider in _panel_providers if (panel := provider(household_id)) is not None]

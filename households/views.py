@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.forms import submit
-from core.timeline import timeline_for_household
+from core.timeline import panels_for_household, timeline_for_household
 from geography.access import access_commune_by_code
 from geography.models import Commune, Village
 from geography.scoping import commune_codes_for_user, communes_for_user
@@ -163,6 +163,7 @@ def household_detail(request, household_uuid):
             "household": household,
             **household_page_data(household),
             "timeline": timeline_for_household(household.pk),
+            "panels": panels_for_household(household.pk),
             "can_edit": request.user.can_manage_registry and household.dissolved_on is None,
             "full_identifiers": can_see_full_identifiers(request.user),
         },

@@ -1,5 +1,6 @@
-from django.urls import path  # noqa: F401
+from reports import urls_dashboards, urls_tables
 
 app_name = "reports"
 
-urlpatterns: list = []
+# Dashboards (commune, province, charts) and official tables (pages, PDF, XLSX, export jobs).
+urlpatterns = [*urls_dashboards.urlpatterns, *urls_tables.urlpatterns]

@@ -7,3 +7,10 @@ class SupportConfig(AppConfig):
 
     name = "support"
     verbose_name = _("Support programmes")
+
+    def ready(self) -> None:
+        from core.timeline import register_household_panel, register_timeline_provider
+        from support.selectors import household_support_panel, household_support_timeline
+
+        register_timeline_provider(household_support_timeline)
+        register_household_panel(household_support_panel)

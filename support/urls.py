@@ -1,5 +1,6 @@
-from django.urls import path  # noqa: F401
+from support import urls_io, urls_pages
 
 app_name = "support"
 
-urlpatterns: list = []
+# Pages (programmes, records, distributions, donors, work list) and the bank's loan-list import.
+urlpatterns = [*urls_pages.urlpatterns, *urls_io.urlpatterns]

@@ -1,0 +1,81 @@
+"""What the reports app stores: only the official tables' export jobs. Every figure is computed from
+the other apps' tables when it is asked for; nothing here is a copy of a number.
+
+An ``ExportJob`` is one request for an official table as a file (PDF or XLSX) that is too large to
+build while the user waits (``reports.exports.DIRECT_MAX_SOURCE_ROWS``): who asked, for which table,
+scope (a commune, or the user's communes of a province) and period, and how the worker is getting on.
+The row is the record of the export (who, what, when); the file lives in the default storage.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import BaseModel
+
+
+class OfficialTable(models.TextChoices):
+    POVERTY = "poverty", _("Poverty-review summary by village")
+    ALLOWANCES = "allowances", _("Social-allowance beneficiaries and amounts by category and month")
+    PAYMENTS = "payments", _("Payments by method and bank")
+
+
+class FileFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    XLSX = "xlsx", "XLSX"
+
+
+class ExportJob(BaseModel):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_exports")
+    table = models.CharField(_("table"), max_length=12, choices=OfficialTable.choices)
+    file_format = models.CharField(_("format"), max_length=4, choices=FileFormat.choices)
+    # The scope: one commune, or the communes of a province that the owner may see (never both).
+    commune = models.ForeignKey(
+        "geography.Commune", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    province = models.ForeignKey(
+        "geography.Province", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # The period, as the table's form takes it: {"year": 2024}, {"year": 2026, "half": 2},
+    # {"month_from": "2026-05", "month_to": "2026-10"}.
+    parameters = models.JSONField(_("parameters"), default=dict)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to="reports/exports/%Y/%m/", blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("report export")
+        verbose_name_plural = _("report exports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commune__isnull=False, province__isnull=True)
+                | Q(commune__isnull=True, province__isnull=False),
+                name="export_job_one_scope",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_job_progress_percent"),
+            models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="export_job_done_has_file"),
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="export_job_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.file_format} {self.uuid}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

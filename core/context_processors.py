@@ -13,6 +13,8 @@ def navigation(request):
         (_("Poverty review"), reverse("povertyreview:list")),
         (_("Social allowances"), reverse("beneficiaries:list")),
         (_("Payments"), reverse("disbursements:list")),
+        (_("Support"), reverse("support:list")),
+        (_("Reminders"), reverse("notifications:reminder_communes")),
     ]
     items.append(
         (_("Communes") if not user.is_read_only else _("Communes of the province"), reverse("geography:commune_list"))

@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from core.text import fold_vietnamese
@@ -177,3 +177,14 @@ def registry_worklist(user) -> list:
             )
         )
     return items
+
+
+def status_in_force(year: int, household_ref: str = "pk") -> Subquery:
+    """An expression: the household's poverty status in force in ``year``, i.e. its latest status of
+    that year or before (until a review's result for ``year`` is approved, the earlier list stays in
+    force). Annotate a Household queryset with it: ``.annotate(status=status_in_force(2026))``."""
+    return Subquery(
+        HouseholdYearStatus.objects.filter(household_id=OuterRef(household_ref), year__lte=year)
+        .order_by("-year")
+        .values("status")[:1]
+    )

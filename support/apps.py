@@ -10,7 +10,9 @@ class SupportConfig(AppConfig):
 
     def ready(self) -> None:
         from core.timeline import register_household_panel, register_timeline_provider
-        from support.selectors import household_support_panel, household_support_timeline
+        from core.worklists import register_worklist_provider
+        from support.selectors import household_support_panel, household_support_timeline, support_worklist
 
         register_timeline_provider(household_support_timeline)
         register_household_panel(household_support_panel)
+        register_worklist_provider(support_worklist)

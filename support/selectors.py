@@ -5,7 +5,7 @@ commune codes so that the reports app sums a commune or a whole province the sam
 
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +15,9 @@ from django.utils.translation import ngettext
 from core.timeline import HouseholdPanel, TimelineEntry
 from core.worklists import WorkItem
 from geography.scoping import commune_codes_for_user, scope_to_user
-from households.models import Household, HouseholdYearStatus, PovertyStatus
-from support.models import Distribution, Kind, Livelihood, Loan, Programme, Record, RecordFunding
+from households.models import Household, PovertyStatus
+from households.selectors import status_in_force
+from support.models import Distribution, Funding, Kind, Livelihood, Loan, Programme, Record, RecordFunding
 
 POOR_STATUSES = (PovertyStatus.POOR, PovertyStatus.NEAR_POOR)
 
@@ -155,11 +156,20 @@ def checkup_totals(commune_codes, year: int | None = None) -> dict:
     programmes = Programme.objects.filter(commune_id__in=commune_codes, kind=Kind.CHECKUP)
     if year is not None:
         programmes = programmes.filter(year=year)
-    return {
-        "programmes": programmes.count(),
-        "attendees": programmes.aggregate(total=Sum("attendees", default=0))["total"],
-        "cost_vnd": programmes.aggregate(total=Sum("fundings__amount_vnd", default=0))["total"],
-    }
+    # One query: the funding of each programme is summed in a subquery, so a programme with several
+    # sources never counts its attendees more than once.
+    cost = (
+        Funding.objects.filter(programme=OuterRef("pk"))
+        .order_by()
+        .values("programme")
+        .annotate(total=Sum("amount_vnd"))
+        .values("total")
+    )
+    return programmes.annotate(funding_vnd=Subquery(cost)).aggregate(
+        programmes=Count("pk"),
+        attendees=Sum("attendees", default=0),
+        cost_vnd=Sum("funding_vnd", default=0),
+    )
 
 
 def loan_totals(commune_codes, on: date | None = None) -> dict:
@@ -186,14 +196,13 @@ def overdue_loans_q(on: date, prefix: str = "") -> Q:
 
 
 def unsupported_poor_households(commune_codes, year: int) -> QuerySet[Household]:
-    """Poor and near-poor households of ``year`` that received no support delivered in ``year``."""
+    """Households poor or near-poor on the list in force in ``year`` (``status_in_force``) that received
+    no support delivered in ``year``."""
     supported = Record.objects.filter(household=OuterRef("pk"), status=Record.Status.DELIVERED, delivered_on__year=year)
     return (
-        Household.objects.filter(
-            commune_id__in=commune_codes,
-            dissolved_on__isnull=True,
-            pk__in=HouseholdYearStatus.objects.filter(year=year, status__in=POOR_STATUSES).values("household_id"),
-        )
+        Household.objects.filter(commune_id__in=commune_codes, dissolved_on__isnull=True)
+        .annotate(status_in_force=status_in_force(year))
+        .filter(status_in_force__in=POOR_STATUSES)
         .exclude(Exists(supported))
         .order_by("village__name", "code")
     )

@@ -7,6 +7,7 @@ Funding: a record's funding lines sum to its value. When the officer gives no sp
 takes the programme's split in proportion (largest remainders, so the đồng add up exactly).
 """
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,6 +20,7 @@ from core.months import add_months
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user
 from households.models import Household, Membership, PovertyStatus
+from households.selectors import status_in_force
 from support.models import (
     Distribution,
     Donor,
@@ -77,8 +79,8 @@ class LivelihoodDetails:
 
 @dataclass(frozen=True)
 class RecipientFilter:
-    """Who a distribution is for. Empty fields do not narrow; ``statuses`` are poverty statuses of
-    ``year`` (the household's status in force that year)."""
+    """Who a distribution is for. Empty fields do not narrow; ``statuses`` are poverty statuses on the
+    list in force in ``year`` (``households.selectors.status_in_force``)."""
 
     year: int
     statuses: tuple[str, ...] = ()
@@ -349,7 +351,10 @@ def _details_problems(kind: str, details, value_vnd: int) -> dict[str, list[str]
     if not isinstance(details, expected):
         return {"details": [_("the details do not match the kind of support")]}
     if isinstance(details, HouseDetails):
-        if details.costs and sum(amount for _item, amount in details.costs) != value_vnd:
+        # A blank item or an amount of 0 or less would otherwise reach the database (or hide in the sum).
+        if any(not item.strip() or amount is None or amount <= 0 for item, amount in details.costs):
+            problems["costs"] = [_("every cost line needs an item and an amount of more than 0 đồng")]
+        elif details.costs and sum(amount for _item, amount in details.costs) != value_vnd:
             problems["costs"] = [_("the cost lines add up to %(sum)s đồng, not the value %(value)s đồng") % {
                 "sum": f"{sum(a for _i, a in details.costs):,}", "value": f"{value_vnd:,}"}]  # fmt: skip
         if details.started_on and details.completed_on and details.completed_on < details.started_on:
@@ -359,7 +364,9 @@ def _details_problems(kind: str, details, value_vnd: int) -> dict[str, list[str]
             problems["contract_number"] = [_("is required")]
         if details.term_months <= 0:
             problems["term_months"] = [_("must be at least 1 month")]
-        if details.outstanding_vnd > value_vnd:
+        if details.outstanding_vnd < 0:
+            problems["outstanding_vnd"] = [_("must not be negative")]
+        elif details.outstanding_vnd > value_vnd:
             problems["outstanding_vnd"] = [_("is more than the amount lent")]
         if details.repayment not in Loan.Repayment.values:
             problems["repayment"] = [_("unknown repayment status")]
@@ -374,7 +381,17 @@ def _details_problems(kind: str, details, value_vnd: int) -> dict[str, list[str]
             problems["asset"] = [_("is required")]
         if details.quantity <= 0:
             problems["quantity"] = [_("must be at least 1")]
+        if details.follow_up_months <= 0:
+            # 0 months would make the model due a visit the day it is delivered, and after every visit.
+            problems["follow_up_months"] = [_("must be at least 1 month")]
     return problems
+
+
+def loan_due_on(disbursed_on: date, term_months: int) -> date:
+    """The same day ``term_months`` later; the month's last day when that month is shorter
+    (31 January + 1 month is 28 or 29 February, never 3 March)."""
+    month = add_months(disbursed_on.replace(day=1), term_months)
+    return month.replace(day=min(disbursed_on.day, calendar.monthrange(month.year, month.month)[1]))
 
 
 def _write_details(record: Record, details) -> None:
@@ -386,7 +403,9 @@ def _write_details(record: Record, details) -> None:
             started_on=details.started_on,
             completed_on=details.completed_on,
         )
-        HouseCost.objects.bulk_create(HouseCost(house=house, item=item, amount_vnd=amt) for item, amt in details.costs)
+        HouseCost.objects.bulk_create(
+            HouseCost(house=house, item=item.strip(), amount_vnd=amt) for item, amt in details.costs
+        )
     elif isinstance(details, LoanDetails):
         Loan.objects.create(
             record=record,
@@ -395,9 +414,7 @@ def _write_details(record: Record, details) -> None:
             loan_programme=details.loan_programme.strip(),
             disbursed_on=details.disbursed_on,
             term_months=details.term_months,
-            due_on=add_months(details.disbursed_on.replace(day=1), details.term_months).replace(
-                day=min(details.disbursed_on.day, 28)
-            ),
+            due_on=loan_due_on(details.disbursed_on, details.term_months),
             outstanding_vnd=details.outstanding_vnd,
             balance_on=details.balance_on,
             repayment=details.repayment,
@@ -478,9 +495,13 @@ def _lock_record(record: Record) -> Record:
 def record_deliver(*, record: Record, delivered_on: date, acting_user) -> Record:
     _require(acting_user, record.commune_id)
     record = _lock_record(record)
+    problems = {}
     if record.status != Record.Status.PLANNED:
-        _refuse({"status": [_("The support is “%(status)s”; only planned support can be delivered.") % {
-            "status": record.get_status_display()}]})  # fmt: skip
+        problems["status"] = [_("The support is “%(status)s”; only planned support can be delivered.") % {
+            "status": record.get_status_display()}]  # fmt: skip
+    if delivered_on > timezone.localdate():
+        problems["delivered_on"] = [_("must not be in the future")]
+    _refuse(problems)
     record.status, record.delivered_on = Record.Status.DELIVERED, delivered_on
     record.save(update_fields=["status", "delivered_on", "updated_at"])
     if hasattr(record, "livelihood"):
@@ -516,7 +537,9 @@ def loan_balance_update(
     *, record: Record, outstanding_vnd: int, balance_on: date, repayment: str, acting_user, imported: bool = False
 ) -> Loan:
     _require(acting_user, record.commune_id)
-    loan = Loan.objects.select_for_update().get(record=record)
+    loan = Loan.objects.select_for_update().filter(record=record).first()
+    if loan is None:
+        _refuse({"record": [_("only a loan has a balance")]})
     problems = {}
     if outstanding_vnd < 0 or outstanding_vnd > record.value_vnd:
         problems["outstanding_vnd"] = [_("must be between 0 and the amount lent")]
@@ -524,7 +547,10 @@ def loan_balance_update(
         problems["repayment"] = [_("unknown repayment status")]
     elif repayment == Loan.Repayment.REPAID and outstanding_vnd:
         problems["repayment"] = [_("a repaid loan has no outstanding balance")]
-    if balance_on < loan.balance_on:
+    if balance_on > timezone.localdate():
+        # A balance dated in the future would also refuse every real balance until that day.
+        problems["balance_on"] = [_("must not be in the future")]
+    elif balance_on < loan.balance_on:
         problems["balance_on"] = [_("is older than the balance on record (%(day)s)") % {
             "day": f"{loan.balance_on:%d/%m/%Y}"}]  # fmt: skip
     _refuse(problems)
@@ -552,6 +578,8 @@ def visit_record(*, record: Record, visited_on: date, outcome: str, note: str = 
     elif visited_on < record.delivered_on:
         problems["visited_on"] = [_("is before the asset was delivered (%(day)s)") % {
             "day": f"{record.delivered_on:%d/%m/%Y}"}]  # fmt: skip
+    if visited_on > timezone.localdate():
+        problems["visited_on"] = [_("must not be in the future")]
     if outcome not in FollowUpVisit.Outcome.values:
         problems["outcome"] = [_("unknown outcome")]
     _refuse(problems)
@@ -587,8 +615,8 @@ def evidence_add(*, kind: str, file, title: str = "", record: Record | None = No
         record=record, distribution=distribution, kind=kind, title=title.strip() or file.name, file=file,
         uploaded_by=acting_user,
     )  # fmt: skip
-    _event(SupportEvent.EventKind.EVIDENCE_ADDED, acting_user, commune_id=target.commune_id, record=record,
-           distribution=distribution, title=evidence.title)  # fmt: skip
+    _event(SupportEvent.EventKind.EVIDENCE_ADDED, acting_user, commune_id=target.commune_id,
+           programme=target.programme, record=record, distribution=distribution, title=evidence.title)  # fmt: skip
     return evidence
 
 
@@ -609,6 +637,8 @@ def distribution_create(
         problems["unit_value_vnd"] = [_("give a value in đồng or describe what is given in kind")]
     if unit_value_vnd and not programme.fundings.exists():
         problems["programme"] = [_("the programme has no source of funding")]
+    if programme.kind in (Kind.HOUSE, Kind.LOAN, Kind.LIVELIHOOD):
+        problems["programme"] = [_("houses, loans and livelihood models are recorded household by household")]
     _refuse(problems)
     distribution = Distribution.objects.create(
         programme=programme, commune_id=programme.commune_id, name=name.strip(), planned_on=planned_on,
@@ -625,7 +655,9 @@ def eligible_households(distribution: Distribution, criteria: RecipientFilter):
 
     households = Household.objects.filter(commune_id=distribution.commune_id, dissolved_on__isnull=True)
     if criteria.statuses:
-        households = households.filter(year_statuses__year=criteria.year, year_statuses__status__in=criteria.statuses)
+        households = households.annotate(status_in_force=status_in_force(criteria.year)).filter(
+            status_in_force__in=criteria.statuses
+        )
     if criteria.village_id:
         households = households.filter(village_id=criteria.village_id)
     if criteria.ethnic_minority:
@@ -712,13 +744,16 @@ def distribution_add_recipients(*, distribution: Distribution, criteria: Recipie
 def distribution_remove_recipient(*, distribution: Distribution, record: Record, reason: str = "", acting_user):
     """Take a planned recipient off the list (the row goes; the event keeps who and why)."""
     _require(acting_user, distribution.commune_id)
+    distribution = Distribution.objects.select_for_update().select_related("programme").get(pk=distribution.pk)
     _require_open(distribution)
     record = _lock_record(record)
     if record.distribution_id != distribution.pk:
         raise PermissionDenied
-    if record.status != Record.Status.PLANNED:
+    if record.status == Record.Status.DELIVERED:
         _refuse({"record": [_("%(household)s has already received it; a delivery cannot be taken back.") % {
             "household": record.household.code}]})  # fmt: skip
+    if record.status != Record.Status.PLANNED:
+        _refuse({"record": [_("%(household)s is not a planned recipient") % {"household": record.household.code}]})
     household_code = record.household.code
     record.delete()
     _event(SupportEvent.EventKind.RECIPIENT_REMOVED, acting_user, commune_id=distribution.commune_id,
@@ -778,5 +813,5 @@ def distribution_close(*, distribution: Distribution, acting_user) -> Distributi
     distribution.status = Distribution.Status.CLOSED
     distribution.save(update_fields=["status", "updated_at"])
     _event(SupportEvent.EventKind.DISTRIBUTION_CLOSED, acting_user, commune_id=distribution.commune_id,
-           distribution=distribution, not_collected=cancelled)  # fmt: skip
+           programme=distribution.programme, distribution=distribution, not_collected=cancelled)  # fmt: skip
     return distribution

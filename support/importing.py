@@ -1,0 +1,706 @@
+"""The Bank for Social Policies' loan list (issue 7 §2): one line per loan of a commune's households.
+
+The bank (NHCSXH) gives the commune the list of its households' loans. The whole file lands or
+nothing does. Every line is checked first, in Python, against data read in a fixed number of
+queries per 10,000 lines (the commune's households the file names, the persons it names with their
+current household, the contracts already recorded, the loan programmes of the years it needs); the
+report then names every bad line, column and reason.
+
+- A line whose contract is already recorded **updates the loan's balance and repayment status**,
+  under the rule of ``services.loan_balance_update`` (a balance older than the one on record is
+  refused); its household, borrower, amount, disbursement date and term must agree with the record.
+  A line that repeats the balance on record changes nothing.
+- Any other line **creates a delivered support record** (the amount lent, delivered on the day it
+  was disbursed, to the household and the borrower) with its loan details, in the commune's loan
+  programme of the **year of disbursement**: "Vay vốn ưu đãi NHCSXH <year>", created by the first
+  import that needs it, funded by the state budget (the bank's policy capital) for the amount lent
+  through it, which each import keeps equal to the loans it holds. The record's funding follows
+  the programme's split, as ``services.record_create`` does.
+
+A clean file is written set-based in one transaction (COPY for records, their funding, loans, their
+history and events; one UPDATE … FROM for the balances), with one ``loans_imported`` event for the
+file beside one event per record created or balance updated.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.tabular import cell_text, read_table, split_table
+from core.text import fold_vietnamese
+from households.importing import (
+    RowError,
+    _allocate_ids,
+    _as_rows,
+    _chunks,
+    _complete,
+    _copy_history,
+    _copy_insert,
+    _copy_update,
+    _where_any,
+)
+from households.models import Household, Membership, Person
+from support import services
+from support.models import Funding, Kind, Loan, Programme, Record, RecordFunding, Source, SupportEvent
+
+__all__ = ["COLUMNS", "BANK", "LoanFile", "LoanImportReport", "RowError", "import_loans", "read_loans"]
+
+COLUMNS = [
+    "contract_number",
+    "household_code",
+    "borrower_national_id",
+    "borrower_name",
+    "loan_programme",
+    "amount_vnd",
+    "disbursed_on",
+    "term_months",
+    "outstanding_vnd",
+    "balance_on",
+    "repayment_status",
+]
+BANK = "NHCSXH"
+PROGRAMME_NAME = "Vay vốn ưu đãi NHCSXH {year}"
+PROGRAMME_ORGANISER = "Ngân hàng Chính sách xã hội"
+MAX_LENGTHS = {"contract_number": 40, "loan_programme": 120}
+MAX_TERM_MONTHS = 480
+LOOKUP_CHUNK = 10_000
+# The bank's words for a loan's state, folded (no case, no diacritics): English or Vietnamese.
+REPAYMENT_WORDS = {
+    "current": Loan.Repayment.CURRENT,
+    "trong han": Loan.Repayment.CURRENT,
+    "con trong han": Loan.Repayment.CURRENT,
+    "overdue": Loan.Repayment.OVERDUE,
+    "qua han": Loan.Repayment.OVERDUE,
+    "no qua han": Loan.Repayment.OVERDUE,
+    "repaid": Loan.Repayment.REPAID,
+    "da tra": Loan.Repayment.REPAID,
+    "da tra het": Loan.Repayment.REPAID,
+    "da tat toan": Loan.Repayment.REPAID,
+}
+_ORDER = {name: index for index, name in enumerate(COLUMNS)}
+_NATIONAL_ID = re.compile(r"[0-9]{12}")
+_DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# Whole đồng: plain digits, or groups of three separated by dots, commas or spaces ("30.000.000").
+_WHOLE = re.compile(r"[0-9]+|[0-9]{1,3}(?:([.,  ])[0-9]{3})(?:\1[0-9]{3})*")
+
+
+@dataclass
+class LoanFile:
+    """A file as read: its header (lower-cased names, in file order) and its data lines; the line
+    at index i of ``rows`` is line i + 2 of the file."""
+
+    header: list[str]
+    rows: list[dict[str, str]]
+    too_wide: list[int] = field(default_factory=list)
+
+
+@dataclass
+class LoanImportReport:
+    dry_run: bool
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0  # new contracts: records created
+    updated: int = 0  # contracts on record whose balance or status the file changes
+    unchanged: int = 0  # contracts on record the file repeats as they are
+    lent_vnd: int = 0  # the amount of the new contracts
+    outstanding_vnd: int = 0  # the balance of every loan of the file
+    overdue: int = 0  # lines the bank reports overdue
+    programmes_created: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def loans(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def read_loans(file, filename: str) -> LoanFile:
+    """The header and data lines of a CSV (UTF-8, comma or semicolon) or XLSX file.
+
+    Only the file itself is refused here (not CSV/XLSX, not UTF-8, no header); a wrong column is
+    reported by ``import_loans`` as an error of line 1. A national ID that a spreadsheet stored as a
+    number gets its leading zero back (every CCCD has 12 digits).
+    """
+    table = read_table(file, filename)
+    if table:
+        header = [cell_text(value, "").lower() for value in table[0]]
+        if "borrower_national_id" in header:
+            position = header.index("borrower_national_id")
+            table = [table[0], *(_padded(values, position) for values in table[1:])]
+    read = split_table(table)
+    return LoanFile(header=read.header, rows=read.rows, too_wide=read.too_wide_in_data)
+
+
+def _padded(values, position: int) -> list:
+    values = list(values)
+    if position < len(values) and isinstance(values[position], int | float) and not isinstance(values[position], bool):
+        values[position] = cell_text(values[position], "national_id")
+    return values
+
+
+def _as_file(rows: Sequence[dict]) -> LoanFile:
+    """Dicts from a caller (the demo, tests), shaped as ``read_loans`` shapes a file."""
+    header = [str(name).strip().lower() for name in rows[0]] if rows else list(COLUMNS)
+    normalised = []
+    for row in rows:
+        cells = {str(name).strip().lower(): "" if value is None else str(value).strip() for name, value in row.items()}
+        normalised.append({name: cells.get(name, "") for name in header if name})
+    return LoanFile(header=header, rows=normalised)
+
+
+# --- checking ----------------------------------------------------------------------------------
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[RowError] = []
+
+    def add(self, row: int, column: str, message) -> None:
+        self.items.append(RowError(row=row, column=column, message=str(message)))
+
+    def sorted(self) -> list[RowError]:
+        last = len(_ORDER)
+        return sorted(self.items, key=lambda e: (e.row, _ORDER.get(e.column, last) if e.column else -1))
+
+
+@dataclass(frozen=True)
+class _Household:
+    pk: int
+    code: str
+    dissolved_on: date | None
+
+
+@dataclass(frozen=True)
+class _Person:
+    pk: int
+    national_id: str
+    full_name: str
+
+
+@dataclass
+class _Line:
+    row: int
+    contract_number: str
+    household: _Household
+    person: _Person
+    loan_programme: str
+    amount_vnd: int
+    disbursed_on: date
+    term_months: int
+    outstanding_vnd: int
+    balance_on: date
+    repayment: str
+    loan: Loan | None = None  # the contract on record this line updates
+
+
+def _check_header(header: list[str], errors: _Errors) -> None:
+    for name in COLUMNS:
+        if name not in header:
+            errors.add(1, name, _("missing column"))
+    for position, name in enumerate(header, start=1):
+        if not name:
+            errors.add(1, "", _("column %(number)s of the header has no name") % {"number": position})
+        elif name not in _ORDER:
+            errors.add(1, name, _("unknown column"))
+        elif header.index(name) != position - 1:
+            errors.add(1, name, _("is named more than once"))
+
+
+def parse_day(text: str) -> date | None:
+    """dd/mm/yyyy (the bank's way) or yyyy-mm-dd; None if neither."""
+    if match := _DAY_MONTH_YEAR.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_whole_vnd(text: str) -> int | None:
+    """A whole number of đồng, with or without thousands separators; None if not."""
+    if not _WHOLE.fullmatch(text):
+        return None
+    return int(re.sub(r"[^0-9]", "", text))
+
+
+def parse_repayment(text: str) -> str | None:
+    return REPAYMENT_WORDS.get(fold_vietnamese(text))
+
+
+def _day(value: date) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
+def _money(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+class _Checker:
+    """Checks the lines of one file against what was read for it (no query per line)."""
+
+    def __init__(self, commune, rows: list[tuple[int, dict]], errors: _Errors):
+        """Reads the commune's households, their current members and the commune's loans (three
+        queries, whatever the file's length), then only what the file names outside them: persons
+        who are not members of the commune's households and contracts recorded elsewhere."""
+        self.commune, self.errors = commune, errors
+        self.today = timezone.localdate()
+        self.households: dict[str, _Household] = {
+            code: _Household(pk, code, dissolved_on)
+            for pk, code, dissolved_on in Household.objects.filter(commune=commune).values_list(
+                "pk", "code", "dissolved_on"
+            )
+        }
+        self.persons: dict[str, _Person] = {}
+        # person id -> ids of the households they are a current member of (one, in a sound registry)
+        self.member_of: dict[int, set[int]] = defaultdict(set)
+        members = Membership.objects.filter(household__commune=commune, left_on__isnull=True).values_list(
+            "person_id", "household_id", "person__national_id", "person__full_name"
+        )
+        for person_id, household_id, national_id, full_name in members:
+            self.persons[national_id] = _Person(person_id, national_id, full_name)
+            self.member_of[person_id].add(household_id)
+        named = {v["borrower_national_id"] for _r, v in rows if _NATIONAL_ID.fullmatch(v["borrower_national_id"])}
+        elsewhere = sorted(named - set(self.persons))
+        for chunk in _chunks(elsewhere, LOOKUP_CHUNK):
+            for person in _where_any(Person, "national_id", chunk):
+                self.persons[person.national_id] = _Person(person.pk, person.national_id, person.full_name)
+        self.loans: dict[str, Loan] = {
+            loan.contract_number: loan
+            for loan in Loan.objects.filter(bank=BANK, record__commune=commune).select_related(
+                "record__household", "record__person"
+            )
+        }
+        contracts = {values["contract_number"] for _row, values in rows} - {""}
+        self.elsewhere: set[str] = set()  # contracts of another commune's households
+        for chunk in _chunks(sorted(contracts - set(self.loans)), LOOKUP_CHUNK):
+            self.elsewhere.update(
+                loan.contract_number for loan in _where_any(Loan, "contract_number", chunk, bank=BANK)
+            )
+        self.first_line: dict[str, int] = {}
+
+    def check(self, row: int, values: dict) -> _Line | None:
+        bad: set[str] = set()
+
+        def add(column: str, message) -> None:
+            self.errors.add(row, column, message)
+            bad.add(column)
+
+        for name in COLUMNS:
+            if not values[name]:
+                add(name, _("is required"))
+        for name, limit in MAX_LENGTHS.items():
+            if len(values[name]) > limit:
+                add(name, _("is longer than %(limit)s characters") % {"limit": limit})
+
+        contract = values["contract_number"]
+        if contract:
+            if contract in self.first_line:
+                add("contract_number", _("is repeated: line %(line)s has the same contract") % {
+                    "line": self.first_line[contract]})  # fmt: skip
+            else:
+                self.first_line[contract] = row
+
+        household = self._household(values, add)
+        person = self._borrower(values, household, add)
+        numbers = self._numbers(values, add)
+        days = self._days(values, add)
+        repayment = None
+        if values["repayment_status"]:
+            repayment = parse_repayment(values["repayment_status"])
+            if repayment is None:
+                add("repayment_status", _("unknown repayment status: write current, overdue or repaid (trong hạn, "
+                                          "quá hạn, đã trả)"))  # fmt: skip
+        amount, outstanding = numbers.get("amount_vnd"), numbers.get("outstanding_vnd")
+        if amount is not None and outstanding is not None and outstanding > amount:
+            add("outstanding_vnd", _("is more than the amount lent"))
+        if repayment == Loan.Repayment.REPAID and outstanding:
+            add("repayment_status", _("a repaid loan has no outstanding balance"))
+        disbursed, balance_on = days.get("disbursed_on"), days.get("balance_on")
+        if disbursed is not None and balance_on is not None and balance_on < disbursed:
+            add("balance_on", _("is before the loan was disbursed (%(day)s)") % {"day": _day(disbursed)})
+
+        loan = self.loans.get(contract) if contract else None
+        if contract in self.elsewhere:
+            add("contract_number", _("is recorded for a household of another commune"))
+        elif loan is not None:
+            self._agrees_with_record(loan, values, household, person, numbers, days, add)
+        elif household is not None and household.dissolved_on is not None:
+            add("household_code", _("the household was dissolved on %(day)s") % {"day": _day(household.dissolved_on)})
+        if bad or household is None or person is None or repayment is None:
+            return None
+        return _Line(
+            row=row,
+            contract_number=contract,
+            household=household,
+            person=person,
+            loan_programme=" ".join(values["loan_programme"].split()),
+            amount_vnd=amount,
+            disbursed_on=disbursed,
+            term_months=numbers["term_months"],
+            outstanding_vnd=outstanding,
+            balance_on=balance_on,
+            repayment=repayment,
+            loan=loan,
+        )
+
+    def _household(self, values, add) -> _Household | None:
+        code = values["household_code"]
+        if not code:
+            return None
+        household = self.households.get(code)
+        if household is None:
+            add("household_code", _("no household with this code in %(commune)s") % {"commune": self.commune.name})
+        return household
+
+    def _borrower(self, values, household, add) -> "_Person | None":
+        national_id = values["borrower_national_id"]
+        if not national_id:
+            return None
+        if not _NATIONAL_ID.fullmatch(national_id):
+            add("borrower_national_id", _("must be 12 digits"))
+            return None
+        person = self.persons.get(national_id)
+        if person is None:
+            add("borrower_national_id", _("no person with this national ID in the registry"))
+            return None
+        if household is not None and household.pk not in self.member_of.get(person.pk, set()):
+            add("borrower_national_id", _("%(name)s is not a current member of household %(code)s") % {
+                "name": person.full_name, "code": household.code})  # fmt: skip
+            return None
+        name = values["borrower_name"]
+        # Banks write names in capitals, often without diacritics: compare them folded.
+        if name and fold_vietnamese(name) != fold_vietnamese(person.full_name):
+            add("borrower_name", _("“%(file)s” in the file is not “%(registry)s”, whose national ID this is") % {
+                "file": name, "registry": person.full_name})  # fmt: skip
+            return None
+        return person
+
+    def _numbers(self, values, add) -> dict[str, int]:
+        numbers = {}
+        for name in ("amount_vnd", "outstanding_vnd"):
+            if values[name]:
+                number = parse_whole_vnd(values[name])
+                if number is None:
+                    add(name, _("must be a whole number of đồng, 0 or more"))
+                else:
+                    numbers[name] = number
+        if numbers.get("amount_vnd") == 0:
+            add("amount_vnd", _("a loan's amount must be more than 0 đồng"))
+        if values["term_months"]:
+            term = int(values["term_months"]) if values["term_months"].isdigit() else None
+            if term is None or not 1 <= term <= MAX_TERM_MONTHS:
+                add("term_months", _("must be a whole number of months from 1 to %(max)s") % {"max": MAX_TERM_MONTHS})
+            else:
+                numbers["term_months"] = term
+        return numbers
+
+    def _days(self, values, add) -> dict[str, date]:
+        days = {}
+        for name in ("disbursed_on", "balance_on"):
+            if values[name]:
+                day = parse_day(values[name])
+                if day is None:
+                    add(name, _("is not a date: write dd/mm/yyyy"))
+                elif day > self.today:
+                    add(name, _("must not be in the future"))
+                else:
+                    days[name] = day
+        return days
+
+    def _agrees_with_record(self, loan: Loan, values, household, person, numbers, days, add) -> None:
+        """A contract on record: the file may move its balance forward, nothing else."""
+        record = loan.record
+        if record.status == Record.Status.CANCELLED:
+            add("contract_number", _("the support record of this contract was cancelled"))
+        if household is not None and record.household_id != household.pk:
+            add("household_code", _("the contract is recorded for household %(code)s") % {
+                "code": record.household.code})  # fmt: skip
+        if person is not None and record.person_id is not None and record.person_id != person.pk:
+            add("borrower_national_id", _("the contract is recorded for %(name)s") % {
+                "name": record.person.full_name})  # fmt: skip
+        recorded = {
+            "amount_vnd": (record.value_vnd, numbers.get("amount_vnd"), _money),
+            "term_months": (loan.term_months, numbers.get("term_months"), str),
+            "disbursed_on": (loan.disbursed_on, days.get("disbursed_on"), _day),
+        }
+        for name, (on_record, in_file, shown) in recorded.items():
+            if in_file is not None and in_file != on_record:
+                add(name, _("does not match the contract on record (%(value)s)") % {"value": shown(on_record)})
+        balance_on = days.get("balance_on")
+        if balance_on is not None and balance_on < loan.balance_on:
+            add("balance_on", _("is older than the balance on record (%(day)s)") % {"day": _day(loan.balance_on)})
+
+
+def _unchanged(line: _Line) -> bool:
+    loan = line.loan
+    return (loan.outstanding_vnd, loan.balance_on, loan.repayment) == (
+        line.outstanding_vnd,
+        line.balance_on,
+        line.repayment,
+    )
+
+
+def import_loans(
+    source: LoanFile | Sequence[dict] | object, *, commune, acting_user, dry_run: bool = False, filename: str = ""
+) -> LoanImportReport:
+    """Check every line of the bank's list for ``commune``; then, unless ``dry_run`` or any line
+    is wrong, record the whole file.
+
+    ``source``: a ``LoanFile`` from ``read_loans``, dicts (column -> text) whose header is the keys
+    of the first one, or an open file with a ``name`` ending .csv or .xlsx (an unreadable file
+    raises ValidationError). The user must keep the commune's registry (PermissionDenied).
+    """
+    services._require(acting_user, commune.pk)  # the officer of the commune (PermissionDenied)
+    if hasattr(source, "read"):
+        filename = filename or getattr(source, "name", "")
+        source = read_loans(source, getattr(source, "name", ""))
+    elif not isinstance(source, LoanFile):
+        source = _as_file(list(source))
+    report = LoanImportReport(dry_run=dry_run)
+    errors = _Errors()
+    _check_header(source.header, errors)
+    if errors.items:
+        report.errors = errors.sorted()
+        return report
+    for row in source.too_wide:
+        errors.add(row, "", _("has more cells than the header"))
+    rows = [(index + 2, values) for index, values in enumerate(source.rows) if any(values.values())]
+    if not rows:
+        report.errors = [RowError(0, "", _("The file has no loan line."))]
+        return report
+    checker = _Checker(commune, rows, errors)
+    lines = [line for row, values in rows if (line := checker.check(row, values)) is not None]
+    if errors.items:
+        report.errors = errors.sorted()
+        return report
+    new = [line for line in lines if line.loan is None]
+    changed = [line for line in lines if line.loan is not None and not _unchanged(line)]
+    years = sorted({line.disbursed_on.year for line in new})
+    existing = _year_programmes(commune, years)
+    clashes = [name for year, (name, kind) in existing.items() if kind != Kind.LOAN]
+    if clashes:
+        message = _("The commune's programme “%(name)s” is not a loan programme: rename it, then import again.")
+        report.errors = [RowError(0, "", message % {"name": name}) for name in clashes]
+        return report
+    report.created, report.updated = len(new), len(changed)
+    report.unchanged = len(lines) - len(new) - len(changed)
+    report.lent_vnd = sum(line.amount_vnd for line in new)
+    report.outstanding_vnd = sum(line.outstanding_vnd for line in lines)
+    report.overdue = sum(1 for line in lines if line.repayment == Loan.Repayment.OVERDUE)
+    report.programmes_created = [PROGRAMME_NAME.format(year=year) for year in years if year not in existing]
+    if dry_run:
+        return report
+    try:
+        with transaction.atomic():
+            if not _still_as_read(changed):
+                raise IntegrityError("a balance changed during the import")
+            _write(commune, new, changed, report, acting_user=acting_user, filename=filename)
+    except IntegrityError:
+        # Someone recorded one of these contracts, or a balance, between our check and our write.
+        report = LoanImportReport(
+            dry_run=False,
+            errors=[RowError(0, "", _("The loans changed during the import; nothing was saved. Try again."))],
+        )
+    return report
+
+
+def _year_programmes(commune, years: list[int]) -> dict[int, tuple[str, str]]:
+    """Year -> (name, kind) of the commune's programme named as the import names that year's loans."""
+    names = {PROGRAMME_NAME.format(year=year): year for year in years}
+    found = Programme.objects.filter(commune=commune, name__in=list(names)).values_list("year", "name", "kind")
+    return {year: (name, kind) for year, name, kind in found if names[name] == year}
+
+
+def _still_as_read(lines: list[_Line]) -> bool:
+    """Lock the loans the file updates (in primary-key order) and check they are as they were read."""
+    expected = {line.loan.pk: (line.loan.outstanding_vnd, line.loan.balance_on, line.loan.repayment) for line in lines}
+    if not expected:
+        return True
+    locked = {
+        pk: (outstanding, balance_on, repayment)
+        for pk, outstanding, balance_on, repayment in Loan.objects.select_for_update()
+        .filter(pk__in=list(expected))
+        .order_by("pk")
+        .values_list("pk", "outstanding_vnd", "balance_on", "repayment")
+    }
+    return locked == expected
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _programmes(commune, new: list[_Line], *, acting_user) -> dict[int, Programme]:
+    """Year -> the commune's loan programme of that year, created (through the service) if missing."""
+    amounts: dict[int, int] = defaultdict(int)
+    for line in new:
+        amounts[line.disbursed_on.year] += line.amount_vnd
+    names = {year: PROGRAMME_NAME.format(year=year) for year in amounts}
+    programmes = {
+        programme.year: programme
+        for programme in Programme.objects.filter(commune=commune, kind=Kind.LOAN, name__in=list(names.values()))
+        if programme.name == names[programme.year]
+    }
+    for year, amount in sorted(amounts.items()):
+        if year not in programmes:
+            programmes[year] = services.programme_create(
+                commune=commune,
+                kind=Kind.LOAN,
+                name=names[year],
+                year=year,
+                fundings=[services.FundingLine(Source.STATE_BUDGET, amount)],
+                organiser=PROGRAMME_ORGANISER,
+                target_group="Hộ nghèo, hộ cận nghèo, hộ mới thoát nghèo và các đối tượng chính sách",
+                acting_user=acting_user,
+            )
+    return programmes
+
+
+def _keep_budgets(programmes: list[Programme]) -> None:
+    """A loan programme funded by the state budget alone is funded for what it lent."""
+    lent = dict(
+        Record.objects.filter(programme__in=programmes)
+        .exclude(status=Record.Status.CANCELLED)
+        .values("programme")
+        .annotate(total=Sum("value_vnd"))
+        .values_list("programme", "total")
+    )
+    fundings = defaultdict(list)
+    for funding in Funding.objects.filter(programme__in=programmes):
+        fundings[funding.programme_id].append(funding)
+    for programme in programmes:
+        lines = fundings[programme.pk]
+        alone = len(lines) == 1 and lines[0].source == Source.STATE_BUDGET
+        if alone and lent.get(programme.pk) and lines[0].amount_vnd != lent[programme.pk]:
+            lines[0].amount_vnd = lent[programme.pk]
+            lines[0].save(update_fields=["amount_vnd", "updated_at"])
+
+
+def _write(commune, new: list[_Line], changed: list[_Line], report: LoanImportReport, *, acting_user, filename):
+    now = timezone.now()
+    programmes = _programmes(commune, new, acting_user=acting_user)
+    splits = {year: services.programme_funding_lines(programme) for year, programme in programmes.items()}
+
+    records = []
+    for line in new:
+        programme = programmes[line.disbursed_on.year]
+        records.append(
+            {
+                "programme_id": programme.pk,
+                "commune_id": commune.pk,
+                "kind": Kind.LOAN.value,
+                "household_id": line.household.pk,
+                "person_id": line.person.pk,
+                "distribution_id": None,
+                "status": Record.Status.DELIVERED.value,
+                "planned_on": line.disbursed_on,
+                "delivered_on": line.disbursed_on,
+                "value_vnd": line.amount_vnd,
+                "in_kind": "",
+                "note": "",
+                "created_by_id": acting_user.pk,
+            }
+        )
+    for row, pk in zip(records, _allocate_ids(Record, len(records)), strict=True):
+        row["id"] = pk
+    _copy_insert(Record, _complete(Record, records, now=now), with_pk=True)
+    _copy_history(Record, records, user=acting_user, now=now, history_type="+")
+
+    fundings = [
+        {"record_id": row["id"], "source": split.source, "donor_id": split.donor.pk if split.donor else None,
+         "amount_vnd": split.amount_vnd}
+        for row, line in zip(records, new, strict=True)
+        for split in services.proportional_split(line.amount_vnd, splits[line.disbursed_on.year])
+    ]  # fmt: skip
+    _copy_insert(RecordFunding, _complete(RecordFunding, fundings, now=now))
+
+    loans = [
+        {
+            "record_id": row["id"],
+            "bank": BANK,
+            "contract_number": line.contract_number,
+            "loan_programme": line.loan_programme,
+            "disbursed_on": line.disbursed_on,
+            "term_months": line.term_months,
+            "due_on": services.loan_due_on(line.disbursed_on, line.term_months),
+            "outstanding_vnd": line.outstanding_vnd,
+            "balance_on": line.balance_on,
+            "repayment": line.repayment,
+        }
+        for row, line in zip(records, new, strict=True)
+    ]
+    _copy_insert(Loan, loans, with_pk=True)
+    _copy_history(Loan, loans, user=acting_user, now=now, history_type="+")
+
+    updated = []
+    events = []
+    for line in changed:
+        loan = line.loan
+        before = {
+            "outstanding_vnd": loan.outstanding_vnd,
+            "repayment": loan.repayment,
+            "balance_on": str(loan.balance_on),
+        }
+        loan.outstanding_vnd, loan.balance_on, loan.repayment = line.outstanding_vnd, line.balance_on, line.repayment
+        updated.append(loan)
+        events.append(
+            {
+                "kind": SupportEvent.EventKind.LOAN_BALANCE.value,
+                "actor_id": acting_user.pk,
+                "reason": "",
+                "commune_id": commune.pk,
+                "programme_id": loan.record.programme_id,
+                "record_id": loan.record_id,
+                "distribution_id": None,
+                "data": {"before": before, "outstanding_vnd": line.outstanding_vnd, "repayment": line.repayment,
+                         "balance_on": str(line.balance_on), "imported": True, "line": line.row},
+            }
+        )  # fmt: skip
+    _copy_update(Loan, updated, ["outstanding_vnd", "balance_on", "repayment"])
+    _copy_history(Loan, _as_rows(Loan, updated), user=acting_user, now=now, history_type="~")
+
+    for row, line in zip(records, new, strict=True):
+        events.append(
+            {
+                "kind": SupportEvent.EventKind.RECORD_DELIVERED.value,
+                "actor_id": acting_user.pk,
+                "reason": "",
+                "commune_id": commune.pk,
+                "programme_id": row["programme_id"],
+                "record_id": row["id"],
+                "distribution_id": None,
+                "data": {"value_vnd": line.amount_vnd, "contract_number": line.contract_number, "imported": True,
+                         "line": line.row},
+            }
+        )  # fmt: skip
+    events.append(
+        {
+            "kind": SupportEvent.EventKind.LOANS_IMPORTED.value,
+            "actor_id": acting_user.pk,
+            "reason": "",
+            "commune_id": commune.pk,
+            "programme_id": None,
+            "record_id": None,
+            "distribution_id": None,
+            "data": {"file": filename, "created": report.created, "updated": report.updated,
+                     "unchanged": report.unchanged, "lent_vnd": report.lent_vnd,
+                     "programmes_created": report.programmes_created},
+        }
+    )  # fmt: skip
+    _copy_insert(SupportEvent, _complete(SupportEvent, events, now=now))
+    _keep_budgets(list(programmes.values()))

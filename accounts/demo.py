@@ -13,7 +13,9 @@ from disbursements.demo import load_demo_disbursements
 from geography.models import Commune, Province, Village
 from geography.services import admin_units_load, village_create
 from households.demo import load_demo_households
+from notifications.demo import load_notifications_demo
 from povertyreview.demo import load_demo_reviews
+from support.demo import load_support_demo
 
 DEMO_PASSWORD = "demo12345"
 TAY_NINH = "80"
@@ -69,6 +71,8 @@ def load_demo(*, with_households: bool = True) -> list[User]:
             last_name=last,
             communes=[communes[code] for code in commune_codes],
             provinces=[provinces[code] for code in province_codes],
+            # Staff notices (a run or review awaiting approval, a complaint) go by email.
+            email=f"{username}@demo.casework.vn",
         )
         for username, role, first, last, commune_codes, province_codes in USERS
     }
@@ -85,4 +89,6 @@ def load_demo(*, with_households: bool = True) -> list[User]:
         load_demo_reviews()
         load_demo_beneficiaries()
         load_demo_disbursements()
+        load_support_demo()
+        load_notifications_demo()
     return list(users.values())

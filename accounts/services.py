@@ -15,6 +15,7 @@ def user_create_or_update(
     last_name: str = "",
     communes=(),
     provinces=(),
+    email: str = "",
 ) -> User:
     """Create a staff user, or bring an existing one to exactly this role and these units."""
     if role not in Role.values:
@@ -26,7 +27,7 @@ def user_create_or_update(
 
     user, created = User.objects.get_or_create(username=username, defaults={"role": role})
     user.role = role
-    user.first_name, user.last_name = first_name, last_name
+    user.first_name, user.last_name, user.email = first_name, last_name, email.strip().lower()
     user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
     if created or not user.check_password(password):
         user.set_password(password)

@@ -7,3 +7,11 @@ class NotificationsConfig(AppConfig):
 
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from core.timeline import register_timeline_provider
+        from notifications import notices
+        from notifications.selectors import household_message_timeline
+
+        register_timeline_provider(household_message_timeline)
+        notices.connect()

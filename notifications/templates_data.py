@@ -38,8 +38,7 @@ TEMPLATES = [
         "placeholders": "commune, year, url",
         "subject_vi": "Kết quả rà soát hộ nghèo năm {year} chờ phê duyệt",
         "subject_en": "Poverty review {year} awaits approval",
-        "body_vi": "Kết quả rà soát hộ nghèo, hộ cận nghèo năm {year} của {commune} đang chờ Chủ tịch "
-        "phê duyệt: {url}",
+        "body_vi": "Kết quả rà soát hộ nghèo, hộ cận nghèo năm {year} của {commune} đang chờ Chủ tịch phê duyệt: {url}",
         "body_en": "The {year} poverty review of {commune} awaits the chair's approval: {url}",
     },
     {
@@ -75,8 +74,7 @@ TEMPLATES = [
         "subject_vi": "Trợ cấp tháng {month}",
         "subject_en": "Allowance for {month}",
         "body_vi": "UBND {commune}: trợ cấp tháng {month} của {name} đã được chi trả {amount} đồng.",
-        "body_en": "{commune} People's Committee: the allowance of {name} for {month} has been paid, "
-        "{amount} đồng.",
+        "body_en": "{commune} People's Committee: the allowance of {name} for {month} has been paid, {amount} đồng.",
     },
 ]
 

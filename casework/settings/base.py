@@ -8,6 +8,7 @@ defaults that let a fresh checkout run: an embedded PostgreSQL under ``.data/`` 
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -191,6 +192,13 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly: on DISBURSEMENT_PREPARE_DAY, prepare next month's run of every commune with cases
     # (idempotent: a run that exists is left alone); resume runs left half prepared; remind chairs.
     "disbursements.schedule": {"task": "disbursements.schedule", "schedule": 3600.0},
+    # Every minute: send messages that fell due (after quiet hours, retries), re-send lost tasks.
+    "notifications.dispatch_due": {"task": "notifications.dispatch_due", "schedule": 60.0},
+    # Daily at 08:00 local time: health-insurance renewal reminders (a second run sends nothing).
+    "notifications.send_health_insurance_reminders": {
+        "task": "notifications.send_health_insurance_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 LOGGING = {
@@ -214,3 +222,59 @@ POVERTY_REVIEW_COMPLAINT_DAYS = env.int("POVERTY_REVIEW_COMPLAINT_DAYS", default
 # payer before the 25th: NĐ 20 Art. 34), and how many cases one Celery batch computes and writes.
 DISBURSEMENT_PREPARE_DAY = env.int("DISBURSEMENT_PREPARE_DAY", default=15)
 DISBURSEMENT_BATCH_SIZE = env.int("DISBURSEMENT_BATCH_SIZE", default=5000)
+
+# --- Notifications (issue 9) --------------------------------------------------------------
+# A backend per channel, like EMAIL_BACKEND: a dotted path, or {"BACKEND": path, "OPTIONS": {...}}.
+# Development and tests print to the console (or write JSON lines with the file backend); see
+# notifications/backends/http_sms.py and zalo.py for the gateways' OPTIONS.
+NOTIFICATION_BACKENDS = {
+    "sms": {
+        "BACKEND": env("NOTIFICATION_SMS_BACKEND", default="notifications.backends.console.ConsoleBackend"),
+        "OPTIONS": env.json("NOTIFICATION_SMS_OPTIONS", default={}),
+    },
+    "zalo": {
+        "BACKEND": env("NOTIFICATION_ZALO_BACKEND", default="notifications.backends.console.ConsoleBackend"),
+        "OPTIONS": env.json("NOTIFICATION_ZALO_OPTIONS", default={}),
+    },
+    "email": {
+        "BACKEND": env("NOTIFICATION_EMAIL_BACKEND", default="notifications.backends.console.ConsoleBackend"),
+        "OPTIONS": env.json("NOTIFICATION_EMAIL_OPTIONS", default={}),
+    },
+}
+NOTIFICATION_FILE_DIR = Path(env("NOTIFICATION_FILE_DIR", default=str(DATA_DIR / "messages")))
+# The shared secret a gateway's delivery reports carry (header X-Webhook-Secret or ?secret=);
+# empty: every report is refused. A backend's OPTIONS["webhook_secret"] overrides it.
+NOTIFICATION_WEBHOOK_SECRET = env("NOTIFICATION_WEBHOOK_SECRET", default="")
+# No SMS or Zalo message between these local times (Asia/Ho_Chi_Minh); they wait for the morning.
+NOTIFICATION_QUIET_START = env("NOTIFICATION_QUIET_START", default="21:00")
+NOTIFICATION_QUIET_END = env("NOTIFICATION_QUIET_END", default="07:00")
+NOTIFICATION_QUIET_CHANNELS = env.list("NOTIFICATION_QUIET_CHANNELS", default=["sms", "zalo"])
+# Messages per second per gateway (also the burst), shared by every worker; 0 = no limit.
+NOTIFICATION_RATE_LIMITS = {
+    "sms": env.float("NOTIFICATION_SMS_RATE", default=10.0),
+    "zalo": env.float("NOTIFICATION_ZALO_RATE", default=10.0),
+    "email": env.float("NOTIFICATION_EMAIL_RATE", default=5.0),
+}
+# A worker waits up to this many seconds for a token before it reschedules the message.
+NOTIFICATION_RATE_WAIT = env.float("NOTIFICATION_RATE_WAIT", default=2.0)
+# Temporary failures (5xx, timeouts) are retried after 60 s, 120 s, 240 s … (at most an hour)
+# until this many attempts; then the message fails with the last reason.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)
+NOTIFICATION_RETRY_BACKOFF_MAX = env.int("NOTIFICATION_RETRY_BACKOFF_MAX", default=3600)
+# A send task is put on the broker only for messages due within this many seconds; later ones wait
+# in the database for the sweeper (notifications.dispatch_due, every minute), which also re-sends
+# a task overdue by NOTIFICATION_REDISPATCH_AFTER seconds (lost) and fails a message left "sending"
+# for NOTIFICATION_SENDING_TIMEOUT seconds (a worker killed during the call; never sent twice).
+NOTIFICATION_ENQUEUE_HORIZON = env.int("NOTIFICATION_ENQUEUE_HORIZON", default=300)
+NOTIFICATION_REDISPATCH_AFTER = env.int("NOTIFICATION_REDISPATCH_AFTER", default=600)
+NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=900)
+# Price of one part in đồng per channel, for the cost column when the gateway does not say it.
+NOTIFICATION_PART_PRICES_VND = env.json("NOTIFICATION_PART_PRICES_VND", default={})
+# Zalo ZNS template ids by message template code, when not set on the template in /admin/.
+NOTIFICATION_ZNS_TEMPLATES = env.json("NOTIFICATION_ZNS_TEMPLATES", default={})
+# The address of the site in links sent to staff (notices to the chair and the committee).
+NOTIFICATION_SITE_URL = env("NOTIFICATION_SITE_URL", default="http://127.0.0.1:8000")
+# Health-insurance renewal reminders (notifications/reminders.py): an SMS when a card ends within this
+# many days; beat runs the job daily at 08:00 local time (running it again sends nothing twice).
+NOTIFICATION_REMINDER_DAYS = env.int("NOTIFICATION_REMINDER_DAYS", default=30)

@@ -124,9 +124,9 @@ def test_household_page_query_count_does_not_grow_with_members(client_for, famil
     client.get(url)
     # session, user, the user's commune codes (scope), household (+commune, province, village, head),
     # memberships+persons, statuses, timeline events (registry, poverty review, allowance cases and
-    # payment lines of the members, support records: one query each), the support-by-year panel (1),
-    # then the sliding session save (3) = 15.
-    with django_assert_num_queries(15):
+    # payment lines of the members, support records, messages: one query each), the support-by-year
+    # panel (1), then the sliding session save (3) = 16.
+    with django_assert_num_queries(16):
         client.get(url)
 
 

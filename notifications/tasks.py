@@ -1,0 +1,36 @@
+"""Celery tasks of outgoing messages: thin, by id; the work (at most once, quiet hours, rate
+limits, retries) is in services.py."""
+
+from celery import shared_task
+
+
+@shared_task(name="notifications.send_message", acks_late=True, reject_on_worker_lost=True, time_limit=120,
+             soft_time_limit=100)  # fmt: skip
+def send_message_task(message_id: int) -> str:
+    """Send one message. Running it twice (redelivery, a duplicate, the sweeper) sends nothing more:
+    the message is claimed (queued → sending) in the database before the gateway is called."""
+    from notifications.services import send_message
+
+    return send_message(message_id)
+
+
+@shared_task(name="notifications.dispatch_due", time_limit=300, soft_time_limit=280)
+def dispatch_due_task() -> dict:
+    """Beat, every minute: tasks for messages now due or whose task was lost; fail messages left
+    "sending" by a killed worker."""
+    from notifications.services import dispatch_due
+
+    return dispatch_due()
+
+
+@shared_task(name="notifications.send_health_insurance_reminders", time_limit=1800, soft_time_limit=1700)
+def send_health_insurance_reminders_task(commune: str | None = None, user_id: int | None = None) -> dict:
+    """Beat, daily at 08:00: ask for the renewal reminder of every card ending within
+    NOTIFICATION_REMINDER_DAYS days, in every commune; or, from the reminders page ("send now"),
+    those of one commune on behalf of the officer. Running it twice sends nothing more (the
+    reminders' dedup keys); the messages are sent by their own tasks."""
+    from accounts.models import User
+    from notifications.reminders import send_reminders
+
+    acting_user = User.objects.get(pk=user_id) if user_id else None
+    return send_reminders(communes=[commune] if commune else None, acting_user=acting_user).as_dict()

@@ -1,0 +1,208 @@
+"""Notices follow the other apps' events through their own services: the chair hears of a payment
+run or a review awaiting approval, the steering committee of a complaint and of the posting, a
+beneficiary of the amount paid (when the commune says so) — each only in their own commune."""
+
+from datetime import date, timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role
+from beneficiaries.rule_data import load_rules
+from disbursements import services as payments
+from notifications.models import Message, NoticeSettings
+from povertyreview import services as reviews
+from povertyreview.models import Assessment, Campaign, PovertyStandard
+from povertyreview.standard_data import STANDARD_2022, load_standards
+from tests.disbursements.conftest import Beneficiary, make_cases, prepare_now
+from tests.factories import UserFactory
+from tests.households.factories import make_household
+
+MONTH = date(2025, 11, 1)
+
+
+@pytest.fixture
+def staff(users, units, templates):
+    """Emails for Tân Đông's chair and committee member, and for people who must hear nothing:
+    Bình Minh's chair, the province's viewer, Tân Đông's officer. A second chair of Tân Đông has
+    no email (skipped: staff have no phone in accounts.User)."""
+    emails = {
+        "tandong_chair": "chair@tandong.gov.vn",
+        "tandong_committee": "committee@tandong.gov.vn",
+        "tandong_officer": "officer@tandong.gov.vn",
+        "tayninh_province": "so@tayninh.gov.vn",
+    }
+    for key, email in emails.items():
+        users[key].email = email
+        users[key].save(update_fields=["email"])
+    users["binhminh_chair"] = UserFactory(username="binhminh.chair", role=Role.COMMUNE_CHAIR, email="chair@binhminh.vn",
+                                          communes=[units.binh_minh])  # fmt: skip
+    users["tandong_chair_2"] = UserFactory(username="tandong.chair2", role=Role.COMMUNE_CHAIR, email="",
+                                           communes=[units.tan_dong])  # fmt: skip
+    return users
+
+
+def told() -> list[tuple[str, str, str]]:
+    return list(Message.objects.order_by("pk").values_list("template_id__code", "recipient", "commune_id"))
+
+
+# --- payment runs ------------------------------------------------------------------------------------
+
+
+def computed_run(units, staff, django_capture_on_commit_callbacks, people=2):
+    load_rules()
+    make_cases(units.tan_dong, staff["tandong_officer"], [
+        Beneficiary(f"Người Cao Tuổi {index}", date(1950, 3, 10), MONTH) for index in range(people)
+    ])  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        run = payments.run_prepare(commune=units.tan_dong, month=MONTH, acting_user=staff["tandong_officer"],
+                                   enqueue=False)  # fmt: skip
+        run = prepare_now(run)
+    assert run.status == "computed"
+    return run
+
+
+def test_the_chair_is_told_when_a_run_awaits_approval(units, staff, django_capture_on_commit_callbacks):
+    run = computed_run(units, staff, django_capture_on_commit_callbacks)
+    assert told() == [("run_awaiting_approval", "chair@tandong.gov.vn", "25522")]
+    message = Message.objects.get()
+    assert (message.channel, message.recipient_user, message.status) == ("email", staff["tandong_chair"], "queued")
+    assert message.subject == "Danh sách chi trả tháng 11/2025 chờ phê duyệt"
+    assert message.text == (
+        "Danh sách chi trả trợ cấp tháng 11/2025 của Xã Tân Đông (2 người, 1.500.000 đồng) đang chờ Chủ tịch "
+        f"phê duyệt: http://127.0.0.1:8000/payments/{run.pk}/"
+    )
+
+
+def test_preparing_the_run_again_tells_the_chair_again_but_one_event_never_twice(
+    units, staff, django_capture_on_commit_callbacks
+):
+    run = computed_run(units, staff, django_capture_on_commit_callbacks)
+    from notifications import notices
+
+    event = run.events.get(kind="computed")
+    notices.run_computed(event.pk)  # the same event seen again
+    assert len(told()) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        run = payments.run_prepare(commune=units.tan_dong, month=MONTH, acting_user=staff["tandong_officer"],
+                                   enqueue=False)  # fmt: skip
+        prepare_now(run)
+    assert told() == [("run_awaiting_approval", "chair@tandong.gov.vn", "25522")] * 2
+
+
+def test_a_commune_can_switch_approval_notices_off(units, staff, django_capture_on_commit_callbacks):
+    NoticeSettings.objects.create(commune=units.tan_dong, approval_notices=False)
+    computed_run(units, staff, django_capture_on_commit_callbacks)
+    assert told() == []
+
+
+def test_a_failing_notice_does_not_undo_the_run(units, staff, django_capture_on_commit_callbacks):
+    with mock.patch("notifications.notices.request_messages", side_effect=RuntimeError("mail down")):
+        run = computed_run(units, staff, django_capture_on_commit_callbacks)
+    run.refresh_from_db()
+    assert run.status == "computed"
+    assert told() == []
+
+
+def reconciled_run(units, staff, django_capture_on_commit_callbacks, *, phones):
+    run = computed_run(units, staff, django_capture_on_commit_callbacks, people=len(phones))
+    lines = list(run.lines.select_related("case__person").order_by("full_name"))
+    for line, phone in zip(lines, phones, strict=True):
+        line.case.person.phone = phone
+        line.case.person.save(update_fields=["phone"])
+    with django_capture_on_commit_callbacks(execute=True):
+        payments.run_approve(run=run, acting_user=staff["tandong_chair"])
+        payments.run_mark_exported(run=run, acting_user=staff["tandong_officer"], file_format="csv")
+        rows = [{"reference": line.reference, "status": "failed" if index == 1 else "paid",
+                 "paid_on": "2025-11-20" if index != 1 else "", "note": ""} for index, line in enumerate(lines)]  # fmt: skip
+        payments.run_reconcile(run=run, rows=rows, acting_user=staff["tandong_officer"])
+    return run, lines
+
+
+def test_beneficiaries_paid_are_told_the_amount_when_the_commune_says_so(
+    units, staff, django_capture_on_commit_callbacks
+):
+    NoticeSettings.objects.create(commune=units.tan_dong, amount_paid_notice=True)
+    run, lines = reconciled_run(units, staff, django_capture_on_commit_callbacks,
+                                phones=["+84912000001", "+84912000002", "", "+84912000004"])  # fmt: skip
+    # Line 1 failed, line 2 has no phone: lines 0 and 3 are told.
+    sms = Message.objects.filter(template__code="amount_paid").order_by("pk")
+    assert [(m.channel, m.recipient, m.person_id, m.commune_id) for m in sms] == [
+        ("sms", "+84912000001", lines[0].case.person_id, "25522"),
+        ("sms", "+84912000004", lines[3].case.person_id, "25522"),
+    ]
+    assert sms[0].text == "UBND Xã Tân Đông: trợ cấp tháng 11/2025 của Người Cao Tuổi 0 đã được chi trả 750.000 đồng."
+    assert sms[0].dedup_key == f"amount_paid:line{lines[0].pk}"
+    assert sms[0].parts == 2
+
+
+def test_no_amount_paid_notice_by_default(units, staff, django_capture_on_commit_callbacks):
+    reconciled_run(units, staff, django_capture_on_commit_callbacks, phones=["+84912000001"])
+    assert Message.objects.filter(template__code="amount_paid").count() == 0
+
+
+# --- poverty reviews ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def campaign(units, staff):
+    load_standards()
+    return Campaign.objects.create(commune=units.tan_dong, year=2025,
+                                   standard=PovertyStandard.objects.get(code=STANDARD_2022))  # fmt: skip
+
+
+def test_the_committee_is_told_the_posting_dates(campaign, staff, django_capture_on_commit_callbacks):
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.VILLAGE_MEETINGS)
+    starts = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"], posting_starts_on=starts,
+                                 posting_ends_on=starts + timedelta(days=9), posting_place="Nhà văn hóa ấp Đông Hà")  # fmt: skip
+    assert told() == [("posting_dates", "committee@tandong.gov.vn", "25522")]
+    assert Message.objects.get().text == (
+        f"Xã Tân Đông: danh sách rà soát hộ nghèo năm 2025 được niêm yết công khai từ {starts:%d/%m/%Y} đến "
+        f"{starts + timedelta(days=9):%d/%m/%Y} tại Nhà văn hóa ấp Đông Hà. "
+        f"http://127.0.0.1:8000/reviews/{campaign.pk}/"
+    )
+
+
+def test_the_committee_is_told_of_a_new_complaint(campaign, units, staff, django_capture_on_commit_callbacks):
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.PUBLIC_POSTING)
+    household = make_household(units.tan_dong, units.tan_dong_village, code="TD-0042")
+    assessment = Assessment.objects.create(campaign=campaign, household=household, village=units.tan_dong_village,
+                                           area=household.area, listed_reason="on_list")  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = reviews.complaint_register(
+            assessment=assessment, complainant="Lê Văn Cường", received_on=date(2025, 11, 3),
+            content="Hộ tôi khó khăn hơn", acting_user=staff["tandong_officer"],
+        )  # fmt: skip
+    assert told() == [("complaint_received", "committee@tandong.gov.vn", "25522")]
+    assert Message.objects.get().text == (
+        "Xã Tân Đông: có khiếu nại mới của Lê Văn Cường về hộ TD-0042 (rà soát năm 2025), hạn trả lời "
+        f"{complaint.deadline:%d/%m/%Y}: http://127.0.0.1:8000/reviews/{campaign.pk}/complaints/"
+    )
+
+
+def test_the_chair_is_told_when_the_review_awaits_approval(campaign, staff, django_capture_on_commit_callbacks):
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLAINTS)
+    with django_capture_on_commit_callbacks(execute=True):
+        reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"])
+    assert told() == [("review_awaiting_approval", "chair@tandong.gov.vn", "25522")]
+    assert Message.objects.get().text == (
+        "Kết quả rà soát hộ nghèo, hộ cận nghèo năm 2025 của Xã Tân Đông đang chờ Chủ tịch phê duyệt: "
+        f"http://127.0.0.1:8000/reviews/{campaign.pk}/"
+    )
+
+
+def test_other_steps_tell_nobody_and_committee_notices_can_be_off(campaign, units, staff,
+                                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"])  # → surveying
+    assert told() == []
+    NoticeSettings.objects.create(commune=units.tan_dong, committee_notices=False)
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.VILLAGE_MEETINGS)
+    with django_capture_on_commit_callbacks(execute=True):
+        reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"],
+                                 posting_starts_on=date(2025, 11, 1), posting_ends_on=date(2025, 11, 10),
+                                 posting_place="UBND")  # fmt: skip
+    assert told() == []

@@ -319,7 +319,11 @@ class HealthInsuranceCard(BaseModel):
             models.CheckConstraint(condition=Q(valid_to__gte=models.F("valid_from")), name="card_valid_ordered"),
             models.UniqueConstraint(fields=["number", "valid_from"], name="card_once"),
         ]
-        indexes = [models.Index(fields=["valid_to"], name="card_valid_to")]
+        indexes = [
+            models.Index(fields=["valid_to"], name="card_valid_to"),
+            # Coverage (is this person's card valid on a day?) reads the index only.
+            models.Index(fields=["person", "valid_to"], name="card_person_valid", include=["valid_from"]),
+        ]
 
 
 class CaseEvent(DomainEvent):

@@ -15,6 +15,7 @@ def navigation(request):
         (_("Payments"), reverse("disbursements:list")),
         (_("Support"), reverse("support:list")),
         (_("Reminders"), reverse("notifications:reminder_communes")),
+        (_("Reports"), reverse("reports:home")),
     ]
     items.append(
         (_("Communes") if not user.is_read_only else _("Communes of the province"), reverse("geography:commune_list"))

@@ -79,6 +79,8 @@ class Person(BaseModel):
             GinIndex(fields=["search_name"], name="person_search_name_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["search_name", "date_of_birth"], name="person_name_birth"),
             models.Index(fields=["phone"], name="person_phone", condition=~Q(phone="")),
+            # "Not after the month of death" (allowances, coverage) reads only the persons who died.
+            models.Index(fields=["date_of_death"], name="person_died", condition=Q(date_of_death__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -40,9 +40,7 @@ class ExportJob(BaseModel):
     table = models.CharField(_("table"), max_length=12, choices=OfficialTable.choices)
     file_format = models.CharField(_("format"), max_length=4, choices=FileFormat.choices)
     # The scope: one commune, or the communes of a province that the owner may see (never both).
-    commune = models.ForeignKey(
-        "geography.Commune", on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
+    commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     province = models.ForeignKey(
         "geography.Province", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

@@ -194,6 +194,11 @@ CELERY_BEAT_SCHEDULE = {
     "disbursements.schedule": {"task": "disbursements.schedule", "schedule": 3600.0},
     # Every minute: send messages that fell due (after quiet hours, retries), re-send lost tasks.
     "notifications.dispatch_due": {"task": "notifications.dispatch_due", "schedule": 60.0},
+    # The province dashboards' figures, kept warm in the shared cache (reports/snapshots.py).
+    "reports.refresh_province_dashboards": {
+        "task": "reports.refresh_province_dashboards",
+        "schedule": float(env.int("REPORTS_DASHBOARD_REFRESH_SECONDS", default=240)),
+    },
     # Daily at 08:00 local time: health-insurance renewal reminders (a second run sends nothing).
     "notifications.send_health_insurance_reminders": {
         "task": "notifications.send_health_insurance_reminders",
@@ -278,3 +283,18 @@ NOTIFICATION_SITE_URL = env("NOTIFICATION_SITE_URL", default="http://127.0.0.1:8
 # Health-insurance renewal reminders (notifications/reminders.py): an SMS when a card ends within this
 # many days; beat runs the job daily at 08:00 local time (running it again sends nothing twice).
 NOTIFICATION_REMINDER_DAYS = env.int("NOTIFICATION_REMINDER_DAYS", default=30)
+
+# --- Reports (issue 8) --------------------------------------------------------------------
+# The province dashboard's figures live this long in the cache; beat refreshes them every
+# REPORTS_DASHBOARD_REFRESH_SECONDS (above). 0 computes them on every request.
+REPORTS_DASHBOARD_CACHE_SECONDS = env.int("REPORTS_DASHBOARD_CACHE_SECONDS", default=600)
+# One cache shared by every web process and worker: Redis (CACHE_URL, or the broker when it is
+# Redis), else files under .data/cache for the embedded development set-up.
+CACHE_URL = env("CACHE_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}
+    )
+}

@@ -21,3 +21,6 @@ STORAGES = {
 
 # Tests send tasks to their own queue, so a development worker on the same broker never takes them.
 CELERY_TASK_DEFAULT_QUEUE = "casework-test"
+
+# Each test process keeps its own cache: a shared one would carry figures from one test (or run) to the next.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,31 @@
+"""Celery task of the reports app: an export job's file, built by a worker. Thin and idempotent: the
+work and its status guard are in ``reports.exports.export_job_run``."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(
+    name="reports.export_job",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+)
+def export_job_task(job_id: int) -> str:
+    """Build and store the file of export job ``job_id``; a second delivery of a finished job does
+    nothing, one of a job whose worker was lost builds it again."""
+    from reports.exports import export_job_run  # the service imports this module, not the reverse
+
+    return export_job_run(job_id)
+
+
+@shared_task(name="reports.refresh_province_dashboards", acks_late=True, soft_time_limit=10 * 60, time_limit=12 * 60)
+def refresh_province_dashboards_task() -> int:
+    """Beat: keep every province's dashboard figures warm in the shared cache."""
+    from reports.snapshots import refresh_province_dashboards
+
+    return refresh_province_dashboards()

@@ -33,7 +33,7 @@ from beneficiaries.entitlement import Rules, age_in_month
 from beneficiaries.models import Case, CaseCategory, CaseEvent, Category, CoefficientBand, PaymentMethod
 from beneficiaries.services import OPEN, PaymentDetails, payment_problems
 from core.months import first_of_month
-from core.tabular import read_table, split_table
+from core.tabular import RowErrors, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
 from geography.models import Commune, Village
 from geography.scoping import commune_codes_for_user
@@ -152,29 +152,12 @@ def read_beneficiaries(file, filename: str) -> BeneficiaryFile:
 
 
 def _as_file(rows: Sequence[dict]) -> BeneficiaryFile:
-    """Dicts from a caller, shaped as ``read_beneficiaries`` shapes a file: the first dict's keys
-    are the header, every row has every column, cells are stripped text."""
-    header = [str(name).strip().lower() for name in rows[0]] if rows else list(COLUMNS)
-    normalised = []
-    for row in rows:
-        cells = {str(name).strip().lower(): "" if value is None else str(value).strip() for name, value in row.items()}
-        normalised.append({name: cells.get(name, "") for name in header if name})
+    """Dicts from a caller (the demo, tests), shaped as a file is."""
+    header, normalised = rows_from_dicts(rows, COLUMNS)
     return BeneficiaryFile(header=header, rows=normalised)
 
 
 # --- checking ----------------------------------------------------------------------------------
-
-
-class _Errors:
-    def __init__(self) -> None:
-        self.items: list[RowError] = []
-
-    def add(self, row: int, column: str, message) -> None:
-        self.items.append(RowError(row=row, column=column, message=str(message)))
-
-    def sorted(self) -> list[RowError]:
-        last = len(_ORDER)
-        return sorted(self.items, key=lambda e: (e.row, _ORDER.get(e.column, last) if e.column else -1))
 
 
 @dataclass
@@ -202,7 +185,7 @@ class _Line:
     categories_changed: bool = False
 
 
-def _check_header(header: list[str], errors: _Errors) -> None:
+def _check_header(header: list[str], errors: RowErrors) -> None:
     for name in COLUMNS:
         if name not in header:
             errors.add(1, name, _("missing column"))
@@ -289,7 +272,7 @@ def _parse_month(text: str) -> date | None:
 class _Checker:
     """Checks the lines of one file against what was read for it (no query per line)."""
 
-    def __init__(self, rows: list[tuple[int, dict]], *, acting_user, errors: _Errors):
+    def __init__(self, rows: list[tuple[int, dict]], *, acting_user, errors: RowErrors):
         self.errors = errors
         self.today = timezone.localdate()
         self.rules = Rules()
@@ -543,7 +526,7 @@ def import_beneficiaries(
     elif not isinstance(source, BeneficiaryFile):
         source = _as_file(list(source))
     report = ImportReport(dry_run=dry_run)
-    errors = _Errors()
+    errors = RowErrors(COLUMNS)
     _check_header(source.header, errors)
     if errors.items:
         report.errors = errors.sorted()

@@ -109,3 +109,38 @@ def split_table(table: list[list]) -> Table:
     while rows and not any(rows[-1].values()):
         rows.pop()
     return Table(header=header, rows=rows, too_wide=too_wide)
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based line number in the file, the header being line 1 (0: the file as a whole)
+    column: str  # the column name from the header; "" for a whole-line or whole-file problem
+    message: str
+
+
+class RowErrors:
+    """An import's errors, collected while every line is checked, then sorted by line: a
+    whole-line problem first, then the file's columns in their usual order, unknown ones last."""
+
+    def __init__(self, columns) -> None:
+        self.items: list[RowError] = []
+        self.order = {name: index for index, name in enumerate(columns)}
+
+    def add(self, row: int, column: str, message) -> None:
+        self.items.append(RowError(row=row, column=column, message=str(message)))
+
+    def sorted(self) -> list[RowError]:
+        last = len(self.order)
+        return sorted(self.items, key=lambda e: (e.row, self.order.get(e.column, last) if e.column else -1))
+
+
+def rows_from_dicts(rows, columns) -> tuple[list[str], list[dict[str, str]]]:
+    """Dicts from a caller (the demo, tests) shaped as ``split_table`` shapes a file: the first
+    dict's keys are the header (``columns`` when there is no row), every row has every column,
+    cells are stripped text."""
+    header = [str(name).strip().lower() for name in rows[0]] if rows else list(columns)
+    normalised = []
+    for row in rows:
+        cells = {str(name).strip().lower(): "" if value is None else str(value).strip() for name, value in row.items()}
+        normalised.append({name: cells.get(name, "") for name in header if name})
+    return header, normalised

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
-from core.tabular import read_table, split_table
+from core.tabular import RowError, RowErrors, read_table, split_table
 from core.text import fold_vietnamese
 from geography.models import Area, Commune, Village
 from geography.scoping import communes_for_user
@@ -80,13 +80,6 @@ _AREAS = frozenset(Area.values)
 _RELATIONSHIPS = frozenset(Relationship.values)
 _RELATIONSHIP_LIST = ", ".join(Relationship.values)
 _COLUMN_ORDER = {name: index for index, name in enumerate(COLUMNS)}
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # 1-based line number in the file, the header being line 1 (0: the file as a whole)
-    column: str  # the column name from the header; "" for a whole-line or whole-file problem
-    message: str
 
 
 @dataclass
@@ -167,17 +160,6 @@ class _Group:
     household_id: int | None = None  # once written
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.items: list[RowError] = []
-
-    def add(self, row: int, column: str, message: str) -> None:
-        self.items.append(RowError(row=row, column=column, message=str(message)))
-
-    def sorted(self) -> list[RowError]:
-        return sorted(self.items, key=lambda error: (error.row, _COLUMN_ORDER.get(error.column, -1)))
-
-
 # A file repeats the same few villages and ethnic groups on every line: fold each spelling once.
 _fold = functools.lru_cache(maxsize=4096)(fold_vietnamese)
 _ethnicity_code = functools.lru_cache(maxsize=512)(ethnicity_code)
@@ -188,7 +170,7 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-def _parse_line(row: int, values: dict[str, str], *, communes, villages, today: date, errors: _Errors) -> _Line:
+def _parse_line(row: int, values: dict[str, str], *, communes, villages, today: date, errors: RowErrors) -> _Line:
     empty = {name for name in REQUIRED_COLUMNS if not values[name]}
     for name in REQUIRED_COLUMNS:
         if name in empty:
@@ -302,7 +284,7 @@ def _load_persons(national_ids: list[str]) -> tuple[dict[str, Person], dict[int,
     return persons, memberships
 
 
-def _check_persons(lines: list[_Line], groups, errors: _Errors) -> None:
+def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
     first_line: dict[str, int] = {}
     unique: list[_Line] = []
     for line in lines:
@@ -358,7 +340,7 @@ def _villages_differ(line: _Line, first: _Line, *, village_required: bool) -> bo
     return None not in (line.village, first.village)
 
 
-def _check_household(group: _Group, errors: _Errors) -> None:
+def _check_household(group: _Group, errors: RowErrors) -> None:
     lines, existing = group.lines, group.existing
     first = lines[0]
     village_required = existing is None or existing.village_id is not None
@@ -414,7 +396,7 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
     if not user.can_manage_registry:
         raise PermissionDenied
     today = timezone.localdate()
-    errors = _Errors()
+    errors = RowErrors(COLUMNS)
     codes = sorted({(row.get("commune_code") or "").strip() for row in rows} - {""})
     communes = {commune.code: commune for commune in communes_for_user(user).filter(code__in=codes)} if codes else {}
     villages = {

@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.tabular import read_table, split_table
+from core.tabular import RowErrors, read_table, split_table
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user
 from households.importing import (
@@ -124,22 +124,6 @@ def read_survey(file, filename: str) -> SurveyFile:
 # --- checking ----------------------------------------------------------------------------------
 
 
-class _Errors:
-    def __init__(self, order: dict[str, int]) -> None:
-        self.items: list[RowError] = []
-        self.order = order
-
-    def add(self, row: int, column: str, message: str) -> None:
-        self.items.append(RowError(row=row, column=column, message=str(message)))
-
-    def sorted(self) -> list[RowError]:
-        # A whole-line problem first, then the file's columns in their usual order, unknown ones last.
-        last = len(self.order)
-        return sorted(
-            self.items, key=lambda error: (error.row, self.order.get(error.column, last) if error.column else -1)
-        )
-
-
 @dataclass
 class _Line:
     row: int
@@ -170,7 +154,7 @@ class _Household:
     year_status: str | None
 
 
-def _check_header(header: list[str], known_indicators: set[str], errors: _Errors) -> None:
+def _check_header(header: list[str], known_indicators: set[str], errors: RowErrors) -> None:
     allowed = set(BASE_COLUMNS) | set(FILE_INDICATORS) | known_indicators
     for name in BASE_COLUMNS:
         if name not in header:
@@ -295,8 +279,7 @@ def import_survey(
         rows = _as_survey_file(rows)
     report = SurveyReport(dry_run=dry_run)
     known_indicators = set(Indicator.objects.order_by().values_list("code", flat=True).distinct())
-    order = {name: index for index, name in enumerate(dict.fromkeys([*COLUMNS, *sorted(known_indicators)]))}
-    errors = _Errors(order)
+    errors = RowErrors(dict.fromkeys([*COLUMNS, *sorted(known_indicators)]))
     _check_header(rows.header, known_indicators, errors)
     if errors.items:
         report.errors = errors.sorted()

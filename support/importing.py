@@ -33,7 +33,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.tabular import cell_text, read_table, split_table
+from core.tabular import RowErrors, cell_text, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
 from households.importing import (
     RowError,
@@ -151,28 +151,12 @@ def _padded(values, position: int) -> list:
 
 
 def _as_file(rows: Sequence[dict]) -> LoanFile:
-    """Dicts from a caller (the demo, tests), shaped as ``read_loans`` shapes a file."""
-    header = [str(name).strip().lower() for name in rows[0]] if rows else list(COLUMNS)
-    normalised = []
-    for row in rows:
-        cells = {str(name).strip().lower(): "" if value is None else str(value).strip() for name, value in row.items()}
-        normalised.append({name: cells.get(name, "") for name in header if name})
+    """Dicts from a caller (the demo, tests), shaped as a file is."""
+    header, normalised = rows_from_dicts(rows, COLUMNS)
     return LoanFile(header=header, rows=normalised)
 
 
 # --- checking ----------------------------------------------------------------------------------
-
-
-class _Errors:
-    def __init__(self) -> None:
-        self.items: list[RowError] = []
-
-    def add(self, row: int, column: str, message) -> None:
-        self.items.append(RowError(row=row, column=column, message=str(message)))
-
-    def sorted(self) -> list[RowError]:
-        last = len(_ORDER)
-        return sorted(self.items, key=lambda e: (e.row, _ORDER.get(e.column, last) if e.column else -1))
 
 
 @dataclass(frozen=True)
@@ -205,7 +189,7 @@ class _Line:
     loan: Loan | None = None  # the contract on record this line updates
 
 
-def _check_header(header: list[str], errors: _Errors) -> None:
+def _check_header(header: list[str], errors: RowErrors) -> None:
     for name in COLUMNS:
         if name not in header:
             errors.add(1, name, _("missing column"))
@@ -254,7 +238,7 @@ def _money(value: int) -> str:
 class _Checker:
     """Checks the lines of one file against what was read for it (no query per line)."""
 
-    def __init__(self, commune, rows: list[tuple[int, dict]], errors: _Errors):
+    def __init__(self, commune, rows: list[tuple[int, dict]], errors: RowErrors):
         """Reads the commune's households, their current members and the commune's loans (three
         queries, whatever the file's length), then only what the file names outside them: persons
         who are not members of the commune's households and contracts recorded elsewhere."""
@@ -473,7 +457,7 @@ def import_loans(
     elif not isinstance(source, LoanFile):
         source = _as_file(list(source))
     report = LoanImportReport(dry_run=dry_run)
-    errors = _Errors()
+    errors = RowErrors(COLUMNS)
     _check_header(source.header, errors)
     if errors.items:
         report.errors = errors.sorted()

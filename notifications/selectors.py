@@ -51,3 +51,22 @@ def household_message_timeline(household_id: int) -> list[TimelineEntry]:
             )
         )
     return entries
+
+
+def notifications_worklist(user) -> list:
+    """Home-page item for the commune officer: messages that failed in the last 30 days (one query)."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from core.worklists import WorkItem
+
+    if not user.can_manage_registry or user.has_national_scope:
+        return []
+    since = timezone.now() - timedelta(days=30)
+    failed = messages_for_user(user).filter(status=Message.Status.FAILED, created_at__gte=since).count()
+    if not failed:
+        return []
+    url = reverse("notifications:messages") + "?status=failed"
+    return [WorkItem(title=_("Messages that failed in the last 30 days"), url=url, count=failed)]

@@ -38,6 +38,16 @@ from notifications.services import opt_in, opt_out
 PAGE_SIZE = 50
 PENDING_PAGE_SIZE = 100
 SENT_SHOWN = 100
+# A template's name is kept in Vietnamese only (``MessageTemplate.name``, edited in /admin/); the English
+# interface names the shipped ones with these, and any other by its code.
+TEMPLATE_NAMES_EN = {
+    "amount_paid": "Allowance paid",
+    "bhyt_renewal": "Health-insurance card renewal reminder",
+    "complaint_received": "New complaint about the review",
+    "posting_dates": "Public posting of the review list",
+    "review_awaiting_approval": "Poverty review awaiting approval",
+    "run_awaiting_approval": "Payment run awaiting approval",
+}
 
 
 def _page_number(request) -> int:
@@ -217,17 +227,21 @@ def _filtered_messages(user, *, commune="", status="", template="", q=""):
     return found.select_related("commune", "template", "person", "household").order_by("-created_at", "-id")
 
 
+def _template_name(code: str, name: str) -> str:
+    return in_language(name, TEMPLATE_NAMES_EN.get(code, code))
+
+
 @login_required
 def message_list(request):
     communes = list(communes_for_user(request.user).order_by("name").values_list("code", "name"))
-    templates = [(code, in_language(name, code)) for code, name in MessageTemplate.objects.order_by("code").values_list(
+    templates = [(code, _template_name(code, name)) for code, name in MessageTemplate.objects.order_by("code").values_list(
         "code", "name"
     )]  # fmt: skip
     form = MessageFilterForm(request.GET or None, communes=communes, templates=templates)
     page = _page_number(request)
     rows = list(_filtered_messages(request.user, **form.filters())[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     for row in rows:
-        row.kind = in_language(row.template.name, row.template.code)
+        row.kind = _template_name(row.template.code, row.template.name)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -241,5 +255,7 @@ def message_list(request):
             "querystring": query.urlencode(),
             "full_identifiers": can_see_full_identifiers(request.user),
             "households_url": reverse("households:list"),
+            # One commune: no commune column or filter (every row would repeat it).
+            "many_communes": len(communes) > 1,
         },
     )

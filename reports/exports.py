@@ -24,13 +24,14 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
 from django.http import Http404, HttpResponse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from core.pdf import ascii_filename, render_pdf
 from reports.models import ExportJob, FileFormat, OfficialTable
@@ -67,13 +68,15 @@ def number_vi(value, kind: str) -> str:
 
 
 def number_page(value, kind: str) -> str:
-    """As the other pages write numbers: '1,500,000', '0.91'."""
+    """As the other pages write numbers, in the reader's language: '1.500.000', '0,91' in
+    Vietnamese; '1,500,000', '0.91' in English."""
     if value is None:
         return "–"
     if kind == Kind.PERCENT:
-        return f"{100 * value:.2f}"
+        # Rounded as the XLSX and PDF round it, then written with the language's separators.
+        return formats.number_format(Decimal(f"{100 * value:.2f}"), 2, use_l10n=True, force_grouping=True)
     if kind in (Kind.COUNT, Kind.VND):
-        return f"{value:,}"
+        return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
     return str(value)
 
 

@@ -162,7 +162,7 @@ def table_page(request, table: str):
         "export_fields": {**scope.query, **parameters, "table": table},
         "formats": FileFormat.choices,
         "max_months": MAX_PAYMENT_MONTHS,
-        "direct_max_rows": f"{exports.DIRECT_MAX_SOURCE_ROWS:,}",
+        "direct_max_rows": exports.number_page(exports.DIRECT_MAX_SOURCE_ROWS, Kind.COUNT),
         "other_tables": [
             (label, reverse(URL_NAMES[key]) + "?" + urlencode(scope.query))
             for key, label in OfficialTable.choices

@@ -15,17 +15,16 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.forms import submit
 from geography.access import access_commune_by_code
 from geography.scoping import commune_codes_for_user, communes_for_user
-from households.models import HouseholdYearStatus
 from support import selectors
 from support.forms import TotalsForm, WorklistForm
 from support.models import Kind, Record
@@ -110,6 +109,11 @@ def require_editor(user) -> None:
 
 # Shown in the browser; anything else is downloaded, so an uploaded HTML or SVG file never runs here.
 INLINE_EVIDENCE = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".pdf"}
+# Said above the evidence forms, so the officer knows what happens to the file and to an empty title.
+EVIDENCE_INTRO = gettext_lazy(
+    "A photo of the handover or a scan of the signed receipt. Photos and PDF files open in the browser; other "
+    "files are downloaded. Left empty, the title is the file's name."
+)
 
 
 def evidence_response(evidence):
@@ -144,7 +148,6 @@ def worklist(request):
     codes = _scope_codes(request)
     today = timezone.localdate()
     year = (form.cleaned_data.get("year") if form.is_valid() else None) or today.year
-    status = HouseholdYearStatus.objects.filter(household=OuterRef("pk"), year=year).values("status")[:1]
     unsupported = selectors.unsupported_poor_households(codes, year)
     visits = selectors.visits_due(codes, today).order_by("next_visit_due", "record_id")
     loans = selectors.overdue_loans(codes, today).order_by("due_on", "record_id")
@@ -155,13 +158,11 @@ def worklist(request):
             "form": form,
             "year": year,
             "today": today,
-            "unsupported": list(
-                unsupported.select_related("village", "head").annotate(year_status=Subquery(status))[:WORKLIST_LIMIT]
-            ),
+            "unsupported": list(unsupported.select_related("village", "head", "commune")[:WORKLIST_LIMIT]),
             "unsupported_count": unsupported.count(),
-            "visits": list(visits[:WORKLIST_LIMIT]),
+            "visits": list(visits.select_related("record__commune")[:WORKLIST_LIMIT]),
             "visits_count": visits.count(),
-            "loans": list(loans[:WORKLIST_LIMIT]),
+            "loans": list(loans.select_related("record__commune")[:WORKLIST_LIMIT]),
             "loans_count": loans.count(),
             "limit": WORKLIST_LIMIT,
             "many_communes": len(communes) > 1,

@@ -31,7 +31,7 @@ from support.forms import (
     RemoveRecipientForm,
 )
 from support.models import Distribution, Record
-from support.views import action, evidence_response, paginate, posted, posted_files
+from support.views import EVIDENCE_INTRO, action, evidence_response, paginate, posted, posted_files
 from support.views_programmes import KINDS_WITH_DETAILS
 
 RECIPIENTS_PER_PAGE = 100
@@ -192,7 +192,7 @@ def distribution_close(request, distribution_id: int):
         request, ConfirmForm(posted(request)),
         lambda data: services.distribution_close(distribution=distribution, acting_user=request.user),
         title=_("Close the distribution"), subject=distribution.name, back_url=_distribution_url(distribution),
-        button=_("Close"), success=_("Distribution closed."),
+        button=_("Close the distribution"), success=_("Distribution closed."),
         intro=_("Households still planned have not come: their support is cancelled. Nothing can be added or "
                 "delivered afterwards."),
     )  # fmt: skip
@@ -207,7 +207,7 @@ def distribution_evidence(request, distribution_id: int):
         lambda data: services.evidence_add(kind=data["kind"], file=data["file"], title=data["title"],
                                            distribution=distribution, acting_user=request.user) and distribution,
         title=_("Add the signed receipt list or a photo"), subject=distribution.name,
-        back_url=_distribution_url(distribution), success=_("Evidence added."),
+        back_url=_distribution_url(distribution), success=_("Evidence added."), intro=EVIDENCE_INTRO,
     )  # fmt: skip
 
 

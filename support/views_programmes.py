@@ -61,6 +61,13 @@ def programme_list(request):
             **paginate(request, programmes.order_by("-year", "name", "pk")),
             "many_communes": len(communes) > 1,
             "can_edit": request.user.can_manage_registry,
+            # The bank's loan-list import is per commune: offered here to the officer of one commune (an
+            # officer of several finds it on each loan programme's page).
+            "loans_import_url": (
+                reverse("support:loans_import", kwargs={"commune_code": communes[0][0]})
+                if request.user.can_manage_registry and len(communes) == 1
+                else ""
+            ),
             # Rows link to list_url + "programmes/" + id + "/" (support:programme): one reverse().
             "list_url": reverse("support:list"),
         },

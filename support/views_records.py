@@ -34,7 +34,9 @@ from support.forms import (
     VisitForm,
 )
 from support.models import Donor, House, Kind, Livelihood, Loan, Record, RecordFunding
+from support.templatetags.support_format import vnd
 from support.views import (
+    EVIDENCE_INTRO,
     action,
     evidence_response,
     paginate,
@@ -274,9 +276,9 @@ def record_detail(request, record_uuid):
     )  # fmt: skip
 
 
-def _record_action(request, record, form, call, *, title, success):
+def _record_action(request, record, form, call, *, title, success, intro="", button=""):
     return action(request, form, call, title=title, success=success, back_url=record_url(record),
-                  subject=f"{record.programme.name} · {record.household.code}")  # fmt: skip
+                  subject=f"{record.programme.name} · {record.household.code}", intro=intro, button=button)  # fmt: skip
 
 
 @login_required
@@ -287,7 +289,7 @@ def record_deliver(request, record_uuid):
         request, record, DeliverForm(posted(request)),
         lambda data: services.record_deliver(record=record, delivered_on=data["delivered_on"],
                                              acting_user=request.user),
-        title=_("Record the delivery"), success=_("Delivery recorded."),
+        title=_("Record the delivery"), success=_("Delivery recorded."), button=_("Record the delivery"),
     )  # fmt: skip
 
 
@@ -299,6 +301,7 @@ def record_cancel(request, record_uuid):
         request, record, CancelForm(posted(request)),
         lambda data: services.record_cancel(record=record, reason=data["reason"], acting_user=request.user),
         title=_("Cancel the planned support"), success=_("Support cancelled."),
+        button=_("Cancel the planned support"),
     )  # fmt: skip
 
 
@@ -310,7 +313,7 @@ def record_evidence(request, record_uuid):
         request, record, EvidenceForm(posted(request), posted_files(request)),
         lambda data: services.evidence_add(kind=data["kind"], file=data["file"], title=data["title"], record=record,
                                            acting_user=request.user),
-        title=_("Add a photo or a signed receipt"), success=_("Evidence added."),
+        title=_("Add a photo or a signed receipt"), success=_("Evidence added."), intro=EVIDENCE_INTRO,
     )  # fmt: skip
 
 
@@ -335,7 +338,8 @@ def loan_balance(request, record_uuid):
     loan = Loan.objects.filter(record=record).first()
     if loan is None:
         raise Http404("not a loan")
-    initial = {"outstanding_vnd": loan.outstanding_vnd, "repayment": loan.repayment}
+    # The balance on record, grouped as the officer reads it ("56.000.000"); the field takes it back as typed.
+    initial = {"outstanding_vnd": vnd(loan.outstanding_vnd), "repayment": loan.repayment}
     return _record_action(
         request, record, BalanceForm(posted(request), initial=initial),
         lambda data: services.loan_balance_update(record=record, outstanding_vnd=data["outstanding_vnd"],

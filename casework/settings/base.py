@@ -138,6 +138,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "vi"
+# Our additions to Django's locale formats (Vietnamese groups thousands: 1.234.567).
+FORMAT_MODULE_PATH = ["casework.formats"]
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"

@@ -2,6 +2,7 @@
 this library and asks for ``{% case_payments case %}``."""
 
 from django import template
+from django.utils.formats import number_format
 
 from disbursements.selectors import case_payment_lines
 
@@ -10,8 +11,9 @@ register = template.Library()
 
 @register.filter
 def money(value) -> str:
-    """Đồng as "750,000"."""
-    return "" if value in (None, "") else f"{int(value):,}"
+    """Đồng grouped the way the interface's language writes them: "750.000" in Vietnamese,
+    "750,000" in English."""
+    return "" if value in (None, "") else number_format(int(value), 0, use_l10n=True, force_grouping=True)
 
 
 @register.inclusion_tag("disbursements/_case_payments.html")

@@ -82,7 +82,7 @@ def test_provincial_viewer_downloads_tan_dongs_poverty_pdf_and_allowance_xlsx(
     # The poverty-review summary of Tân Đông, as a PDF.
     page.get_by_test_id("official-tables").locator("[data-table='poverty']").click()
     expect(page.get_by_test_id("table-scope")).to_have_text("Xã Tân Đông")
-    expect(page.get_by_test_id("official-table").locator("tr[data-level='total']")).to_contain_text("50.00")
+    expect(page.get_by_test_id("official-table").locator("tr[data-level='total']")).to_contain_text("50,00")
     name, pdf = downloaded(page, "download-pdf")
     assert name == f"Tổng hợp rà soát hộ nghèo Xã Tân Đông {REVIEW_YEAR}.pdf"  # the UTF-8 name (filename*)
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())

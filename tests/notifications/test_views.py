@@ -222,6 +222,21 @@ def test_messages_are_listed_by_status_for_the_users_communes_only(people, clien
     assert client_for("hcm_province").get(MESSAGES).context["rows"] == []
 
 
+def test_failed_messages_of_the_officer_s_commune_are_on_the_home_work_list(people, client_for):
+    reminders.send_reminders()
+    Message.objects.filter(person=people["lan"]).update(status="failed", failure_reason="Số điện thoại không tồn tại")
+    item = "Messages that failed in the last 30 days"
+
+    home = client_for("tandong_officer", language="en").get(reverse("core:home")).content.decode()
+    assert item in home and f'href="{MESSAGES}?status=failed"' in home
+    # Another commune's officer and the read-only roles get no such item.
+    for role in ("binhminh_officer", "tandong_chair", "tayninh_province"):
+        assert item not in client_for(role, language="en").get(reverse("core:home")).content.decode()
+    # Messages that failed more than 30 days ago are history, not work.
+    Message.objects.filter(person=people["lan"]).update(created_at=timezone.now() - timedelta(days=31))
+    assert item not in client_for("tandong_officer", language="en").get(reverse("core:home")).content.decode()
+
+
 def test_the_messages_page_reads_a_fixed_number_of_queries(units, templates, client_for, django_assert_num_queries):
     client = client_for("tayninh_province")
     _many(units, 2)

@@ -2,12 +2,15 @@
 allowed (categories, payment details, statuses, maker-checker)."""
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Case, PaymentMethod
+from beneficiaries.selectors import clause_of
 from beneficiaries.services import CategoryChoice, PaymentDetails
 from core.forms import DATE_INPUT, CrispyForm
+from core.months import first_of_month
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -172,34 +175,84 @@ class DocumentForm(CrispyForm):
 
 
 class CaseFilterForm(forms.Form):
+    """The case list's filters. A filter that does not validate (a commune or village outside the
+    user's scope, a malformed month) makes the list empty, never wider: a link that asks for a list
+    must not show a broader one (``filters``)."""
+
     q = forms.CharField(label=_("Name or national ID"), required=False, max_length=100)
+    commune = forms.ModelChoiceField(
+        label=_("Commune"), queryset=None, required=False, to_field_name="code", empty_label=_("Any")
+    )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *Case.Status.choices])
+    clause = forms.ChoiceField(label=_("Clause of Decree 20 Art. 5"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
+    month = month_field(
+        _("Paid for the month"),
+        required=False,
+        help_text=_("The month's beneficiaries: categories held that month, not suspended, alive."),
+    )
     village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
     payment_method = forms.ChoiceField(
         label=_("Payment method"), required=False, choices=[("", _("Any")), *PaymentMethod.choices]
     )
     turning = forms.IntegerField(required=False, min_value=0, max_value=150, widget=forms.HiddenInput)
     cards = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Set by the dashboards' links: the province's communes in the user's scope; the people holding
+    # no health-insurance card valid on a day.
+    province = forms.CharField(required=False, max_length=2, widget=forms.HiddenInput)
+    uninsured_on = forms.DateField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, categories, villages, **kwargs):
+    def __init__(self, *args, categories, villages, communes=None, list_villages: bool = True, **kwargs):
+        """``villages``: those a filter may name. ``list_villages=False`` (an administrator before a
+        commune is chosen) offers only the one asked for, not every village of the country.
+        ``communes``: those a filter may name (None: no commune filter)."""
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Any")), *((c.code, str(c)) for c in categories)]
-        self.fields["village"].queryset = villages
+        self.clauses: dict[str, list[str]] = {}
+        for category in categories:
+            self.clauses.setdefault(clause_of(category.code), []).append(category.code)
+        self.fields["clause"].choices = [
+            ("", _("Any")),
+            *((clause, f"{clause} ({', '.join(codes)})") for clause, codes in self.clauses.items()),
+        ]
+        village = self.fields["village"]
+        village.queryset = villages
+        if not list_villages:
+            asked = self.data.get("village", "") if self.is_bound else ""
+            village.widget.choices = ModelChoiceIterator(village)
+            village.widget.choices.queryset = villages.filter(pk=asked) if asked.isdigit() else villages.none()
+        if communes is None:
+            del self.fields["commune"]
+        else:
+            self.fields["commune"].queryset = communes
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css
 
     def filters(self) -> dict:
-        if not self.is_valid():
+        """The selector's arguments (``case_list_for_user``)."""
+        if not self.is_bound:
             return {}
+        if not self.is_valid():
+            return {"matches_nothing": True}
         data = self.cleaned_data
+        categories = [data["category"]] if data["category"] else []
+        if data["clause"]:
+            of_clause = self.clauses[data["clause"]]
+            categories = [code for code in categories if code in of_clause] if categories else of_clause
+            if not categories:  # a category of another clause: nobody holds both
+                return {"matches_nothing": True}
+        commune = data.get("commune")
         return {
             "search": data["q"] or "",
+            "province_code": data["province"],
+            "commune_code": commune.code if commune else "",
             "status": data["status"],
-            "category": data["category"],
+            "categories": tuple(categories),
             "village_id": data["village"].pk if data["village"] else None,
             "payment_method": data["payment_method"],
+            "paid_for": first_of_month(data["month"]) if data["month"] else None,
+            "uninsured_on": data["uninsured_on"],
             "turning": data["turning"],
             "cards_expiring": data["cards"] == "expiring",
         }

@@ -15,13 +15,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaries.entitlement import PAYABLE_STATUSES, MonthAmount, Rules, compute, funeral_support, projection
-from beneficiaries.models import Case, CaseCategory, CaseEvent, Category, HealthInsuranceCard, PaymentMethod
+from beneficiaries.models import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    Category,
+    HealthInsuranceCard,
+    PaymentMethod,
+    Suspension,
+)
 from core.months import add_months, first_of_month
 from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from core.worklists import WorkItem
 from geography.scoping import scope_to_user
 from households.models import Membership
+from households.selectors import province_commune_codes
 
 OPEN_STATUSES = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, Case.Status.SUSPENDED)
 # Ages at which a category's band begins or ends (rules.md §2): 80 (5.5a 2.0, 5.5c), 75 (5.5b),
@@ -58,25 +67,85 @@ def _expiring_cards(today: date) -> QuerySet[HealthInsuranceCard]:
     ).filter(~Exists(newer))
 
 
+def clause_of(category_code: str) -> str:
+    """'5.5a' → '5.5', '5.6es' → '5.6', '5.1' → '5.1': the clause of Decree 20 Art. 5 a category
+    belongs to (the dashboard groups its beneficiaries by it: ``reports.figures.clause_of``, which a
+    test holds to this one)."""
+    head, _dot, rest = category_code.partition(".")
+    digits = "".join(ch for ch in rest if ch.isdigit())
+    return f"{head}.{digits}" if digits else category_code
+
+
+def category_in_month_q(month: date) -> Q:
+    """A CaseCategory held in ``month`` (open ends: from the case's start, until changed)."""
+    return (Q(from_month__isnull=True) | Q(from_month__lte=month)) & (Q(to_month__isnull=True) | Q(to_month__gte=month))
+
+
+def paid_in_month_q(month: date) -> Q:
+    """The cases paid for ``month`` (a Case filter): the month's beneficiaries as the dashboard counts
+    them (``reports.figures``, a test holds the two together) and as the entitlement engine pays
+    them: a payable status, ``month`` from the start to the end month, no suspension over it, not
+    after the month of death, and a category held that month."""
+    suspended = Suspension.objects.filter(case=OuterRef("pk"), from_month__lte=month).filter(
+        Q(to_month__isnull=True) | Q(to_month__gte=month)
+    )
+    held = CaseCategory.objects.filter(case=OuterRef("pk")).filter(category_in_month_q(month))
+    return (
+        Q(status__in=PAYABLE_STATUSES, start_month__lte=month)
+        & (Q(end_month__isnull=True) | Q(end_month__gte=month))
+        & ~Q(Exists(suspended))
+        & (Q(person__date_of_death__isnull=True) | Q(person__date_of_death__gte=month))
+        & Q(Exists(held))
+    )
+
+
+def card_valid_on_q(day: date, person_ref: str = "person") -> Q:
+    """The person (of a Case, by default) holds a health-insurance card valid on ``day``."""
+    return Q(
+        Exists(HealthInsuranceCard.objects.filter(person=OuterRef(person_ref), valid_from__lte=day, valid_to__gte=day))
+    )
+
+
 def case_list_for_user(
     user,
     *,
+    province_code: str = "",
+    commune_code: str = "",
     status: str = "",
-    category: str = "",
+    categories: tuple[str, ...] = (),
     village_id: int | None = None,
     payment_method: str = "",
+    paid_for: date | None = None,
+    uninsured_on: date | None = None,
     search: str = "",
     turning: int | None = None,
     cards_expiring: bool = False,
+    matches_nothing: bool = False,
 ) -> QuerySet[Case]:
     """The user's cases, newest application first, with what a list row shows: the person, the
-    commune, the village and household of the person's current membership and the current
-    categories (one prefetch query), whatever the number of rows."""
+    commune, the village and household of the person's current membership and the categories (one
+    prefetch query), whatever the number of rows.
+
+    ``categories``: cases holding one of them now, or in ``paid_for`` when given; ``paid_for`` (a
+    month): the cases paid for it (``paid_in_month_q``), whose categories of that month the rows
+    show; ``uninsured_on``: the person holds no card valid that day; ``matches_nothing``: the filter
+    did not validate, so the list is empty rather than wider than asked."""
+    if matches_nothing:
+        return Case.objects.none()
     cases = scope_to_user(Case.objects.all(), user)
+    if province_code:
+        cases = cases.filter(commune_id__in=province_commune_codes(province_code))
+    if commune_code:
+        cases = cases.filter(commune_id=commune_code)
     if status:
         cases = cases.filter(status=status)
-    if category:
-        cases = cases.filter(categories__category_id=category, categories__to_month__isnull=True)
+    if paid_for:
+        cases = cases.filter(paid_in_month_q(paid_for))
+    held = category_in_month_q(paid_for) if paid_for else Q(to_month__isnull=True)
+    if categories:
+        cases = cases.filter(
+            Exists(CaseCategory.objects.filter(held, case=OuterRef("pk"), category_id__in=list(categories)))
+        )
     if payment_method:
         cases = cases.filter(payment_method=payment_method)
     if village_id:
@@ -85,6 +154,8 @@ def case_list_for_user(
                 "person_id"
             )
         )
+    if uninsured_on:
+        cases = cases.filter(~card_valid_on_q(uninsured_on))
     if turning:
         cases = cases.filter(born_in_month_q(add_months(first_of_month(timezone.localdate()), 1), turning))
     if cards_expiring:
@@ -98,10 +169,10 @@ def case_list_for_user(
             cases = cases.filter(person__national_id=digits)
         else:
             cases = cases.filter(person__search_name__contains=fold_vietnamese(search))
-    current = CaseCategory.objects.filter(to_month__isnull=True).order_by("category__position")
+    shown = CaseCategory.objects.filter(held).order_by("category__position")
     return (
         cases.select_related("person", "commune")
-        .prefetch_related(Prefetch("categories", queryset=current, to_attr="current_categories"))
+        .prefetch_related(Prefetch("categories", queryset=shown, to_attr="current_categories"))
         .annotate(
             village_name=_current_membership("household__village__name"),
             household_uuid=_current_membership("household__uuid"),

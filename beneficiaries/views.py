@@ -49,6 +49,7 @@ from geography.models import Commune, Village
 from geography.scoping import commune_codes_for_user, communes_for_user, scope_to_user
 from households.access import can_see_full_identifiers
 from households.models import Membership
+from households.selectors import COUNT_LIMIT, count_up_to
 
 Status = Case.Status
 OPEN = (Status.APPLIED, Status.VERIFIED, Status.ACTIVE, Status.SUSPENDED)
@@ -104,15 +105,29 @@ def _categories():
 @login_required
 def case_list(request):
     codes = None if request.user.has_national_scope else commune_codes_for_user(request.user)
-    villages = (
-        Village.objects.filter(commune__in=codes).order_by("name") if codes is not None else Village.objects.none()
+    communes = Commune.objects.filter(code__in=codes) if codes is not None else Commune.objects.all()
+    # The villages a filter may name: those of the user's communes (every village for an
+    # administrator), of the chosen commune only when there is one.
+    villages = Village.objects.filter(commune__in=codes) if codes is not None else Village.objects.all()
+    chosen_commune = request.GET.get("commune", "")
+    if chosen_commune:
+        villages = villages.filter(commune_id=chosen_commune)
+    form = CaseFilterForm(
+        request.GET or None,
+        categories=_categories(),
+        villages=villages.order_by("name"),
+        communes=communes.order_by("name"),
+        list_villages=codes is not None or bool(chosen_commune),
     )
-    form = CaseFilterForm(request.GET or None, categories=_categories(), villages=villages)
+    filters = form.filters()
     page = _page_number(request)
     size = selectors.PAGE_SIZE
-    rows = list(selectors.case_list_for_user(request.user, **form.filters())[(page - 1) * size : page * size + 1])
+    cases = selectors.case_list_for_user(request.user, **filters)
+    rows = list(cases[(page - 1) * size : page * size + 1])
     has_next = len(rows) > size
     rows = rows[:size]
+    # How many the list holds: read off the page when it is the only one, else one count query.
+    count = len(rows) if page == 1 and not has_next else count_up_to(cases)
     full = can_see_full_identifiers(request.user)
     for case in rows:
         case.payment_display = selectors.masked_account(case, full=full)
@@ -126,6 +141,11 @@ def case_list(request):
             "cases": rows,
             "page": page,
             "has_next": has_next,
+            "count": count,
+            "count_limit": COUNT_LIMIT,
+            "paid_for": filters.get("paid_for"),
+            "uninsured_on": filters.get("uninsured_on"),
+            "single_commune": codes is not None and len(codes) == 1,
             "querystring": query.urlencode(),
             # Rows link to list_url + uuid + "/" (beneficiaries:detail): one reverse() for the page.
             "list_url": reverse("beneficiaries:list"),

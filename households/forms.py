@@ -1,6 +1,7 @@
 """Forms check the shape of input only; the services decide what is allowed."""
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -155,39 +156,99 @@ class TransferHouseholdForm(CrispyForm):
     reason = forms.CharField(label=_("Reason"), max_length=255)
 
 
+WAITING_FOR_VILLAGE = "none"
+
+
+class _VillageChoices(ModelChoiceIterator):
+    """The choices: "Any", "Waiting for a village", then the villages (read when the form is rendered)."""
+
+    def __iter__(self):
+        choices = super().__iter__()
+        yield next(choices)
+        yield (WAITING_FOR_VILLAGE, _("Waiting for a village"))
+        yield from choices
+
+    def __len__(self):
+        return super().__len__() + 1
+
+
+class VillageFilterField(forms.ModelChoiceField):
+    """A village of the list's communes, or ``none``: households waiting for a village (arrived from
+    another commune and not placed yet)."""
+
+    iterator = _VillageChoices
+
+    def to_python(self, value):
+        return WAITING_FOR_VILLAGE if value == WAITING_FOR_VILLAGE else super().to_python(value)
+
+
 class HouseholdFilterForm(forms.Form):
+    """The list's filters. A filter that does not validate (a commune or village outside the user's
+    scope, a malformed date) makes the list empty, never wider: a link that asks for a list must
+    not show a broader one (``filters``)."""
+
     q = forms.CharField(label=_("Name, national ID, phone or household code"), required=False, max_length=100)
     commune = forms.ModelChoiceField(label=_("Commune"), queryset=None, required=False, to_field_name="code")
-    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
+    village = VillageFilterField(label=_("Village"), queryset=None, required=False, empty_label=_("Any"))
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Any")), ("poor", _("Poor")), ("near_poor", _("Near-poor")),
-                 ("middle_income", _("Middle-income")), ("none", _("Not classified"))],
+                 ("listed", _("Poor or near-poor")), ("middle_income", _("Middle-income")),
+                 ("none", _("Not classified"))],
+    )  # fmt: skip
+    change = forms.ChoiceField(
+        label=_("Change from the year before"),
+        required=False,
+        choices=[("", _("Any")), ("escaped_poverty", _("Escaped poverty")),
+                 ("escaped_near_poverty", _("Escaped near-poverty")),
+                 ("new_listed", _("Newly poor or near-poor")),
+                 ("fell_back", _("Fell back into poverty or near-poverty"))],
     )  # fmt: skip
     disability = forms.ChoiceField(
         label=_("Disability"), required=False, choices=[("", _("Any")), ("yes", _("Has a member with a disability"))]
     )
+    uninsured_on = forms.DateField(
+        label=_("Members without a valid health-insurance card on"), required=False, widget=DATE_INPUT
+    )
+    # Set by the province dashboard's links (the province's communes in the user's scope).
+    province = forms.CharField(required=False, max_length=2, widget=forms.HiddenInput)
 
-    def __init__(self, *args, communes, villages, **kwargs):
+    def __init__(self, *args, communes, villages, list_villages: bool = True, **kwargs):
+        """``villages``: those a filter may name. ``list_villages=False`` (an administrator before a
+        commune is chosen) offers only the one asked for, not every village of the country."""
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = communes
-        self.fields["village"].queryset = villages
+        village = self.fields["village"]
+        village.queryset = villages
+        if not list_villages:
+            asked = self.data.get("village", "") if self.is_bound else ""
+            village.widget.choices = _VillageChoices(village)
+            village.widget.choices.queryset = villages.filter(pk=asked) if asked.isdigit() else villages.none()
         # Rendered as plain Bootstrap fields (the list page is the busiest page; crispy costs ms).
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css
 
     def filters(self) -> dict:
-        if not self.is_valid():
+        """The selector's arguments (``household_list_for_user``)."""
+        if not self.is_bound:
             return {}
+        if not self.is_valid():
+            return {"matches_nothing": True}
         data = self.cleaned_data
+        village = data["village"]
+        needs_year = data["status"] or data["change"]
         return {
             "search": data["q"] or "",
+            "province_code": data["province"],
             "commune_code": data["commune"].code if data["commune"] else "",
-            "village_id": data["village"].pk if data["village"] else None,
-            "year": data["year"] or (timezone.localdate().year if data["status"] else None),
+            "village_id": village.pk if village and village != WAITING_FOR_VILLAGE else None,
+            "waiting_for_village": village == WAITING_FOR_VILLAGE,
+            "year": data["year"] or (timezone.localdate().year if needs_year else None),
             "status": data["status"],
+            "change": data["change"],
             "has_disability": True if data["disability"] == "yes" else None,
+            "uninsured_on": data["uninsured_on"],
         }

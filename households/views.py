@@ -33,11 +33,14 @@ from households.forms import (
 )
 from households.models import Household, Relationship
 from households.selectors import (
+    COUNT_LIMIT,
     PAGE_SIZE,
     arrivals_for_user,
+    count_up_to,
     household_list_for_user,
     household_page_data,
     status_for_year,
+    uninsured_members_for_user,
 )
 
 
@@ -51,19 +54,42 @@ def household_list(request):
     codes = commune_codes_for_user(request.user) if not request.user.has_national_scope else None
     communes = Commune.objects.filter(code__in=codes) if codes is not None else Commune.objects.all()
     communes = communes.order_by("name")
-    villages = (
-        Village.objects.filter(commune__in=codes).order_by("name") if codes is not None else Village.objects.none()
+    # The villages a filter may name: those of the user's communes (every village for an
+    # administrator), of the chosen commune only when there is one.
+    villages = Village.objects.filter(commune__in=codes) if codes is not None else Village.objects.all()
+    chosen_commune = request.GET.get("commune", "")
+    if chosen_commune:
+        villages = villages.filter(commune_id=chosen_commune)
+    form = HouseholdFilterForm(
+        request.GET or None,
+        communes=communes,
+        villages=villages.order_by("name"),
+        list_villages=codes is not None or bool(chosen_commune),
     )
-    form = HouseholdFilterForm(request.GET or None, communes=communes, villages=villages)
     filters = form.filters()
     page = _page_number(request)
-    rows = list(household_list_for_user(request.user, **filters)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    households = household_list_for_user(request.user, **filters)
+    rows = list(households[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     year = filters.get("year") or timezone.localdate().year - 1
     statuses = status_for_year([household.pk for household in rows], year)
     for household in rows:
         household.year_status = statuses.get(household.pk, "")
+    # Asked for even when another filter did not validate (the list is then empty): say so.
+    uninsured_on = form.cleaned_data.get("uninsured_on") if form.is_bound else None
+    # How many the list holds: read off the page when it is the only one, else one count query
+    # (and one for the members without a card).
+    if page == 1 and not has_next:
+        count = len(rows)
+        uninsured_count = sum(len(household.uninsured_names or []) for household in rows) if uninsured_on else 0
+    else:
+        count = count_up_to(households)
+        uninsured_count = (
+            count_up_to(uninsured_members_for_user(request.user, **{**filters, "uninsured_on": uninsured_on}))
+            if uninsured_on
+            else 0
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -74,6 +100,10 @@ def household_list(request):
             "households": rows,
             "page": page,
             "has_next": has_next,
+            "count": count,
+            "count_limit": COUNT_LIMIT,
+            "uninsured_on": uninsured_on,
+            "uninsured_count": uninsured_count,
             "status_year": year,
             # Rows link to list_url + uuid + "/" (households:detail): one reverse() instead of 50.
             "list_url": reverse("households:list"),

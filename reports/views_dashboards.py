@@ -59,10 +59,15 @@ def _chosen_period(request) -> tuple[int, int]:
 
 
 class Links:
-    """The list behind each number. One ``reverse()`` per list, then query strings."""
+    """The list behind each number: the list filtered to exactly the records the number counts
+    (a test follows every link and counts). One ``reverse()`` per list, then query strings.
 
-    def __init__(self, period: figures.Period):
+    ``code`` is the commune of a commune dashboard, or "" for a province dashboard's totals, whose
+    lists are narrowed to ``province`` (the user's communes of it: lists keep the user's scope)."""
+
+    def __init__(self, period: figures.Period, province: str = ""):
         self.period = period
+        self.province = province
         self.households_url = reverse("households:list")
         self.allowances_url = reverse("beneficiaries:list")
         self.runs_url = reverse("disbursements:list")
@@ -80,6 +85,9 @@ class Links:
         query = {key: value for key, value in query.items() if value not in (None, "")}
         return f"{url}?{urlencode(query)}" if query else url
 
+    def _place(self, code: str) -> dict:
+        return {"commune": code} if code else {"province": self.province}
+
     def month_query(self) -> str:
         return urlencode({"month": f"{self.period.month:%Y-%m}"})
 
@@ -87,16 +95,31 @@ class Links:
         return f"{self.commune_url}{code}/?{self.month_query()}"
 
     def households(self, code: str = "", **query) -> str:
-        return self._query(self.households_url, commune=code, **query)
+        return self._query(self.households_url, **self._place(code), **query)
 
-    def listed(self, code: str, status: str, year: int | None, village_id: int | None = None) -> str:
+    def listed(self, code: str, status: str, year: int | None, village_id: int | str | None = None) -> str:
+        """Households of ``status`` ("poor", "near_poor", "middle_income" or "listed": poor or
+        near-poor) on the list of ``year``; ``village_id`` "none": those waiting for a village."""
         return self.households(code, year=year, status=status, village=village_id)
+
+    def changed(self, code: str, change: str, year: int) -> str:
+        """Households whose status of ``year`` is a ``change`` from the year before."""
+        return self.households(code, year=year, change=change)
+
+    def uninsured_members(self, code: str) -> str:
+        """Households with members living on the month's last day without a valid card (the list
+        names them and counts them)."""
+        return self.households(code, uninsured_on=self.period.last_day.isoformat())
 
     def results(self, code: str, status_year: int | None) -> str:
         return self._query(self.results_url, commune=code, year=status_year - 1 if status_year else None)
 
-    def allowances(self, **query) -> str:
-        return self._query(self.allowances_url, **query)
+    def allowances(self, code: str = "", **query) -> str:
+        return self._query(self.allowances_url, **self._place(code), **query)
+
+    def beneficiaries(self, code: str = "", **query) -> str:
+        """The cases paid for the month (the month's beneficiaries)."""
+        return self.allowances(code, month=f"{self.period.month:%Y-%m}", **query)
 
     def run(self, run_id: int, **query) -> str:
         return self._query(f"{self.run_url}{run_id}/", **query)
@@ -129,8 +152,9 @@ def _category_names() -> dict[str, str]:
     return {code: in_language(vi, en) for code, vi, en in Category.objects.values_list("code", "name_vi", "name_en")}
 
 
-def _category_rows(dashboard: figures.Dashboard, links: Links, names: dict[str, str]) -> list[dict]:
-    """The beneficiaries' table: a clause, then its categories (each linked to its active cases)."""
+def _category_rows(dashboard: figures.Dashboard, links: Links, names: dict[str, str], code: str) -> list[dict]:
+    """The beneficiaries' table: a clause, then its categories, each linked to the cases paid for
+    the month under it (``code``: the commune, or "" for the province)."""
     rows = []
     for clause in dashboard.categories:
         rows.append(
@@ -138,25 +162,20 @@ def _category_rows(dashboard: figures.Dashboard, links: Links, names: dict[str, 
                 "code": clause.code,
                 "label": charts.clause_label(clause.code),
                 "people": clause.people,
-                # A clause of one category links to its cases; the list has no filter by clause.
-                "url": (
-                    links.allowances(status="active", category=clause.categories[0][0])
-                    if len(clause.categories) == 1
-                    else ""
-                ),
+                "url": links.beneficiaries(code, clause=clause.code),
                 "clause": True,
             }
         )
         if len(clause.categories) > 1:
             rows += [
                 {
-                    "code": code,
-                    "label": names.get(code, code),
+                    "code": category,
+                    "label": names.get(category, category),
                     "people": people,
-                    "url": links.allowances(status="active", category=code),
+                    "url": links.beneficiaries(code, category=category),
                     "clause": False,
                 }
-                for code, people in clause.categories
+                for category, people in clause.categories
             ]
     return rows
 
@@ -197,25 +216,45 @@ def _support_rows(support: figures.SupportFigures | None, links: Links, code: st
 
 
 def _urls(links: Links, total: figures.CommuneFigures, code: str) -> dict[str, str]:
-    """The list behind each number of a total (``code``: the commune, or "" for the user's communes)."""
+    """The list behind each number of a total (``code``: the commune, or "" for the user's communes
+    of the province)."""
     year = total.status_year
     review_list = links.reviews_url
+    last_day = links.period.last_day.isoformat()
+
+    def listed(status: str, list_year: int | None) -> str:
+        # No link without a list year: no list yet (the number is 0), or communes whose lists are of
+        # different years, whose sum no single list holds (each commune's dashboard has its own).
+        return links.listed(code, status, list_year) if list_year else ""
+
+    def changed(change: str) -> str:
+        return links.changed(code, change, year) if year else ""
+
     return {
         "households": links.households(code),
-        # Communes whose lists are of different years have no single list behind their sum.
-        "poor": links.listed(code, "poor", year) if year else links.households(code),
-        "near_poor": links.listed(code, "near_poor", year) if year else links.households(code),
-        "middle_income": links.listed(code, "middle_income", year) if year else links.households(code),
+        "listed": listed("listed", year),
+        "poor": listed("poor", year),
+        "near_poor": listed("near_poor", year),
+        "middle_income": listed("middle_income", year),
+        "previous_listed": listed("listed", year - 1 if year else None),
+        "previous_poor": listed("poor", year - 1 if year else None),
+        "previous_near_poor": listed("near_poor", year - 1 if year else None),
+        "escaped_poverty": changed("escaped_poverty"),
+        "escaped_near_poverty": changed("escaped_near_poverty"),
+        "new_listed": changed("new_listed"),
+        "fell_back": changed("fell_back"),
         "results": links.results(code, year) if code else review_list,
-        "beneficiaries": links.allowances(status="active"),
+        "beneficiaries": links.beneficiaries(code),
+        "beneficiaries_uncovered": links.beneficiaries(code, uninsured_on=last_day),
+        "members_uncovered": links.uninsured_members(code),
         "run": links.run(total.run_id) if code and total.run_id else links.runs(),
         "run_bank": links.run(total.run_id, payment_method="bank") if code and total.run_id else links.runs(),
         "run_cash": links.run(total.run_id, payment_method="cash") if code and total.run_id else links.runs(),
         "runs": links.runs(),
-        "cases_applied": links.allowances(status="applied"),
-        "cases_verified": links.allowances(status="verified"),
-        "cases_suspended": links.allowances(status="suspended"),
-        "cards_expiring": links.allowances(cards="expiring"),
+        "cases_applied": links.allowances(code, status="applied"),
+        "cases_verified": links.allowances(code, status="verified"),
+        "cases_suspended": links.allowances(code, status="suspended"),
+        "cards_expiring": links.allowances(code, cards="expiring"),
         "complaints": (
             links.campaign(total.complaint_campaign_id, "complaints/")
             if code and total.complaint_campaign_id
@@ -231,12 +270,17 @@ def _context(dashboard: figures.Dashboard, links: Links, code: str) -> dict:
     total = dashboard.total
     return {
         "urls": _urls(links, total, code),
+        # The numbers of the coverage's links: the complement of those covered.
+        "uncovered": {
+            "members": total.living_members - total.members_covered,
+            "beneficiaries": total.beneficiaries - total.beneficiaries_covered,
+        },
         "dashboard": dashboard,
         "period": dashboard.period,
         "total": total,
         "links": links,
         "panels": {panel.name: panel for panel in charts.dashboard_panels(dashboard)},
-        "category_rows": _category_rows(dashboard, links, _category_names()),
+        "category_rows": _category_rows(dashboard, links, _category_names(), code),
         "support": _support_rows(dashboard.support, links, code, dashboard.period.year),
         "reminder_effect": dashboard.reminder_effect,
         "prepare_day": settings.DISBURSEMENT_PREPARE_DAY,
@@ -273,9 +317,11 @@ def commune_dashboard(request, code):
     total = dashboard.total
     villages = figures.villages(commune.code, total.status_year)
     for village in villages:
-        village.poor_url = links.listed(commune.code, "poor", total.status_year, village.village_id)
-        village.near_poor_url = links.listed(commune.code, "near_poor", total.status_year, village.village_id)
-        village.households_url = links.households(commune.code, village=village.village_id)
+        village_id = village.village_id or "none"  # None: the households waiting for a village
+        if total.status_year:  # without a list, nobody is counted poor: no link
+            village.poor_url = links.listed(commune.code, "poor", total.status_year, village_id)
+            village.near_poor_url = links.listed(commune.code, "near_poor", total.status_year, village_id)
+        village.households_url = links.households(commune.code, village=village_id)
     others = []  # an officer of several communes moves between them; provincial staff use the province's
     if not may_see_provinces(request.user):
         others = [c for c in communes_for_user(request.user).only("code", "name").order_by("name") if c.code != code]
@@ -301,7 +347,7 @@ def province_dashboard(request, code):
     province, communes = access_province_dashboard(request.user, code)
     year, month = _chosen_period(request)
     dashboard = province_figures(communes, year=year, month=month, refresh=request.GET.get("refresh") == "1")
-    links = Links(dashboard.period)
+    links = Links(dashboard.period, province=province.code)
     sort = request.GET.get("sort", "name")
     key = sort.removeprefix("-")
     if key not in SORTS:

@@ -54,8 +54,22 @@ def test_the_commune_dashboard_shows_the_commune_s_figures_with_the_list_behind_
     assert 'href="/households/?commune=25522&amp;year=2025&amp;status=poor"' in html
     assert 'href="/households/?commune=25522&amp;year=2025&amp;status=near_poor"' in html
     assert 'href="/reviews/results/?commune=25522&amp;year=2024"' in html
-    assert 'href="/allowances/?status=active&amp;category=5.1"' in html
-    assert 'href="/allowances/?status=active&amp;category=5.5c"' in html
+    # Each number leads to exactly the records it counts (tests/reports/test_links_trace.py follows them).
+    assert 'href="/households/?commune=25522&amp;year=2025&amp;status=listed"' in html  # "5 households, 83.33 %"
+    assert 'href="/households/?commune=25522&amp;year=2024&amp;status=poor"' in html  # the year before
+    for change in ("escaped_poverty", "escaped_near_poverty", "new_listed", "fell_back"):
+        assert f'href="/households/?commune=25522&amp;year=2025&amp;change={change}"' in html
+    assert 'href="/allowances/?commune=25522&amp;month=2026-11"' in html  # the month's beneficiaries
+    assert 'href="/allowances/?commune=25522&amp;month=2026-11&amp;clause=5.1"' in html
+    assert 'href="/allowances/?commune=25522&amp;month=2026-11&amp;clause=5.5"' in html
+    assert 'href="/allowances/?commune=25522&amp;month=2026-11&amp;category=5.5c"' in html
+    assert 'href="/allowances/?commune=25522&amp;status=applied"' in html
+    assert 'href="/allowances/?commune=25522&amp;cards=expiring"' in html
+    # Health insurance: the complement of those covered, said in the link's text.
+    assert 'href="/households/?commune=25522&amp;uninsured_on=2026-11-30"' in html
+    assert "5 members without a valid card: their households" in html
+    assert 'href="/allowances/?commune=25522&amp;month=2026-11&amp;uninsured_on=2026-11-30"' in html
+    assert "3 beneficiaries without a valid card" in html
     run_id = world.cases["c1"].payment_lines.get().run_id
     assert f'href="/payments/{run_id}/?payment_method=bank"' in html
     assert f'href="/reviews/{world.campaigns["2026"].pk}/complaints/"' in html
@@ -64,6 +78,8 @@ def test_the_commune_dashboard_shows_the_commune_s_figures_with_the_list_behind_
     # Per village, each count leads to that village's households.
     village = world.units.tan_dong_village
     assert f'href="/households/?commune=25522&amp;year=2025&amp;status=poor&amp;village={village.pk}"' in html
+    assert 'href="/households/?commune=25522&amp;village=none"' in html  # waiting for a village
+    assert 'href="/households/?commune=25522&amp;year=2025&amp;status=near_poor&amp;village=none"' in html
     assert [v.name for v in response.context["villages"]] == ["Ấp Tân Hòa", "Ấp Đông Hà", None]
     # The four charts, each beside its table.
     for name in ("poverty", "categories", "payments", "coverage"):
@@ -124,6 +140,24 @@ def test_the_province_sums_only_the_communes_in_the_user_s_scope(world, client_f
     assert (total.households, total.beneficiaries, total.listed, total.run_total_vnd) == (2, 2, 1, 1_250_000)
     assert "Xã Tân Đông" not in response.content.decode()
     assert client.get(commune_url()).status_code == 404
+
+
+def test_the_province_s_links_narrow_to_the_province_and_its_commune_dashboards_to_the_commune(world, client_for):
+    """An administrator sees every province: a province's numbers lead to that province's records,
+    a commune's to that commune's (never the user's whole scope)."""
+    client = client_for("admin", language="en")
+    html = client.get(province_url()).content.decode()
+    assert 'href="/households/?province=80"' in html
+    assert 'href="/allowances/?province=80&amp;month=2026-11"' in html
+    assert 'href="/allowances/?province=80&amp;month=2026-11&amp;category=5.5c"' in html
+    assert 'href="/allowances/?province=80&amp;status=verified"' in html
+    assert 'href="/households/?province=80&amp;uninsured_on=2026-11-30"' in html
+    # Tân Đông's list is of 2025, Bình Minh's of 2024: no single list holds their sum, so no link.
+    assert "status=poor" not in html and "change=" not in html
+    html = client.get(commune_url(code=BINH_MINH)).content.decode()
+    assert 'href="/households/?commune=25480&amp;year=2024&amp;status=poor"' in html
+    assert 'href="/allowances/?commune=25480&amp;month=2026-11"' in html
+    assert "province=" not in html.split('data-testid="summary"')[1]
 
 
 def test_the_communes_table_sorts_on_the_server_and_drills_down(world, client_for):

@@ -69,8 +69,7 @@ def _expiring_cards(today: date) -> QuerySet[HealthInsuranceCard]:
 
 def clause_of(category_code: str) -> str:
     """'5.5a' → '5.5', '5.6es' → '5.6', '5.1' → '5.1': the clause of Decree 20 Art. 5 a category
-    belongs to (the dashboard groups its beneficiaries by it: ``reports.figures.clause_of``, which a
-    test holds to this one)."""
+    belongs to (the dashboard and the case list group beneficiaries by it)."""
     head, _dot, rest = category_code.partition(".")
     digits = "".join(ch for ch in rest if ch.isdigit())
     return f"{head}.{digits}" if digits else category_code

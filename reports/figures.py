@@ -52,6 +52,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from beneficiaries.selectors import clause_of
 from core.months import add_months, first_of_month
 
 APPROVED_RUN_STATUSES = ("approved", "exported", "reconciled")
@@ -66,13 +67,6 @@ REMINDER_TEMPLATE = "bhyt_renewal"  # notifications.reminders.TEMPLATE_CODE
 def percent(part: int, whole: int) -> float:
     """A share in percent with two decimals (as ``povertyreview.selectors`` rounds its rates)."""
     return round(100 * part / whole, 2) if whole else 0.0
-
-
-def clause_of(category_code: str) -> str:
-    """'5.5a' → '5.5', '5.6es' → '5.6', '5.1' → '5.1': the clause of Decree 20 Art. 5."""
-    head, _dot, rest = category_code.partition(".")
-    digits = "".join(ch for ch in rest if ch.isdigit())
-    return f"{head}.{digits}" if digits else category_code
 
 
 def clause_order(clause: str) -> tuple:
@@ -472,6 +466,12 @@ counted AS (
 )
 SELECT commune_id, category_id, people, covered FROM counted
 UNION ALL
+-- Each clause counts a person once, even one who holds two categories of it (5.5a and 5.5c).
+SELECT paid.commune_id, 'clause:' || substring(cc.category_id from '^[0-9]+[.][0-9]+'), count(DISTINCT paid.id), 0
+FROM paid JOIN beneficiaries_casecategory cc ON cc.case_id = paid.id
+ AND {_CURRENT_CATEGORY.format(month="%(month)s")}
+GROUP BY 1, 2
+UNION ALL
 SELECT paid.commune_id, NULL, count(*),
        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM beneficiaries_healthinsurancecard h
                                       WHERE h.person_id = paid.person_id
@@ -783,24 +783,23 @@ def _review_late(status: str, period: Period) -> bool:
 
 def _beneficiaries(rows: dict[str, CommuneFigures], params: dict) -> list[CategoryCount]:
     by_category: dict[str, int] = defaultdict(int)
+    by_clause: dict[str, int] = defaultdict(int)
     for code, category, people, covered in _rows(_BENEFICIARIES_SQL, params):
         row = rows[code]
         if category is None:
             row.beneficiaries, row.beneficiaries_covered = people, covered
+        elif category.startswith("clause:"):
+            clause = category.removeprefix("clause:")
+            row.by_clause[clause] = people
+            by_clause[clause] += people  # a case is in one commune: the communes' counts add up
         else:
             row.by_category[category] = people
             by_category[category] += people
-    # A clause counts each person once: a case holds one category of a clause at a time.
-    for row in rows.values():
-        clauses: dict[str, int] = defaultdict(int)
-        for category, people in row.by_category.items():
-            clauses[clause_of(category)] += people
-        row.by_clause = dict(clauses)
     grouped: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for category in sorted(by_category, key=_category_order):
         grouped[clause_of(category)].append((category, by_category[category]))
     return [
-        CategoryCount(code=clause, people=sum(n for _c, n in members), categories=members)
+        CategoryCount(code=clause, people=by_clause[clause], categories=members)
         for clause, members in sorted(grouped.items(), key=lambda item: clause_order(item[0]))
     ]
 

@@ -457,6 +457,22 @@ def test_the_world_s_numbers_as_written_down(world):
     assert [(late.code) for late in board.late_reviews] == [BINH_MINH]
 
 
+def test_a_person_holding_two_categories_of_one_clause_counts_once_in_the_clause(world):
+    before = figures.dashboard([TAN_DONG], year=2026, month=11, today=TODAY)
+    # An elder of a poor household with no supporter (5.5a) who is also over 80 (5.5c): the same
+    # clause 5.5 twice. Each category counts them; the clause and the total count them once.
+    elder = _member(world.households["hh1"], "Nguyễn Thị Cụ", date(1940, 2, 2), "parent")
+    _case(elder, world.units.tan_dong, world.officer, "active", date(2026, 1, 1),
+          [("5.5a", {}), ("5.5c", {})])  # fmt: skip
+    after = figures.dashboard([TAN_DONG], year=2026, month=11, today=TODAY)
+    assert after.total.by_category["5.5a"] == before.total.by_category["5.5a"] + 1
+    assert after.total.by_category["5.5c"] == before.total.by_category["5.5c"] + 1
+    assert after.total.by_clause["5.5"] == before.total.by_clause["5.5"] + 1
+    assert after.total.beneficiaries == before.total.beneficiaries + 1
+    clause = next(row for row in after.categories if row.code == "5.5")
+    assert clause.people == before.total.by_clause["5.5"] + 1
+
+
 def test_the_list_and_its_changes_are_review_results_own(world):
     """For each commune, the figures of its list in force are those of the review that wrote it."""
     board = figures.dashboard([TAN_DONG, BINH_MINH], year=2026, month=11, today=TODAY)

@@ -102,7 +102,7 @@ def test_the_list_of_a_month_is_the_dashboard_s_beneficiaries(cases, units):
 
 
 def test_categories_and_clauses_in_the_month(client_for, cases):
-    client = client_for("tandong_officer")
+    client = client_for("tandong_officer", language="en")
     # In November Đổi Diện holds 5.5c (from September), no longer 5.5a.
     assert names(client, month="2026-11", category="5.5a") == ["Được Trả"]
     assert names(client, month="2026-11", category="5.5c") == sorted(["Tháng Cuối", "Đổi Diện"])

@@ -171,7 +171,7 @@ def insured(units):
 
 
 def test_members_without_a_valid_card_on_a_day(client_for, insured):
-    client = client_for("tandong_officer")
+    client = client_for("tandong_officer", language="en")
     response = client.get(reverse("households:list"), {"uninsured_on": "2026-11-30"})
     rows = {household.code: household.uninsured_names for household in response.context["households"]}
     assert rows == {"DISSOLVED": ["Mất Sau"], "MIXED": ["Hết Hạn"]}

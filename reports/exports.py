@@ -24,9 +24,11 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
@@ -331,3 +333,24 @@ def access_export_job(user, job_uuid) -> ExportJob:
     except PermissionDenied:
         raise Http404("export") from None
     return job
+
+
+def export_jobs_purge(*, keep_days: int | None = None, now=None) -> int:
+    """Delete finished export jobs (done or failed) older than ``REPORTS_EXPORT_KEEP_DAYS`` days, and
+    their files once the deletion is committed; unfinished jobs stay. Returns the jobs deleted."""
+    days = settings.REPORTS_EXPORT_KEEP_DAYS if keep_days is None else keep_days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    with transaction.atomic():
+        old = ExportJob.objects.select_for_update().filter(
+            status__in=(ExportJob.Status.DONE, ExportJob.Status.FAILED), finished_at__lt=cutoff
+        )
+        files = [(job.file.storage, job.file.name) for job in old if job.file]
+        deleted = old.count()
+        old.delete()
+
+        def remove_files():
+            for storage, name in files:
+                storage.delete(name)
+
+        transaction.on_commit(remove_files)
+    return deleted

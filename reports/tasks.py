@@ -29,3 +29,11 @@ def refresh_province_dashboards_task() -> int:
     from reports.snapshots import refresh_province_dashboards
 
     return refresh_province_dashboards()
+
+
+@shared_task(name="reports.purge_export_jobs", acks_late=True)
+def purge_export_jobs_task() -> int:
+    """Beat, daily: delete finished export jobs and their files after REPORTS_EXPORT_KEEP_DAYS."""
+    from reports.exports import export_jobs_purge
+
+    return export_jobs_purge()

@@ -201,6 +201,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.refresh_province_dashboards",
         "schedule": float(env.int("REPORTS_DASHBOARD_REFRESH_SECONDS", default=240)),
     },
+    # Daily at 03:00: finished export jobs older than REPORTS_EXPORT_KEEP_DAYS go, with their files.
+    "reports.purge_export_jobs": {"task": "reports.purge_export_jobs", "schedule": crontab(hour=3, minute=0)},
     # Daily at 08:00 local time: health-insurance renewal reminders (a second run sends nothing).
     "notifications.send_health_insurance_reminders": {
         "task": "notifications.send_health_insurance_reminders",
@@ -290,6 +292,8 @@ NOTIFICATION_REMINDER_DAYS = env.int("NOTIFICATION_REMINDER_DAYS", default=30)
 # The province dashboard's figures live this long in the cache; beat refreshes them every
 # REPORTS_DASHBOARD_REFRESH_SECONDS (above). 0 computes them on every request.
 REPORTS_DASHBOARD_CACHE_SECONDS = env.int("REPORTS_DASHBOARD_CACHE_SECONDS", default=600)
+# Finished export jobs (and their files) are kept this many days, then deleted by beat.
+REPORTS_EXPORT_KEEP_DAYS = env.int("REPORTS_EXPORT_KEEP_DAYS", default=30)
 # One cache shared by every web process and worker: Redis (CACHE_URL, or the broker when it is
 # Redis), else files under .data/cache for the embedded development set-up.
 CACHE_URL = env("CACHE_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")

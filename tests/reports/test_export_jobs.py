@@ -5,6 +5,7 @@ anyone else). The service is called directly, as a worker would; one test runs a
 
 import io
 import time
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -243,3 +244,30 @@ def test_a_real_worker_builds_the_job(start_worker, users, payment_runs, media):
     assert (job.status, job.progress, job.error) == ("done", 100, "")
     rows = list(load_workbook(job.file.open("rb")).active.iter_rows(values_only=True))
     assert rows[18] == ("Tổng cộng", 5, 3_500_000, 3, 2_750_000, *[0] * 8, 6, 6_250_000)
+
+
+def test_finished_jobs_older_than_the_keep_days_go_with_their_files(
+    users, payment_runs, media, settings, django_capture_on_commit_callbacks
+):
+    settings.REPORTS_EXPORT_KEEP_DAYS = 30
+    viewer = users["tayninh_province"]
+    old, recent = queue(viewer, province="80"), queue(viewer, commune="25522")
+    for job in (old, recent):
+        assert exports.export_job_run(job.pk) == "done"
+    unfinished = queue(viewer, province="80", file_format="pdf")
+    now = timezone.now()
+    ExportJob.objects.filter(pk=old.pk).update(finished_at=now - timedelta(days=31))
+    ExportJob.objects.filter(pk=recent.pk).update(finished_at=now - timedelta(days=29))
+    ExportJob.objects.filter(pk=unfinished.pk).update(created_at=now - timedelta(days=90))
+    old.refresh_from_db()
+    old_path = media / old.file.name
+    assert old_path.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert exports.export_jobs_purge(now=now) == 1
+
+    assert set(ExportJob.objects.values_list("pk", flat=True)) == {recent.pk, unfinished.pk}
+    assert not old_path.exists()
+    recent.refresh_from_db()
+    assert (media / recent.file.name).exists()
+    assert exports.export_jobs_purge(now=now) == 0  # a second run deletes nothing

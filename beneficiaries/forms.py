@@ -2,14 +2,13 @@
 allowed (categories, payment details, statuses, maker-checker)."""
 
 from django import forms
-from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import Case, PaymentMethod
 from beneficiaries.selectors import clause_of
 from beneficiaries.services import CategoryChoice, PaymentDetails
-from core.forms import DATE_INPUT, CrispyForm
+from core.forms import DATE_INPUT, CrispyForm, offer_choices, plain_bootstrap
 from core.months import first_of_month
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -215,19 +214,13 @@ class CaseFilterForm(forms.Form):
             ("", _("Any")),
             *((clause, f"{clause} ({', '.join(codes)})") for clause, codes in self.clauses.items()),
         ]
-        village = self.fields["village"]
-        village.queryset = villages
-        if not list_villages:
-            asked = self.data.get("village", "") if self.is_bound else ""
-            village.widget.choices = ModelChoiceIterator(village)
-            village.widget.choices.queryset = villages.filter(pk=asked) if asked.isdigit() else villages.none()
+        asked = self.data.get("village", "") if self.is_bound else ""
+        offer_choices(self.fields["village"], villages, asked=asked, list_all=list_villages)
         if communes is None:
             del self.fields["commune"]
         else:
             self.fields["commune"].queryset = communes
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = css
+        plain_bootstrap(self)
 
     def filters(self) -> dict:
         """The selector's arguments (``case_list_for_user``)."""
@@ -265,5 +258,4 @@ class MonthlyTotalForm(forms.Form):
     def __init__(self, *args, communes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = communes
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        plain_bootstrap(self)

@@ -53,3 +53,20 @@ def submit(form: forms.Form, action: Callable[[dict], object]):
     except ValidationError as error:
         apply_validation_error(form, error)
         return None
+
+
+def plain_bootstrap(form: forms.Form) -> None:
+    """Bootstrap classes on every field of a filter form rendered by hand (without crispy, which
+    costs milliseconds on the busiest list pages)."""
+    for field in form.fields.values():
+        field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+
+
+def offer_choices(field: forms.ModelChoiceField, queryset, *, asked: str, list_all: bool = True) -> None:
+    """A model filter's choices: every row of ``queryset``, or with ``list_all=False`` (an
+    administrator before a commune is chosen: every village of the country) only the one asked for;
+    any row of ``queryset`` still validates."""
+    field.queryset = queryset
+    if not list_all:
+        field.widget.choices = field.iterator(field)
+        field.widget.choices.queryset = queryset.filter(pk=asked) if asked.isdigit() else queryset.none()

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import PaymentMethod
-from core.forms import CrispyForm
+from core.forms import CrispyForm, plain_bootstrap
 from core.months import first_of_month
 
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -67,8 +67,7 @@ class LineFilterForm(forms.Form):
     def __init__(self, *args, categories: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Any")), *((code, code) for code in categories if code)]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        plain_bootstrap(self)
 
     def filters(self) -> dict:
         if not self.is_valid():

@@ -5,7 +5,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DATE_INPUT, CrispyForm
+from core.forms import DATE_INPUT, CrispyForm, offer_choices, plain_bootstrap
 from geography.models import Area, Commune
 from households.ethnicity import ETHNICITY_CHOICES
 from households.models import DisabilityLevel, Relationship, Sex
@@ -220,16 +220,10 @@ class HouseholdFilterForm(forms.Form):
         commune is chosen) offers only the one asked for, not every village of the country."""
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = communes
-        village = self.fields["village"]
-        village.queryset = villages
-        if not list_villages:
-            asked = self.data.get("village", "") if self.is_bound else ""
-            village.widget.choices = _VillageChoices(village)
-            village.widget.choices.queryset = villages.filter(pk=asked) if asked.isdigit() else villages.none()
+        asked = self.data.get("village", "") if self.is_bound else ""
+        offer_choices(self.fields["village"], villages, asked=asked, list_all=list_villages)
         # Rendered as plain Bootstrap fields (the list page is the busiest page; crispy costs ms).
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = css
+        plain_bootstrap(self)
 
     def filters(self) -> dict:
         """The selector's arguments (``household_list_for_user``)."""

@@ -4,6 +4,7 @@ what is allowed (role, scope)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import plain_bootstrap
 from notifications.models import MessageStatus
 
 
@@ -31,8 +32,7 @@ class MessageFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["commune"].choices = [("", _("All my communes")), *communes]
         self.fields["template"].choices = [("", _("Any")), *templates]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        plain_bootstrap(self)
 
     def filters(self) -> dict:
         if not self.is_valid():

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from core.forms import plain_bootstrap
 from geography.scoping import communes_for_user, has_national_scope, provinces_for_user
 from reports import exports
 from reports.access import may_see_provinces
@@ -76,8 +77,7 @@ class TableForm(forms.Form):
         if "year" in self.fields:
             this_year = timezone.localdate().year
             self.fields["year"].choices = [(year, year) for year in range(this_year, 2019, -1)]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        plain_bootstrap(self)
 
 
 def _scope_arguments(data) -> dict:

@@ -18,6 +18,9 @@ from households.models import DuplicateFlag
 from povertyreview.models import Assessment, Campaign, Complaint, ReviewPeriod
 from povertyreview.standard_data import load_standards
 from tests.conftest import ROLE_USERS, TAN_DONG
+from tests.beneficiaries import scope_rows as allowance_rows
+from tests.disbursements import scope_rows as payment_rows
+from tests.households import scope_rows as registry_rows
 from tests.households.factories import make_household
 from tests.notifications import scope_rows as notification_rows
 from tests.reports import scope_rows as report_rows
@@ -204,7 +207,7 @@ MATRIX: dict[str, Row] = {
     "admin:index": Row(default=302, expect={"admin": 200}),
 }
 # Apps added after the first five keep their rows beside their own tests.
-APP_ROWS = (support_rows, notification_rows, report_rows)
+APP_ROWS = (registry_rows, allowance_rows, payment_rows, support_rows, notification_rows, report_rows)
 for app in APP_ROWS:
     assert not set(app.ROWS) & set(MATRIX), f"{app.__name__} repeats a URL"
     MATRIX.update(app.ROWS)

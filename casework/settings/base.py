@@ -231,6 +231,9 @@ POVERTY_REVIEW_COMPLAINT_DAYS = env.int("POVERTY_REVIEW_COMPLAINT_DAYS", default
 # payer before the 25th: NĐ 20 Art. 34), and how many cases one Celery batch computes and writes.
 DISBURSEMENT_PREPARE_DAY = env.int("DISBURSEMENT_PREPARE_DAY", default=15)
 DISBURSEMENT_BATCH_SIZE = env.int("DISBURSEMENT_BATCH_SIZE", default=5000)
+# Arrears of more than this many months are flagged to the chair who confirms an imported list or
+# approves a run (a case owed years back is worth a second look before the money goes).
+ALLOWANCE_ARREARS_WARN_MONTHS = env.int("ALLOWANCE_ARREARS_WARN_MONTHS", default=3)
 
 # --- Notifications (issue 9) --------------------------------------------------------------
 # A backend per channel, like EMAIL_BACKEND: a dotted path, or {"BACKEND": path, "OPTIONS": {...}}.

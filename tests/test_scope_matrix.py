@@ -17,8 +17,8 @@ from disbursements.models import Run
 from households.models import DuplicateFlag
 from povertyreview.models import Assessment, Campaign, Complaint, ReviewPeriod
 from povertyreview.standard_data import load_standards
-from tests.conftest import ROLE_USERS, TAN_DONG
 from tests.beneficiaries import scope_rows as allowance_rows
+from tests.conftest import ROLE_USERS, TAN_DONG
 from tests.disbursements import scope_rows as payment_rows
 from tests.households import scope_rows as registry_rows
 from tests.households.factories import make_household

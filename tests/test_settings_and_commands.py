@@ -59,7 +59,7 @@ def test_load_demo_refuses_production_settings():
 
 
 @pytest.mark.django_db
-def test_load_demo_is_idempotent():
+def test_load_demo_is_idempotent(on_demo_day):
     call_command("load_demo")
     first = (
         sorted(User.objects.values_list("username", "role")),

@@ -37,7 +37,7 @@ def everything() -> dict:
     }
 
 
-def test_demo_allowances_of_tan_dong_and_binh_minh(db):
+def test_demo_allowances_of_tan_dong_and_binh_minh(db, on_demo_day):
     today = timezone.localdate()
     month = first_of_month(today)
 

@@ -68,7 +68,7 @@ def engine_amounts(run: Run) -> dict[int, int]:
     return {case_id: entitlement.amount for case_id, entitlement in owed.items() if entitlement.amount}
 
 
-def test_demo_runs_of_tan_dong_and_binh_minh(db):
+def test_demo_runs_of_tan_dong_and_binh_minh(db, on_demo_day):
     current = first_of_month(timezone.localdate())
     months = [add_months(current, -ago) for ago in range(6, 0, -1)]
 

@@ -217,7 +217,7 @@ def test_outside_a_transaction_a_second_connection_writes_the_chunks(units):
     assert HouseholdYearStatus.objects.filter(status="poor").count() == 4
 
 
-def test_demo_households_are_loaded_once_with_43_poor_or_near_poor_in_tan_dong():
+def test_demo_households_are_loaded_once_with_43_poor_or_near_poor_in_tan_dong(on_demo_day):
     from accounts.demo import load_demo
 
     load_demo(with_households=False)  # admin units, users, villages

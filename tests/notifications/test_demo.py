@@ -32,7 +32,7 @@ def everything() -> dict:
     }
 
 
-def test_the_health_insurance_story_of_tan_dong(db):
+def test_the_health_insurance_story_of_tan_dong(db, on_demo_day):
     today = timezone.localdate()
     current = first_of_month(today)
     began = add_months(current, -REMINDERS_BEGAN_MONTHS_AGO)

@@ -35,7 +35,7 @@ def everything() -> dict:
     }
 
 
-def test_demo_reviews_of_tan_dong(db):
+def test_demo_reviews_of_tan_dong(db, on_demo_day):
     today = timezone.localdate()
 
     load_demo()
@@ -93,7 +93,7 @@ def test_demo_reviews_of_tan_dong(db):
     assert not HouseholdYearStatus.objects.filter(year=2026).exists()
 
 
-def test_loading_the_demo_twice_changes_nothing(db):
+def test_loading_the_demo_twice_changes_nothing(db, on_demo_day):
     load_demo()
     first = everything()
 

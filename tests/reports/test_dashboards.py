@@ -4,7 +4,7 @@ its late communes, the cache of a province's figures, query counts that do not g
 number of communes, and the field story read off the demo's dashboards."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.core.cache import cache
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from core.months import first_of_month
+from tests.conftest import VIETNAM, on_day
 from tests.factories import CommuneFactory, UserFactory, VillageFactory
 from tests.households.factories import make_household
 from tests.reports.test_figures import _case, _status, build_world
@@ -225,16 +226,18 @@ def test_beat_keeps_the_province_s_figures_warm_so_the_page_reads_them_from_the_
     from reports.snapshots import refresh_province_dashboards
 
     settings.REPORTS_DASHBOARD_CACHE_SECONDS = 300
-    assert timezone.localdate().strftime("%Y-%m") == NOVEMBER  # the task warms the current month
-    # The provinces with households: Tây Ninh (Tân Đông, Bình Minh) and Hồ Chí Minh City's commune.
-    assert refresh_province_dashboards() == 2
-    _case(world.persons["baby"], world.units.tan_dong, world.officer, "active", date(2026, 8, 1), [("5.1", {})])
-    client = client_for("tayninh_province", language="en")
-    with django_assert_max_num_queries(8):
-        page = client.get(province_url())
-    assert page.context["total"].beneficiaries == 8  # computed by the task, before the new case
-    assert refresh_province_dashboards() == 2
-    assert client_for("tayninh_province", language="en").get(province_url()).context["total"].beneficiaries == 9
+    # The task warms the current month: the world is built for November 2026, so it is November.
+    with on_day(datetime(2026, 11, 20, 10, 0, tzinfo=VIETNAM)):
+        assert timezone.localdate().strftime("%Y-%m") == NOVEMBER
+        # The provinces with households: Tây Ninh (Tân Đông, Bình Minh) and Hồ Chí Minh City's commune.
+        assert refresh_province_dashboards() == 2
+        _case(world.persons["baby"], world.units.tan_dong, world.officer, "active", date(2026, 8, 1), [("5.1", {})])
+        client = client_for("tayninh_province", language="en")
+        with django_assert_max_num_queries(8):
+            page = client.get(province_url())
+        assert page.context["total"].beneficiaries == 8  # computed by the task, before the new case
+        assert refresh_province_dashboards() == 2
+        assert client_for("tayninh_province", language="en").get(province_url()).context["total"].beneficiaries == 9
 
 
 def _more_communes(units, officer, count: int) -> list:
@@ -294,7 +297,7 @@ def _amount(text: str) -> int:
 
 
 @pytest.mark.django_db
-def test_the_field_story_figures_read_off_the_demo_dashboards(client):
+def test_the_field_story_figures_read_off_the_demo_dashboards(client, on_demo_day):
     from accounts.demo import load_demo
     from accounts.models import User
     from notifications.demo import load_notifications_demo

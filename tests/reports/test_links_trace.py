@@ -208,7 +208,7 @@ def test_a_commune_s_lists_never_show_another_commune_s_records(world, client_fo
 
 
 @pytest.mark.django_db
-def test_the_field_story_s_numbers_lead_to_their_records_on_the_demo(client):
+def test_the_field_story_s_numbers_lead_to_their_records_on_the_demo(client, on_demo_day):
     """The demo's dashboards (the figures people quote: 43 poor or near-poor households, 369
     beneficiaries, 132 elderly, 235 with disabilities, the coverage): every linked number is what its
     list states, past the first page too."""

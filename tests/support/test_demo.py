@@ -31,13 +31,15 @@ from support.models import (
     RecordFunding,
     SupportEvent,
 )
+from tests.conftest import DEMO_DAY, on_day
 
 TAN_DONG, BINH_MINH = "25522", "25480"
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
+    # Loaded on DEMO_DAY (see tests/conftest.py): the story's dates count back from the day of loading.
+    with on_day(DEMO_DAY), django_db_blocker.unblock(), transaction.atomic():
         load_demo()
         load_support_demo()  # a no-op once load_demo calls it
         yield

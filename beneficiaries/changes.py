@@ -240,7 +240,9 @@ def _raise(refusal: Exception | None) -> None:
 def _lock_request(change_request: ChangeRequest) -> tuple[Case, ChangeRequest]:
     """The case, then the request (always in this order), locked for the transaction."""
     case = _lock(change_request.case)
-    locked = ChangeRequest.objects.select_for_update().select_related("requested_by").get(pk=change_request.pk)
+    locked = (
+        ChangeRequest.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=change_request.pk)
+    )
     locked.case = case
     return case, locked
 

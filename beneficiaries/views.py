@@ -5,6 +5,10 @@ Every page of a case starts with ``access_case_by_uuid`` (404 out of scope); an 
 ``for_edit`` (the officer's acts) or ``for_decision`` (the chair's) before it shows its form (403
 for other roles), and the service checks the role and the case's status again when it writes. A
 maker-checker refusal (the chair prepared or verified the case) is a message on the form.
+
+Changes that move money (payment details, categories, months) ask the service layer what the user
+may do with the case (``changes.case_change_options``: directly, as a request for the chair, or not
+at all: 403); the requests' own pages are in ``views_changes.py``.
 """
 
 import uuid

@@ -612,3 +612,20 @@ def test_the_list_of_requests_query_count_is_fixed(extra, bank_case, units, offi
         response = client.get(url("changes"))
     assert response.content.decode().count('data-testid="change-table"') == 1
     assert len(response.context["rows"]) == 1 + extra
+
+
+def test_the_household_timeline_tells_the_story_with_accounts_masked(bank_case, officer, chair, family, client_for):
+    approve(request(bank_case, "payment", NEW_ACCOUNT, officer), chair)
+    months = request(bank_case, "months", changes.MonthsChange(date(2026, 2, 1)), officer)
+    changes.change_request_reject(change_request=months, reason="Không có căn cứ", acting_user=chair)
+
+    page = client_for("tayninh_province", language="en").get(
+        reverse("households:detail", kwargs={"household_uuid": family.household.uuid})
+    )
+
+    text = page.content.decode()
+    assert "Payment details: 970436 ••••6789 → 970415 ••••6655" in text
+    assert "970436 ••••6789 → 970415 ••••6655 · requested by tandong.officer, approved by tandong.chair" in text
+    assert "Months paid: first month paid 03/2026 → 02/2026" in text
+    assert "Change request rejected: Nguyễn Thị Hoa" in text and "Không có căn cứ" in text
+    assert "9988776655" not in text and "0123456789" not in text

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import Role
-from beneficiaries import changes, services
+from beneficiaries import changes, selectors, services
 from beneficiaries.entitlement import compute
 from beneficiaries.models import Case, CaseCategory, CaseEvent, ChangeRequest
 from beneficiaries.services import CategoryChoice, PaymentDetails
@@ -540,6 +540,10 @@ def test_the_chair_s_work_list_counts_the_requests_waiting_for_them(bank_case, o
     assert f'<a href="{url("changes")}"' in chair_home
     assert "Change requests waiting for your approval" not in officer_home
     assert "Your change requests waiting for the chair" in officer_home
+    assert [(item.title, item.url, item.count) for item in selectors.change_request_worklist(chair)] == [
+        ("Change requests waiting for your approval", "/allowances/changes/", 1),
+        ("Your change requests waiting for the chair", "/allowances/changes/?mine=1", 1),
+    ]
 
 
 def test_the_change_pages_follow_the_service_s_options(bank_case, family, units, officer, client_for):

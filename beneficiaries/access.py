@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from beneficiaries.models import Case
+from beneficiaries.models import Case, ChangeRequest
 from geography.scoping import scope_to_user
 
 
@@ -26,3 +26,17 @@ def access_case_by_uuid(user, case_uuid, *, for_edit: bool = False, for_decision
     if for_decision and not user.can_sign_decisions:
         raise PermissionDenied
     return case
+
+
+def access_change_request_by_uuid(user, request_uuid) -> ChangeRequest:
+    """A change request of a case of one of the user's communes (404 otherwise). What the user may
+    do with it is ``changes.change_request_actions``; the services check it again."""
+    change = (
+        scope_to_user(ChangeRequest.objects.all(), user, commune_field="case__commune")
+        .select_related("case__person", "case__commune", "requested_by", "decided_by")
+        .filter(uuid=request_uuid)
+        .first()
+    )
+    if change is None:
+        raise Http404("change request")
+    return change

@@ -9,9 +9,10 @@ class BeneficiariesConfig(AppConfig):
     verbose_name = _("Social assistance")
 
     def ready(self) -> None:
-        from beneficiaries.selectors import allowance_worklist, household_case_timeline
+        from beneficiaries.selectors import allowance_worklist, change_request_worklist, household_case_timeline
         from core.timeline import register_timeline_provider
         from core.worklists import register_worklist_provider
 
         register_timeline_provider(household_case_timeline)
         register_worklist_provider(allowance_worklist)
+        register_worklist_provider(change_request_worklist)

@@ -161,6 +161,18 @@ class PaymentChangeForm(PaymentMixin, CrispyForm):
     reason = reason_field()
 
 
+class MonthsChangeForm(CrispyForm):
+    """A correction of the months paid of a decided case (a request the chair approves)."""
+
+    start_month = month_field(_("First month paid"))
+    paid_through_month = month_field(
+        _("Paid through (before this product)"),
+        required=False,
+        help_text=_("The last month paid before this product took the case over; empty when none."),
+    )
+    reason = reason_field()
+
+
 class HealthCardForm(CrispyForm):
     number = forms.CharField(label=_("Card number"), max_length=15)
     group = forms.CharField(label=_("Beneficiary group"), max_length=10, required=False, help_text=_("e.g. BT"))

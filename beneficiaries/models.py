@@ -341,6 +341,12 @@ class CaseEvent(DomainEvent):
         PAYMENT_CHANGED = "payment_changed", _("Payment details changed")
         IMPORTED = "imported", _("Imported")
         DOCUMENT_ADDED = "document_added", _("Document added")
+        # Maker-checker changes (ChangeRequest): applying one writes payment_changed,
+        # category_changed or months_changed with the requester and the approver in its data.
+        MONTHS_CHANGED = "months_changed", _("Months paid corrected")
+        CHANGE_REQUESTED = "change_requested", _("Change requested")
+        CHANGE_REJECTED = "change_rejected", _("Change request rejected")
+        CHANGE_WITHDRAWN = "change_withdrawn", _("Change request withdrawn")
 
     kind = models.CharField(_("event kind"), max_length=40, choices=Kind.choices)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
@@ -349,3 +355,68 @@ class CaseEvent(DomainEvent):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         indexes = [models.Index(fields=["case", "-occurred_at"], name="case_event_case")]
+
+
+class ChangeRequest(BaseModel):
+    """A change that moves money, proposed by one person and applied only when the commune chair
+    (never its maker) approves it: a case's payment method or account, its categories from a month,
+    or its ``start_month`` / ``paid_through_month`` (maker-checker, issue 14). Until then the case is
+    unchanged, so runs and the engine keep paying the current details.
+
+    ``proposed`` holds the new values and ``before`` the values the maker saw; the approval
+    re-reads the case and refuses when they are no longer its values (``beneficiaries.changes``
+    documents both shapes). A case has at most one pending request of each kind."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Payment details")
+        CATEGORIES = "categories", _("Categories")
+        MONTHS = "months", _("Months paid")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the chair")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="change_requests")
+    kind = models.CharField(_("change of"), max_length=12, choices=Kind.choices)
+    proposed = models.JSONField(_("proposed values"))
+    before = models.JSONField(_("values before"))
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=Q(status="pending"), name="change_request_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["payment", "categories", "months"]), name="change_request_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | Q(
+                    status__in=["approved", "rejected", "withdrawn"], decided_by__isnull=False, decided_at__isnull=False
+                ),
+                name="change_request_decided",
+            ),
+            # The checker is never the maker (a withdrawal is the maker's own act).
+            models.CheckConstraint(
+                condition=~Q(status="approved") | ~Q(decided_by=models.F("requested_by")),
+                name="change_request_other_approver",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "case"], name="change_request_status")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} ({self.status})"

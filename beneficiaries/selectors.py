@@ -20,6 +20,7 @@ from beneficiaries.models import (
     CaseCategory,
     CaseEvent,
     Category,
+    ChangeRequest,
     HealthInsuranceCard,
     PaymentMethod,
     Suspension,
@@ -37,6 +38,7 @@ OPEN_STATUSES = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, 
 # 60 (elderly), 16 (no longer a child), 4 (5.1/5.3 lower rate), 3 (5.7 ends).
 BAND_AGES = (80, 75, 60, 16, 4, 3)
 CARD_WARNING_DAYS = 30
+REJECTED_SHOWN_DAYS = 30  # the officer's work list shows their change requests rejected this recently
 PAGE_SIZE = 50
 
 
@@ -258,7 +260,8 @@ def event_detail(event: CaseEvent) -> str:
         return _("Last month paid %(month)s") % {"month": data.get("last_month", "")[:7]}
     if event.kind == kind.CATEGORY_CHANGED:
         after = ", ".join(f"{code}" + (f" ×{children}" if children else "") for code, children in data.get("after", []))
-        return _("From %(month)s: %(categories)s") % {"month": data.get("from_month", "")[:7], "categories": after}
+        text = _("From %(month)s: %(categories)s") % {"month": data.get("from_month", "")[:7], "categories": after}
+        return text + _approval_text(data)
     if event.kind == kind.TRANSFERRED_OUT:
         return _("To %(commune)s, last month paid %(month)s") % {
             "commune": data.get("to_commune", ""),
@@ -267,8 +270,48 @@ def event_detail(event: CaseEvent) -> str:
     if event.kind == kind.TRANSFERRED_IN:
         return _("From %(commune)s") % {"commune": data.get("from_commune", "")}
     if event.kind == kind.PAYMENT_CHANGED:
-        return f"{data.get('before', '')} → {data.get('after', '')}"
+        return f"{data.get('before', '')} → {data.get('after', '')}" + _approval_text(data)
+    if event.kind == kind.MONTHS_CHANGED:
+        return _months_change_text(data) + _approval_text(data)
+    if event.kind == kind.CHANGE_REQUESTED:
+        return _requested_text(data)
+    if event.kind in (kind.CHANGE_REJECTED, kind.CHANGE_WITHDRAWN):
+        return str(ChangeRequest.Kind(data["change"]).label) if data.get("change") in ChangeRequest.Kind.values else ""
     return ""
+
+
+def _approval_text(data: dict) -> str:
+    """ " · requested by X, approved by Y" for a change applied on a request's approval."""
+    if not data.get("requested_by"):
+        return ""
+    return " · " + _("requested by %(maker)s, approved by %(checker)s") % {
+        "maker": data["requested_by"],
+        "checker": data.get("approved_by", ""),
+    }
+
+
+def _months_change_text(data: dict) -> str:
+    before, after = data.get("before") or {}, data.get("after") or {}
+    parts = []
+    for key, label in (("start_month", _("first month paid")), ("paid_through_month", _("paid through"))):
+        if before.get(key) != after.get(key):
+            parts.append(f"{label} {_month_text(before.get(key))} → {_month_text(after.get(key))}")
+    return "; ".join(parts)
+
+
+def _requested_text(data: dict) -> str:
+    change = data.get("change")
+    if change not in ChangeRequest.Kind.values:
+        return ""
+    label = str(ChangeRequest.Kind(change).label)
+    if change == ChangeRequest.Kind.PAYMENT:
+        return f"{label}: {data.get('before', '')} → {data.get('after', '')}"
+    if change == ChangeRequest.Kind.CATEGORIES:
+        return f"{label}: " + _("From %(month)s: %(categories)s") % {
+            "month": (data.get("from_month") or "")[:7],
+            "categories": _categories_text(data.get("after", [])),
+        }
+    return f"{label}: {_months_change_text(data)}"
 
 
 # --- the commune's monthly total -------------------------------------------------------------------
@@ -464,4 +507,121 @@ def allowance_worklist(user) -> list[WorkItem]:
         expiring,
         "cards=expiring",
     )
+    return items
+
+
+# --- change requests (maker-checker: beneficiaries.changes) ----------------------------------------
+
+
+def change_requests_for_user(user, *, status: str = "", mine: bool = False) -> QuerySet[ChangeRequest]:
+    """The change requests of the user's communes (of one status, or all; ``mine``: those the user
+    made), oldest pending first, with what a list row shows (one query)."""
+    requests = scope_to_user(ChangeRequest.objects.all(), user, commune_field="case__commune")
+    if status:
+        requests = requests.filter(status=status)
+    if mine:
+        requests = requests.filter(requested_by=user)
+    # The queue of pending requests oldest first; decided ones newest first.
+    order = ("created_at", "id") if status == ChangeRequest.Status.PENDING else ("-created_at", "-id")
+    return requests.select_related("case__person", "case__commune", "requested_by", "decided_by").order_by(*order)
+
+
+def case_change_requests(case: Case) -> list[ChangeRequest]:
+    """A case's change requests, newest first, with their maker and decider (one query)."""
+    return list(case.change_requests.select_related("requested_by", "decided_by").order_by("-created_at", "-id"))
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One field of a change request: its value before and the one proposed, as shown."""
+
+    label: str
+    before: str
+    after: str
+    account: bool = False  # where the money goes: highlighted when it changes
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def _month_text(value: str | None) -> str:
+    return f"{date.fromisoformat(value):%m/%Y}" if value else "—"
+
+
+def _categories_text(rows) -> str:
+    return ", ".join(code + (f" ×{children}" if children else "") for code, children, *_rest in rows) or "—"
+
+
+def change_lines(change: ChangeRequest, *, full: bool) -> list[ChangeLine]:
+    """Old → new for each field of the request; account numbers by their last 4 digits unless
+    ``full`` (``households.access.can_see_full_identifiers``)."""
+    before, after = change.before, change.proposed
+    if change.kind == ChangeRequest.Kind.PAYMENT:
+        methods = dict(PaymentMethod.choices)
+
+        def number(values):
+            value = values.get("account_number", "")
+            return value if full or not value else "••••" + value[-4:]
+
+        return [
+            ChangeLine(_("Payment method"), str(methods.get(before["payment_method"], "")),
+                       str(methods.get(after["payment_method"], ""))),
+            ChangeLine(_("Bank (NAPAS BIN)"), before["bank_bin"] or "—", after["bank_bin"] or "—", account=True),
+            ChangeLine(_("Account number"), number(before) or "—", number(after) or "—", account=True),
+            ChangeLine(_("Account holder"), before["account_name"] or "—", after["account_name"] or "—", account=True),
+        ]  # fmt: skip
+    if change.kind == ChangeRequest.Kind.CATEGORIES:
+        month = date.fromisoformat(after["from_month"])
+        held = [
+            row
+            for row in before["rows"]
+            if (row[2] is None or date.fromisoformat(row[2]) <= month)
+            and (row[3] is None or date.fromisoformat(row[3]) >= month)
+        ]
+        return [
+            ChangeLine(_("From (month)"), _month_text(after["from_month"]), _month_text(after["from_month"])),
+            ChangeLine(_("Categories"), _categories_text(held), _categories_text(after["categories"])),
+        ]
+    return [
+        ChangeLine(_("First month paid"), _month_text(before["start_month"]), _month_text(after["start_month"])),
+        ChangeLine(
+            _("Paid through (before this product)"),
+            _month_text(before["paid_through_month"]),
+            _month_text(after["paid_through_month"]),
+        ),
+    ]
+
+
+def change_request_worklist(user) -> list[WorkItem]:
+    """Home-page items: for the chair, the requests of their communes waiting for them (not their
+    own: another person decides those); for the officer, their requests still waiting and those
+    rejected in the last 30 days (one query; none for the other roles)."""
+    if not (user.can_manage_registry or user.can_sign_decisions):
+        return []
+    list_url = reverse("beneficiaries:changes")
+    pending = Q(status=ChangeRequest.Status.PENDING)
+    recently_rejected = Q(
+        status=ChangeRequest.Status.REJECTED, decided_at__gte=timezone.now() - timedelta(days=REJECTED_SHOWN_DAYS)
+    )
+    counts = scope_to_user(ChangeRequest.objects.all(), user, commune_field="case__commune").aggregate(
+        to_decide=Count("pk", filter=pending & ~Q(requested_by=user)),
+        mine_pending=Count("pk", filter=pending & Q(requested_by=user)),
+        mine_rejected=Count("pk", filter=recently_rejected & Q(requested_by=user)),
+    )
+    items = []
+    if user.can_sign_decisions and counts["to_decide"]:
+        items.append(WorkItem(title=_("Change requests waiting for your approval"), url=list_url,
+                              count=counts["to_decide"]))  # fmt: skip
+    if counts["mine_pending"]:
+        items.append(WorkItem(title=_("Your change requests waiting for the chair"), url=f"{list_url}?mine=1",
+                              count=counts["mine_pending"]))  # fmt: skip
+    if counts["mine_rejected"]:
+        items.append(
+            WorkItem(
+                title=_("Your change requests rejected in the last %(days)d days") % {"days": REJECTED_SHOWN_DAYS},
+                url=f"{list_url}?status=rejected&mine=1",
+                count=counts["mine_rejected"],
+            )
+        )
     return items

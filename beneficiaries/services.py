@@ -4,7 +4,9 @@ PermissionDenied (wrong role or commune) or ValidationError naming the field, an
 
 The officer files and verifies a case; the commune chair decides, refuses, suspends, resumes and
 terminates (NĐ 20/2021 as decentralised by NĐ 147/2025: the commune chair decides). Whoever
-prepared or verified a case cannot decide it.
+prepared or verified a case cannot decide it. Once a case's months can be paid, a change of its
+payment details, categories or months is a change request that another person, the chair,
+approves (``beneficiaries.changes``); the writers of those changes are at the end of this module.
 """
 
 from dataclasses import dataclass
@@ -33,6 +35,9 @@ from households.models import DisabilityLevel, HouseholdYearStatus, Membership, 
 
 PAYMENT_METHODS = frozenset(PaymentMethod.values)
 OPEN = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, Case.Status.SUSPENDED)
+# Before the chair's decision the officer corrects payment details directly; after it, months can
+# be paid (entitlement.PAYABLE_STATUSES) and every change that moves money is a ChangeRequest.
+DIRECT_PAYMENT_STATUSES = (Case.Status.APPLIED, Case.Status.VERIFIED)
 
 
 @dataclass(frozen=True)
@@ -108,12 +113,21 @@ def payment_problems(details: PaymentDetails) -> dict[str, list[str]]:
     return problems
 
 
-def _apply_payment(case: Case, details: PaymentDetails) -> None:
-    case.payment_method = details.method
+def payment_fields(details: PaymentDetails) -> dict[str, str]:
+    """The case's fields for these details, as stored: a cash case keeps no account; the holder's
+    name is upper-cased with single spaces (as the bank writes it)."""
     bank = details.method == PaymentMethod.BANK
-    case.bank_bin = details.bank_bin if bank else ""
-    case.account_number = details.account_number if bank else ""
-    case.account_name = " ".join(details.account_name.upper().split()) if bank else ""
+    return {
+        "payment_method": details.method,
+        "bank_bin": details.bank_bin if bank else "",
+        "account_number": details.account_number if bank else "",
+        "account_name": " ".join(details.account_name.upper().split()) if bank else "",
+    }
+
+
+def _apply_payment(case: Case, details: PaymentDetails) -> None:
+    for name, value in payment_fields(details).items():
+        setattr(case, name, value)
 
 
 def _set_categories(case: Case, choices: list[CategoryChoice], *, from_month=None) -> None:
@@ -348,34 +362,6 @@ def case_terminate(*, case: Case, last_month: date, reason: str, acting_user) ->
 
 
 @transaction.atomic
-def case_change_categories(*, case: Case, categories: list[CategoryChoice], from_month: date, reason: str,
-                           acting_user) -> Case:  # fmt: skip
-    """A change of category or of the number of children, decided by the chair, from a month:
-    months before it keep their categories (arrears are computed with them)."""
-    case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.ACTIVE, Case.Status.SUSPENDED)
-    from_month = first_of_month(from_month)
-    problems = category_problems(categories)
-    if not reason.strip():
-        problems["reason"] = [_("is required")]
-    if from_month <= case.start_month:
-        problems["from_month"] = [_("must be after the first month paid")]
-    _refuse(problems)
-    before = list(case.categories.filter(to_month__isnull=True).values_list("category_id", "dependent_children"))
-    # Every row still running in ``from_month`` ends the month before, including one closed by a
-    # later change (a change dated before an earlier one): no month is left with both.
-    case.categories.filter(Q(to_month__isnull=True) | Q(to_month__gte=from_month)).filter(
-        Q(from_month__isnull=True) | Q(from_month__lt=from_month)
-    ).update(to_month=add_months(from_month, -1))
-    case.categories.filter(from_month__gte=from_month).delete()
-    _set_categories(case, categories, from_month=from_month)
-    _event(case, CaseEvent.Kind.CATEGORY_CHANGED, acting_user, reason=reason.strip(), from_month=from_month.isoformat(),
-           before=before, after=[(choice.code, choice.dependent_children) for choice in categories])  # fmt: skip
-    return case
-
-
-@transaction.atomic
 def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acting_user) -> Case:
     """The person moved: this commune pays through ``last_month`` and the new commune receives a
     case to verify and decide, which starts the month after (no month lost, none paid twice)."""
@@ -417,18 +403,17 @@ def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acti
 
 @transaction.atomic
 def payment_change(*, case: Case, payment: PaymentDetails, reason: str, acting_user) -> Case:
-    """Change how the allowance is paid; the event keeps only the last 4 digits of accounts."""
+    """Change how the allowance of a case not yet decided is paid (the chair's decision comes
+    after and sees the details). Once its months can be paid, a change is a request the chair
+    approves (``beneficiaries.changes``)."""
     case = _lock(case)
     _require(acting_user, "can_manage_registry", case.commune_id)
-    _require_status(case, *OPEN)
+    _require_status(case, *DIRECT_PAYMENT_STATUSES)
     problems = payment_problems(payment)
     if not reason.strip():
         problems["reason"] = [_("is required")]
     _refuse(problems)
-    before = _masked(case)
-    _apply_payment(case, payment)
-    case.save()
-    _event(case, CaseEvent.Kind.PAYMENT_CHANGED, acting_user, reason=reason.strip(), before=before, after=_masked(case))
+    _change_payment(case, payment, reason=reason.strip(), acting_user=acting_user)
     return case
 
 
@@ -436,6 +421,85 @@ def _masked(case: Case) -> str:
     if case.payment_method == PaymentMethod.CASH:
         return str(PaymentMethod.CASH.label)
     return f"{case.bank_bin} ••••{case.account_number[-4:]}"
+
+
+# --- changes that move money -----------------------------------------------------------------------
+# The writers below are the one code path of each change. ``payment_change`` (a case not yet
+# decided) and ``beneficiaries.changes.change_request_approve`` (a payable case, on the chair's
+# approval) call them with the case locked, its role, scope and status checked and the values
+# validated; ``data`` (the request, its maker and its approver) goes into the event.
+
+
+def category_change_problems(case: Case, categories: list[CategoryChoice], from_month: date) -> dict[str, list[str]]:
+    problems = category_problems(categories)
+    if case.start_month is None or from_month <= case.start_month:
+        problems["from_month"] = [_("must be after the first month paid")]
+    elif case.end_month and from_month > case.end_month:
+        problems["from_month"] = [_("cannot be after the last month paid")]
+    return problems
+
+
+def months_problems(case: Case, *, start_month: date | None, paid_through_month: date | None) -> dict[str, list[str]]:
+    """``start_month`` (required) not after the case's last month nor the month of death, and for a
+    case transferred in, after the old commune's last month (that month was paid there);
+    ``paid_through_month`` (optional: months paid before the product) not after this month."""
+    problems: dict[str, list[str]] = {}
+    if start_month is None:
+        problems["start_month"] = [_("is required")]
+    else:
+        died = case.person.date_of_death
+        previous = case.transferred_from
+        if case.end_month and start_month > case.end_month:
+            problems["start_month"] = [_("cannot be after the last month paid")]
+        elif died and start_month > first_of_month(died):
+            problems["start_month"] = [_("cannot be after the month of death")]
+        if previous and previous.end_month and start_month <= previous.end_month:
+            problems.setdefault("start_month", []).append(
+                _("must be after %(month)s, the last month paid by %(commune)s")
+                % {"month": f"{previous.end_month:%m/%Y}", "commune": previous.commune.name}
+            )
+    if paid_through_month and paid_through_month > first_of_month(timezone.localdate()):
+        problems["paid_through_month"] = [_("cannot be in the future")]
+    return problems
+
+
+def _change_payment(case: Case, payment: PaymentDetails, *, reason: str, acting_user, **data) -> None:
+    """New payment details; the event keeps only the last 4 digits of accounts."""
+    before = _masked(case)
+    _apply_payment(case, payment)
+    case.save(update_fields=["payment_method", "bank_bin", "account_number", "account_name", "updated_at"])
+    _event(case, CaseEvent.Kind.PAYMENT_CHANGED, acting_user, reason=reason, before=before, after=_masked(case),
+           **data)  # fmt: skip
+
+
+def _change_categories(
+    case: Case, categories: list[CategoryChoice], from_month: date, *, reason: str, acting_user, **data
+) -> None:
+    """A change of category or of the number of children from a month: months before it keep
+    their categories (arrears are computed with them)."""
+    before = list(case.categories.filter(to_month__isnull=True).values_list("category_id", "dependent_children"))
+    # Every row still running in ``from_month`` ends the month before, including one closed by a
+    # later change (a change dated before an earlier one): no month is left with both.
+    case.categories.filter(Q(to_month__isnull=True) | Q(to_month__gte=from_month)).filter(
+        Q(from_month__isnull=True) | Q(from_month__lt=from_month)
+    ).update(to_month=add_months(from_month, -1))
+    case.categories.filter(from_month__gte=from_month).delete()
+    _set_categories(case, categories, from_month=from_month)
+    _event(case, CaseEvent.Kind.CATEGORY_CHANGED, acting_user, reason=reason, from_month=from_month.isoformat(),
+           before=before, after=[(choice.code, choice.dependent_children) for choice in categories], **data)  # fmt: skip
+
+
+def _change_months(
+    case: Case, *, start_month: date, paid_through_month: date | None, reason: str, acting_user, **data
+) -> None:
+    def iso(month):
+        return month.isoformat() if month else None
+
+    before = {"start_month": iso(case.start_month), "paid_through_month": iso(case.paid_through_month)}
+    case.start_month, case.paid_through_month = start_month, paid_through_month
+    case.save(update_fields=["start_month", "paid_through_month", "updated_at"])
+    _event(case, CaseEvent.Kind.MONTHS_CHANGED, acting_user, reason=reason, before=before,
+           after={"start_month": iso(start_month), "paid_through_month": iso(paid_through_month)}, **data)  # fmt: skip
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from beneficiaries import urls_io, views
+from beneficiaries import urls_changes, urls_io, views
 
 app_name = "beneficiaries"
 
@@ -20,7 +20,10 @@ urlpatterns = [
     path("<uuid:case_uuid>/suspend/", views.case_suspend, name="suspend"),
     path("<uuid:case_uuid>/resume/", views.case_resume, name="resume"),
     path("<uuid:case_uuid>/terminate/", views.case_terminate, name="terminate"),
-    path("<uuid:case_uuid>/categories/", views.case_categories, name="categories"),
     path("<uuid:case_uuid>/transfer/", views.case_transfer, name="transfer"),
+    # Changes that move money (payment above too): requests the chair approves, urls_changes.py
+    path("<uuid:case_uuid>/categories/", views.case_categories, name="categories"),
+    path("<uuid:case_uuid>/months/", views.case_months, name="months"),
     *urls_io.urlpatterns,
+    *urls_changes.urlpatterns,
 ]

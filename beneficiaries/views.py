@@ -5,6 +5,10 @@ Every page of a case starts with ``access_case_by_uuid`` (404 out of scope); an 
 ``for_edit`` (the officer's acts) or ``for_decision`` (the chair's) before it shows its form (403
 for other roles), and the service checks the role and the case's status again when it writes. A
 maker-checker refusal (the chair prepared or verified the case) is a message on the form.
+
+Changes that move money (payment details, categories, months) ask the service layer what the user
+may do with the case (``changes.case_change_options``: directly, as a request for the chair, or not
+at all: 403); the requests' own pages are in ``views_changes.py``.
 """
 
 import uuid
@@ -23,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from beneficiaries import selectors, services
+from beneficiaries import changes, selectors, services
 from beneficiaries.access import access_case_by_uuid
 from beneficiaries.forms import (
     CaseFileForm,
@@ -33,6 +37,7 @@ from beneficiaries.forms import (
     DocumentForm,
     HealthCardForm,
     MonthlyTotalForm,
+    MonthsChangeForm,
     PaymentChangeForm,
     RefuseForm,
     ResumeForm,
@@ -54,6 +59,12 @@ from households.selectors import COUNT_LIMIT, count_up_to
 Status = Case.Status
 OPEN = (Status.APPLIED, Status.VERIFIED, Status.ACTIVE, Status.SUSPENDED)
 CHECK_LABELS = {"age": gettext_lazy("Age within the category's band"), **dict(Category.Condition.choices)}
+CHANGE_LABELS = {
+    ("payment", changes.DIRECT): gettext_lazy("Change payment details"),
+    ("payment", changes.REQUEST): gettext_lazy("Propose new payment details"),
+    ("categories", changes.REQUEST): gettext_lazy("Propose a change of categories"),
+    ("months", changes.REQUEST): gettext_lazy("Propose a correction of the months paid"),
+}
 
 
 def _posted(request):
@@ -250,14 +261,18 @@ def case_detail(request, case_uuid):
     if chair and status == Status.SUSPENDED:
         actions.append(("resume", _("Resume"), "outline-success"))
     if chair and status in (Status.ACTIVE, Status.SUSPENDED):
-        actions.append(("categories", _("Change categories"), "outline-primary"))
         actions.append(("terminate", _("Terminate"), "outline-danger"))
     if chair and status == Status.ACTIVE:
         actions.append(("transfer", _("Transfer to another commune"), "outline-secondary"))
+    # Changes that move money: what the service layer allows this user on this case, and how.
+    options = changes.case_change_options(case=case, user=user)
+    for name in (changes.Kind.PAYMENT, changes.Kind.CATEGORIES, changes.Kind.MONTHS):
+        if name in options:
+            actions.append((name, CHANGE_LABELS[name, options[name]], "outline-primary"))
     if officer:
-        actions.append(("payment", _("Change payment details"), "outline-secondary"))
         actions.append(("health_card", _("Record a health-insurance card"), "outline-secondary"))
     full = can_see_full_identifiers(user)
+    requests = selectors.case_change_requests(case)
     return render(
         request,
         "beneficiaries/case_detail.html",
@@ -281,6 +296,12 @@ def case_detail(request, case_uuid):
             "total_display": selectors.money(data.total),
             "arrears_count": len(data.arrears),
             "projection_rows": _projection_rows(data.projection),
+            "pending_requests": [
+                (change, selectors.change_lines(change, full=full))
+                for change in requests
+                if change.status == change.Status.PENDING
+            ],
+            "decided_requests": [change for change in requests if change.status != change.Status.PENDING],
         },
     )
 
@@ -319,18 +340,69 @@ def case_verify(request, case_uuid):
     )  # fmt: skip
 
 
+def _change_access(request, case_uuid, kind: str) -> tuple[Case, str]:
+    """The case (404 out of scope) and how the user may change ``kind`` of it, as the service layer
+    says (``changes.case_change_options``): 403 when it does not allow it."""
+    case = access_case_by_uuid(request.user, case_uuid)
+    how = changes.case_change_options(case=case, user=request.user).get(kind)
+    if how is None:
+        raise PermissionDenied
+    return case, how
+
+
+def _request(case, kind, proposal, reason, user):
+    return changes.change_request_create(case=case, kind=kind, proposal=proposal, reason=reason, acting_user=user)
+
+
+WAITS_FOR_THE_CHAIR = gettext_lazy(
+    "Change sent to the chair for approval; until then the case keeps its current details."
+)
+REQUEST_INTRO = gettext_lazy(
+    "The change takes effect only when the commune chair, another person than you, approves it. "
+    "Until then payment runs use the case's current details."
+)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_payment(request, case_uuid):
-    case = access_case_by_uuid(request.user, case_uuid, for_edit=True)
+    """Before the decision the officer changes payment details directly; afterwards the form files a
+    change request for the chair."""
+    case, how = _change_access(request, case_uuid, changes.Kind.PAYMENT)
     initial = {"payment_method": case.payment_method, "bank_bin": case.bank_bin, "account_name": case.account_name}
     form = PaymentChangeForm(_posted(request), initial=initial)
+    if how == changes.DIRECT:
+        return _action(
+            request, case, form,
+            lambda data: services.payment_change(case=case, payment=form.payment(), reason=data["reason"],
+                                                 acting_user=request.user),
+            title=_("Change payment details"),
+            success=_("Payment details changed."),
+        )  # fmt: skip
     return _action(
         request, case, form,
-        lambda data: services.payment_change(case=case, payment=form.payment(), reason=data["reason"],
-                                             acting_user=request.user),
-        title=_("Change payment details"),
-        success=_("Payment details changed."),
+        lambda data: _request(case, changes.Kind.PAYMENT, form.payment(), data["reason"], request.user),
+        title=_("Propose new payment details"),
+        success=WAITS_FOR_THE_CHAIR,
+        extra={"intro": REQUEST_INTRO},
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_months(request, case_uuid):
+    """A correction of the first month paid or of the months paid before the product: a request."""
+    case, _how = _change_access(request, case_uuid, changes.Kind.MONTHS)
+    initial = {"start_month": case.start_month, "paid_through_month": case.paid_through_month}
+    form = MonthsChangeForm(_posted(request), initial=initial)
+    return _action(
+        request, case, form,
+        lambda data: _request(case, changes.Kind.MONTHS,
+                              changes.MonthsChange(data["start_month"], data["paid_through_month"]), data["reason"],
+                              request.user),
+        title=_("Propose a correction of the months paid"),
+        success=WAITS_FOR_THE_CHAIR,
+        extra={"intro": REQUEST_INTRO},
     )  # fmt: skip
 
 
@@ -435,7 +507,8 @@ def case_terminate(request, case_uuid):
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_categories(request, case_uuid):
-    case = access_case_by_uuid(request.user, case_uuid, for_decision=True)
+    """Propose a change of categories from a month (the officer or the chair; another chair approves)."""
+    case, _how = _change_access(request, case_uuid, changes.Kind.CATEGORIES)
     current = list(case.categories.filter(to_month__isnull=True))
     initial = {
         "categories": [row.category_id for row in current],
@@ -444,11 +517,12 @@ def case_categories(request, case_uuid):
     form = CategoryChangeForm(_posted(request), categories=_categories(), initial=initial)
     return _action(
         request, case, form,
-        lambda data: services.case_change_categories(case=case, categories=form.category_choices(),
-                                                     from_month=data["from_month"], reason=data["reason"],
-                                                     acting_user=request.user),
-        title=_("Change categories"),
-        success=_("Categories changed."),
+        lambda data: _request(case, changes.Kind.CATEGORIES,
+                              changes.CategoryChange(form.category_choices(), data["from_month"]), data["reason"],
+                              request.user),
+        title=_("Propose a change of categories"),
+        success=WAITS_FOR_THE_CHAIR,
+        extra={"intro": REQUEST_INTRO},
     )  # fmt: skip
 
 

@@ -177,7 +177,7 @@ MATRIX: dict[str, Row] = {
     "beneficiaries:suspend": Row(kwargs=case, expect=CASE_DECISION),
     "beneficiaries:resume": Row(kwargs=case, expect=CASE_DECISION),
     "beneficiaries:terminate": Row(kwargs=case, expect=CASE_DECISION),
-    "beneficiaries:categories": Row(kwargs=case, expect=CASE_DECISION),
+    "beneficiaries:categories": Row(kwargs=allowance_rows.active_case, expect=allowance_rows.CASE_CHANGE),  # issue 14
     "beneficiaries:transfer": Row(kwargs=case, expect=CASE_DECISION),
     # Import and export (views_io.py): importing is the registry role's; the export holds only
     # the user's own cases.

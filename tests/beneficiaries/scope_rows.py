@@ -1,10 +1,69 @@
 """Scope-matrix rows of the beneficiaries app's URLs added after the first wave (merged into
 tests/test_scope_matrix.py, which keeps the app's older rows)."""
 
-from tests.scope import Row
+from datetime import date
+
+from tests.households.factories import make_household
+from tests.scope import LOGIN, OUT_OF_SCOPE, Row
 
 ROWS: dict[str, Row] = {}
 
 
 def add_targets(targets: dict, *, units, users) -> None:
-    """Objects of Tân Đông the rows above point at (none yet)."""
+    """Objects of Tân Đông the rows above point at."""
+    _change_request_targets(targets, units=units, users=users)
+
+
+# --- issue 14, maker-checker changes (views_changes.py, case_months) -------------------------------
+# ``active_case``: a decided case of Tân Đông (its months can be paid, so its changes are requests);
+# ``change_request``: a pending request on it made by the Tân Đông officer. Proposing a change is
+# the officer's or the chair's; approving and rejecting a chair's who did not make it (the target's
+# maker is the officer: the chair's POST succeeds and redirects); withdrawing its maker's. Scope
+# first (404), then the role (403).
+CASE_CHANGE = {"anonymous": LOGIN, **OUT_OF_SCOPE, "tandong_committee": 403, "tayninh_province": 403}
+CHANGE_DECISION = {"anonymous": LOGIN, **OUT_OF_SCOPE, "tandong_chair": 302}
+CHANGE_WITHDRAW = {"anonymous": LOGIN, **OUT_OF_SCOPE, "tandong_officer": 302}
+
+
+def active_case(targets):
+    return {"case_uuid": targets["active_case"].uuid}
+
+
+def _change_request(targets):
+    return {"request_uuid": targets["change_request"].uuid}
+
+
+ROWS |= {
+    "beneficiaries:months": Row(kwargs=active_case, expect=CASE_CHANGE),
+    "beneficiaries:changes": Row(expect={"anonymous": LOGIN}),  # a list: every role sees its own communes'
+    "beneficiaries:change_detail": Row(kwargs=_change_request, expect={"anonymous": LOGIN, **OUT_OF_SCOPE}),
+    "beneficiaries:change_approve": Row(kwargs=_change_request, method="post", default=403, expect=CHANGE_DECISION),
+    # Without a reason the chair's rejection is refused with a message, then back to the request.
+    "beneficiaries:change_reject": Row(kwargs=_change_request, method="post", default=403, expect=CHANGE_DECISION),
+    "beneficiaries:change_withdraw": Row(kwargs=_change_request, method="post", default=403, expect=CHANGE_WITHDRAW),
+}
+
+
+def _change_request_targets(targets: dict, *, units, users) -> None:
+    from beneficiaries import changes, services
+    from beneficiaries.services import CategoryChoice, PaymentDetails
+
+    officer, chair = users["tandong_officer"], users["tandong_chair"]
+    person = make_household(
+        units.tan_dong,
+        units.tan_dong_village,
+        code="TD-SCOPE-CHG",
+        members=(("Võ Thị Tư", "F", date(1940, 2, 2), "head"),),
+    ).head
+    case = services.case_apply(
+        person=person, commune=units.tan_dong, categories=[CategoryChoice("5.5c")], applied_on=date(2025, 11, 1),
+        payment=PaymentDetails(method="cash"), acting_user=officer,
+    )  # fmt: skip
+    confirmed = [text for row in case.categories.select_related("category") for text in row.category.declarations]
+    services.case_verify(case=case, confirmed=confirmed, acting_user=officer)
+    case = services.case_decide(case=case, decision_number="9/QĐ", decision_date=date(2025, 11, 20), acting_user=chair)
+    targets["active_case"] = case
+    targets["change_request"] = changes.change_request_create(
+        case=case, kind="payment", reason="Mở tài khoản", acting_user=officer,
+        proposal=PaymentDetails(method="bank", bank_bin="970436", account_number="0123456789", account_name="VO THI TU"),
+    )  # fmt: skip

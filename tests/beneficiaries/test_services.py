@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from beneficiaries import services
+from beneficiaries import changes, services
 from beneficiaries.entitlement import compute
-from beneficiaries.models import Case, CaseCategory, CaseEvent, HealthInsuranceCard, Suspension
+from beneficiaries.models import Case, CaseCategory, CaseEvent, ChangeRequest, HealthInsuranceCard, Suspension
 from beneficiaries.services import CategoryChoice, PaymentDetails
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, Person
 from tests.beneficiaries.conftest import BANK, CASH
@@ -525,22 +525,32 @@ def test_termination_refusals(active_case, chair, officer):
     assert state() == before
 
 
-# --- category change -----------------------------------------------------------------------------
+# --- category change (a request the chair approves: tests/beneficiaries/test_change_requests.py) -------
 
 
-def test_a_category_change_keeps_the_months_before_it(active_case, chair):
-    case = services.case_change_categories(
-        case=active_case, categories=[CategoryChoice("5.5d")], from_month=date(2026, 6, 12), reason="Có người nhận chăm sóc",
-        acting_user=chair,
+def change_categories(case, categories, from_month, reason, maker, checker) -> Case:
+    change = changes.change_request_create(
+        case=case, kind="categories", proposal=changes.CategoryChange(categories, from_month), reason=reason,
+        acting_user=maker,
     )  # fmt: skip
+    changes.change_request_approve(change_request=change, acting_user=checker)
+    return Case.objects.get(pk=case.pk)
+
+
+def test_a_category_change_keeps_the_months_before_it(active_case, officer, chair):
+    case = change_categories(
+        active_case, [CategoryChoice("5.5d")], date(2026, 6, 12), "Có người nhận chăm sóc", officer, chair
+    )
 
     assert list(case.categories.order_by("pk").values_list("category", "from_month", "to_month")) == [
         ("5.5a", None, date(2026, 5, 1)),
         ("5.5d", date(2026, 6, 1), None),
     ]
+    change = case.change_requests.get()
     assert events(case)[-1] == (
         "category_changed", "tandong.chair", "Có người nhận chăm sóc",
-        {"from_month": "2026-06-01", "before": [["5.5a", 0]], "after": [["5.5d", 0]]},
+        {"from_month": "2026-06-01", "before": [["5.5a", 0]], "after": [["5.5d", 0]], "request": str(change.uuid),
+         "requested_by": "tandong.officer", "approved_by": "tandong.chair"},
     )  # fmt: skip
     lines = compute([case.pk], date(2026, 7, 1))[case.pk].months
     assert [(line.month.month, line.category, line.amount) for line in lines] == [
@@ -552,11 +562,9 @@ def test_a_category_change_keeps_the_months_before_it(active_case, chair):
     ]
 
 
-def test_a_category_change_before_an_earlier_change_leaves_no_month_with_both(active_case, chair):
-    services.case_change_categories(case=active_case, categories=[CategoryChoice("5.5d")], from_month=date(2026, 8, 1),
-                                    reason="a", acting_user=chair)  # fmt: skip
-    services.case_change_categories(case=active_case, categories=[CategoryChoice("5.5c")], from_month=date(2026, 5, 1),
-                                    reason="b", acting_user=chair)  # fmt: skip
+def test_a_category_change_before_an_earlier_change_leaves_no_month_with_both(active_case, officer, chair):
+    change_categories(active_case, [CategoryChoice("5.5d")], date(2026, 8, 1), "a", officer, chair)
+    change_categories(active_case, [CategoryChoice("5.5c")], date(2026, 5, 1), "b", officer, chair)
 
     assert list(active_case.categories.order_by("pk").values_list("category", "from_month", "to_month")) == [
         ("5.5a", None, date(2026, 4, 1)),
@@ -564,17 +572,18 @@ def test_a_category_change_before_an_earlier_change_leaves_no_month_with_both(ac
     ]
 
 
-def test_category_change_refusals(active_case, elder_case, chair, officer):
+def test_category_change_refusals(active_case, family, units, chair, officer, committee):
+    applied = apply(family.adult, units.tan_dong, officer)
     before = state()
 
     with pytest.raises(PermissionDenied):
-        services.case_change_categories(case=active_case, categories=[CategoryChoice("5.5d")],
-                                        from_month=date(2026, 6, 1), reason="x", acting_user=officer)  # fmt: skip
+        changes.change_request_create(case=active_case, kind="categories", reason="x", acting_user=committee,
+                                      proposal=changes.CategoryChange([CategoryChoice("5.5d")], date(2026, 6, 1)))  # fmt: skip
     assert refused(
-        services.case_change_categories,
+        changes.change_request_create,
         case=active_case,
-        categories=[CategoryChoice("9.9")],
-        from_month=date(2026, 3, 1),
+        kind="categories",
+        proposal=changes.CategoryChange([CategoryChoice("9.9")], date(2026, 3, 1)),
         reason="",
         acting_user=chair,
     ) == {  # fmt: skip
@@ -582,7 +591,12 @@ def test_category_change_refusals(active_case, elder_case, chair, officer):
         "reason": ["is required"],
         "from_month": ["must be after the first month paid"],
     }
+    assert refused(changes.change_request_create, case=applied, kind="categories", reason="x", acting_user=officer,
+                   proposal=changes.CategoryChange([CategoryChoice("5.5d")], date(2026, 6, 1))) == not_now(
+        "Application received"
+    )  # fmt: skip
     assert state() == before
+    assert not ChangeRequest.objects.exists()
 
 
 # --- transfer ------------------------------------------------------------------------------------
@@ -648,11 +662,13 @@ def test_transfer_refuses_the_same_commune_no_reason_and_a_month_before_the_star
     assert state() == before
 
 
-# --- payment details -----------------------------------------------------------------------------
+# --- payment details ----------------------------------------------------------------------------
+# Before the decision the officer changes them directly; afterwards only through a change request
+# (tests/beneficiaries/test_change_requests.py).
 
 
-def test_payment_details_change_keeps_only_the_last_digits_in_the_event(active_case, officer):
-    case = services.payment_change(case=active_case, payment=BANK, reason="Mở tài khoản", acting_user=officer)
+def test_payment_details_change_keeps_only_the_last_digits_in_the_event(verified_case, officer):
+    case = services.payment_change(case=verified_case, payment=BANK, reason="Mở tài khoản", acting_user=officer)
 
     case.refresh_from_db()
     assert (case.payment_method, case.bank_bin, case.account_number, case.account_name) == (
@@ -663,18 +679,28 @@ def test_payment_details_change_keeps_only_the_last_digits_in_the_event(active_c
     )  # fmt: skip
 
 
-def test_payment_change_refusals(active_case, users, officer):
+def test_payment_change_refusals(elder_case, users, officer):
     before = state()
 
     for role_key in ("tayninh_province", "tandong_chair", "binhminh_officer"):
         with pytest.raises(PermissionDenied):
-            services.payment_change(case=active_case, payment=BANK, reason="x", acting_user=users[role_key])
+            services.payment_change(case=elder_case, payment=BANK, reason="x", acting_user=users[role_key])
     bad = PaymentDetails(method="bank", bank_bin="1", account_number="x", account_name="A")
-    assert refused(services.payment_change, case=active_case, payment=bad, reason="", acting_user=officer) == {
+    assert refused(services.payment_change, case=elder_case, payment=bad, reason="", acting_user=officer) == {
         "bank_bin": ["must be the bank's 6-digit NAPAS BIN"],
         "account_number": ["must be 6 to 19 digits"],
         "reason": ["is required"],
     }
+    assert state() == before
+
+
+def test_the_account_of_a_decided_case_is_not_changed_directly(active_case, officer):
+    # Its months can be paid: its account changes only on the chair's approval of a request.
+    before = state()
+
+    assert refused(services.payment_change, case=active_case, payment=BANK, reason="x", acting_user=officer) == (
+        not_now("Active")
+    )
     assert state() == before
 
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from beneficiaries import services
-from beneficiaries.models import Case, CaseEvent, Document, HealthInsuranceCard, Suspension
+from beneficiaries import changes, services
+from beneficiaries.models import Case, CaseEvent, ChangeRequest, Document, HealthInsuranceCard, Suspension
 from beneficiaries.services import CategoryChoice, PaymentDetails
 from core.months import add_months, first_of_month
 from households.models import HouseholdYearStatus
@@ -148,7 +148,7 @@ def test_a_case_waiting_for_verification_renders_its_checks_and_declarations(cli
     ("role", "names"),
     [
         ("tandong_officer", ["verify", "payment", "health_card", "document"]),
-        ("tandong_chair", ["decide", "refuse", "suspend", "resume", "terminate", "categories", "transfer"]),
+        ("tandong_chair", ["decide", "refuse", "suspend", "resume", "terminate", "transfer"]),
     ],
 )
 def test_action_pages_render_for_the_role_that_acts(role, names, client_for, applied):
@@ -416,18 +416,24 @@ def test_terminate(client_for, active):
 
 
 def test_change_categories(client_for, active):
-    client = client_for("tandong_chair")
+    """A change of categories is a request: the officer proposes it, the chair approves it."""
+    officer, chair = client_for("tandong_officer"), client_for("tandong_chair")
 
-    refused = client.post(url("categories", active), {"categories": ["5.5c"], "from_month": month_text(THIS_MONTH),
-                                                      "reason": "Bổ sung"})  # fmt: skip
+    refused = officer.post(url("categories", active), {"categories": ["5.5c"], "from_month": month_text(THIS_MONTH),
+                                                       "reason": "Bổ sung"})  # fmt: skip
     assert "must be after the first month paid" in page_of(refused)
-    assert list(refreshed(active).categories.values_list("category_id", flat=True)) == ["5.5a"]
+    assert not ChangeRequest.objects.exists()
 
-    response = client.post(url("categories", active), {"categories": ["5.5a", "5.4"], "dependent_children": "1",
-                                                       "from_month": month_text(NEXT_MONTH), "reason": "Nuôi cháu"})  # fmt: skip
+    response = officer.post(url("categories", active), {"categories": ["5.5a", "5.4"], "dependent_children": "1",
+                                                        "from_month": month_text(NEXT_MONTH), "reason": "Nuôi cháu"})  # fmt: skip
 
+    assert response.status_code == 302 and response["Location"] == url("detail", active)
+    assert list(refreshed(active).categories.values_list("category_id", "dependent_children", "to_month")) == [
+        ("5.5a", 0, None)
+    ]
+    change = ChangeRequest.objects.get()
+    assert chair.post(reverse("beneficiaries:change_approve", kwargs={"request_uuid": change.uuid})).status_code == 302
     rows = set(refreshed(active).categories.values_list("category_id", "dependent_children", "from_month", "to_month"))
-    assert response.status_code == 302
     assert rows == {("5.5a", 0, None, THIS_MONTH), ("5.5a", 0, NEXT_MONTH, None), ("5.4", 1, NEXT_MONTH, None)}
 
 
@@ -627,13 +633,18 @@ def test_monthly_total_query_count_is_fixed(extra, client_for, units, users, act
 def test_case_page_query_count_is_fixed(extra, client_for, units, users, active, django_assert_num_queries):
     _more_cases(units, users, extra)
     for number in range(3):
-        services.payment_change(case=active, payment=BANK, reason=f"lần {number}", acting_user=users["tandong_officer"])
+        change = changes.change_request_create(
+            case=active, kind="payment", proposal=CASH, reason=f"lần {number}", acting_user=users["tandong_officer"]
+        )
+        if number < 2:
+            changes.change_request_reject(change_request=change, reason="Không", acting_user=users["tandong_chair"])
     client = client_for("tandong_officer")
     client.get(url("detail", active))
     # session, user, commune codes, the case (+person, commune, province, users), the household,
     # categories, base levels and bands (once for the month and the projection), the engine's
     # cases, categories, suspensions and months paid by runs, the projection's categories,
-    # suspensions, events, documents, health cards, the payment history (disbursements' case_payments
-    # tag: the case's run lines with their runs, one query), then the sliding session save (3).
-    with django_assert_num_queries(21):
+    # suspensions, events, documents, health cards, the change requests (+maker, decider), the payment
+    # history (disbursements' case_payments tag: the case's run lines with their runs, one query),
+    # then the sliding session save (3).
+    with django_assert_num_queries(22):
         client.get(url("detail", active))

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 
 from accounts.models import Role, StaffAssignment
-from beneficiaries import services as case_services
+from beneficiaries import changes as case_changes
 from beneficiaries.entitlement import compute
 from beneficiaries.models import Case, PaymentMethod
 from beneficiaries.services import PaymentDetails
@@ -113,10 +113,14 @@ def test_a_prepared_run_holds_each_persons_months_amount_and_payment_details(cas
     assert services.progress(run) == (1, 1)
 
 
-def test_a_computed_run_keeps_its_snapshot_and_preparing_it_again_takes_the_new_account(cases, units, officer):
+def test_a_computed_run_keeps_its_snapshot_and_preparing_it_again_takes_the_new_account(cases, units, officer, chair):
     run = prepare(units.tan_dong, NOV, officer)
     new_account = PaymentDetails(method="bank", bank_bin="970415", account_number="9988776655", account_name="HOA")
-    case_services.payment_change(case=cases["hoa"], payment=new_account, reason="Đổi ngân hàng", acting_user=officer)
+    # An active case's account changes on the chair's approval of the officer's request (issue 14).
+    change = case_changes.change_request_create(
+        case=cases["hoa"], kind="payment", proposal=new_account, reason="Đổi ngân hàng", acting_user=officer
+    )
+    case_changes.change_request_approve(change_request=change, acting_user=chair)
 
     assert lines(run)[0] == ("Nguyễn Thị Hoa", ["2025-11"], 1_000_000, "bank", "0123400000", "pending")
 

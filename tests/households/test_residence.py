@@ -550,3 +550,52 @@ def test_a_decided_transfer_shows_the_members_as_they_were_when_it_was_decided(p
 
     person_request.refresh_from_db()
     assert [member["full_name"] for member in transfer_identities(person_request)] == ["Võ Thị Lan"]
+
+
+# --- the pages of a transfer --------------------------------------------------------------------
+
+
+def test_the_receiving_officer_places_a_person_from_the_accept_page(person_request, client_for, tan_dong_family):
+    client = client_for("tandong_officer")
+    url = reverse("households:transfer_accept", kwargs={"transfer_uuid": person_request.uuid})
+    before = registry_state()
+
+    wrong = client.post(url, {"placement": "existing", "household_code": "TD-404", "relationship": "spouse"})
+    missing = client.post(url, {"placement": "new", "new_code": "TD-20"})
+
+    assert (wrong.status_code, missing.status_code) == (200, 200)
+    assert "không có hộ mang mã này ở Xã Tân Đông" in wrong.content.decode()
+    assert registry_state() == before
+
+    placed = client.post(url, {"placement": "existing", "household_code": "TD-1", "relationship": "spouse"})
+
+    assert placed.status_code == 302
+    assert placed.url == reverse("households:detail", kwargs={"household_uuid": tan_dong_family.uuid})
+    person_request.refresh_from_db()
+    assert (person_request.status, person_request.placed_in) == ("accepted", tan_dong_family)
+    assert tan_dong_family.memberships.get(person=person_request.person).relationship == "spouse"
+
+
+def test_reject_needs_a_reason_and_cancel_is_the_senders(person_request, client_for):
+    kwargs = {"transfer_uuid": person_request.uuid}
+    receiver = client_for("tandong_officer")
+
+    without = receiver.post(reverse("households:transfer_reject", kwargs=kwargs), {"reason": ""}, follow=True)
+    person_request.refresh_from_db()
+    assert person_request.status == "pending"
+    assert "không được để trống" in without.content.decode()
+    assert receiver.post(reverse("households:transfer_cancel", kwargs=kwargs)).status_code == 403
+
+    receiver.post(reverse("households:transfer_reject", kwargs=kwargs), {"reason": "sai địa chỉ"})
+    person_request.refresh_from_db()
+    assert (person_request.status, person_request.decision_reason) == ("rejected", "sai địa chỉ")
+
+
+def test_the_household_page_shows_the_pending_request(household_request, client_for, tan_dong_family):
+    page = client_for("tandong_officer").get(
+        reverse("households:detail", kwargs={"household_uuid": tan_dong_family.uuid})
+    )
+
+    text = page.content.decode()
+    assert 'data-testid="pending-transfer"' in text and "Phường Bình Minh" in text
+    assert reverse("households:transfer", kwargs={"household_uuid": tan_dong_family.uuid}) not in text

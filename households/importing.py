@@ -342,6 +342,7 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
         line.existing_person = person
         if person.date_of_death is not None:
             errors.add(line.row, "national_id", _("%(id)s is recorded as deceased") % {"id": person.national_id})
+            continue
         membership = memberships.get(person.pk)
         group = groups.get((line.commune.code, line.code)) if line.commune is not None and line.code else None
         if group is None:

@@ -233,10 +233,11 @@ def delete_imported(user) -> int:
             ("DELETE FROM households_householdevent WHERE household_id = ANY(%s)", household_ids),
             ("DELETE FROM households_householdyearstatus WHERE household_id = ANY(%s)", household_ids),
             ("DELETE FROM households_membership WHERE household_id = ANY(%s)", household_ids),
+            ("DELETE FROM households_transfer WHERE household_id = ANY(%s) OR placed_in_id = ANY(%s)", household_ids),
             ("DELETE FROM households_household WHERE id = ANY(%s)", household_ids),
             ("DELETE FROM households_historicalhousehold WHERE id = ANY(%s)", household_ids),
             ("DELETE FROM households_duplicateflag WHERE person_id = ANY(%s) OR existing_id = ANY(%s)", person_ids),
-            ("DELETE FROM households_persontransfer WHERE person_id = ANY(%s)", person_ids),
+            ("DELETE FROM households_transfer WHERE person_id = ANY(%s)", person_ids),
             ("DELETE FROM households_person WHERE id = ANY(%s)", person_ids),
             ("DELETE FROM households_historicalperson WHERE id = ANY(%s)", person_ids),
         ]

@@ -364,7 +364,11 @@ def case_terminate(*, case: Case, last_month: date, reason: str, acting_user) ->
 @transaction.atomic
 def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acting_user) -> Case:
     """The person moved: this commune pays through ``last_month`` and the new commune receives a
-    case to verify and decide, which starts the month after (no month lost, none paid twice)."""
+    case to verify and decide, which starts the month after (no month lost, none paid twice).
+
+    Only to the commune the person lives in now: their transfer there must have been accepted
+    (households.services: a transfer is a request the receiving commune accepts), so no commune
+    pushes a case into another's registry."""
     case = _lock(case)
     _require(acting_user, "can_sign_decisions", case.commune_id)
     _require_status(case, Case.Status.ACTIVE)
@@ -372,6 +376,13 @@ def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acti
     problems = {}
     if to_commune.pk == case.commune_id:
         problems["to_commune"] = [_("is the same commune")]
+    elif not Membership.objects.filter(
+        person_id=case.person_id, left_on__isnull=True, household__commune_id=to_commune.pk
+    ).exists():
+        problems["to_commune"] = [
+            _("%(name)s does not live in %(commune)s: that commune must first accept the person's transfer")
+            % {"name": case.person.full_name, "commune": to_commune.name}
+        ]
     if not reason.strip():
         problems["reason"] = [_("is required")]
     if last_month < case.start_month:

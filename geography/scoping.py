@@ -6,6 +6,7 @@ rows, counts, exports or search results. An administrator sees everything; every
 communes they are assigned to, directly or through an assigned province.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from geography.models import Commune, Province
@@ -52,3 +53,24 @@ def scope_to_user(queryset: QuerySet, user, *, commune_field: str = "commune") -
     if has_national_scope(user):
         return queryset
     return queryset.filter(**{f"{commune_field}__in": commune_codes_for_user(user)})
+
+
+def in_scope(user, commune_id: str | None) -> bool:
+    """Whether ``commune_id`` is one of the user's communes (an administrator: every commune)."""
+    if has_national_scope(user):
+        return True
+    return commune_id is not None and commune_id in commune_codes_for_user(user)
+
+
+def require_scope(user, commune_id: str | None, capability: str | None = None) -> None:
+    """The services' own door: raise ``PermissionDenied`` unless the user has ``capability`` (a
+    ``User`` property such as ``can_manage_registry``) and ``commune_id`` is one of their communes.
+
+    Views check the same through ``access_*`` (answering 404/403); a service checks again so that
+    every other door (an import, a command, a task, the API) holds as well. ``commune_id`` None
+    (an object that belongs to no commune) is open to national scope only.
+    """
+    if capability is not None and not getattr(user, capability, False):
+        raise PermissionDenied
+    if not in_scope(user, commune_id):
+        raise PermissionDenied

@@ -148,12 +148,66 @@ class SplitForm(CrispyForm):
 
 
 class TransferHouseholdForm(CrispyForm):
-    to_commune = forms.CharField(label=_("Code of the receiving commune"), max_length=5, min_length=5)
-    new_code = forms.CharField(
-        label=_("New household code"), max_length=30, required=False, help_text=_("Only if the code is taken there.")
+    to_commune = forms.CharField(
+        label=_("Code of the receiving commune"),
+        max_length=5,
+        min_length=5,
+        help_text=_("The household stays here until that commune accepts it."),
     )
     transferred_on = forms.DateField(label=_("Date"), widget=DATE_INPUT, initial=timezone.localdate)
     reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class AcceptHouseholdForm(CrispyForm):
+    """The receiving commune places an arriving household: a village, and a new code if its code
+    is taken here."""
+
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None)
+    new_code = forms.CharField(
+        label=_("New household code"), max_length=30, required=False, help_text=_("Only if the code is taken here.")
+    )
+
+    def __init__(self, *args, commune: Commune, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = commune.villages.order_by("name")
+
+
+class AcceptPersonForm(CrispyForm):
+    """The receiving commune places an arriving person: in one of its households, or as the head
+    of a new one."""
+
+    EXISTING, NEW = "existing", "new"
+    placement = forms.ChoiceField(
+        label=_("Place them"),
+        choices=[(EXISTING, _("In a household of this commune")), (NEW, _("As head of a new household"))],
+        widget=forms.RadioSelect,
+        initial=EXISTING,
+    )
+    household_code = forms.CharField(label=_("Code of the household in this commune"), max_length=30, required=False)
+    relationship = forms.ChoiceField(
+        label=_("Relationship to that household's head"), choices=[("", "—"), *NON_HEAD_RELATIONSHIPS], required=False
+    )
+    new_code = forms.CharField(label=_("Code of the new household"), max_length=30, required=False)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, required=False)
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+
+    def __init__(self, *args, commune: Commune, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = commune.villages.order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        needed = (
+            ["household_code", "relationship"] if data.get("placement") == self.EXISTING else ["new_code", "village"]
+        )
+        for name in needed:
+            if not data.get(name):
+                self.add_error(name, _("This field is required."))
+        return data
+
+
+class TransferReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
 
 
 WAITING_FOR_VILLAGE = "none"

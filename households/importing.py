@@ -17,7 +17,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import JSONField
+from django.db.models import JSONField, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
@@ -34,8 +34,8 @@ from households.models import (
     HouseholdEvent,
     Membership,
     Person,
-    PersonTransfer,
     Relationship,
+    Transfer,
 )
 from households.services import PersonData, household_summaries_refresh, person_data_problems
 
@@ -148,6 +148,10 @@ class _Line:
     person: PersonData
     existing_person: Person | None = None
     membership: Membership | None = None  # the person's current membership in this very household
+    # A registered person whose transfer to this commune is pending: the import completes it
+    # (``leaving``: their current membership in the sending commune, if they still have one).
+    arrival: Transfer | None = None
+    leaving: Membership | None = None
     person_id: int | None = None  # once written
 
 
@@ -284,7 +288,31 @@ def _load_persons(national_ids: list[str]) -> tuple[dict[str, Person], dict[int,
     return persons, memberships
 
 
+def _load_pending_transfers(person_ids: list[int]) -> dict[int, Transfer]:
+    pending: dict[int, Transfer] = {}
+    for chunk in _chunks(person_ids, LOOKUP_CHUNK):
+        pending.update(
+            (transfer.person_id, transfer)
+            for transfer in _where_any(Transfer, "person", chunk, status=Transfer.Status.PENDING)
+        )
+    return pending
+
+
+def _last_communes(person_ids: list[int]) -> dict[int, str]:
+    """For persons without a current household (few): the commune that keeps the one they left last."""
+    return dict(
+        Membership.objects.filter(person_id__in=person_ids)
+        .order_by("person_id", "-left_on", "-id")
+        .distinct("person_id")
+        .values_list("person_id", "household__commune_id")
+    )
+
+
 def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
+    """Registered persons join the file's household only from where they live now: a person of
+    another household is refused, unless their transfer to this commune is pending (the import
+    then completes it); one without a household (who left before transfers were requests) only
+    in the commune they were last registered in, or with a pending transfer here."""
     first_line: dict[str, int] = {}
     unique: list[_Line] = []
     for line in lines:
@@ -304,6 +332,8 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
     persons, memberships = _load_persons(
         [line.person.national_id for line in unique if _NATIONAL_ID.fullmatch(line.person.national_id)]
     )
+    pending = _load_pending_transfers([person.pk for person in persons.values()])
+    homeless = _last_communes([person.pk for person in persons.values() if person.pk not in memberships])
     elsewhere: list[tuple[_Line, Membership]] = []
     for line in unique:
         person = persons.get(line.person.national_id)
@@ -312,15 +342,30 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
         line.existing_person = person
         if person.date_of_death is not None:
             errors.add(line.row, "national_id", _("%(id)s is recorded as deceased") % {"id": person.national_id})
+            continue
         membership = memberships.get(person.pk)
         group = groups.get((line.commune.code, line.code)) if line.commune is not None and line.code else None
-        if membership is None or group is None:
+        if group is None:
             continue
-        if group.existing is not None and membership.household_id == group.existing.pk:
+        arrival = pending.get(person.pk)
+        if arrival is not None and arrival.to_commune_id == group.commune.code:
+            line.arrival, line.leaving = arrival, membership
+        elif membership is None:
+            if homeless.get(person.pk, group.commune.code) != group.commune.code:
+                errors.add(
+                    line.row,
+                    "national_id",
+                    _("%(id)s is registered in another commune: that commune must transfer them here first")
+                    % {"id": person.national_id},
+                )
+        elif group.existing is not None and membership.household_id == group.existing.pk:
             line.membership = membership
         else:
             elsewhere.append((line, membership))
-    households = Household.objects.select_related("commune").in_bulk({m.household_id for _line, m in elsewhere})
+    leaving = [line.leaving for line in lines if line.leaving is not None]
+    households = Household.objects.select_related("commune").in_bulk(
+        {m.household_id for _line, m in elsewhere} | {m.household_id for m in leaving}
+    )
     for line, membership in elsewhere:
         household = households[membership.household_id]
         errors.add(
@@ -329,6 +374,17 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
             _("%(id)s already belongs to household %(code)s of %(commune)s")
             % {"id": line.person.national_id, "code": household.code, "commune": household.commune.name},
         )
+    for line in lines:
+        if line.leaving is None:
+            continue
+        line.leaving.household = households[line.leaving.household_id]
+        if line.leaving.relationship == Relationship.HEAD and line.leaving.household.member_count > 1:
+            errors.add(
+                line.row,
+                "national_id",
+                _("%(name)s is the head of the household: change the head first")
+                % {"name": line.existing_person.full_name},
+            )
 
 
 def _villages_differ(line: _Line, first: _Line, *, village_required: bool) -> bool:
@@ -455,7 +511,7 @@ def _write(groups: list[_Group], *, user) -> None:
     _write_persons(lines, user=user, now=now)
     _write_households(groups, user=user, now=now)
 
-    new_memberships, changed_memberships, arrived = [], [], defaultdict(list)
+    new_memberships, changed_memberships = [], []
     for group in groups:
         for line in group.lines:
             if line.membership is None:
@@ -464,26 +520,86 @@ def _write(groups: list[_Group], *, user) -> None:
                         "person_id": line.person_id,
                         "household_id": group.household_id,
                         "relationship": line.relationship,
-                        "joined_on": today,
+                        # An arrival leaves the sending commune and joins here on the moving date.
+                        "joined_on": line.arrival.moved_on if line.arrival else today,
                     }
                 )
-                if line.existing_person is not None:
-                    arrived[group.commune.code].append(line.person_id)
             elif line.membership.relationship != line.relationship:
                 line.membership.relationship, line.membership.updated_at = line.relationship, now
                 changed_memberships.append(line.membership)
+    arrivals = [(group, line) for group in groups for line in group.lines if line.arrival is not None]
+    _lock_arrivals([line.arrival.pk for _group, line in arrivals])
+    left_households = _leave_sending_households([line for _group, line in arrivals], user=user, now=now)
     _copy_insert(Membership, _complete(Membership, new_memberships, now=now))
     _copy_update(Membership, changed_memberships, ["relationship", "updated_at"])
-    for commune_code, person_ids in arrived.items():
-        for chunk in _chunks(person_ids, LOOKUP_CHUNK):
-            PersonTransfer.objects.filter(
-                person_id__in=chunk, to_commune_id=commune_code, completed_at__isnull=True
-            ).update(completed_at=now)
+    _accept_arrivals(arrivals, user=user, now=now)
 
-    for chunk in _chunks([group.household_id for group in groups], REFRESH_CHUNK):
+    for chunk in _chunks([group.household_id for group in groups] + left_households, REFRESH_CHUNK):
         household_summaries_refresh(chunk)
+    _dissolve_emptied(left_households)
     _copy_insert(HouseholdEvent, _complete(HouseholdEvent, [_event(group, user) for group in groups], now=now))
     _flag_possible_duplicates([line.person_id for line in lines if line.existing_person is None])
+
+
+def _lock_arrivals(transfer_ids: list[int]) -> None:
+    """The transfers the file completes, still pending, locked until the import commits (one the
+    sending commune cancelled meanwhile makes the import start again, as any change would)."""
+    if transfer_ids:
+        still = Transfer.objects.select_for_update().filter(pk__in=transfer_ids, status=Transfer.Status.PENDING)
+        if len(still.values_list("pk", flat=True)) != len(transfer_ids):
+            raise IntegrityError("a transfer was decided during the import")
+
+
+def _leave_sending_households(lines: list[_Line], *, user, now) -> list[int]:
+    """Arrivals leave their household in the sending commune on their moving date (one UPDATE),
+    each with a "moved out" event there; the ids of the households they left."""
+    leaving = [line for line in lines if line.leaving is not None]
+    if not leaving:
+        return []
+    ids = [line.leaving.pk for line in leaving]
+    transfer = Transfer.objects.filter(pk__in=[line.arrival.pk for line in leaving], person_id=OuterRef("person_id"))
+    Membership.objects.filter(pk__in=ids).update(
+        left_on=Subquery(transfer.values("moved_on")[:1]),
+        left_reason=Subquery(transfer.values("reason")[:1]),
+        updated_at=now,
+    )
+    events = [
+        {
+            "household_id": line.leaving.household_id,
+            "person_id": line.person_id,
+            "commune_id": line.leaving.household.commune_id,
+            "kind": HouseholdEvent.Kind.MEMBER_LEFT.value,
+            "actor_id": user.pk,
+            "reason": line.arrival.reason,
+            "data": {"name": line.existing_person.full_name, "to_commune": line.commune.name},
+        }
+        for line in leaving
+    ]
+    _copy_insert(HouseholdEvent, _complete(HouseholdEvent, events, now=now))
+    return sorted({line.leaving.household_id for line in leaving})
+
+
+def _accept_arrivals(arrivals: list[tuple[_Group, _Line]], *, user, now) -> None:
+    """The arrivals' transfers are accepted: placed in the file's household, with the identity of
+    the person they were about (``Transfer.members``)."""
+    accepted = []
+    for group, line in arrivals:
+        transfer, data = line.arrival, line.person
+        transfer.status, transfer.decided_by_id, transfer.decided_at = Transfer.Status.ACCEPTED, user.pk, now
+        transfer.placed_in_id, transfer.updated_at = group.household_id, now
+        transfer.members = [{"full_name": data.full_name, "date_of_birth": data.date_of_birth.isoformat(),
+                             "sex": data.sex, "national_id": data.national_id}]  # fmt: skip
+        accepted.append(transfer)
+    _copy_update(Transfer, accepted, ["status", "decided_by", "decided_at", "placed_in", "members", "updated_at"])
+
+
+def _dissolve_emptied(household_ids: list[int]) -> None:
+    """A household its last member left by transfer is dissolved on the day they left."""
+    if household_ids:
+        last_left = Membership.objects.filter(household=OuterRef("pk")).order_by("-left_on").values("left_on")[:1]
+        Household.objects.filter(pk__in=household_ids, member_count=0, dissolved_on__isnull=True).update(
+            dissolved_on=Subquery(last_left)
+        )
 
 
 def _write_persons(lines: list[_Line], *, user, now) -> None:

@@ -6,6 +6,7 @@ current one, and a partial unique index enforces "one current membership per per
 
 import uuid
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
@@ -218,6 +219,9 @@ class HouseholdEvent(DomainEvent):
         DEATH = "death", _("Death recorded")
         TRANSFERRED_OUT = "transferred_out", _("Transferred to another commune")
         TRANSFERRED_IN = "transferred_in", _("Arrived from another commune")
+        TRANSFER_REQUESTED = "transfer_requested", _("Transfer to another commune requested")
+        TRANSFER_REJECTED = "transfer_rejected", _("Transfer rejected by the receiving commune")
+        TRANSFER_CANCELLED = "transfer_cancelled", _("Transfer cancelled")
         PERSONS_MERGED = "persons_merged", _("Duplicate person records merged")
 
     kind = models.CharField(_("event kind"), max_length=40, choices=Kind.choices)
@@ -257,23 +261,101 @@ class DuplicateFlag(BaseModel):
         ]
 
 
-class PersonTransfer(BaseModel):
-    """A person who left a household of one commune for another commune.
+class Transfer(BaseModel):
+    """A household, or one person, leaving a commune for another: a request that the receiving
+    commune accepts.
 
-    The receiving commune sees it on its work list until an officer there adds the person to a
-    household (``member_add`` with the same national ID closes it).
+    Until it is accepted nothing moves: the household stays in its commune, the person stays a
+    member of their household, and the sending commune keeps writing them. Accepting a household
+    moves it (into a village the receiver chooses, under a new code if its code is taken there);
+    accepting a person ends their membership on ``moved_on`` and starts one in a household of the
+    receiving commune on the same day (``placed_in``). The receiver may reject it with a reason;
+    the sender may cancel it while it is pending. At most one pending transfer per person and per
+    household.
+
+    The receiving commune sees only what it needs to receive them: for each person the name,
+    date of birth, sex and national ID (``members``, a snapshot taken when the request is decided,
+    so that neither side later reads the other's registry through it).
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="transfers")
-    from_commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="+")
-    to_commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="person_arrivals")
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", _("Household")
+        PERSON = "person", _("Person")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting the receiving commune")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # The household that moves (a household transfer) or that the person leaves (a person transfer;
+    # empty only for transfers recorded before transfers were requests).
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="transfers", null=True
+    )
+    # The household's code when it left (its code may change on arrival).
+    household_code = models.CharField(_("household code"), max_length=30, blank=True)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="transfers", null=True, blank=True
+    )
+    from_commune = models.ForeignKey(
+        "geography.Commune", verbose_name=_("from commune"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_commune = models.ForeignKey(
+        "geography.Commune", verbose_name=_("to commune"), on_delete=models.PROTECT, related_name="+"
+    )
     moved_on = models.DateField(_("moved on"))
-    completed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason for the decision"), max_length=255, blank=True)
+    # Where an accepted person was placed.
+    placed_in = models.ForeignKey(Household, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    members = models.JSONField(default=list, blank=True)
 
     class Meta:
-        ordering = ["-moved_on", "-id"]
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         constraints = [
             models.UniqueConstraint(
-                fields=["person"], condition=Q(completed_at__isnull=True), name="person_transfer_one_open"
+                fields=["person"], condition=Q(status="pending"), name="transfer_one_pending_per_person"
+            ),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(status="pending", kind="household"),
+                name="transfer_one_pending_per_household",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="person", person__isnull=False)
+                | Q(kind="household", person__isnull=True, household__isnull=False),
+                name="transfer_kind_names_its_subject",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_commune=models.F("to_commune")), name="transfer_between_two_communes"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="transfer_decided_unless_pending",
             ),
         ]
+        indexes = [
+            models.Index(fields=["to_commune"], condition=Q(status="pending"), name="transfer_pending_arrivals"),
+            models.Index(fields=["from_commune"], condition=Q(status="pending"), name="transfer_pending_departures"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.from_commune_id} → {self.to_commune_id} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

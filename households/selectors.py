@@ -4,13 +4,13 @@ import re
 from datetime import date
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils.translation import gettext as _
 
 from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from geography.models import Commune
-from geography.scoping import scope_to_user
+from geography.scoping import commune_codes_for_user, has_national_scope, scope_to_user
 from households.identity import normalise_phone
 from households.models import (
     DuplicateFlag,
@@ -19,8 +19,8 @@ from households.models import (
     HouseholdYearStatus,
     Membership,
     Person,
-    PersonTransfer,
     PovertyStatus,
+    Transfer,
 )
 
 PAGE_SIZE = 50
@@ -215,12 +215,19 @@ def _current_households_of(person_filter: Q):
 
 
 def household_page_data(household: Household) -> dict:
-    """Members (current, then former) and the status by year, in a fixed number of queries."""
+    """Members (current, then former; each current one with the transfer they await, if any), the
+    status by year and the household's own pending transfer, in a fixed number of queries."""
     memberships = list(household.memberships.select_related("person").order_by("left_on", "joined_on", "id"))
+    pending = list(household.transfers.filter(status=Transfer.Status.PENDING).select_related("to_commune"))
+    leaving = {transfer.person_id: transfer for transfer in pending if transfer.kind == Transfer.Kind.PERSON}
+    current = [m for m in memberships if m.left_on is None]
+    for membership in current:
+        membership.pending_transfer = leaving.get(membership.person_id)
     return {
-        "current_members": [m for m in memberships if m.left_on is None],
+        "current_members": current,
         "former_members": [m for m in memberships if m.left_on is not None],
         "statuses": list(household.year_statuses.order_by("-year")),
+        "pending_transfer": next((t for t in pending if t.kind == Transfer.Kind.HOUSEHOLD), None),
     }
 
 
@@ -232,22 +239,88 @@ def status_for_year(household_ids: list[int], year: int) -> dict[int, str]:
     )
 
 
-def arrivals_for_user(user) -> dict:
-    """Households and persons that arrived from other communes and await placement."""
-    households = scope_to_user(Household.objects.filter(village__isnull=True, dissolved_on__isnull=True), user)
-    persons = scope_to_user(
-        PersonTransfer.objects.filter(completed_at__isnull=True).select_related("person", "from_commune"),
-        user,
-        commune_field="to_commune",
+def residence_commune_id(person: Person) -> str | None:
+    """The commune whose registry writes this person: the commune of their current household; for
+    someone without one (died, or left before transfers were requests), the commune that now keeps
+    the household they left last. None for a person who never belonged to a household."""
+    return (
+        Membership.objects.filter(person=person)
+        .order_by(F("left_on").desc(nulls_first=True), "-id")
+        .values_list("household__commune_id", flat=True)
+        .first()
     )
+
+
+IDENTITY_FIELDS = ("full_name", "date_of_birth", "sex", "national_id")
+
+
+def transfer_identities(transfer: Transfer) -> list[dict]:
+    """Who a transfer is about, as the receiving commune may see them: name, date of birth, sex
+    and national ID, nothing else of the sending commune's registry. Read live while the request
+    is pending (the household's current members, head first), then from the snapshot its decision
+    kept (``Transfer.members``), so that neither side later reads the other's registry through it."""
+    if not transfer.is_pending:
+        return [{**member, "date_of_birth": date.fromisoformat(member["date_of_birth"])} for member in transfer.members]
+    if transfer.kind == Transfer.Kind.PERSON:
+        return list(Person.objects.filter(pk=transfer.person_id).values(*IDENTITY_FIELDS))
+    members = (
+        Membership.objects.filter(household_id=transfer.household_id, left_on__isnull=True)
+        .order_by(Case(When(relationship="head", then=0), default=1), "id")
+        .values_list(*(f"person__{name}" for name in IDENTITY_FIELDS))
+    )
+    return [dict(zip(IDENTITY_FIELDS, row, strict=True)) for row in members]
+
+
+def transfers_for_user(user) -> QuerySet[Transfer]:
+    """Transfers from or to the user's communes (either side sees the request)."""
+    transfers = Transfer.objects.select_related("from_commune", "to_commune", "household", "person")
+    if has_national_scope(user):
+        return transfers
+    codes = commune_codes_for_user(user)
+    return transfers.filter(Q(from_commune__in=codes) | Q(to_commune__in=codes))
+
+
+def arrivals_for_user(user) -> dict:
+    """The registry's work list: transfers awaiting this commune's answer (``arriving``), its own
+    requests awaiting another commune's (``departing``), the latest decided ones (``decided``),
+    households that arrived before transfers were requests and still wait for a village, and
+    possible duplicate persons."""
+    pending = Transfer.objects.filter(status=Transfer.Status.PENDING).select_related(
+        "from_commune", "to_commune", "household", "person"
+    )
+    arriving = scope_to_user(pending, user, commune_field="to_commune").order_by("moved_on", "id")
+    departing = scope_to_user(pending, user, commune_field="from_commune").order_by("moved_on", "id")
+    decided = transfers_for_user(user).exclude(status=Transfer.Status.PENDING).order_by("-decided_at", "-id")[:20]
+    households = scope_to_user(Household.objects.filter(village__isnull=True, dissolved_on__isnull=True), user)
     duplicates = scope_to_user(
         DuplicateFlag.objects.filter(status=DuplicateFlag.Status.OPEN).select_related("person", "existing"), user
     )
-    return {"households": households, "persons": persons, "duplicates": duplicates}
+    return {
+        "arriving": arriving,
+        "departing": departing,
+        "decided": decided,
+        "households": households,
+        "duplicates": duplicates,
+    }
+
+
+def sender_history(transfer: Transfer) -> list[TimelineEntry]:
+    """The events the sending commune recorded about the household of a transfer (its history,
+    which it keeps after the household has moved away)."""
+    if transfer.household_id is None:
+        return []
+    events = HouseholdEvent.objects.filter(household_id=transfer.household_id, commune_id=transfer.from_commune_id)
+    if transfer.kind == Transfer.Kind.PERSON:
+        events = events.filter(person_id=transfer.person_id)
+    return _timeline_entries(events)
 
 
 def household_registry_timeline(household_id: int) -> list[TimelineEntry]:
-    events = HouseholdEvent.objects.filter(household_id=household_id).select_related("actor", "person", "commune")
+    return _timeline_entries(HouseholdEvent.objects.filter(household_id=household_id))
+
+
+def _timeline_entries(events) -> list[TimelineEntry]:
+    events = events.select_related("actor", "person", "commune")
     return [
         TimelineEntry(
             occurred_at=event.occurred_at,
@@ -267,6 +340,8 @@ def _event_detail(event: HouseholdEvent) -> str:
     kind = HouseholdEvent.Kind
     if event.kind == kind.REGISTERED:
         return _("code %(code)s, %(members)s members") % data
+    if event.kind == kind.MEMBER_ADDED and data.get("from_commune"):
+        return f"{name} ← {data['from_commune']}"
     if event.kind in (kind.MEMBER_ADDED, kind.DEATH, kind.HEAD_CHANGED):
         return name + (f" ({data['date_of_death']})" if "date_of_death" in data else "")
     if event.kind == kind.MEMBER_EDITED:
@@ -281,8 +356,8 @@ def _event_detail(event: HouseholdEvent) -> str:
     if event.kind == kind.SPLIT:
         other = data.get("new_household") or data.get("from_household", "")
         return f"{other}: " + ", ".join(data.get("members", []))
-    if event.kind == kind.TRANSFERRED_OUT:
-        return "→ " + data.get("to_commune", "")
+    if event.kind in (kind.TRANSFERRED_OUT, kind.TRANSFER_REQUESTED, kind.TRANSFER_REJECTED, kind.TRANSFER_CANCELLED):
+        return (f"{name} " if name else "") + "→ " + data.get("to_commune", "")
     if event.kind == kind.TRANSFERRED_IN:
         return "← " + data.get("from_commune", "")
     if event.kind == kind.PERSONS_MERGED:
@@ -296,7 +371,9 @@ def _event_detail(event: HouseholdEvent) -> str:
 
 
 def registry_worklist(user) -> list:
-    """Work-list items for the home page: arrivals to place and possible duplicates to check."""
+    """Work-list items for the home page: transfers to answer (and households that arrived before
+    transfers were requests, to place in a village), this commune's requests awaiting another
+    commune, and possible duplicates to check."""
     from django.urls import reverse
 
     from core.worklists import WorkItem
@@ -304,21 +381,17 @@ def registry_worklist(user) -> list:
     if not user.can_manage_registry:
         return []
     found = arrivals_for_user(user)
-    arriving = found["households"].count() + found["persons"].count()
+    arriving = found["arriving"].count() + found["households"].count()
+    departing = found["departing"].count()
     duplicates = found["duplicates"].count()
+    url = reverse("households:arrivals")
     items = []
     if arriving:
-        items.append(
-            WorkItem(
-                title=_("Arrivals from other communes to place"), url=reverse("households:arrivals"), count=arriving
-            )
-        )
+        items.append(WorkItem(title=_("Arrivals from other communes to answer"), url=url, count=arriving))
+    if departing:
+        items.append(WorkItem(title=_("Transfers awaiting another commune"), url=url, count=departing))
     if duplicates:
-        items.append(
-            WorkItem(
-                title=_("Possible duplicate persons to check"), url=reverse("households:arrivals"), count=duplicates
-            )
-        )
+        items.append(WorkItem(title=_("Possible duplicate persons to check"), url=url, count=duplicates))
     return items
 
 

@@ -1,6 +1,18 @@
-"""Every write to the household registry. Each service validates, writes, records a
-HouseholdEvent in the same transaction, and raises ValidationError naming the field on refusal
-(nothing is written then)."""
+"""Every write to the household registry. Each service checks the acting user's role and scope,
+validates, writes, records a HouseholdEvent in the same transaction, and raises PermissionDenied
+(wrong role or commune) or ValidationError naming the field on refusal (nothing is written then).
+
+**Writes follow where a person lives now.** A write to a person or a membership needs the
+person's *residence commune* (``selectors.residence_commune_id``: the commune of their current
+household, or for someone without one, the commune that now keeps the household they left last)
+among the user's communes; a write to a household needs the household's commune. The check is
+here, not only in the views, so that the import, the command line and any later API hold too.
+A commune where the person once lived keeps its history read-only.
+
+**Transfers to another commune are requests** (``Transfer``): nothing moves until an officer of
+the receiving commune accepts (``transfer_accept_household``; a person is accepted by adding them
+to one of its households, ``member_add`` or ``household_register`` with their national ID).
+"""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from core.text import fold_vietnamese
 from geography.models import Commune, Village
+from geography.scoping import require_scope
 from households.ethnicity import ETHNIC_GROUPS
 from households.identity import national_id_problems, normalise_phone
 from households.models import (
@@ -25,12 +38,14 @@ from households.models import (
     HouseholdEvent,
     Membership,
     Person,
-    PersonTransfer,
     Relationship,
     Sex,
+    Transfer,
 )
+from households.selectors import residence_commune_id, transfer_identities
 
 EARLIEST_BIRTH = date(1900, 1, 1)
+REGISTRY_ROLE = "can_manage_registry"
 PERSON_FIELDS = [
     "national_id",
     "full_name",
@@ -134,24 +149,82 @@ def _current_membership(person: Person) -> Membership | None:
     return person.memberships.select_related("household__commune").filter(left_on__isnull=True).first()
 
 
-def _person_for(data: PersonData, *, commune: Commune, acting_user) -> tuple[Person, bool]:
-    """The person with this national ID, or a new one; refuses one who already lives somewhere."""
+# --- who may write ----------------------------------------------------------------------------
+
+
+def _require_commune(user, commune_id: str | None) -> None:
+    """The registry role, in this commune (a household's, a target's)."""
+    require_scope(user, commune_id, REGISTRY_ROLE)
+
+
+def _require_person_writer(user, person: Person) -> None:
+    """The registry role in the commune where the person lives now (``residence_commune_id``)."""
+    require_scope(user, residence_commune_id(person), REGISTRY_ROLE)
+
+
+def _pending_of_person(person: Person) -> Transfer | None:
+    return Transfer.objects.filter(person=person, status=Transfer.Status.PENDING).select_related("to_commune").first()
+
+
+def _pending_of_household(household: Household) -> Transfer | None:
+    return (
+        Transfer.objects.filter(household=household, kind=Transfer.Kind.HOUSEHOLD, status=Transfer.Status.PENDING)
+        .select_related("to_commune")
+        .first()
+    )
+
+
+def _refuse_if_household_pending(household: Household, field_name: str = "household") -> None:
+    pending = _pending_of_household(household)
+    if pending is not None:
+        raise ValidationError({field_name: _("household %(code)s has a transfer to %(commune)s awaiting that "
+                                             "commune: cancel it first") % {"code": household.code,
+                                                                           "commune": pending.to_commune.name}})  # fmt: skip
+
+
+def _refuse_if_person_pending(person: Person, field_name: str = "person") -> None:
+    pending = _pending_of_person(person)
+    if pending is not None:
+        raise ValidationError({field_name: _("%(name)s has a transfer to %(commune)s awaiting that commune: "
+                                             "cancel it first") % {"name": person.full_name,
+                                                                   "commune": pending.to_commune.name}})  # fmt: skip
+
+
+def _person_for(data: PersonData, *, commune: Commune, acting_user) -> tuple[Person, bool, Transfer | None]:
+    """The person with this national ID, or a new one; and the pending transfer to ``commune``
+    that adding them completes, if any.
+
+    Someone who lives in another commune (or, having no household now, was last registered in
+    another commune) is refused unless that commune asked for their transfer here."""
     existing = Person.objects.filter(national_id=data.national_id).first()
     if existing is None:
         person = Person(**{name: getattr(data, name) for name in PERSON_FIELDS})
         person.search_name = fold_vietnamese(person.full_name)
         person.save()
         _flag_possible_duplicates(person, commune=commune)
-        return person, True
+        return person, True, None
+    if existing.date_of_death is not None:
+        raise ValidationError({"national_id": _("%(id)s is recorded as deceased") % {"id": data.national_id}})
+    arrival = (
+        Transfer.objects.select_for_update()
+        .filter(person=existing, to_commune=commune, status=Transfer.Status.PENDING)
+        .first()
+    )
+    if arrival is not None:
+        return existing, False, arrival
     membership = _current_membership(existing)
     if membership is not None:
         raise ValidationError(
             {"national_id": _("%(id)s already belongs to household %(code)s of %(commune)s")
              % {"id": data.national_id, "code": membership.household.code, "commune": membership.household.commune.name}}
         )  # fmt: skip
-    if existing.date_of_death is not None:
-        raise ValidationError({"national_id": _("%(id)s is recorded as deceased") % {"id": data.national_id}})
-    return existing, False
+    last_commune = residence_commune_id(existing)
+    if last_commune is not None and last_commune != commune.pk:
+        raise ValidationError(
+            {"national_id": _("%(id)s is registered in another commune: that commune must transfer them here first")
+             % {"id": data.national_id}}
+        )  # fmt: skip
+    return existing, False, None
 
 
 def _flag_possible_duplicates(person: Person, *, commune: Commune) -> None:
@@ -167,10 +240,41 @@ def _flag_possible_duplicates(person: Person, *, commune: Commune) -> None:
     )
 
 
-def _close_arrival(person: Person, commune: Commune) -> None:
-    PersonTransfer.objects.filter(person=person, to_commune=commune, completed_at__isnull=True).update(
-        completed_at=timezone.now()
+def _decide(transfer: Transfer, status: str, *, acting_user, reason: str = "", placed_in=None) -> None:
+    """Close a pending transfer, keeping who the request was about (``Transfer.members``)."""
+    transfer.members = [
+        {**member, "date_of_birth": member["date_of_birth"].isoformat()} for member in transfer_identities(transfer)
+    ]
+    transfer.status, transfer.decided_by, transfer.decided_at = status, acting_user, timezone.now()
+    transfer.decision_reason, transfer.placed_in = reason.strip(), placed_in
+    transfer.save(update_fields=["members", "status", "decided_by", "decided_at", "decision_reason", "placed_in",
+                                 "updated_at"])  # fmt: skip
+
+
+def _join(person: Person, household: Household, relationship: str, joined_on: date, arrival: Transfer | None,
+          *, acting_user) -> Membership:  # fmt: skip
+    """A membership of ``household`` for ``person``; for an arrival, the person leaves their
+    household in the sending commune on the moving date and joins this one the same day."""
+    if arrival is None:
+        return Membership.objects.create(person=person, household=household, relationship=relationship,
+                                         joined_on=joined_on)  # fmt: skip
+    old = _current_membership(person)
+    if old is not None:
+        _refuse_head_leaving(old)
+        _end_membership(old, left_on=arrival.moved_on, reason=arrival.reason or _("moved to another commune"))
+        left = old.household
+        household_summaries_refresh([left.pk])
+        left.refresh_from_db(fields=["member_count"])
+        if left.member_count == 0:
+            left.dissolved_on = arrival.moved_on
+            left.save(update_fields=["dissolved_on", "updated_at"])
+        _event(household=left, kind=HouseholdEvent.Kind.MEMBER_LEFT, person=person, acting_user=acting_user,
+               reason=arrival.reason, name=person.full_name, to_commune=household.commune.name)  # fmt: skip
+    membership = Membership.objects.create(
+        person=person, household=household, relationship=relationship, joined_on=arrival.moved_on
     )
+    _decide(arrival, Transfer.Status.ACCEPTED, acting_user=acting_user, placed_in=household)
+    return membership
 
 
 @transaction.atomic
@@ -187,7 +291,9 @@ def household_register(
     registered_on: date | None = None,
     acting_user,
 ) -> Household:
-    """Register a new household with its head and members."""
+    """Register a new household with its head and members. A person whose transfer to this
+    commune is pending arrives with it (the transfer is accepted)."""
+    _require_commune(acting_user, commune.pk)
     registered_on = registered_on or timezone.localdate()
     code = code.strip()
     problems: dict[str, list[str]] = {}
@@ -221,15 +327,14 @@ def household_register(
     )
     for index, (data, relationship) in enumerate(everyone):
         try:
-            person, _created = _person_for(data, commune=commune, acting_user=acting_user)
+            person, _created, arrival = _person_for(data, commune=commune, acting_user=acting_user)
+            _join(person, household, relationship, registered_on, arrival, acting_user=acting_user)
         except ValidationError as error:
-            if index == 0:
+            if index == 0 or not hasattr(error, "error_dict"):
                 raise
-            raise ValidationError({f"members[{index}].national_id": error.message_dict["national_id"]}) from error
-        Membership.objects.create(
-            person=person, household=household, relationship=relationship, joined_on=registered_on
-        )
-        _close_arrival(person, commune)
+            raise ValidationError(
+                {f"members[{index}].{name}": messages for name, messages in error.message_dict.items()}
+            ) from error
         if relationship == Relationship.HEAD:
             household.head = person
     household.save(update_fields=["head", "updated_at"])
@@ -244,6 +349,9 @@ def household_register(
 def member_add(
     *, household: Household, data: PersonData, relationship: str, joined_on: date | None = None, acting_user
 ) -> Membership:
+    """Add a member. Someone whose transfer to this commune is pending arrives with it: they leave
+    their household in the sending commune on the moving date and join this one that day."""
+    _require_commune(acting_user, household.commune_id)
     joined_on = joined_on or timezone.localdate()
     problems = person_data_problems(data)
     if relationship not in Relationship.values:
@@ -253,20 +361,21 @@ def member_add(
     if household.dissolved_on:
         problems["household"] = [_("the household is dissolved")]
     _raise_if(problems)
-    person, created = _person_for(data, commune=household.commune, acting_user=acting_user)
-    membership = Membership.objects.create(
-        person=person, household=household, relationship=relationship, joined_on=joined_on
-    )
-    _close_arrival(person, household.commune)
+    _refuse_if_household_pending(household)
+    person, created, arrival = _person_for(data, commune=household.commune, acting_user=acting_user)
+    membership = _join(person, household, relationship, joined_on, arrival, acting_user=acting_user)
     household_summaries_refresh([household.pk])
+    extra = {"from_commune": arrival.from_commune.name} if arrival else {}
     _event(household=household, kind=HouseholdEvent.Kind.MEMBER_ADDED, person=person, acting_user=acting_user,
-           name=person.full_name, relationship=relationship, new_person=created)  # fmt: skip
+           name=person.full_name, relationship=relationship, new_person=created, **extra)  # fmt: skip
     return membership
 
 
 @transaction.atomic
 def member_edit(*, person: Person, data: PersonData, reason: str = "", acting_user) -> Person:
-    """Correct a person's details; the event keeps each changed field's old and new value."""
+    """Correct a person's details; the event keeps each changed field's old and new value. Only
+    the commune where the person lives now may (``_require_person_writer``)."""
+    _require_person_writer(acting_user, person)
     problems = person_data_problems(data)
     if Person.objects.filter(national_id=data.national_id).exclude(pk=person.pk).exists():
         problems.setdefault("national_id", []).append(_("%(id)s belongs to someone else") % {"id": data.national_id})
@@ -309,6 +418,8 @@ def member_move(
     *, membership: Membership, to_household: Household, relationship: str, moved_on: date, reason: str, acting_user
 ) -> Membership:
     """Move a member to another household of the same commune (other communes: person_transfer)."""
+    _require_person_writer(acting_user, membership.person)
+    _require_commune(acting_user, membership.household.commune_id)
     problems = {}
     if not membership.is_current:
         problems["person"] = [_("no longer lives in this household")]
@@ -321,6 +432,9 @@ def member_move(
     if not reason.strip():
         problems["reason"] = [_("is required")]
     _raise_if(problems)
+    _refuse_if_person_pending(membership.person)
+    _refuse_if_household_pending(membership.household)
+    _refuse_if_household_pending(to_household, "to_household")
     _refuse_head_leaving(membership)
     _end_membership(membership, left_on=moved_on, reason=reason)
     new = Membership.objects.create(
@@ -339,6 +453,7 @@ def member_move(
 def household_change_head(
     *, household: Household, new_head: Membership, former_head_relationship: str, reason: str, acting_user
 ) -> Household:
+    _require_commune(acting_user, household.commune_id)
     problems = {}
     if new_head.household_id != household.pk or not new_head.is_current:
         problems["new_head"] = [_("is not a current member of this household")]
@@ -351,6 +466,8 @@ def household_change_head(
     if not reason.strip():
         problems["reason"] = [_("is required")]
     _raise_if(problems)
+    # A head cannot leave a household with members; one who is leaving cannot become head.
+    _refuse_if_person_pending(new_head.person, "new_head")
     former = household.memberships.filter(left_on__isnull=True, relationship=Relationship.HEAD).first()
     if former:
         former.relationship = former_head_relationship
@@ -369,7 +486,9 @@ def household_change_head(
 def person_record_death(
     *, person: Person, date_of_death: date, acting_user, new_head: Membership | None = None, reason: str = ""
 ) -> Person:
-    """Record a death: the person leaves their household that day; a head needs a successor."""
+    """Record a death: the person leaves their household that day; a head needs a successor. A
+    pending transfer of the person (or of the household their death dissolves) is cancelled."""
+    _require_person_writer(acting_user, person)
     problems = {}
     if person.date_of_death:
         problems["date_of_death"] = [_("a death is already recorded for %(name)s") % {"name": person.full_name}]
@@ -387,6 +506,9 @@ def person_record_death(
         household_change_head(household=membership.household, new_head=new_head, former_head_relationship=Relationship.OTHER,
                               reason=_("death of the head"), acting_user=acting_user)  # fmt: skip
         membership.refresh_from_db()
+    pending = _pending_of_person(person)
+    if pending is not None:
+        _cancel(pending, reason=_("died"), acting_user=acting_user)
     person.date_of_death = date_of_death
     person.save(update_fields=["date_of_death", "updated_at"])
     if membership:
@@ -397,6 +519,9 @@ def person_record_death(
         if household.member_count == 0:
             household.dissolved_on = date_of_death
             household.save(update_fields=["dissolved_on", "updated_at"])
+            pending = _pending_of_household(household)
+            if pending is not None:
+                _cancel(pending, reason=_("the household is dissolved"), acting_user=acting_user)
         _event(household=household, kind=HouseholdEvent.Kind.DEATH, person=person, acting_user=acting_user,
                reason=reason, name=person.full_name, date_of_death=date_of_death.isoformat())  # fmt: skip
     return person
@@ -417,6 +542,7 @@ def household_split(
     acting_user,
 ) -> Household:
     """Some members leave to form a new household of the same commune (tách hộ)."""
+    _require_commune(acting_user, household.commune_id)
     problems = {}
     moving = {m.pk for m in memberships}
     if not moving:
@@ -438,6 +564,9 @@ def household_split(
     if village.commune_id != household.commune_id:
         problems["village"] = [_("is not in this commune")]
     _raise_if(problems)
+    _refuse_if_household_pending(household)
+    for membership in memberships:
+        _refuse_if_person_pending(membership.person, "members")
     relationships = relationships or {}
     new = Household.objects.create(
         commune=household.commune, village=village, code=new_code, address=address.strip(), area=household.area
@@ -462,52 +591,198 @@ def household_split(
     return new
 
 
+# --- transfers to another commune -------------------------------------------------------------
+
+
+def _transfer_date_problems(moved_on: date, field_name: str) -> dict[str, list[str]]:
+    if moved_on > timezone.localdate():
+        return {field_name: [_("is in the future")]}
+    return {}
+
+
 @transaction.atomic
 def household_transfer(
-    *, household: Household, to_commune: Commune, transferred_on: date, reason: str, new_code: str = "", acting_user
-) -> Household:
-    """The whole household moves to another commune, which places it in one of its villages."""
-    code = (new_code or household.code).strip()
-    problems = {}
+    *, household: Household, to_commune: Commune, transferred_on: date, reason: str, acting_user
+) -> Transfer:
+    """Ask ``to_commune`` to receive the whole household. It stays in its commune, with its code
+    and village, until an officer there accepts (``transfer_accept_household``)."""
+    _require_commune(acting_user, household.commune_id)
+    problems = _transfer_date_problems(transferred_on, "transferred_on")
     if to_commune.pk == household.commune_id:
         problems["to_commune"] = [_("is the household's own commune")]
-    elif Household.objects.filter(commune=to_commune, code=code).exists():
-        problems["new_code"] = [_("%(code)s is already used in %(commune)s: give a new code")
-                                % {"code": code, "commune": to_commune.name}]  # fmt: skip
+    if household.dissolved_on:
+        problems["household"] = [_("the household is dissolved")]
     if not reason.strip():
         problems["reason"] = [_("is required")]
     _raise_if(problems)
-    from_commune = household.commune
-    _event(household=household, kind=HouseholdEvent.Kind.TRANSFERRED_OUT, acting_user=acting_user, reason=reason,
+    _refuse_if_household_pending(household)
+    leaving = list(
+        Transfer.objects.filter(
+            status=Transfer.Status.PENDING,
+            person__memberships__household=household,
+            person__memberships__left_on__isnull=True,
+        ).values_list("person__full_name", flat=True)
+    )
+    if leaving:
+        raise ValidationError({"household": _("%(names)s already have a transfer of their own awaiting another "
+                                              "commune: cancel it first") % {"names": ", ".join(leaving)}})  # fmt: skip
+    transfer = Transfer.objects.create(
+        kind=Transfer.Kind.HOUSEHOLD, household=household, household_code=household.code,
+        from_commune=household.commune, to_commune=to_commune,
+        moved_on=transferred_on, reason=reason.strip(), requested_by=acting_user,
+    )  # fmt: skip
+    _event(household=household, kind=HouseholdEvent.Kind.TRANSFER_REQUESTED, acting_user=acting_user, reason=reason,
            to_commune=to_commune.name, to_commune_code=to_commune.pk, transferred_on=transferred_on.isoformat())  # fmt: skip
-    household.commune, household.village, household.code, household.area = to_commune, None, code, to_commune.area
-    household.save(update_fields=["commune", "village", "code", "area", "updated_at"])
-    _event(household=household, kind=HouseholdEvent.Kind.TRANSFERRED_IN, acting_user=acting_user, reason=reason,
-           from_commune=from_commune.name, from_commune_code=from_commune.pk, transferred_on=transferred_on.isoformat())  # fmt: skip
-    return household
+    return transfer
 
 
 @transaction.atomic
 def person_transfer(
     *, membership: Membership, to_commune: Commune, moved_on: date, reason: str, acting_user
-) -> PersonTransfer:
-    """A member moves to another commune; that commune adds them to a household on arrival."""
-    problems = {}
+) -> Transfer:
+    """Ask ``to_commune`` to receive a member. They stay in their household until an officer there
+    adds them to one of its households (``member_add``/``household_register`` with their national
+    ID); then this membership ends on ``moved_on``."""
+    _require_person_writer(acting_user, membership.person)
+    _require_commune(acting_user, membership.household.commune_id)
+    problems = _transfer_date_problems(moved_on, "moved_on")
     if not membership.is_current:
         problems["person"] = [_("no longer lives in this household")]
+    elif moved_on < membership.joined_on:
+        problems["moved_on"] = [_("is before the person joined the household (%(date)s)")
+                                % {"date": membership.joined_on.isoformat()}]  # fmt: skip
     if to_commune.pk == membership.household.commune_id:
         problems["to_commune"] = [_("is the same commune: move the member to another household instead")]
     if not reason.strip():
         problems["reason"] = [_("is required")]
     _raise_if(problems)
+    _refuse_if_person_pending(membership.person)
+    _refuse_if_household_pending(membership.household)
     _refuse_head_leaving(membership)
-    _end_membership(membership, left_on=moved_on, reason=reason)
-    household_summaries_refresh([membership.household_id])
-    transfer = PersonTransfer.objects.create(
-        person=membership.person, from_commune=membership.household.commune, to_commune=to_commune, moved_on=moved_on
+    transfer = Transfer.objects.create(
+        kind=Transfer.Kind.PERSON, person=membership.person, household=membership.household,
+        household_code=membership.household.code,
+        from_commune=membership.household.commune, to_commune=to_commune, moved_on=moved_on, reason=reason.strip(),
+        requested_by=acting_user,
+    )  # fmt: skip
+    _event(household=membership.household, kind=HouseholdEvent.Kind.TRANSFER_REQUESTED, person=membership.person,
+           acting_user=acting_user, reason=reason, name=membership.person.full_name, to_commune=to_commune.name,
+           to_commune_code=to_commune.pk, moved_on=moved_on.isoformat())  # fmt: skip
+    return transfer
+
+
+def _lock_pending(transfer: Transfer) -> Transfer:
+    """Re-read the transfer under a row lock: two officers deciding it at once serialise here."""
+    transfer = (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("household", "person", "from_commune", "to_commune")
+        .get(pk=transfer.pk)
     )
-    _event(household=membership.household, kind=HouseholdEvent.Kind.MEMBER_LEFT, person=membership.person,
-           acting_user=acting_user, reason=reason, name=membership.person.full_name, to_commune=to_commune.name)  # fmt: skip
+    if not transfer.is_pending:
+        raise ValidationError({"status": _("This transfer is already “%(status)s”.")
+                               % {"status": transfer.get_status_display()}})  # fmt: skip
+    return transfer
+
+
+@transaction.atomic
+def transfer_accept_household(*, transfer: Transfer, village: Village, new_code: str = "", acting_user) -> Household:
+    """The receiving commune takes the household in: into one of its villages, under its code
+    or, when that code is taken here, a new one. The sending commune keeps its events."""
+    transfer = _lock_pending(transfer)
+    _require_commune(acting_user, transfer.to_commune_id)
+    if transfer.kind != Transfer.Kind.HOUSEHOLD:
+        raise ValidationError({"transfer": _("a person is received by adding them to a household")})
+    household = Household.objects.select_for_update().select_related("commune").get(pk=transfer.household_id)
+    to_commune, from_commune = transfer.to_commune, household.commune
+    code = (new_code or household.code).strip()
+    problems = {}
+    if village.commune_id != to_commune.pk:
+        problems["village"] = [_("%(village)s is not in %(commune)s") % {"village": village.name,
+                                                                          "commune": to_commune.name}]  # fmt: skip
+    if not code:
+        problems["new_code"] = [_("is required")]
+    elif Household.objects.filter(commune=to_commune, code=code).exists():
+        problems["new_code"] = [_("%(code)s is already used in %(commune)s: give a new code")
+                                % {"code": code, "commune": to_commune.name}]  # fmt: skip
+    _raise_if(problems)
+    _decide(transfer, Transfer.Status.ACCEPTED, acting_user=acting_user, placed_in=household)
+    moved_on = transfer.moved_on.isoformat()
+    _event(household=household, kind=HouseholdEvent.Kind.TRANSFERRED_OUT, acting_user=acting_user, reason=transfer.reason,
+           to_commune=to_commune.name, to_commune_code=to_commune.pk, transferred_on=moved_on)  # fmt: skip
+    household.commune, household.village, household.code, household.area = to_commune, village, code, to_commune.area
+    household.save(update_fields=["commune", "village", "code", "area", "updated_at"])
+    _event(household=household, kind=HouseholdEvent.Kind.TRANSFERRED_IN, acting_user=acting_user, reason=transfer.reason,
+           from_commune=from_commune.name, from_commune_code=from_commune.pk, transferred_on=moved_on,
+           village=village.name, code=code)  # fmt: skip
+    return household
+
+
+@transaction.atomic
+def transfer_accept_person(
+    *,
+    transfer: Transfer,
+    household: Household | None = None,
+    relationship: str = "",
+    village: Village | None = None,
+    new_code: str = "",
+    address: str = "",
+    acting_user,
+) -> Household:
+    """The receiving commune places the person: in one of its households (``household``, with the
+    relationship to its head), or as head of a new household (``village``, ``new_code``). Their
+    membership in the sending commune ends on the moving date; the household they join is returned.
+    (Adding them by national ID on the household pages does the same.)"""
+    transfer = _lock_pending(transfer)
+    _require_commune(acting_user, transfer.to_commune_id)
+    if transfer.kind != Transfer.Kind.PERSON:
+        raise ValidationError({"transfer": _("a household is received with its village and code")})
+    data = person_data_from(transfer.person)
+    if household is not None:
+        if household.commune_id != transfer.to_commune_id:
+            raise ValidationError({"household": _("is not in %(commune)s") % {"commune": transfer.to_commune.name}})
+        member_add(household=household, data=data, relationship=relationship, acting_user=acting_user)
+        return household
+    if village is None:
+        raise ValidationError({"village": _("is required")})
+    try:
+        return household_register(commune=transfer.to_commune, village=village, code=new_code, address=address,
+                                  head=data, acting_user=acting_user)  # fmt: skip
+    except ValidationError as error:
+        # The form names the new household's code "new_code".
+        raise ValidationError(
+            {("new_code" if name == "code" else name): messages for name, messages in error.message_dict.items()}
+        ) from error
+
+
+@transaction.atomic
+def transfer_reject(*, transfer: Transfer, reason: str, acting_user) -> Transfer:
+    """The receiving commune refuses the request, saying why; nothing moves."""
+    transfer = _lock_pending(transfer)
+    _require_commune(acting_user, transfer.to_commune_id)
+    if not reason.strip():
+        raise ValidationError({"reason": _("is required")})
+    _decide(transfer, Transfer.Status.REJECTED, acting_user=acting_user, reason=reason)
+    if transfer.household_id:
+        _event(household=transfer.household, kind=HouseholdEvent.Kind.TRANSFER_REJECTED, person=transfer.person,
+               commune=transfer.to_commune, acting_user=acting_user, reason=reason.strip(),
+               name=transfer.person.full_name if transfer.person else "", to_commune=transfer.to_commune.name)  # fmt: skip
+    return transfer
+
+
+def _cancel(transfer: Transfer, *, reason: str, acting_user) -> None:
+    _decide(transfer, Transfer.Status.CANCELLED, acting_user=acting_user, reason=reason)
+    if transfer.household_id:
+        _event(household=transfer.household, kind=HouseholdEvent.Kind.TRANSFER_CANCELLED, person=transfer.person,
+               commune=transfer.from_commune, acting_user=acting_user, reason=reason.strip(),
+               name=transfer.person.full_name if transfer.person else "", to_commune=transfer.to_commune.name)  # fmt: skip
+
+
+@transaction.atomic
+def transfer_cancel(*, transfer: Transfer, reason: str = "", acting_user) -> Transfer:
+    """The sending commune withdraws its request while it is pending; nothing moves."""
+    transfer = _lock_pending(transfer)
+    _require_commune(acting_user, transfer.from_commune_id)
+    _cancel(transfer, reason=reason, acting_user=acting_user)
     return transfer
 
 
@@ -520,6 +795,7 @@ def household_edit(
 ) -> Household:
     """Change where the household lives and its dwelling's floor area (the poverty survey
     pre-fills "housing area per person" from it). Leave ``housing_area_m2`` out to keep it."""
+    _require_commune(acting_user, household.commune_id)
     if village.commune_id != household.commune_id:
         raise ValidationError({"village": _("is not in this commune")})
     if housing_area_m2 is _KEEP:
@@ -559,7 +835,9 @@ def person_data_from(person: Person, **overrides) -> PersonData:
 
 @transaction.atomic
 def duplicate_resolve(*, flag: DuplicateFlag, same_person: bool, acting_user) -> None:
-    """Close a possible-duplicate flag: different people, or the same person entered twice (merge)."""
+    """Close a possible-duplicate flag: different people, or the same person entered twice (merge).
+    A merge writes both records, so both must live (or have last lived) in the user's communes."""
+    _require_commune(acting_user, flag.commune_id)
     if flag.status != DuplicateFlag.Status.OPEN:
         raise ValidationError({"flag": _("this check is already closed")})
     if not same_person:
@@ -567,6 +845,8 @@ def duplicate_resolve(*, flag: DuplicateFlag, same_person: bool, acting_user) ->
         flag.save(update_fields=["status", "updated_at"])
         return
     newer, existing = flag.person, flag.existing
+    _require_person_writer(acting_user, newer)
+    _require_person_writer(acting_user, existing)
     newer_home, existing_home = _current_membership(newer), _current_membership(existing)
     if newer_home and existing_home:
         raise ValidationError({"flag": _("both records live in a household (%(a)s, %(b)s): move or remove one first")
@@ -574,7 +854,7 @@ def duplicate_resolve(*, flag: DuplicateFlag, same_person: bool, acting_user) ->
     household = (newer_home or existing_home or newer.memberships.select_related("household").first()).household
     Membership.objects.filter(person=newer).update(person=existing)
     HouseholdEvent.objects.filter(person=newer).update(person=existing)
-    PersonTransfer.objects.filter(person=newer).delete()
+    Transfer.objects.filter(person=newer).delete()
     _event(household=household, kind=HouseholdEvent.Kind.PERSONS_MERGED, person=existing, acting_user=acting_user,
            name=existing.full_name, kept=existing.national_id, removed=newer.national_id)  # fmt: skip
     newer.delete()

@@ -15,10 +15,17 @@ from core.forms import submit
 from core.timeline import panels_for_household, timeline_for_household
 from geography.access import access_commune_by_code
 from geography.models import Commune, Village
-from geography.scoping import commune_codes_for_user, communes_for_user
+from geography.scoping import commune_codes_for_user, communes_for_user, in_scope
 from households import services
-from households.access import access_household_by_uuid, access_membership, can_see_full_identifiers
+from households.access import (
+    access_household_by_uuid,
+    access_membership,
+    access_transfer_by_uuid,
+    can_see_full_identifiers,
+)
 from households.forms import (
+    AcceptHouseholdForm,
+    AcceptPersonForm,
     ChangeHeadForm,
     DeathForm,
     HouseholdFilterForm,
@@ -30,8 +37,9 @@ from households.forms import (
     SplitForm,
     TransferHouseholdForm,
     TransferPersonForm,
+    TransferReasonForm,
 )
-from households.models import Household, Relationship
+from households.models import Household, Relationship, Transfer
 from households.selectors import (
     COUNT_LIMIT,
     PAGE_SIZE,
@@ -39,7 +47,9 @@ from households.selectors import (
     count_up_to,
     household_list_for_user,
     household_page_data,
+    sender_history,
     status_for_year,
+    transfer_identities,
     uninsured_members_for_user,
 )
 
@@ -255,8 +265,8 @@ def member_add(request, household_uuid):
 def member_row(request, household_uuid, membership_id):
     """A member's row on the household page; GET ?edit=1 or a POST with errors gives the edit row (htmx)."""
     household = access_household_by_uuid(request.user, household_uuid)
-    membership = access_membership(request.user, household, membership_id)
     editing = request.method == "POST" or request.GET.get("edit") == "1"
+    membership = access_membership(request.user, household, membership_id, for_edit=editing)
     form = None
     if editing:
         _require_editor(request.user)
@@ -300,7 +310,7 @@ def _current_members(household: Household, *, exclude=None):
 @require_http_methods(["GET", "POST"])
 def member_move(request, household_uuid, membership_id):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
-    membership = access_membership(request.user, household, membership_id)
+    membership = access_membership(request.user, household, membership_id, for_edit=True)
     name = membership.person.full_name
 
     def move(data):
@@ -330,7 +340,7 @@ def _commune_by_code(code: str) -> Commune:
 @require_http_methods(["GET", "POST"])
 def member_transfer(request, household_uuid, membership_id):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
-    membership = access_membership(request.user, household, membership_id)
+    membership = access_membership(request.user, household, membership_id, for_edit=True)
     name = membership.person.full_name
     return _action(
         request, household, TransferPersonForm(request.POST or None),
@@ -339,7 +349,8 @@ def member_transfer(request, household_uuid, membership_id):
             reason=data["reason"], acting_user=request.user,
         ),
         title=_("Transfer %(name)s to another commune") % {"name": name},
-        success=_("%(name)s transferred.") % {"name": name},
+        success=lambda transfer: _("Transfer of %(name)s to %(commune)s requested: they stay in this household until "
+                                   "that commune accepts.") % {"name": name, "commune": transfer.to_commune.name},
     )  # fmt: skip
 
 
@@ -347,7 +358,7 @@ def member_transfer(request, household_uuid, membership_id):
 @require_http_methods(["GET", "POST"])
 def record_death(request, household_uuid, membership_id):
     household = access_household_by_uuid(request.user, household_uuid, for_edit=True)
-    membership = access_membership(request.user, household, membership_id)
+    membership = access_membership(request.user, household, membership_id, for_edit=True)
     name = membership.person.full_name
     return _action(
         request, household,
@@ -402,12 +413,13 @@ def transfer(request, household_uuid):
     return _action(
         request, household, TransferHouseholdForm(request.POST or None),
         lambda data: services.household_transfer(
-            household=household, to_commune=_commune_by_code(data["to_commune"]), new_code=data["new_code"],
+            household=household, to_commune=_commune_by_code(data["to_commune"]),
             transferred_on=data["transferred_on"], reason=data["reason"], acting_user=request.user,
         ),
         title=_("Transfer the household to another commune"),
-        success=lambda moved: _("Household %(code)s transferred.") % {"code": moved.code},
-        done=lambda moved: reverse("households:list"),  # it is no longer in this commune
+        success=lambda transfer: _("Transfer of household %(code)s to %(commune)s requested: it stays here until "
+                                   "that commune accepts.") % {"code": household.code,
+                                                               "commune": transfer.to_commune.name},
     )  # fmt: skip
 
 
@@ -427,7 +439,105 @@ def _action(request, household, form, call, *, title: str, success, done=None):
 
 @login_required
 def arrivals(request):
-    return render(request, "households/arrivals.html", arrivals_for_user(request.user))
+    return render(
+        request,
+        "households/arrivals.html",
+        {**arrivals_for_user(request.user), "can_edit": request.user.can_manage_registry},
+    )
+
+
+def _transfer_context(request, transfer: Transfer) -> dict:
+    return {
+        "transfer": transfer,
+        "members": transfer_identities(transfer),
+        "full_identifiers": can_see_full_identifiers(request.user),
+    }
+
+
+@login_required
+def transfer_detail(request, transfer_uuid):
+    """A transfer as either side sees it: who, from where to where, its state; the sending side
+    also reads what it recorded about them (its history, kept after they moved away)."""
+    transfer = access_transfer_by_uuid(request.user, transfer_uuid)
+    is_sender = in_scope(request.user, transfer.from_commune_id)
+    is_receiver = in_scope(request.user, transfer.to_commune_id)
+    editor = request.user.can_manage_registry and transfer.is_pending
+    return render(
+        request,
+        "households/transfer_detail.html",
+        {
+            **_transfer_context(request, transfer),
+            "can_answer": editor and is_receiver,
+            "can_cancel": editor and is_sender,
+            "history": sender_history(transfer) if is_sender else [],
+            # The household's own page, when it is (or is again) one of the user's.
+            "household_link": transfer.household if transfer.household and in_scope(
+                request.user, transfer.household.commune_id) else None,
+        },
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_accept(request, transfer_uuid):
+    """The receiving commune takes the household in (village, code) or places the person."""
+    transfer = access_transfer_by_uuid(request.user, transfer_uuid, act_as="receiver")
+    commune = transfer.to_commune
+    if transfer.kind == Transfer.Kind.HOUSEHOLD:
+        form = AcceptHouseholdForm(request.POST or None, commune=commune)
+
+        def accept(data):
+            return services.transfer_accept_household(
+                transfer=transfer, village=data["village"], new_code=data["new_code"], acting_user=request.user
+            )
+    else:
+        form = AcceptPersonForm(request.POST or None, commune=commune)
+
+        def accept(data):
+            if data["placement"] == AcceptPersonForm.EXISTING:
+                target = Household.objects.filter(commune=commune, code=data["household_code"].strip()).first()
+                if target is None:
+                    raise ValidationError({"household_code": _("no household with this code in %(commune)s")
+                                           % {"commune": commune.name}})  # fmt: skip
+                return services.transfer_accept_person(transfer=transfer, household=target,
+                                                       relationship=data["relationship"], acting_user=request.user)  # fmt: skip
+            return services.transfer_accept_person(transfer=transfer, village=data["village"], new_code=data["new_code"],
+                                                   address=data["address"], acting_user=request.user)  # fmt: skip
+
+    if request.method == "POST" and transfer.is_pending:
+        household = submit(form, accept)
+        if household:
+            messages.success(request, _("Transfer accepted: household %(code)s.") % {"code": household.code})
+            return redirect("households:detail", household_uuid=household.uuid)
+    return render(request, "households/transfer_accept.html", {**_transfer_context(request, transfer), "form": form})
+
+
+@login_required
+@require_http_methods(["POST"])
+def transfer_reject(request, transfer_uuid):
+    transfer = access_transfer_by_uuid(request.user, transfer_uuid, act_as="receiver")
+    return _decide(request, transfer, services.transfer_reject, _("Transfer rejected."))
+
+
+@login_required
+@require_http_methods(["POST"])
+def transfer_cancel(request, transfer_uuid):
+    transfer = access_transfer_by_uuid(request.user, transfer_uuid, act_as="sender")
+    return _decide(request, transfer, services.transfer_cancel, _("Transfer cancelled."))
+
+
+def _decide(request, transfer: Transfer, service, success: str):
+    """Reject or cancel: a reason from the form, the service, then back to the transfer's page."""
+    form = TransferReasonForm(request.POST)
+    form.is_valid()
+    try:
+        service(transfer=transfer, reason=form.cleaned_data.get("reason", ""), acting_user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("households:transfer_detail", transfer_uuid=transfer.uuid)
 
 
 def _action_page(request, household, form, title, status=200):

@@ -602,9 +602,21 @@ def test_category_change_refusals(active_case, family, units, chair, officer, co
 # --- transfer ------------------------------------------------------------------------------------
 
 
+def move_household(family, to_commune, users, receiver: str) -> None:
+    """The family moves: their commune asks, the receiving commune's officer accepts."""
+    from households.services import household_transfer, transfer_accept_household
+
+    request = household_transfer(household=family.household, to_commune=to_commune, transferred_on=date(2026, 5, 31),
+                                 reason="Chuyển nơi ở", acting_user=users["tandong_officer"])  # fmt: skip
+    village = to_commune.villages.first()
+    transfer_accept_household(transfer=request, village=village, acting_user=users[receiver])
+
+
 def test_a_transfer_ends_the_old_case_and_the_new_one_starts_the_month_after(
-    active_case, units, chair, users, binh_minh_chair
+    active_case, family, units, chair, users, binh_minh_chair
 ):
+    move_household(family, units.binh_minh, users, "binhminh_officer")
+
     arriving = services.case_transfer(
         case=active_case, to_commune=units.binh_minh, last_month=date(2026, 5, 1), reason="Chuyển nơi ở", acting_user=chair
     )  # fmt: skip
@@ -641,6 +653,38 @@ def test_transfer_refusals(active_case, suspended_case, units, chair, officer):
                                acting_user=officer)  # fmt: skip
     assert refused(services.case_transfer, case=active_case, to_commune=units.binh_minh, last_month=date(2026, 5, 1),
                    reason="x", acting_user=chair) == not_now("Suspended")  # fmt: skip
+    assert state() == before
+
+
+def test_a_case_cannot_be_pushed_to_a_commune_where_the_person_does_not_live(active_case, units, chair, users):
+    # Bình Minh never accepted the person: the case stays in Tân Đông, nothing changes.
+    before = state()
+
+    assert refused(
+        services.case_transfer,
+        case=active_case,
+        to_commune=units.binh_minh,
+        last_month=date(2026, 5, 1),
+        reason="Chuyển nơi ở",
+        acting_user=chair,
+    ) == {  # fmt: skip
+        "to_commune": [
+            "Nguyễn Thị Hoa does not live in Phường Bình Minh: that commune must first accept the person's transfer"
+        ]
+    }
+    assert state() == before
+
+
+def test_a_case_follows_only_to_the_commune_that_accepted_the_person(active_case, family, units, chair, users):
+    from households.services import household_transfer
+
+    household_transfer(household=family.household, to_commune=units.binh_minh, transferred_on=date(2026, 5, 31),
+                       reason="Chuyển nơi ở", acting_user=users["tandong_officer"])  # fmt: skip
+    before = state()
+
+    # Requested, not yet accepted: still refused.
+    assert list(refused(services.case_transfer, case=active_case, to_commune=units.binh_minh,
+                        last_month=date(2026, 5, 1), reason="x", acting_user=chair)) == ["to_commune"]  # fmt: skip
     assert state() == before
 
 

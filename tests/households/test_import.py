@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from households.importing import COLUMNS, RowError, import_households, read_rows
-from households.models import DuplicateFlag, Household, HouseholdEvent, Membership, Person, PersonTransfer
+from households.models import DuplicateFlag, Household, HouseholdEvent, Membership, Person, Transfer
 from households.selectors import household_list_for_user
 from households.services import PersonData, household_register, person_record_death, person_transfer
 
@@ -498,16 +498,19 @@ def test_a_new_person_as_head_of_a_registered_household_is_refused(units, users)
     ]
 
 
-def test_a_person_who_moved_in_from_another_commune_joins_and_the_arrival_closes(units, users):
-    officer = users["binhminh_officer"]
+def _bình_minh_family(units, users):
     spouse = PersonData(national_id=WOMAN_2001, full_name="Lê Thị Hoa", date_of_birth=date(2001, 2, 3), sex="F")
     head = PersonData(national_id=MAN_1980, full_name="Trần Văn Bình", date_of_birth=date(1980, 5, 1), sex="M")
-    elsewhere = household_register(commune=units.binh_minh, village=units.binh_minh_village, code="BM-1", head=head,
-                                   members=[(spouse, "spouse")], registered_on=date(2024, 1, 1),
-                                   acting_user=officer)  # fmt: skip
-    transfer = person_transfer(membership=elsewhere.memberships.get(person__national_id=WOMAN_2001),
-                               to_commune=units.tan_dong, moved_on=date(2025, 1, 1), reason="kết hôn",
-                               acting_user=officer)  # fmt: skip
+    return household_register(commune=units.binh_minh, village=units.binh_minh_village, code="BM-1", head=head,
+                              members=[(spouse, "spouse")], registered_on=date(2024, 1, 1),
+                              acting_user=users["binhminh_officer"])  # fmt: skip
+
+
+def test_a_person_whose_transfer_here_is_pending_joins_and_the_transfer_is_accepted(units, users):
+    elsewhere = _bình_minh_family(units, users)
+    leaving = elsewhere.memberships.get(person__national_id=WOMAN_2001)
+    transfer = person_transfer(membership=leaving, to_commune=units.tan_dong, moved_on=date(2025, 1, 1),
+                               reason="kết hôn", acting_user=users["binhminh_officer"])  # fmt: skip
     rows = [
         line(national_id=cccd("M", "1980-05-01", 2)),
         member(0, national_id=WOMAN_2001, full_name="Lê Thị Hoa", relationship="spouse"),
@@ -518,9 +521,59 @@ def test_a_person_who_moved_in_from_another_commune_joins_and_the_arrival_closes
     assert report.ok
     assert (report.persons_created, report.persons_updated, report.memberships_created) == (1, 1, 2)
     transfer.refresh_from_db()
-    assert transfer.completed_at is not None
-    assert Membership.objects.get(person__national_id=WOMAN_2001, left_on__isnull=True).household.code == "HH-001"
-    assert PersonTransfer.objects.filter(completed_at__isnull=True).count() == 0
+    assert (transfer.status, transfer.placed_in.code, transfer.decided_by) == (
+        "accepted", "HH-001", users["tandong_officer"]
+    )  # fmt: skip
+    assert transfer.members == [
+        {"full_name": "Lê Thị Hoa", "date_of_birth": "2001-02-03", "sex": "F", "national_id": WOMAN_2001}
+    ]
+    leaving.refresh_from_db()
+    assert (leaving.left_on, leaving.left_reason) == (date(2025, 1, 1), "kết hôn")
+    joined = Membership.objects.get(person__national_id=WOMAN_2001, left_on__isnull=True)
+    assert (joined.household.code, joined.joined_on) == ("HH-001", date(2025, 1, 1))
+    elsewhere.refresh_from_db()
+    assert (elsewhere.member_count, elsewhere.dissolved_on) == (1, None)
+    left = HouseholdEvent.objects.get(household=elsewhere, kind="member_left")
+    assert (left.commune_id, left.reason, left.data) == (
+        "25480", "kết hôn", {"name": "Lê Thị Hoa", "to_commune": "Xã Tân Đông"}
+    )  # fmt: skip
+    assert Transfer.objects.filter(status="pending").count() == 0
+
+
+def test_a_person_of_another_commune_without_a_transfer_here_is_refused_and_nothing_changes(units, users):
+    elsewhere = _bình_minh_family(units, users)
+    person_transfer(membership=elsewhere.memberships.get(person__national_id=WOMAN_2001), to_commune=units.other_commune,
+                    moved_on=date(2025, 1, 1), reason="đi làm", acting_user=users["binhminh_officer"])  # fmt: skip
+    before = counts()
+
+    report = import_households(
+        rows=[line(national_id=cccd("M", "1980-05-01", 2)), member(0, national_id=WOMAN_2001, relationship="spouse")],
+        user=users["tandong_officer"],
+    )
+
+    assert report.errors == [
+        RowError(3, "national_id", f"{WOMAN_2001} already belongs to household BM-1 of Phường Bình Minh")
+    ]
+    assert counts() == before
+    assert Transfer.objects.get().status == "pending"
+
+
+def test_a_person_without_a_household_last_registered_elsewhere_is_refused(units, users):
+    elsewhere = _bình_minh_family(units, users)
+    # Left before transfers were requests: no current household, last registered in Bình Minh.
+    Membership.objects.filter(household=elsewhere, person__national_id=WOMAN_2001).update(left_on=date(2024, 6, 1))
+    before = counts()
+
+    report = import_households(
+        rows=[line(national_id=cccd("M", "1980-05-01", 2)), member(0, national_id=WOMAN_2001, relationship="spouse")],
+        user=users["tandong_officer"],
+    )
+
+    assert report.errors == [
+        RowError(3, "national_id",
+                 f"{WOMAN_2001} is registered in another commune: that commune must transfer them here first")
+    ]  # fmt: skip
+    assert counts() == before
 
 
 def test_new_persons_alike_someone_of_the_province_are_flagged(units, users):

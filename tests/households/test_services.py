@@ -19,6 +19,7 @@ from households.services import (
     person_data_from,
     person_record_death,
     person_transfer,
+    transfer_accept_household,
 )
 from tests.households.factories import make_household, national_id_for, person_data
 
@@ -312,14 +313,31 @@ def test_split_refuses_a_taken_code_and_changes_nothing(units, family, officer):
     assert counts() == before
 
 
-def test_transfer_a_household_to_another_commune(units, family, officer):
-    household_transfer(household=family, to_commune=units.binh_minh, transferred_on=date(2025, 7, 1),
-                       reason="chuyển nơi ở", acting_user=officer)  # fmt: skip
+def test_a_household_transfer_is_a_request_and_the_household_moves_when_accepted(units, family, officer, users):
+    transfer = household_transfer(household=family, to_commune=units.binh_minh, transferred_on=date(2025, 7, 1),
+                                  reason="chuyển nơi ở", acting_user=officer)  # fmt: skip
 
     family.refresh_from_db()
-    assert (family.commune_id, family.village, family.area) == ("25480", None, "urban")
+    assert (family.commune_id, family.village, family.code) == ("25522", units.tan_dong_village, "HH-001")
+    assert (transfer.kind, transfer.status, transfer.from_commune_id, transfer.to_commune_id) == (
+        "household", "pending", "25522", "25480"
+    )  # fmt: skip
+
+    transfer_accept_household(transfer=transfer, village=units.binh_minh_village, acting_user=users["binhminh_officer"])
+
+    family.refresh_from_db()
+    assert (family.commune_id, family.village, family.code, family.area) == (
+        "25480", units.binh_minh_village, "HH-001", "urban"
+    )  # fmt: skip
     events = list(HouseholdEvent.objects.order_by("id").values_list("kind", "commune_id"))
-    assert events == [("transferred_out", "25522"), ("transferred_in", "25480")]
+    assert events == [("transfer_requested", "25522"), ("transferred_out", "25522"), ("transferred_in", "25480")]
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.decided_by, transfer.placed_in) == ("accepted", users["binhminh_officer"], family)
+    assert [member["full_name"] for member in transfer.members] == [
+        "Nguyễn Văn An",
+        "Trần Thị Bình",
+        "Nguyễn Văn Cường",
+    ]
 
 
 def test_transfer_a_person_to_another_commune_and_their_arrival(units, family, officer, users):
@@ -328,14 +346,21 @@ def test_transfer_a_person_to_another_commune_and_their_arrival(units, family, o
     transfer = person_transfer(membership=child, to_commune=units.binh_minh, moved_on=date(2025, 8, 1),
                                reason="đi học", acting_user=officer)  # fmt: skip
 
-    assert (transfer.from_commune_id, transfer.to_commune_id, transfer.completed_at) == ("25522", "25480", None)
+    assert (transfer.from_commune_id, transfer.to_commune_id, transfer.status) == ("25522", "25480", "pending")
+    child.refresh_from_db()
+    assert child.is_current  # still a member until Bình Minh takes them in
     receiving = make_household(units.binh_minh, units.binh_minh_village, code="BM-1",
                                members=(("Võ Văn Tư", "M", date(1960, 1, 1), "head"),))  # fmt: skip
     member_add(household=receiving, data=person_data_from(child.person), relationship="other",
                acting_user=users["binhminh_officer"])  # fmt: skip
     transfer.refresh_from_db()
-    assert transfer.completed_at is not None
+    assert (transfer.status, transfer.placed_in) == ("accepted", receiving)
     assert members_of(receiving) == [("Nguyễn Văn Cường", "other"), ("Võ Văn Tư", "head")]
+    child.refresh_from_db()
+    assert (child.left_on, child.left_reason) == (date(2025, 8, 1), "đi học")
+    assert receiving.memberships.get(person=child.person).joined_on == date(2025, 8, 1)
+    family.refresh_from_db()
+    assert family.member_count == 2
 
 
 def test_household_edit(units, family, officer):
@@ -377,8 +402,8 @@ def test_merge_a_person_entered_twice(units, family, officer):
     from households.services import duplicate_resolve
 
     child = family.memberships.get(relationship="child")
-    person_transfer(membership=child, to_commune=units.binh_minh, moved_on=date(2025, 1, 1), reason="đi làm",
-                    acting_user=officer)  # fmt: skip
+    # Left the household before transfers were requests (no current household, last in Tân Đông).
+    Membership.objects.filter(pk=child.pk).update(left_on=date(2025, 1, 1), left_reason="đi làm")
     other = make_household(units.tan_dong, units.tan_dong_village, code="HH-009",
                            members=(("Lê Thị Hoa", "F", date(1950, 1, 1), "head"),))  # fmt: skip
     again = member_add(household=other, data=person_data("Nguyễn Văn Cường", "M", date(2001, 6, 7)),

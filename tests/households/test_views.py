@@ -123,10 +123,10 @@ def test_household_page_query_count_does_not_grow_with_members(client_for, famil
     url = reverse("households:detail", kwargs={"household_uuid": family.uuid})
     client.get(url)
     # session, user, the user's commune codes (scope), household (+commune, province, village, head),
-    # memberships+persons, statuses, timeline events (registry, poverty review, allowance cases and
-    # payment lines of the members, support records, messages: one query each), the support-by-year
-    # panel (1), then the sliding session save (3) = 16.
-    with django_assert_num_queries(16):
+    # memberships+persons, pending transfers, statuses, timeline events (registry, poverty review,
+    # allowance cases and payment lines of the members, support records, messages: one query each),
+    # the support-by-year panel (1), then the sliding session save (3) = 17.
+    with django_assert_num_queries(17):
         client.get(url)
 
 
@@ -286,6 +286,12 @@ def test_the_add_member_form_is_loaded_only_when_asked_for(client_for, family):
     assert "<html" not in fragment
 
 
+def section(page: str, testid: str) -> str:
+    """The list of a page marked ``data-testid="<testid>"``."""
+    start = page.index(f'data-testid="{testid}"')
+    return page[start : page.index("</ul>", start)]
+
+
 def test_work_list_shows_arrivals_and_duplicates_and_closes_a_check(client_for, units, family, users):
     from households.models import DuplicateFlag
     from households.services import person_data_from, person_transfer
@@ -302,8 +308,11 @@ def test_work_list_shows_arrivals_and_duplicates_and_closes_a_check(client_for, 
                                                   {"decision": "different"})  # fmt: skip
 
     assert "<title>Việc cần làm của sổ hộ · casework</title>" in tan_dong
-    assert "Lê Văn Tám" in tan_dong and "Lê Thị Mai" not in tan_dong
-    assert "Lê Thị Mai" in binh_minh and "Lê Văn Tám" not in binh_minh  # the arrival, on the receiving side
+    assert "Lê Văn Tám" in section(tan_dong, "duplicates") and "Lê Văn Tám" not in binh_minh
+    # The request: a departure on the sending side, an arrival to answer on the receiving side.
+    assert "Lê Thị Mai" in section(tan_dong, "departing-transfers")
+    assert "Lê Thị Mai" not in section(tan_dong, "arriving-transfers")
+    assert "Lê Thị Mai" in section(binh_minh, "arriving-transfers")
     assert response.status_code == 302
     flag.refresh_from_db()
     assert flag.status == "different"

@@ -78,3 +78,13 @@ def elder_case(family, units, officer):
         payment=CASH,
         acting_user=officer,
     )
+
+
+def move_household(family, to_commune, users, receiver: str) -> None:
+    """The family moves: their commune asks, the receiving commune's officer accepts."""
+    from households.services import household_transfer, transfer_accept_household
+
+    request = household_transfer(household=family.household, to_commune=to_commune, transferred_on=date(2026, 5, 31),
+                                 reason="Chuyển nơi ở", acting_user=users["tandong_officer"])  # fmt: skip
+    village = to_commune.villages.first()
+    transfer_accept_household(transfer=request, village=village, acting_user=users[receiver])

@@ -22,7 +22,7 @@ from beneficiaries.models import Case, CaseCategory, CaseEvent, ChangeRequest
 from beneficiaries.services import CategoryChoice, PaymentDetails
 from disbursements import services as run_services
 from disbursements.models import PaidMonth, Run, RunBatch, RunLine
-from tests.beneficiaries.conftest import BANK
+from tests.beneficiaries.conftest import BANK, move_household
 from tests.factories import UserFactory
 from tests.households.factories import make_household
 
@@ -412,8 +412,9 @@ def test_a_start_month_is_not_after_the_month_of_death(bank_case, family, office
     }  # fmt: skip
 
 
-def test_a_case_transferred_in_does_not_start_before_the_old_commune_s_last_month(bank_case, units, users, chair,
-                                                                                  binh_minh_chair):  # fmt: skip
+def test_a_case_transferred_in_does_not_start_before_the_old_commune_s_last_month(bank_case, family, units, users,
+                                                                                  chair, binh_minh_chair):  # fmt: skip
+    move_household(family, units.binh_minh, users, "binhminh_officer")
     arriving = services.case_transfer(case=bank_case, to_commune=units.binh_minh, last_month=date(2026, 5, 1),
                                       reason="Chuyển nơi ở", acting_user=chair)  # fmt: skip
     confirmed = [text for row in arriving.categories.select_related("category") for text in row.category.declarations]

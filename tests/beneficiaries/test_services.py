@@ -14,7 +14,7 @@ from beneficiaries.entitlement import compute
 from beneficiaries.models import Case, CaseCategory, CaseEvent, ChangeRequest, HealthInsuranceCard, Suspension
 from beneficiaries.services import CategoryChoice, PaymentDetails
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, Person
-from tests.beneficiaries.conftest import BANK, CASH
+from tests.beneficiaries.conftest import BANK, CASH, move_household
 from tests.factories import UserFactory
 from tests.households.factories import make_household, make_person
 
@@ -600,16 +600,6 @@ def test_category_change_refusals(active_case, family, units, chair, officer, co
 
 
 # --- transfer ------------------------------------------------------------------------------------
-
-
-def move_household(family, to_commune, users, receiver: str) -> None:
-    """The family moves: their commune asks, the receiving commune's officer accepts."""
-    from households.services import household_transfer, transfer_accept_household
-
-    request = household_transfer(household=family.household, to_commune=to_commune, transferred_on=date(2026, 5, 31),
-                                 reason="Chuyển nơi ở", acting_user=users["tandong_officer"])  # fmt: skip
-    village = to_commune.villages.first()
-    transfer_accept_household(transfer=request, village=village, acting_user=users[receiver])
 
 
 def test_a_transfer_ends_the_old_case_and_the_new_one_starts_the_month_after(

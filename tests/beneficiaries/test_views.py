@@ -437,8 +437,14 @@ def test_change_categories(client_for, active):
     assert rows == {("5.5a", 0, None, THIS_MONTH), ("5.5a", 0, NEXT_MONTH, None), ("5.4", 1, NEXT_MONTH, None)}
 
 
-def test_transfer_to_another_commune(client_for, active, units):
+def test_transfer_to_another_commune(client_for, active, home, units, users):
     client = client_for("tandong_chair")
+    # The family moved first: the case follows only to the commune that accepted them.
+    from households.services import household_transfer, transfer_accept_household
+
+    request = household_transfer(household=home, to_commune=units.binh_minh, transferred_on=TODAY,
+                                 reason="Chuyển nhà", acting_user=users["tandong_officer"])  # fmt: skip
+    transfer_accept_household(transfer=request, village=units.binh_minh_village, acting_user=users["binhminh_officer"])
 
     refused = client.post(url("transfer", active), {"to_commune": "99999", "last_month": month_text(THIS_MONTH),
                                                     "reason": "Chuyển nhà"})  # fmt: skip

@@ -17,8 +17,8 @@ from disbursements.models import Run
 from households.models import DuplicateFlag
 from povertyreview.models import Assessment, Campaign, Complaint, ReviewPeriod
 from povertyreview.standard_data import load_standards
-from tests.conftest import ROLE_USERS, TAN_DONG
 from tests.beneficiaries import scope_rows as allowance_rows
+from tests.conftest import ROLE_USERS, TAN_DONG
 from tests.disbursements import scope_rows as payment_rows
 from tests.households import scope_rows as registry_rows
 from tests.households.factories import make_household
@@ -193,9 +193,10 @@ MATRIX: dict[str, Row] = {
     "disbursements:approve": Row(kwargs=run, expect=RUN_DECISION),
     "disbursements:reprepare": Row(kwargs=run, expect=RUN_EDIT),
     "disbursements:cancel": Row(kwargs=run, expect=RUN_CANCEL),
-    # Files for the payer and the payer's report (views_io.py): the officer's; the target run is
-    # computed, not approved, so its files are refused with 409 (visible, not yet available) and a
-    # bank it does not pay into is 404.
+    # Files for the payer and the payer's report (views_io.py): the officer's; downloads are GETs
+    # that never change the run and exist only once the run is sent to the payer (issue 14): the
+    # target run is computed, not sent, so its files are refused with 409 (visible, not available)
+    # with nothing recorded, and a bank it does not pay into is 404.
     "disbursements:export": Row(kwargs=lambda targets: {**run(targets), "fmt": "csv"}, default=409, expect=RUN_EDIT),
     "disbursements:bank_files": Row(kwargs=run, default=409, expect=RUN_EDIT),
     "disbursements:bank_file": Row(

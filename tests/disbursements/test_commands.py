@@ -178,10 +178,11 @@ def test_export_of_a_run_not_sent_is_refused_and_writes_nothing(cases, units, us
 
     message = refused("export", run.pk, "--format", "csv", "-o", target, "--as", "tandong.officer")
 
-    assert message == {
+    why = {
         "computed": "The run is “Computed, awaiting approval”; this is not possible now.",
         "approved": "The run is not yet sent to the payer: send it first, then download its files.",
-    }[prepared]
+    }
+    assert message == why[prepared]
     assert not target.exists()
     run.refresh_from_db()
     assert (run.status, RunEvent.objects.count()) == (prepared, events)
@@ -203,7 +204,9 @@ def test_send_refusals_change_nothing(cases, units, users):
 def test_a_failed_write_counts_no_copy(cases, units, users, tmp_path):
     run = exported_run(units, users)
 
-    message = refused("export", run.pk, "--format", "csv", "-o", tmp_path / "no" / "such.csv", "--as", "tandong.officer")
+    message = refused(
+        "export", run.pk, "--format", "csv", "-o", tmp_path / "no" / "such.csv", "--as", "tandong.officer"
+    )
 
     assert message.startswith("Cannot write")
     assert not RunEvent.objects.filter(run=run, kind="downloaded").exists()

@@ -376,9 +376,10 @@ def test_a_second_download_is_a_copy_marked_as_such_and_the_files_keep_the_payer
     # The payer's files are the same bytes, original or copy (the bank and the payer read them as is).
     assert body(copies["csv"]) == body(originals["csv"]) == "".join(exporting.csv_chunks(sent)).encode("utf-8")
     assert body(copies["bank"]) == body(originals["bank"]) == exporting.bank_csv(sent, "970436")
-    assert zipfile.ZipFile(io.BytesIO(body(copies["zip"]))).namelist() == zipfile.ZipFile(
-        io.BytesIO(body(originals["zip"]))
-    ).namelist()
+    assert (
+        zipfile.ZipFile(io.BytesIO(body(copies["zip"]))).namelist()
+        == zipfile.ZipFile(io.BytesIO(body(originals["zip"]))).namelist()
+    )
     # The cash list printed again says it is a copy, on the page
     assert "BẢN SAO" not in pdf_text(body(originals["pdf"]))
     assert "BẢN SAO số 1" in pdf_text(body(copies["pdf"]))
@@ -434,7 +435,9 @@ def test_the_send_url_needs_the_csrf_token_like_every_post(run, client_for, user
     # The run page's own button carries the token
     page = cross_site.get(reverse("disbursements:detail", args=[run.pk]))
     token = str(page.context["csrf_token"])
-    assert cross_site.post(reverse("disbursements:send", args=[run.pk]), {"csrfmiddlewaretoken": token}).status_code == 302
+    assert (
+        cross_site.post(reverse("disbursements:send", args=[run.pk]), {"csrfmiddlewaretoken": token}).status_code == 302
+    )
     run.refresh_from_db()
     assert run.status == Run.Status.EXPORTED
 

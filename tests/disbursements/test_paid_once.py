@@ -85,9 +85,7 @@ def lines(run: Run) -> list[tuple]:
 
 def months_paid(person) -> list[tuple]:
     """(month, the commune of the case that paid it) for each month paid to the person."""
-    return list(
-        PaidMonth.objects.filter(person=person).order_by("month").values_list("month", "line__run__commune_id")
-    )
+    return list(PaidMonth.objects.filter(person=person).order_by("month").values_list("month", "line__run__commune_id"))
 
 
 def test_a_new_case_after_a_termination_owes_nothing_for_months_already_paid(first_case, units, staff, chair):

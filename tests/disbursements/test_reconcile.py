@@ -386,9 +386,11 @@ def test_the_next_run_flags_the_months_given_back_and_the_chair_sees_them_before
     assert flagged.count('<td class="font-monospace small">') == 1  # the other lines are not listed
     detail = client_for("tandong_chair", language="en").get(reverse("disbursements:detail", args=[june.pk]))
     assert 'data-testid="flag-count-failed-before"' in detail.content.decode()
-    filtered = client_for("tandong_chair", language="en").get(
-        reverse("disbursements:detail", args=[june.pk]), {"flag": "failed_before"}
-    ).content.decode()
+    filtered = (
+        client_for("tandong_chair", language="en")
+        .get(reverse("disbursements:detail", args=[june.pk]), {"flag": "failed_before"})
+        .content.decode()
+    )
     assert hoa.reference in filtered and june.lines.get(case=cases[1]).reference not in filtered
 
 

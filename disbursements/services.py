@@ -450,7 +450,8 @@ def run_reconcile(
                 _("line %(line)d, status: %(ref)s was reported %(status)s by an earlier report (%(file)s, %(on)s); "
                   "a reported status is final") % {
                     "line": number, "ref": reference, "status": RunLine.Status(current).label.lower(),
-                    "file": earlier_file or "—", "on": f"{timezone.localtime(earlier_at):%d/%m/%Y}",
+                    "file": earlier_file or "—",
+                    "on": f"{timezone.localtime(earlier_at):%d/%m/%Y}" if earlier_at else "—",
                 }
             )  # fmt: skip
     if not rows:

@@ -9,6 +9,12 @@ is eligible and not yet paid (**arrears**), each month at its own base level and
   suspension (unless the chair resumed it with arrears), under the case's categories of that month;
 - already paid: up to ``paid_through_month`` (before this product), and the months in ``paid``
   (the payment runs pass the months they have paid);
+- **a person is paid at most once for a month, whatever the case or commune**: the payment runs'
+  provider answers, for each case, the months paid to the case's *person* by any of their cases
+  (``disbursements.selectors.paid_months_for``); a person's ``paid_through_month`` is the greatest
+  over all their cases (months a closed, transferred or earlier case had paid before the product
+  count for a re-opened or transferred one); and when two cases of the same person are computed
+  together and owe the same month, only the older case (the lower id) pays it;
 - the amount of a month: base × the highest coefficient among the categories payable at the
   person's age that month, plus base × the 5.4 coefficient × dependent children (Decree 20
   Art. 6(2)); nothing when no category is payable.
@@ -25,7 +31,7 @@ from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import BaseLevel, Case, CaseCategory, CoefficientBand, Suspension
@@ -156,7 +162,8 @@ def _month(index: int) -> date:
 
 
 # Months already paid come from the payment runs (disbursements), which register a provider here
-# so that this module does not depend on them: provider(case ids or a queryset) -> {case id: months}.
+# so that this module does not depend on them: provider(case ids or a queryset) -> {case id: months
+# paid to that case's person by any case}.
 _paid_months_provider = None
 
 
@@ -166,7 +173,8 @@ def register_paid_months_provider(provider) -> None:
 
 
 def paid_months(cases) -> dict[int, set[date]]:
-    """Months already covered by a payment run, per case (empty without the payments app)."""
+    """Months already covered by a payment run for each case's person (by any of the person's
+    cases), per case id (empty without the payments app)."""
     return _paid_months_provider(cases) if _paid_months_provider else {}
 
 
@@ -203,10 +211,30 @@ def _compute(cases, month: date, *, paid, rules) -> dict[int, Entitlement]:
     )
     rows = _fetch(
         selected.order_by().values_list(
-            "pk", "person__date_of_birth", "person__date_of_death", "commune__province_id", "start_month",
-            "end_month", "paid_through_month",
+            "pk", "person_id", "person__date_of_birth", "person__date_of_death", "commune__province_id",
+            "start_month", "end_month", "paid_through_month",
         )
     )  # fmt: skip
+    # Persons with more than one case (any status, any commune) -> the greatest paid_through_month
+    # over all their cases: months any case had paid before the product are paid for the person.
+    several = dict(
+        _fetch(
+            Case.objects.filter(person_id__in=selected.values("person_id"))
+            .order_by()
+            .values("person_id")
+            .annotate(cases=Count("pk"), paid_through=Max("paid_through_month"))
+            .filter(cases__gt=1)
+            .values_list("person_id", "paid_through")
+        )
+    )
+    if several:
+        # Their cases come last, oldest case first, so that a month two of them owe goes to the
+        # older one whatever order the database returned (every other case keeps its place).
+        deferred = sorted((row for row in rows if row[1] in several), key=lambda row: row[0])
+        if deferred:
+            rows = [row for row in rows if row[1] not in several] + deferred
+    # Months already given to a case of a person with several, in this computation (indexes).
+    taken_by_person: dict[int, set[int]] = {}
     # Per case: (categories, dated, key). ``categories`` is a tuple of (code, children, from index,
     # to index, per child), one object for every case holding the same ones; ``key`` numbers it.
     held_by_case = defaultdict(list)
@@ -246,11 +274,17 @@ def _compute(cases, month: date, *, paid, rules) -> dict[int, Entitlement]:
     result = {}
     # A million cases pass through this loop: months are counted as integers (see _index) and
     # the dates' fields read inline.
-    for case_id, born, died, province_id, start, end, paid_through in rows:
+    for case_id, person_id, born, died, province_id, start, end, paid_through in rows:
         entitlement = Entitlement(case_id, month)
         result[case_id] = entitlement
         if start is None:
             continue
+        taken = None
+        if several and person_id in several:
+            taken = taken_by_person.setdefault(person_id, set())
+            person_paid_through = several[person_id]
+            if person_paid_through is not None and (paid_through is None or person_paid_through > paid_through):
+                paid_through = person_paid_through
         last = run
         if end is not None and end.year * 12 + end.month - 1 < last:
             last = end.year * 12 + end.month - 1
@@ -263,6 +297,8 @@ def _compute(cases, month: date, *, paid, rules) -> dict[int, Entitlement]:
             continue
         held, dated, held_key = categories.get(case_id, nothing)
         already = {_index(day) for day in paid[case_id]} if case_id in paid else ()
+        if taken:
+            already = set(already) | taken
         gaps = suspended.get(case_id)
         born_index = born.year * 12 + born.month - 1
         # Born on 29 February: in the February of a common year the birthday is not reached.
@@ -293,6 +329,8 @@ def _compute(cases, month: date, *, paid, rules) -> dict[int, Entitlement]:
                 line = lines[key] = _line(rules, in_force, age, base, _month(current))
             if line.amount or current == run:
                 months.append(line)
+        if taken is not None:
+            taken.update(_index(line.month) for line in months if line.amount)
     return result
 
 

@@ -7,14 +7,16 @@ The allowance demo writes its beneficiaries as paid through last month (the list
 product). Here the product takes over six months earlier: those cases' ``paid_through_month`` is
 moved back six months (one UPDATE), and each month is then paid by a run, through the services and
 in process (``run_prepare(enqueue=False)`` and ``batch_prepare`` per batch): prepared by the
-commune's officer, approved by the chair, exported and reconciled by the officer with every line
-paid on the 5th of its month except **one failed bank transfer** in Tân Đông ("Sai số tài khoản"),
-whose month the next run pays as arrears. Bình Minh's runs are approved by ``binhminh.chair``.
+commune's officer, approved by the chair, sent to the payer by the officer (``run_send_to_payer``)
+and reconciled by the officer with one payer's report: every line paid on the 5th of its month
+except **one failed bank transfer** in Tân Đông, with the payer's reason ("Sai số tài khoản"),
+whose month the next run pays as arrears (a line flagged for the chair). Bình Minh's runs are
+approved by ``binhminh.chair``.
 
 Each step is then dated to the day it stands for (the services stamp the time they run): a month's
 run is computed on the 15th of the month before (``DISBURSEMENT_PREPARE_DAY``), approved on the
-18th, sent to the bank on the 20th, paid on the 5th and reconciled on the 8th of its month. The
-failed line is chosen with a fixed seed: every demo database holds the same runs.
+18th, sent to the bank on the 20th, paid on the 5th and reported and reconciled on the 8th of its
+month. The failed line is chosen with a fixed seed: every demo database holds the same runs.
 """
 
 import random
@@ -28,7 +30,7 @@ from accounts.models import User
 from beneficiaries.models import Case
 from core.months import add_months, first_of_month
 from disbursements import services
-from disbursements.models import Run, RunBatch, RunEvent
+from disbursements.models import PayerReport, Run, RunBatch, RunEvent
 from geography.models import Commune
 
 TAN_DONG, BINH_MINH = "25522", "25480"
@@ -58,9 +60,12 @@ def load_demo_disbursements() -> dict[str, int]:
             month = add_months(current, -months_ago)
             run = _prepare(commune, month, officer)
             _approve(run, approver)
-            run = services.run_mark_exported(run=run, acting_user=officer, file_format="csv")
+            run = services.run_send_to_payer(run=run, acting_user=officer)
             failing = code == FAILED_COMMUNE and months_ago == FAILED_MONTHS_AGO
-            services.run_reconcile(run=run, rows=_report(run, month, failing=failing), acting_user=officer)
+            services.run_reconcile(
+                run=run, rows=_report(run, month, failing=failing), acting_user=officer,
+                file_name=f"bao-cao-chi-tra-{code}-{month:%Y-%m}.csv",
+            )  # fmt: skip
             _date(run, month)
         _prepare(commune, current, officer)
         created[code] = MONTHS + 1
@@ -113,18 +118,22 @@ def _date(run: Run, month: date) -> None:
         RunEvent.Kind.PREPARING: _at(before.replace(day=15), 8, 30),
         RunEvent.Kind.COMPUTED: _at(before.replace(day=15), 8, 31),
         RunEvent.Kind.APPROVED: _at(before.replace(day=18), 10),
-        RunEvent.Kind.EXPORTED: _at(before.replace(day=20), 14),
+        RunEvent.Kind.SENT: _at(before.replace(day=20), 14),
+        RunEvent.Kind.REPORTED: _at(month.replace(day=PAID_DAY + 3), 10),
         RunEvent.Kind.RECONCILED: _at(month.replace(day=PAID_DAY + 3), 10),
     }
     Run.objects.filter(pk=run.pk).update(
         created_at=moments[RunEvent.Kind.PREPARING],
         computed_at=moments[RunEvent.Kind.COMPUTED],
         approved_at=moments[RunEvent.Kind.APPROVED],
-        exported_at=moments[RunEvent.Kind.EXPORTED],
+        exported_at=moments[RunEvent.Kind.SENT],
         reconciled_at=moments[RunEvent.Kind.RECONCILED],
         updated_at=moments[RunEvent.Kind.RECONCILED],
     )
     RunBatch.objects.filter(run=run).update(done_at=moments[RunEvent.Kind.COMPUTED])
+    PayerReport.objects.filter(run=run).update(
+        created_at=moments[RunEvent.Kind.REPORTED], updated_at=moments[RunEvent.Kind.REPORTED]
+    )
     RunEvent.objects.filter(run=run).update(
         occurred_at=SqlCase(*(When(kind=kind, then=Value(moment)) for kind, moment in moments.items()))
     )

@@ -85,8 +85,9 @@ def cash_groups(run: Run) -> list[VillageGroup]:
     return groups
 
 
-def cash_list_pdf(run: Run) -> bytes:
-    """The cash list of a run approved or later (the caller checks: ``exporting.export_run``)."""
+def cash_list_pdf(run: Run, *, copy: int = 0) -> bytes:
+    """The cash list of a run sent to the payer (the caller checks: ``exporting.download``); a
+    copy (``copy`` ≥ 1) carries a visible "BẢN SAO" mark on every page, with its number."""
     groups = cash_groups(run)
     approved_on = timezone.localdate(run.approved_at) if run.approved_at else timezone.localdate()
     context = {
@@ -99,9 +100,11 @@ def cash_list_pdf(run: Run) -> bytes:
         "total": vnd(sum(group.amount for group in groups)),
         "preparer_name": _person_name(run.prepared_by),
         "chair_name": _person_name(run.approved_by),
+        "copy": copy,
     }
     return render_pdf("disbursements/pdf/cash_list.html", context)
 
 
-def cash_list_filename(run: Run) -> str:
-    return f"Danh sách chi trả tiền mặt {run.commune.name} {run.month:%Y-%m}.pdf"
+def cash_list_filename(run: Run, copy: int = 0) -> str:
+    suffix = f" - BẢN SAO {copy}" if copy else ""
+    return f"Danh sách chi trả tiền mặt {run.commune.name} {run.month:%Y-%m}{suffix}.pdf"

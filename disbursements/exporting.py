@@ -4,9 +4,12 @@ category. The cash list for the post office is a PDF (``documents.py``).
 
 Every output is read from the run's lines, the snapshot taken when the run was computed, so a
 case or an account edited since does not change what the payer receives. Only the commune's
-officer exports, and the payer needs the identifiers in full: nothing is masked here.
-``export_run`` is the door every download goes through: it refuses a run not yet approved and
-records the export (the first one moves the run to "exported").
+officer downloads, and the payer needs the identifiers in full: nothing is masked here.
+``download`` is the door every download goes through: it refuses a run not yet sent to the payer
+(sending is its own act, ``services.run_send_to_payer``) or already reconciled, and records the
+download without changing the run. The first download of each file is the original; later ones
+are copies: their file names say so (``copy_suffix``) and the cash list PDF carries a "BẢN SAO"
+mark, while the payment list and the bank files keep the payer's exact format.
 """
 
 import csv
@@ -45,10 +48,21 @@ FORMATS = ("csv", "xlsx")
 _CHUNK = 2_000
 
 
-def export_run(run: Run, *, acting_user, file_format: str) -> Run:
-    """Refuse (ValidationError, PermissionDenied) unless the run is approved or later and the user
-    may export it; record the export. Call before producing any file of the run."""
-    return services.run_mark_exported(run=run, acting_user=acting_user, file_format=file_format)
+def download(run: Run, *, acting_user, file: str) -> int:
+    """Refuse (ValidationError, PermissionDenied) unless the run is sent to the payer, not yet
+    reconciled, and the user may download its files; record the download. Returns 0 for the
+    original, n for the n-th copy of that file. Call before producing any file of the run."""
+    return services.run_download_record(run=run, acting_user=acting_user, file=file)
+
+
+def copy_suffix(copy: int) -> str:
+    """'' for the original, '-copy2' for the second copy: the end of a copy's file name."""
+    return f"-copy{copy}" if copy else ""
+
+
+def _with_suffix(filename: str, copy: int) -> str:
+    stem, dot, extension = filename.rpartition(".")
+    return f"{stem}{copy_suffix(copy)}{dot}{extension}"
 
 
 # --- the payment export (§4.2) -----------------------------------------------------------------
@@ -109,8 +123,8 @@ def write_xlsx(run: Run, stream) -> None:
     workbook.save(stream)
 
 
-def export_filename(run: Run, file_format: str) -> str:
-    return f"payments-{run.commune_id}-{run.month:%Y-%m}-run{run.pk}.{file_format}"
+def export_filename(run: Run, file_format: str, copy: int = 0) -> str:
+    return _with_suffix(f"payments-{run.commune_id}-{run.month:%Y-%m}-run{run.pk}.{file_format}", copy)
 
 
 # --- bank batch files ------------------------------------------------------------------------
@@ -156,8 +170,9 @@ def bank_csv(run: Run, bank_bin: str) -> bytes:
     return stream.getvalue().encode("ascii")
 
 
-def bank_filename(run: Run, bank_bin: str) -> str:
-    return f"bank-{bank_bin}-{run.commune_id}-{run.month:%Y-%m}-run{run.pk}.csv"
+def bank_filename(run: Run, bank_bin: str, copy: int = 0) -> str:
+    """The name of one bank's file (inside the ZIP it is always the original's: the payer's format)."""
+    return _with_suffix(f"bank-{bank_bin}-{run.commune_id}-{run.month:%Y-%m}-run{run.pk}.csv", copy)
 
 
 def bank_zip(run: Run) -> bytes:
@@ -169,8 +184,8 @@ def bank_zip(run: Run) -> bytes:
     return buffer.getvalue()
 
 
-def bank_zip_filename(run: Run) -> str:
-    return f"bank-{run.commune_id}-{run.month:%Y-%m}-run{run.pk}.zip"
+def bank_zip_filename(run: Run, copy: int = 0) -> str:
+    return _with_suffix(f"bank-{run.commune_id}-{run.month:%Y-%m}-run{run.pk}.zip", copy)
 
 
 # --- totals ----------------------------------------------------------------------------------

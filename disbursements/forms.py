@@ -63,6 +63,15 @@ class LineFilterForm(forms.Form):
         label=_("Payment method"), required=False, choices=[("", _("Any")), *PaymentMethod.choices]
     )
     category = forms.ChoiceField(label=_("Category"), required=False)
+    flag = forms.ChoiceField(
+        label=_("Flagged"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("failed_before", _("Months the payer reported failed before")),
+            ("arrears", _("Long arrears")),
+        ],
+    )
 
     def __init__(self, *args, categories: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,4 +82,7 @@ class LineFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         data = self.cleaned_data
-        return {"search": data["q"], "payment_method": data["payment_method"], "category": data["category"]}
+        return {
+            "search": data["q"], "payment_method": data["payment_method"], "category": data["category"],
+            "flag": data["flag"],
+        }  # fmt: skip

@@ -1,11 +1,13 @@
 """The payer's report (rules.md §4.3: ``reference,status,paid_on,note``), read from a CSV (UTF-8,
 comma or semicolon) or XLSX file and applied to a run by ``services.run_reconcile``, all or
-nothing. A wrong header is an error of line 1; the service names every other bad line.
+nothing. A report may cover part of the run; the file is kept with the report's record (its name
+and SHA-256). A wrong header is an error of line 1; the service names every other bad line.
 
 Errors come back as ``RowError`` (line, column, message) so that the page shows them in the
 shared error table and the command prints them as every import command does.
 """
 
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -27,9 +29,16 @@ _LINE_MESSAGE = re.compile(r"^\D*?(\d+)(?:\s*,\s*([a-z_]*))?\s*:\s*(.*)$", re.DO
 
 @dataclass
 class ReconcileReport:
+    """What one report did: lines it settled (``paid``, ``failed``), lines it repeated with the
+    status an earlier report gave them (``unchanged``), lines of the run still unreported
+    (``pending``) and whether the run is now reconciled."""
+
     errors: list[RowError] = field(default_factory=list)
     paid: int = 0
     failed: int = 0
+    unchanged: int = 0
+    pending: int = 0
+    reconciled: bool = False
 
     @property
     def ok(self) -> bool:
@@ -85,11 +94,20 @@ def row_errors(error: ValidationError) -> list[RowError]:
 
 
 def reconcile(run: Run, file, filename: str, *, acting_user) -> ReconcileReport:
-    """Read the payer's report and apply it to ``run`` (all or nothing). Bad files and bad lines
-    come back in the report's errors, nothing written; PermissionDenied is raised as is."""
+    """Read one payer's report and apply it to ``run`` (all or nothing), keeping the file with the
+    report's record. Bad files and bad lines come back in the report's errors, nothing written;
+    PermissionDenied is raised as is."""
+    content = file.read()
+    if isinstance(content, str):
+        content = content.encode("utf-8")
     try:
-        rows = read_report(file, filename)
-        counts = services.run_reconcile(run=run, rows=rows, acting_user=acting_user)
+        rows = read_report(io.BytesIO(content), filename)
+        counts = services.run_reconcile(
+            run=run, rows=rows, acting_user=acting_user, file_name=filename, content=content
+        )
     except ValidationError as error:
         return ReconcileReport(errors=row_errors(error))
-    return ReconcileReport(paid=counts["paid"], failed=counts["failed"])
+    return ReconcileReport(
+        paid=counts["paid"], failed=counts["failed"], unchanged=counts["unchanged"], pending=counts["pending"],
+        reconciled=counts["reconciled"],
+    )  # fmt: skip

@@ -1,17 +1,23 @@
 """Monthly payment runs. A run belongs to one commune and one month and moves
-preparing → computed → approved → exported → reconciled (or cancelled before export).
+preparing → computed → approved → exported (sent to the payer) → reconciled (or cancelled before
+it is sent).
 
 Never twice, never lost:
-- ``PaidMonth`` holds one row per (case, month) a run line pays, with a unique constraint across
-  all runs: a redelivered, retried or duplicated batch cannot cover a month again.
+- ``PaidMonth`` holds one row per (person, month) a run line pays, with a unique constraint across
+  all runs, cases and communes: a redelivered, retried or duplicated batch cannot cover a month
+  again, and neither can a second case of the same person (re-opened, transferred, imported).
 - ``RunLine`` is unique per (run, case); batches insert with ON CONFLICT DO NOTHING.
 - A line the payer reports failed gives its months back (its PaidMonth rows are deleted), so the
   next run pays them as arrears; cancelling or re-preparing an unapproved run does the same.
+
+Reconciliation is evidence: each payer's report is a ``PayerReport`` (who uploaded which file,
+when, its SHA-256), every reported line points at the report that settled it, and a reported
+status is final.
 """
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import PaymentMethod
@@ -41,6 +47,10 @@ class Run(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # Sending to the payer is the officer's act (a POST, its own event); downloads never change the run.
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
     reconciled_at = models.DateTimeField(_("reconciled at"), null=True, blank=True)
     # Totals, written once when the last batch is done (SQL aggregation).
@@ -82,6 +92,32 @@ class RunBatch(models.Model):
         return f"{self.run_id}/{self.generation}: [{self.low}, {self.high})"
 
 
+class PayerReport(BaseModel):
+    """One report of the payer (rules.md §4.3) as it was uploaded: a run's report may come in parts,
+    each one a record; ``created_at`` is when it was uploaded. The file itself is kept when it came
+    as a file (the page, the command line); ``sha256`` is the file's (or, for rows given directly,
+    that of their CSV text)."""
+
+    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="reports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file = models.FileField(_("file"), upload_to="disbursements/reports/%Y/", blank=True)
+    line_count = models.PositiveIntegerField(_("lines in the report"), default=0)
+    paid_count = models.PositiveIntegerField(_("reported paid"), default=0)
+    failed_count = models.PositiveIntegerField(_("reported failed"), default=0)
+    # Lines this report settled; the others it repeated with the status an earlier report gave them.
+    settled_count = models.PositiveIntegerField(_("lines settled"), default=0)
+
+    class Meta:
+        ordering = ["run_id", "created_at", "id"]
+        verbose_name = _("payer's report")
+        verbose_name_plural = _("payer's reports")
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.file_name or self.sha256[:12]}"
+
+
 class RunLine(models.Model):
     """What one person is paid by a run, as it was when the run was computed (a snapshot: later
     edits of the case or its account do not change it)."""
@@ -107,6 +143,15 @@ class RunLine(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
+    # The payer's report that settled the line (paid or failed): final once set.
+    report = models.ForeignKey(PayerReport, on_delete=models.PROTECT, related_name="lines", null=True, blank=True)
+    # Flags for the approving chair, written when the run is computed: months before the run's
+    # month this line pays, and those of its months a payer reported failed on an earlier line of
+    # the same person ("YYYY-MM"). Database defaults, so that bulk SQL elsewhere may leave them out.
+    arrears_months = models.PositiveSmallIntegerField(_("months of arrears"), default=0, db_default=0)
+    months_failed_before = models.JSONField(
+        _("months reported failed before"), default=list, db_default=Value([], output_field=models.JSONField())
+    )
 
     class Meta:
         ordering = ["run_id", "full_name", "id"]
@@ -120,6 +165,8 @@ class RunLine(models.Model):
             models.Index(fields=["case", "run"], name="line_case"),
             # The dashboards' share paid through bank accounts counts a run's lines per method.
             models.Index(fields=["run", "payment_method"], name="line_run_method"),
+            # The next run's flags look up the (few) failed lines by case.
+            models.Index(fields=["case"], condition=Q(status="failed"), name="line_failed_case"),
         ]
 
     def __str__(self) -> str:
@@ -127,20 +174,24 @@ class RunLine(models.Model):
 
 
 class PaidMonth(models.Model):
-    """A month of a case covered by a run line: unique across every run, so no month is paid twice."""
+    """A month of a person covered by a run line: unique per (person, month) across every run, case
+    and commune, so no month of a person is paid twice. ``person`` is the case's person, written
+    with the line (a case's person never changes)."""
 
     case = models.ForeignKey("beneficiaries.Case", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("households.Person", on_delete=models.PROTECT, related_name="paid_months")
     month = models.DateField()
     line = models.ForeignKey(RunLine, on_delete=models.CASCADE, related_name="paid_months")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["case", "month"], name="paid_month_once"),
+            models.UniqueConstraint(fields=["person", "month"], name="paid_month_once_per_person"),
             models.CheckConstraint(condition=is_first_of_month_q("month"), name="paid_month_first_day"),
         ]
+        indexes = [models.Index(fields=["case", "month"], name="paid_month_case")]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.month:%Y-%m}"
+        return f"{self.person_id} {self.month:%Y-%m}"
 
 
 class RunEvent(DomainEvent):
@@ -148,8 +199,12 @@ class RunEvent(DomainEvent):
         PREPARING = "preparing", _("Preparation started")
         COMPUTED = "computed", _("Computed")
         APPROVED = "approved", _("Approved")
-        EXPORTED = "exported", _("Exported for the payer")
+        SENT = "sent", _("Sent to the payer")
+        DOWNLOADED = "downloaded", _("File for the payer downloaded")
+        REPORTED = "reported", _("Payer's report received")
         RECONCILED = "reconciled", _("Reconciled with the payer's report")
+        # Before issue 14 each download was an "exported" event (the first one sent the run).
+        EXPORTED = "exported", _("Exported for the payer")
         CANCELLED = "cancelled", _("Cancelled")
 
     kind = models.CharField(_("event kind"), max_length=20, choices=Kind.choices)

@@ -4,26 +4,35 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from beneficiaries.models import PaymentMethod
+from beneficiaries.models import Case, PaymentMethod
 from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from core.worklists import WorkItem
-from disbursements.models import PaidMonth, Run, RunLine
+from disbursements.models import PayerReport, Run, RunEvent, RunLine
 from geography.scoping import commune_codes_for_user, has_national_scope, scope_to_user
 from households.models import Membership
 
 
 def paid_months_for(cases) -> dict[int, set[date]]:
-    """Months covered by a run line, per case: what the entitlement engine must not pay again.
-    ``cases``: a queryset of cases (kept as a subquery) or case ids."""
-    covered = PaidMonth.objects.filter(case__in=cases if isinstance(cases, QuerySet) else list(cases))
+    """Months covered by a run line for each case's **person**, by any of the person's cases in any
+    commune (a terminated, transferred or re-opened case included), per case id: what the
+    entitlement engine must not pay again. ``cases``: a queryset of cases (kept as a subquery) or
+    case ids. One query: the cases joined to their person's paid months (unique per person and
+    month, so the index answers it)."""
+    ids = cases.values("pk") if isinstance(cases, QuerySet) else list(cases)
+    covered = (
+        Case.objects.filter(pk__in=ids, person__paid_months__isnull=False)
+        .order_by()
+        .values_list("pk", "person__paid_months__month")
+    )
     paid: dict[int, set[date]] = {}
-    for case_id, month in covered.values_list("case_id", "month").order_by():
+    for case_id, month in covered:
         paid.setdefault(case_id, set()).add(month)
     return paid
 
@@ -46,14 +55,33 @@ def run_list_for_user(user, *, month: date | None = None, statuses: list[str] | 
     return runs.order_by("-month", "commune__name", "-id")
 
 
-def run_lines(run: Run, *, search: str = "", payment_method: str = "", category: str = "") -> QuerySet:
+FLAGGED_SHOWN = 50  # flagged lines listed on the approve page (the run page filters its table)
+FLAG_FAILED_BEFORE, FLAG_ARREARS = "failed_before", "arrears"
+
+
+def failed_before_q() -> Q:
+    """Lines paying months a payer reported failed on an earlier line of the same person."""
+    return ~Q(months_failed_before=[])
+
+
+def long_arrears_q() -> Q:
+    """Lines paying more months of arrears than ``ALLOWANCE_ARREARS_WARN_MONTHS``."""
+    return Q(arrears_months__gt=settings.ALLOWANCE_ARREARS_WARN_MONTHS)
+
+
+def run_lines(run: Run, *, search: str = "", payment_method: str = "", category: str = "", flag: str = "") -> QuerySet:
     """A run's lines, by name: ``search`` finds a national ID (12 digits), a reference
-    ("RUN-CASE") or a name with or without diacritics."""
+    ("RUN-CASE") or a name with or without diacritics; ``flag`` keeps the lines flagged for the
+    chair (``failed_before`` or ``arrears``)."""
     lines = run.lines.all()
     if payment_method:
         lines = lines.filter(payment_method=payment_method)
     if category:
         lines = lines.filter(category=category)
+    if flag == FLAG_FAILED_BEFORE:
+        lines = lines.filter(failed_before_q())
+    elif flag == FLAG_ARREARS:
+        lines = lines.filter(long_arrears_q())
     search = search.strip()
     if search:
         digits = re.sub(r"[\s.]", "", search)
@@ -92,38 +120,79 @@ class RunTotals:
     by_category: list[TotalRow]
     people: int
     total: int
+    # Flags for the approving chair: lines paying months a payer reported failed before, and lines
+    # with more months of arrears than ALLOWANCE_ARREARS_WARN_MONTHS.
+    failed_before: int = 0
+    long_arrears: int = 0
+    # The payer's reports: lines not yet reported.
+    pending: int = 0
 
     @property
     def total_display(self) -> str:
         return f"{self.total:,}"
 
+    @property
+    def flagged(self) -> bool:
+        return bool(self.failed_before or self.long_arrears)
+
+    @property
+    def reported(self) -> int:
+        return self.people - self.pending
+
+    @property
+    def warn_months(self) -> int:
+        return settings.ALLOWANCE_ARREARS_WARN_MONTHS
+
 
 def run_totals(run: Run) -> RunTotals:
-    """People and amounts by payment method and by category: one GROUP BY over the lines."""
+    """People and amounts by payment method and by category, the flagged lines and the lines not
+    yet reported: one GROUP BY over the lines."""
     rows = (
         run.lines.order_by()
         .values("payment_method", "category")
-        .annotate(people=Count("pk"), total=Sum("amount"))
-        .values_list("payment_method", "category", "people", "total")
+        .annotate(
+            people=Count("pk"),
+            total=Sum("amount"),
+            failed_before=Count("pk", filter=failed_before_q()),
+            long_arrears=Count("pk", filter=long_arrears_q()),
+            pending=Count("pk", filter=Q(status=RunLine.Status.PENDING)),
+        )
+        .values_list("payment_method", "category", "people", "total", "failed_before", "long_arrears", "pending")
     )
     methods = dict(PaymentMethod.choices)
     by_method: dict[str, TotalRow] = {}
     by_category: dict[str, TotalRow] = {}
-    people = total = 0
-    for method, category, count, amount in rows:
+    totals = RunTotals(by_method=[], by_category=[], people=0, total=0)
+    for method, category, count, amount, failed_before, long_arrears, pending in rows:
         method_row = by_method.setdefault(method, TotalRow(method, str(methods.get(method, method))))
         category_row = by_category.setdefault(category, TotalRow(category, category or "—"))
         for row in (method_row, category_row):
             row.people += count
             row.total += amount
-        people += count
-        total += amount
-    return RunTotals(
-        by_method=sorted(by_method.values(), key=lambda row: row.key),
-        by_category=sorted(by_category.values(), key=lambda row: row.key),
-        people=people,
-        total=total,
-    )
+        totals.people += count
+        totals.total += amount
+        totals.failed_before += failed_before
+        totals.long_arrears += long_arrears
+        totals.pending += pending
+    totals.by_method = sorted(by_method.values(), key=lambda row: row.key)
+    totals.by_category = sorted(by_category.values(), key=lambda row: row.key)
+    return totals
+
+
+def flagged_lines(run: Run, *, limit: int = FLAGGED_SHOWN) -> list[RunLine]:
+    """The run's lines flagged for the chair (months reported failed before, long arrears), by
+    name: one query, the first ``limit``."""
+    return list(run.lines.filter(failed_before_q() | long_arrears_q()).order_by("full_name", "id")[:limit])
+
+
+def run_downloads(run: Run) -> list:
+    """Every download of the run's files (the original, then the copies), oldest first: one query."""
+    return list(run.events.filter(kind=RunEvent.Kind.DOWNLOADED).select_related("actor").order_by("occurred_at", "id"))
+
+
+def run_reports(run: Run) -> list[PayerReport]:
+    """The payer's reports of the run, in the order they came: one query."""
+    return list(run.reports.select_related("uploaded_by").order_by("created_at", "id"))
 
 
 def run_categories(run: Run) -> list[str]:
@@ -142,7 +211,7 @@ def household_payment_timeline(household_id: int) -> list[TimelineEntry]:
     members = Membership.objects.filter(household_id=household_id).values("person_id")
     lines = (
         RunLine.objects.filter(case__person_id__in=members, status__in=[RunLine.Status.PAID, RunLine.Status.FAILED])
-        .select_related("run__commune")
+        .select_related("run__commune", "report")
         .order_by()
     )
     entries = []
@@ -158,7 +227,8 @@ def household_payment_timeline(household_id: int) -> list[TimelineEntry]:
             title = _("Paid %(amount)s for %(months)s (%(method)s): %(name)s") % values
         else:
             title = _("Payment failed, %(amount)s for %(months)s (%(method)s): %(name)s") % values
-        occurred = line.run.reconciled_at or line.run.updated_at
+        # When the payer's report that settled the line came (runs before reports: the run's end).
+        occurred = line.report.created_at if line.report else (line.run.reconciled_at or line.run.updated_at)
         entries.append(
             TimelineEntry(
                 occurred_at=occurred,

@@ -6,14 +6,26 @@ Preparing is split in batches of cases by id range (``RunBatch``), each computed
 entitlement engine and written by one Celery task in one transaction with set-based INSERTs
 (ON CONFLICT DO NOTHING). A batch is done once (its row is locked and stamped in the same
 transaction), a run is finalised once (row lock on the run), and ``PaidMonth``'s unique
-(case, month) makes paying a month twice impossible whatever the broker redelivers.
+(person, month) makes paying a person's month twice impossible whatever the broker redelivers and
+whichever case or commune pays it.
+
+After approval the officer sends the run to the payer (``run_send_to_payer``, a POST of its own);
+downloads of its files are then recorded (``run_download_record``: the first of each file is the
+original, later ones are copies) and never change the run. The payer's report may come in parts
+(``run_reconcile``, one ``PayerReport`` each); a reported status is final, and the run is reconciled
+when every line has been reported.
 """
 
+import csv
+import hashlib
+import io
 import logging
 from datetime import date
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -22,7 +34,7 @@ from django.utils.translation import gettext as _
 from beneficiaries.entitlement import PAYABLE_STATUSES, compute
 from beneficiaries.models import Case, PaymentMethod
 from core.months import first_of_month
-from disbursements.models import PaidMonth, Run, RunBatch, RunEvent, RunLine
+from disbursements.models import PaidMonth, PayerReport, Run, RunBatch, RunEvent, RunLine
 from disbursements.selectors import paid_months_for
 from geography.scoping import commune_codes_for_user
 
@@ -177,7 +189,7 @@ def _write_lines(run: Run, entitlements: dict) -> int:
     # with the same month, age, base and categories, so its month text and explanation are built
     # once per object (by id: they all live until the end of this function), not once per line.
     texts: dict[int, tuple[str, str]] = {}
-    case_ids, categories, months, breakdowns, amounts = [], [], [], [], []
+    case_ids, categories, months, breakdowns, amounts, arrears = [], [], [], [], [], []
     expected = 0
     for case_id, entitlement in payable.items():
         paying = [line for line in entitlement.months if line.amount]
@@ -193,35 +205,40 @@ def _write_lines(run: Run, entitlements: dict) -> int:
         months.append(",".join(pair[0] for pair in pairs))
         breakdowns.append("\x1f".join(pair[1] for pair in pairs))
         amounts.append(entitlement.amount)
+        arrears.append(sum(1 for line in paying if line.month < run.month))
         expected += len(pairs)
     # Speed: the account snapshot (person's ID and name, payment method and account) is joined in
     # the INSERT instead of read by a query of its own, and the paid months come from the lines
     # the same statement inserted (RETURNING) instead of reading them back; lines keep the order
-    # of the entitlements (WITH ORDINALITY).
+    # of the entitlements (WITH ORDINALITY). A paid month is the person's (unique per person and
+    # month): a month another case of the same person took meanwhile conflicts like one of this case.
     with connection.cursor() as cursor:
         cursor.execute(
             """
             WITH line AS (
                 INSERT INTO disbursements_runline (run_id, case_id, reference, national_id, full_name, category,
                     months, breakdown, amount, payment_method, bank_bin, account_number, account_name, status,
-                    note)
+                    note, arrears_months, months_failed_before)
                 SELECT %s, t.case_id, %s || '-' || t.case_id, person.national_id, person.full_name, t.category,
                        to_jsonb(string_to_array(t.months, ',')), to_jsonb(string_to_array(t.breakdown, E'\\x1f')),
-                       t.amount, c.payment_method, c.bank_bin, c.account_number, c.account_name, 'pending', ''
-                  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[])
-                       WITH ORDINALITY AS t(case_id, category, months, breakdown, amount, position)
+                       t.amount, c.payment_method, c.bank_bin, c.account_number, c.account_name, 'pending', '',
+                       t.arrears, '[]'::jsonb
+                  FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::smallint[])
+                       WITH ORDINALITY AS t(case_id, category, months, breakdown, amount, arrears, position)
                   JOIN beneficiaries_case c ON c.id = t.case_id
                   JOIN households_person person ON person.id = c.person_id
                  ORDER BY t.position
                 ON CONFLICT (run_id, case_id) DO NOTHING
                 RETURNING id, case_id, months
             )
-            INSERT INTO disbursements_paidmonth (case_id, month, line_id)
-            SELECT line.case_id, to_date(month.value, 'YYYY-MM'), line.id
-              FROM line, jsonb_array_elements_text(line.months) AS month(value)
-            ON CONFLICT (case_id, month) DO NOTHING
+            INSERT INTO disbursements_paidmonth (case_id, person_id, month, line_id)
+            SELECT line.case_id, c.person_id, to_date(month.value, 'YYYY-MM'), line.id
+              FROM line
+              JOIN beneficiaries_case c ON c.id = line.case_id
+             CROSS JOIN LATERAL jsonb_array_elements_text(line.months) AS month(value)
+            ON CONFLICT (person_id, month) DO NOTHING
             """,
-            [run.pk, str(run.pk), case_ids, categories, months, breakdowns, amounts],
+            [run.pk, str(run.pk), case_ids, categories, months, breakdowns, amounts, arrears],
         )
         if cursor.rowcount != expected:
             raise MonthsTaken(f"run {run.pk}: {expected - cursor.rowcount} months already covered")
@@ -234,6 +251,7 @@ def finalize_if_done(run_id: int, generation: int) -> bool:
         run = Run.objects.select_for_update().filter(pk=run_id, generation=generation, status=Status.PREPARING).first()
         if run is None or run.batches.filter(generation=generation, done_at__isnull=True).exists():
             return False
+        _flag_months_failed_before(run.pk)
         totals = run.lines.aggregate(
             count=Count("pk"),
             total=Sum("amount", default=0),
@@ -249,6 +267,33 @@ def finalize_if_done(run_id: int, generation: int) -> bool:
     return True
 
 
+def _flag_months_failed_before(run_id: int) -> None:
+    """One UPDATE: each line of the run that pays a month a payer reported failed on an earlier
+    line of the same person (any case, any run) gets those months in ``months_failed_before``,
+    so that the approving chair sees the months given back. Failed lines are few (a partial
+    index on them), whatever the number of lines."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE disbursements_runline AS line
+               SET months_failed_before = flagged.months
+              FROM (
+                SELECT this.id, jsonb_agg(DISTINCT month.value ORDER BY month.value) AS months
+                  FROM disbursements_runline this
+                  JOIN beneficiaries_case c ON c.id = this.case_id
+                  JOIN beneficiaries_case other ON other.person_id = c.person_id
+                  JOIN disbursements_runline failed
+                       ON failed.case_id = other.id AND failed.status = 'failed' AND failed.run_id <> this.run_id
+                 CROSS JOIN LATERAL jsonb_array_elements_text(this.months) AS month(value)
+                 WHERE this.run_id = %s AND failed.months ? month.value
+                 GROUP BY this.id
+              ) AS flagged
+             WHERE line.id = flagged.id
+            """,
+            [run_id],
+        )
+
+
 def progress(run: Run) -> tuple[int, int]:
     """(batches done, batches) of the run's current preparation."""
     counts = run.batches.filter(generation=run.generation).aggregate(
@@ -257,7 +302,7 @@ def progress(run: Run) -> tuple[int, int]:
     return counts["done"], counts["total"]
 
 
-# --- deciding, exporting, reconciling --------------------------------------------------------------
+# --- deciding, sending, downloading, reconciling -----------------------------------------------------
 
 
 @transaction.atomic
@@ -296,36 +341,84 @@ def run_cancel(*, run: Run, reason: str, acting_user) -> Run:
 
 
 @transaction.atomic
-def run_mark_exported(*, run: Run, acting_user, file_format: str) -> Run:
-    """Only an approved (or already exported) run is exported; the first export records it."""
+def run_send_to_payer(*, run: Run, acting_user) -> Run:
+    """The commune's officer sends an approved run to the payer: approved → exported, once, with
+    who and when. Its files are downloaded afterwards (``run_download_record``); no download
+    changes the run."""
     run = Run.objects.select_for_update().get(pk=run.pk)
     _require(acting_user, "can_manage_registry", run.commune_id)
-    _require_status(run, Status.APPROVED, Status.EXPORTED, Status.RECONCILED)
-    if run.status == Status.APPROVED:
-        run.status = Status.EXPORTED
-        run.exported_at = timezone.now()
-        run.save()
-    _event(run, RunEvent.Kind.EXPORTED, acting_user, format=file_format)
+    _require_status(run, Status.APPROVED)
+    run.status = Status.EXPORTED
+    run.exported_by = acting_user
+    run.exported_at = timezone.now()
+    run.save()
+    _event(run, RunEvent.Kind.SENT, acting_user, total=run.total_amount, lines=run.line_count)
     return run
 
 
+@transaction.atomic
+def run_download_record(*, run: Run, acting_user, file: str) -> int:
+    """Record a download of one of the files a sent run gives the payer (``file``: "csv", "xlsx",
+    "bank-zip", "bank-<BIN>", "cash-pdf") and say which one it is: 0 for the original (the first
+    download of that file), n for its n-th copy. Refused before the run is sent and once it is
+    reconciled. An audit row, not a change of the run: downloading is idempotent."""
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    _require(acting_user, "can_manage_registry", run.commune_id)
+    if run.status == Status.APPROVED:
+        _refuse("status", _("The run is not yet sent to the payer: send it first, then download its files."))
+    if run.status == Status.RECONCILED:
+        _refuse("status", _("The run is reconciled: its files are not issued again."))
+    _require_status(run, Status.EXPORTED)
+    copy = run.events.filter(kind=RunEvent.Kind.DOWNLOADED, data__file=file).count()
+    _event(run, RunEvent.Kind.DOWNLOADED, acting_user, file=file, copy=copy)
+    return copy
+
+
 STATUSES = {"paid": RunLine.Status.PAID, "failed": RunLine.Status.FAILED}
+REPORT_COLUMNS = ("reference", "status", "paid_on", "note")
+
+
+def _rows_digest(rows: list[dict]) -> str:
+    """The SHA-256 of rows given directly (no file): that of their CSV text, header first."""
+    stream = io.StringIO(newline="")
+    writer = csv.writer(stream)
+    writer.writerow(REPORT_COLUMNS)
+    writer.writerows([(row.get(column) or "").strip() for column in REPORT_COLUMNS] for row in rows)
+    return hashlib.sha256(stream.getvalue().encode("utf-8")).hexdigest()
 
 
 @transaction.atomic
-def run_reconcile(*, run: Run, rows: list[dict], acting_user) -> dict:
-    """Apply the payer's report (rules.md §4.3: reference, status, paid_on, note), all or nothing.
-    Every line of the run must be reported once; a failed line's months are owed again and the
-    next run pays them as arrears. Returns the counts; raises ValidationError listing every bad
-    row as "line N: …" under ``file``."""
+def run_reconcile(
+    *, run: Run, rows: list[dict], acting_user, file_name: str = "", content: bytes | None = None
+) -> dict:
+    """Apply one payer's report (rules.md §4.3: reference, status, paid_on, note), all or nothing.
+    A report may cover part of the run (the payer sends it in parts); it is kept as a
+    ``PayerReport`` (who, when, the file's name and SHA-256, and the file itself when ``content``
+    is given) and each line it settles points at it.
+
+    A failed line needs the payer's reason (``note``). A line's reported status is final: a line an
+    earlier report settled may be reported again with the same status (nothing changes) but not
+    with the other one. A failed line's months are owed again (the next run pays them, flagged).
+    When no line is left unreported, the run is reconciled.
+
+    Returns {"paid", "failed"} (lines this report settled), "unchanged", "pending" (lines still
+    unreported), "reconciled" and "report" (its id); raises ValidationError listing every bad row
+    as "line N, column: …" under ``file``, with nothing written."""
     run = Run.objects.select_for_update().get(pk=run.pk)
     _require(acting_user, "can_manage_registry", run.commune_id)
     _require_status(run, Status.EXPORTED)
-    lines = dict(run.lines.values_list("reference", "pk"))
+    lines = {
+        reference: (pk, status, earlier_file, earlier_at)
+        for reference, pk, status, earlier_file, earlier_at in run.lines.values_list(
+            "reference", "pk", "status", "report__file_name", "report__created_at"
+        )
+    }
     errors, seen, updates = [], {}, {}
+    unchanged = 0
     for number, row in enumerate(rows, start=2):
         reference = (row.get("reference") or "").strip()
         status = (row.get("status") or "").strip().lower()
+        note = (row.get("note") or "").strip()
         paid_on = None
         if reference not in lines:
             errors.append(_("line %(line)d, reference: unknown reference %(ref)s") % {"line": number, "ref": reference})
@@ -342,34 +435,69 @@ def run_reconcile(*, run: Run, rows: list[dict], acting_user) -> dict:
             except ValueError:
                 errors.append(_("line %(line)d, paid_on: a date YYYY-MM-DD is required for a paid line") % {
                     "line": number})  # fmt: skip
-        if reference in lines and status in STATUSES:
-            updates[lines[reference]] = (STATUSES[status], paid_on, (row.get("note") or "").strip()[:255])
-    missing = sorted(set(lines) - set(seen))
-    if missing:
-        errors.append(
-            _("not reported: %(refs)s") % {"refs": ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")}
-        )
+        elif status == "failed" and not note:
+            errors.append(_("line %(line)d, note: the payer's reason is required for a failed line") % {
+                "line": number})  # fmt: skip
+        if reference not in lines or status not in STATUSES or seen[reference] != number:
+            continue
+        pk, current, earlier_file, earlier_at = lines[reference]
+        if current == RunLine.Status.PENDING:
+            updates[pk] = (STATUSES[status], paid_on, note[:255])
+        elif current == STATUSES[status]:
+            unchanged += 1  # the same status again: harmless, the earlier report stays the evidence
+        else:
+            errors.append(
+                _("line %(line)d, status: %(ref)s was reported %(status)s by an earlier report (%(file)s, %(on)s); "
+                  "a reported status is final") % {
+                    "line": number, "ref": reference, "status": RunLine.Status(current).label.lower(),
+                    "file": earlier_file or "—",
+                    "on": f"{timezone.localtime(earlier_at):%d/%m/%Y}" if earlier_at else "—",
+                }
+            )  # fmt: skip
+    if not rows:
+        errors.append(_("the report has no line"))
     if errors:
         raise ValidationError({"file": [ValidationError(message) for message in errors]})
+    failed = [pk for pk, (status, _paid_on, _note) in updates.items() if status == RunLine.Status.FAILED]
+    report = PayerReport(
+        run=run,
+        uploaded_by=acting_user,
+        file_name=Path(file_name).name[:255],
+        sha256=hashlib.sha256(content).hexdigest() if content is not None else _rows_digest(rows),
+        line_count=len(rows),
+        paid_count=sum(1 for row in rows if (row.get("status") or "").strip().lower() == "paid"),
+        failed_count=sum(1 for row in rows if (row.get("status") or "").strip().lower() == "failed"),
+        settled_count=len(updates),
+    )
+    if content is not None:
+        report.file.save(Path(file_name).name or "report.csv", ContentFile(content), save=False)
+    report.save()
     with connection.cursor() as cursor:  # one UPDATE for the whole report
         cursor.execute(
             """
             UPDATE disbursements_runline AS line
-               SET status = report.status, paid_on = report.paid_on, note = report.note
+               SET status = report.status, paid_on = report.paid_on, note = report.note, report_id = %s
               FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::text[]) AS report(id, status, paid_on, note)
-             WHERE line.id = report.id
+             WHERE line.id = report.id AND line.status = 'pending'
             """,
-            [list(updates), [value[0] for value in updates.values()], [value[1] for value in updates.values()],
-             [value[2] for value in updates.values()]],
+            [report.pk, list(updates), [value[0] for value in updates.values()],
+             [value[1] for value in updates.values()], [value[2] for value in updates.values()]],
         )  # fmt: skip
-    failed = [pk for pk, (status, _paid_on, _note) in updates.items() if status == RunLine.Status.FAILED]
     PaidMonth.objects.filter(line_id__in=failed).delete()
-    run.status = Status.RECONCILED
-    run.reconciled_at = timezone.now()
-    run.save()
-    counts = {"paid": len(updates) - len(failed), "failed": len(failed)}
-    _event(run, RunEvent.Kind.RECONCILED, acting_user, **counts)
-    return counts
+    counts = {"paid": len(updates) - len(failed), "failed": len(failed), "unchanged": unchanged}
+    _event(run, RunEvent.Kind.REPORTED, acting_user, report=report.pk, file=report.file_name, **counts)
+    outcome = run.lines.aggregate(
+        pending=Count("pk", filter=Q(status=RunLine.Status.PENDING)),
+        paid=Count("pk", filter=Q(status=RunLine.Status.PAID)),
+        failed=Count("pk", filter=Q(status=RunLine.Status.FAILED)),
+    )
+    if outcome["pending"] == 0:
+        run.status = Status.RECONCILED
+        run.reconciled_at = timezone.now()
+        run.save()
+        _event(run, RunEvent.Kind.RECONCILED, acting_user, paid=outcome["paid"], failed=outcome["failed"],
+               reports=run.reports.count())  # fmt: skip
+    return {**counts, "pending": outcome["pending"], "reconciled": outcome["pending"] == 0, "report": report.pk}
 
 
 # --- beat ------------------------------------------------------------------------------------------

@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:run_id>/approve/", views.run_approve, name="approve"),
     path("<int:run_id>/prepare-again/", views.run_reprepare, name="reprepare"),
     path("<int:run_id>/cancel/", views.run_cancel, name="cancel"),
+    path("<int:run_id>/send/", views.run_send, name="send"),
     *urls_io.urlpatterns,
 ]

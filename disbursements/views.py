@@ -2,9 +2,10 @@
 service's ValidationError goes back on the form.
 
 Every page of a run starts with ``access_run`` (404 out of scope); an act asks ``for_edit`` (the
-officer's: prepare again) or ``for_decision`` (the chair's: approve) before it shows its form (403
-for other roles), and the service checks the role and the run's status again when it writes. A
-maker-checker refusal (the chair prepared the run) is a message on the form, not a 403.
+officer's: prepare again, send to the payer) or ``for_decision`` (the chair's: approve) before it
+shows its form (403 for other roles), and the service checks the role and the run's status again
+when it writes. A maker-checker refusal (the chair prepared the run) is a message on the form, not
+a 403. Sending to the payer is a POST only (a button on the run page): no GET changes a run.
 """
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.forms import submit
 from core.months import first_of_month
@@ -45,7 +46,7 @@ def _page_number(request) -> int:
         return 1
 
 
-def _action(request, run, form, call, *, title: str, success, intro: str = "", button: str = ""):
+def _action(request, run, form, call, *, title: str, success, intro: str = "", button: str = "", extra=None):
     """GET shows the form; a valid POST runs the service; on success a message and a redirect to
     the run, on a refusal the form again with the service's errors. A PermissionDenied raised by
     the service after access passed is maker-checker (or a scope change): a message on the form."""
@@ -61,7 +62,8 @@ def _action(request, run, form, call, *, title: str, success, intro: str = "", b
         if result:
             messages.success(request, success(result) if callable(success) else success)
             return redirect(_run_url(result))
-    context = {"run": run, "form": form, "title": title, "intro": intro, "button": button or _("Confirm")}
+    context = {"run": run, "form": form, "title": title, "intro": intro, "button": button or _("Confirm"),
+               **(extra or {})}  # fmt: skip
     return render(request, "disbursements/action.html", context)
 
 
@@ -167,12 +169,17 @@ def run_detail(request, run_id):
         line.account_display = selectors.masked_line_account(line, full=full)
     query = request.GET.copy()
     query.pop("page", None)
+    with_payer = run.status in (Status.EXPORTED, Status.RECONCILED)
     return render(
         request,
         "disbursements/run_detail.html",
         {
             **_progress_context(run),
             "totals": selectors.run_totals(run),
+            "detail_url": _run_url(run),
+            "reports": selectors.run_reports(run) if with_payer else [],
+            "downloads": selectors.run_downloads(run) if with_payer else [],
+            "can_send": request.user.can_manage_registry and run.status == Status.APPROVED,
             "form": form,
             "lines": lines,
             "page": page,
@@ -183,8 +190,8 @@ def run_detail(request, run_id):
                 (reverse(f"disbursements:{name}", kwargs={"run_id": run.pk}), label, css)
                 for name, label, css in _actions(request.user, run)
             ],
-            "can_download": request.user.can_manage_registry
-            and run.status in (Status.APPROVED, Status.EXPORTED, Status.RECONCILED),
+            # Files exist for the payer once the run is sent, and until it is reconciled.
+            "can_download": request.user.can_manage_registry and run.status == Status.EXPORTED,
         },
     )
 
@@ -206,15 +213,42 @@ def run_progress(request, run_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def run_approve(request, run_id):
+    """The chair's approval, with what the chair must see first: the lines paying months a payer
+    reported failed before, and those with long arrears (counts, and which lines)."""
     run = access_run(request.user, run_id, for_decision=True)
+    totals = selectors.run_totals(run)
     return _action(
         request, run, ApproveForm(_posted(request)),
         lambda data: services.run_approve(run=run, acting_user=request.user),
         title=_("Approve the payment run"),
-        intro=_("Approving sends nothing yet: the officer then exports the files for the bank and the post office."),
+        intro=_("Approving sends nothing yet: the officer then sends the run to the payer and downloads its files for "
+                "the bank and the post office."),
         button=_("Approve"),
         success=_("Run approved."),
+        extra={
+            "totals": totals,
+            "flagged_lines": selectors.flagged_lines(run) if totals.flagged else [],
+            "flagged_shown": selectors.FLAGGED_SHOWN,
+            "detail_url": _run_url(run),
+        },
     )  # fmt: skip
+
+
+@login_required
+@require_POST
+def run_send(request, run_id):
+    """The officer sends an approved run to the payer (its own button, a POST): the run's files
+    can then be downloaded. A refusal (the run's status) is a message on the run page."""
+    run = access_run(request.user, run_id, for_edit=True)
+    try:
+        services.run_send_to_payer(run=run, acting_user=request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal) or _("You may not do this for this run."))
+    else:
+        messages.success(request, _("The run is sent to the payer: its files can now be downloaded."))
+    return redirect(_run_url(run))
 
 
 @login_required

@@ -1,7 +1,11 @@
 """Downloads of a run for the payer (rules.md §4.2 export, bank files, cash list) and the upload
 of the payer's report (§4.3). Thin: ``access_run`` (404 out of scope, 403 for a role other than
-the commune's officer), then ``exporting.export_run`` (refuses a run not yet approved and records
-the export) or ``importing.reconcile``; the files come from exporting.py and documents.py.
+the commune's officer), then ``exporting.download`` (refuses a run not yet sent to the payer or
+already reconciled, and records the download: the first of each file is the original, later ones
+are copies) or ``importing.reconcile``; the files come from exporting.py and documents.py.
+
+Downloads are GETs that never change the run: sending it to the payer is a POST of its own
+(``views.run_send``).
 """
 
 import tempfile
@@ -25,16 +29,17 @@ from disbursements.importing import COLUMNS, reconcile
 ERRORS_SHOWN = 2_000
 
 
-def _exporting(request, run_id: int, file_format: str):
-    """The run if the user may export it now; else an HttpResponse saying why not (409)."""
+def _downloading(request, run_id: int, file: str):
+    """(run, copy number, None) if the user may download the file now, the download recorded;
+    else (run, None, an HttpResponse saying why not: 409)."""
     run = access_run(request.user, run_id, for_edit=True)
     try:
-        return exporting.export_run(run, acting_user=request.user, file_format=file_format), None
+        return run, exporting.download(run, acting_user=request.user, file=file), None
     except ValidationError as error:
         response = render(
             request, "disbursements/pdf/not_available.html", {"run": run, "messages_list": error.messages}, status=409
         )
-        return None, response
+        return run, None, response
 
 
 def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -50,10 +55,10 @@ def export(request, run_id: int, fmt: str):
     """The payment export of §4.2, ``csv`` or ``xlsx``."""
     if fmt not in exporting.FORMATS:
         raise Http404("format")
-    run, refused = _exporting(request, run_id, fmt)
+    run, copy, refused = _downloading(request, run_id, fmt)
     if refused:
         return refused
-    filename = exporting.export_filename(run, fmt)
+    filename = exporting.export_filename(run, fmt, copy)
     if fmt == "xlsx":
         spool = tempfile.SpooledTemporaryFile(max_size=20 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
         exporting.write_xlsx(run, spool)
@@ -70,10 +75,10 @@ def export(request, run_id: int, fmt: str):
 @require_GET
 def bank_files(request, run_id: int):
     """Every bank's batch file of the run, in one ZIP."""
-    run, refused = _exporting(request, run_id, "bank-zip")
+    run, copy, refused = _downloading(request, run_id, "bank-zip")
     if refused:
         return refused
-    return _attachment(exporting.bank_zip(run), exporting.bank_zip_filename(run), exporting.ZIP_CONTENT_TYPE)
+    return _attachment(exporting.bank_zip(run), exporting.bank_zip_filename(run, copy), exporting.ZIP_CONTENT_TYPE)
 
 
 @login_required
@@ -83,32 +88,37 @@ def bank_file(request, run_id: int, bin: str):
     run = access_run(request.user, run_id, for_edit=True)
     if bin not in exporting.bank_bins(run):
         raise Http404("bank")
-    run, refused = _exporting(request, run_id, f"bank-{bin}")
+    run, copy, refused = _downloading(request, run_id, f"bank-{bin}")
     if refused:
         return refused
-    return _attachment(exporting.bank_csv(run, bin), exporting.bank_filename(run, bin), exporting.CSV_CONTENT_TYPE)
+    return _attachment(
+        exporting.bank_csv(run, bin), exporting.bank_filename(run, bin, copy), exporting.CSV_CONTENT_TYPE
+    )
 
 
 @login_required
 @require_GET
 def cash_pdf(request, run_id: int):
-    """The cash list the post office pays from, with a signature column."""
-    run, refused = _exporting(request, run_id, "cash-pdf")
+    """The cash list the post office pays from, with a signature column; a copy is marked as such."""
+    run, copy, refused = _downloading(request, run_id, "cash-pdf")
     if refused:
         return refused
-    run = access_run(request.user, run_id)  # with the approver, for the signatures
-    return pdf_response(documents.cash_list_pdf(run), documents.cash_list_filename(run))
+    return pdf_response(documents.cash_list_pdf(run, copy=copy), documents.cash_list_filename(run, copy))
 
 
 class ReconcileForm(FileImportForm):
-    """The payer's report; applying it is all or nothing, so there is no separate check."""
+    """One payer's report (the whole run or a part of it); applying it is all or nothing, so
+    there is no separate check."""
 
-    file_help = gettext_lazy("One line per payment line of the run: reference, status (paid or failed), paid_on, note.")
+    file_help = gettext_lazy(
+        "Lines of the run, all or some of them: reference, status (paid or failed), paid_on, note (the payer's "
+        "reason, required for a failed line)."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["dry_run"]
-        self.helper.inputs = [Submit("submit", _("Reconcile"))]
+        self.helper.inputs = [Submit("submit", _("Record the report"))]
 
 
 @login_required
@@ -132,4 +142,8 @@ def reconcile_run(request, run_id: int):
                 "form": ReconcileForm(),
             },
         )
-    return render(request, "disbursements/reconcile.html", {"run": run, "form": form, "columns": COLUMNS})
+    return render(
+        request,
+        "disbursements/reconcile.html",
+        {"run": run, "form": form, "columns": COLUMNS, "reports": list(run.reports.select_related("uploaded_by"))},
+    )

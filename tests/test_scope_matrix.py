@@ -193,9 +193,10 @@ MATRIX: dict[str, Row] = {
     "disbursements:approve": Row(kwargs=run, expect=RUN_DECISION),
     "disbursements:reprepare": Row(kwargs=run, expect=RUN_EDIT),
     "disbursements:cancel": Row(kwargs=run, expect=RUN_CANCEL),
-    # Files for the payer and the payer's report (views_io.py): the officer's; the target run is
-    # computed, not approved, so its files are refused with 409 (visible, not yet available) and a
-    # bank it does not pay into is 404.
+    # Files for the payer and the payer's report (views_io.py): the officer's; downloads are GETs
+    # that never change the run and exist only once the run is sent to the payer (issue 14): the
+    # target run is computed, not sent, so its files are refused with 409 (visible, not available)
+    # with nothing recorded, and a bank it does not pay into is 404.
     "disbursements:export": Row(kwargs=lambda targets: {**run(targets), "fmt": "csv"}, default=409, expect=RUN_EDIT),
     "disbursements:bank_files": Row(kwargs=run, default=409, expect=RUN_EDIT),
     "disbursements:bank_file": Row(

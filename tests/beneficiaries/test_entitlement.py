@@ -386,6 +386,60 @@ def test_a_case_not_decided_has_no_months(case_for, units, officer):
     assert compute(Case.objects.filter(pk=case.pk), MAY_2025)[case.pk].months == []
 
 
+# --- one person, several cases: each month once ----------------------------------------------
+
+
+def second_case(case: Case, *, start: date, status=Case.Status.ACTIVE, **fields) -> Case:
+    """Another case of the same person (re-opened or transferred in), with the same categories."""
+    other = Case.objects.create(
+        person=case.person, commune=fields.pop("commune", case.commune), status=status, applied_on=start,
+        prepared_by=case.prepared_by, start_month=start, payment_method="cash", **fields,
+    )  # fmt: skip
+    for row in case.categories.all():
+        CaseCategory.objects.create(case=other, category_id=row.category_id, dependent_children=row.dependent_children)
+    return other
+
+
+def test_a_paid_through_month_of_any_case_of_the_person_counts_for_the_others(case_for):
+    # Given a case taken over with everything through March 2025 paid before the product, then ended
+    first = case_for(born=aged(70), categories=[("5.5a", 0)], start=month(2024, 7), end=month(2025, 3),
+                     paid_through=month(2025, 3))  # fmt: skip
+    Case.objects.filter(pk=first.pk).update(status=Case.Status.TERMINATED)
+    # and a re-opened case of the same person from January 2025, with no paid_through_month of its own
+    reopened = second_case(first, start=month(2025, 1))
+
+    result = compute([reopened.pk], MAY_2025, paid={})
+
+    assert months_of(result[reopened.pk]) == [("2025-04", 750_000), ("2025-05", 750_000)]
+
+
+def test_two_cases_of_one_person_owing_the_same_months_pay_each_once_the_older_first(case_for):
+    # Given a terminated case still owed February and March 2025, and the same person's new case from February
+    first = case_for(born=aged(70), categories=[("5.5a", 0)], start=month(2025, 2), end=month(2025, 3))
+    Case.objects.filter(pk=first.pk).update(status=Case.Status.TERMINATED)
+    new = second_case(first, start=month(2025, 2))
+
+    # Whichever order they are asked in
+    for asked in ([first.pk, new.pk], [new.pk, first.pk]):
+        result = compute(asked, MAY_2025, paid={})
+
+        assert months_of(result[first.pk]) == [("2025-02", 750_000), ("2025-03", 750_000)]
+        assert months_of(result[new.pk]) == [("2025-04", 750_000), ("2025-05", 750_000)]
+
+
+def test_months_paid_to_the_person_are_given_per_case_by_the_payment_runs(case_for):
+    # The payment runs answer, for each case, the months paid to its person by any case
+    first = case_for(born=aged(70), categories=[("5.5a", 0)], start=month(2025, 1), end=month(2025, 4))
+    Case.objects.filter(pk=first.pk).update(status=Case.Status.TERMINATED)
+    new = second_case(first, start=month(2025, 1))
+    paid = {month(2025, m) for m in (1, 2, 3, 4)}
+
+    result = compute([first.pk, new.pk], MAY_2025, paid={first.pk: paid, new.pk: paid})
+
+    assert months_of(result[first.pk]) == []
+    assert months_of(result[new.pk]) == [("2025-05", 750_000)]
+
+
 # --- properties ------------------------------------------------------------------------------
 
 
@@ -526,8 +580,9 @@ def test_compute_reads_in_a_fixed_number_of_queries(case_for, units, django_asse
         if index % 5 == 0:
             Suspension.objects.create(case=case, from_month=month(2025, 3), to_month=month(2025, 3), reason="r")
 
-    # base levels, bands, cases, categories, suspensions, months already paid by payment runs
-    with django_assert_num_queries(6):
+    # base levels, bands, cases, the persons with several cases, categories, suspensions, months
+    # already paid by payment runs
+    with django_assert_num_queries(7):
         result = compute(Case.objects.filter(status="active"), MAY_2025)
         assert len(result) == count
         assert all(entitlement.months for entitlement in result.values())

@@ -629,9 +629,9 @@ def test_monthly_total_query_count_is_fixed(extra, client_for, units, users, act
     address = url("monthly") + f"?commune={units.tan_dong.code}"
     client.get(address)
     # session, user, commune codes, the commune, the communes of the form, payment methods, the
-    # engine (base levels, bands, cases, categories, suspensions, months paid by runs), category
-    # names, then the sliding session save (3).
-    with django_assert_num_queries(15):
+    # engine (base levels, bands, cases, persons with several cases, categories, suspensions, months
+    # paid by runs), category names, then the sliding session save (3).
+    with django_assert_num_queries(16):
         client.get(address)
 
 
@@ -648,9 +648,9 @@ def test_case_page_query_count_is_fixed(extra, client_for, units, users, active,
     client.get(url("detail", active))
     # session, user, commune codes, the case (+person, commune, province, users), the household,
     # categories, base levels and bands (once for the month and the projection), the engine's
-    # cases, categories, suspensions and months paid by runs, the projection's categories,
-    # suspensions, events, documents, health cards, the change requests (+maker, decider), the payment
-    # history (disbursements' case_payments tag: the case's run lines with their runs, one query),
-    # then the sliding session save (3).
-    with django_assert_num_queries(22):
+    # cases, persons with several cases, categories, suspensions and months paid by runs, the
+    # projection's categories, suspensions, events, documents, health cards, the change requests
+    # (+maker, decider), the payment history (disbursements' case_payments tag: the case's run lines
+    # with their runs, one query), then the sliding session save (3).
+    with django_assert_num_queries(23):
         client.get(url("detail", active))

@@ -1,8 +1,9 @@
 """A month's payment run as the officer and the chair click it (Vietnamese UI).
 
 The officer prepares this month's run for Xã Tân Đông and watches its progress reach "computed"
-(the page polls with htmx); the chair approves it; the officer downloads the bank files, which
-sends the run to the payer, and uploads the payer's report, which reconciles it.
+(the page polls with htmx); the chair approves it; the officer sends it to the payer (a button: a
+POST), downloads the bank files (the second download is a copy) and uploads the payer's report in
+two parts: the first leaves the run sent, the second reconciles it.
 
 The batches run in a thread of the test process in place of a Celery worker: the live server is a
 thread of this process, so patching ``prepare_batch_task.delay`` here reaches it. A real worker
@@ -77,9 +78,10 @@ def submit(page):
     page.locator("main form[method=post] button[type=submit]").click()
 
 
-def test_officer_prepares_the_chair_approves_the_officer_exports_and_reconciles(
-    beneficiaries, batches_in_a_thread, login, live_server, page, tmp_path
+def test_officer_prepares_the_chair_approves_the_officer_sends_downloads_and_reconciles_in_parts(
+    beneficiaries, batches_in_a_thread, login, live_server, page, tmp_path, settings
 ):
+    settings.MEDIA_ROOT = tmp_path / "media"
     # The officer prepares this month's run of Tân Đông from the runs page.
     page = login("tandong.officer")
     page.goto(f"{live_server.url}/payments/")
@@ -105,28 +107,55 @@ def test_officer_prepares_the_chair_approves_the_officer_exports_and_reconciles(
     expect(page).to_have_url(f"{live_server.url}/payments/{run.pk}/")
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "approved")
 
-    # The officer downloads the bank files: the run is sent to the payer.
+    # The officer sends the run to the payer (a button), then downloads the bank files: the first
+    # download is the original, the second a copy; downloading never changes the run.
     page.context.clear_cookies()
     page = login("tandong.officer")
     page.goto(f"{live_server.url}/payments/{run.pk}/")
+    expect(page.get_by_test_id("downloads")).to_have_count(0)
+    page.get_by_test_id("send-to-payer").click()
+    expect(page).to_have_url(f"{live_server.url}/payments/{run.pk}/")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "exported")
+    run.refresh_from_db()
+    assert (run.status, run.exported_by.username) == (Run.Status.EXPORTED, "tandong.officer")
     with page.expect_download() as download:
         page.locator(f"a[href='/payments/{run.pk}/bank.zip']").click()
-    assert download.value.suggested_filename.endswith(".zip")
+    assert download.value.suggested_filename == f"bank-25522-{THIS_MONTH:%Y-%m}-run{run.pk}.zip"
+    with page.expect_download() as again:
+        page.locator(f"a[href='/payments/{run.pk}/bank.zip']").click()
+    assert again.value.suggested_filename == f"bank-25522-{THIS_MONTH:%Y-%m}-run{run.pk}-copy1.zip"
     run.refresh_from_db()
     assert run.status == Run.Status.EXPORTED
 
-    # The payer reports every line paid but one bank transfer; the officer uploads the report.
-    report = tmp_path / "bao-cao.csv"
-    rows = ["reference,status,paid_on,note"]
-    for line in RunLine.objects.filter(run=run).order_by("reference"):
-        failed = line.full_name == "Đặng Thị Lựu"
-        rows.append(f"{line.reference},{'failed' if failed else 'paid'},{'' if failed else THIS_MONTH.isoformat()},"
-                    f"{'Sai số tài khoản' if failed else ''}")  # fmt: skip
-    report.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    # The payer reports in two parts: first the bank transfers (one failed, with its reason) ...
+    def report(name: str, lines) -> str:
+        rows = ["reference,status,paid_on,note"]
+        for line in lines:
+            failed = line.full_name == "Đặng Thị Lựu"
+            rows.append(f"{line.reference},{'failed' if failed else 'paid'},{'' if failed else THIS_MONTH.isoformat()},"
+                        f"{'Sai số tài khoản' if failed else ''}")  # fmt: skip
+        path = tmp_path / name
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        return str(path)
+
+    lines = list(RunLine.objects.filter(run=run).order_by("reference"))
     page.goto(f"{live_server.url}/payments/{run.pk}/")
     page.locator(f"a[href='/payments/{run.pk}/reconcile/']").click()
     form = page.get_by_test_id("reconcile-form")
-    form.locator("[name='file']").set_input_files(str(report))
+    form.locator("[name='file']").set_input_files(
+        report("bao-cao-1.csv", [x for x in lines if x.payment_method == "bank"])
+    )
+    form.locator("[type=submit]").click()
+    expect(page.get_by_test_id("reconcile-partial")).to_be_visible()
+    run.refresh_from_db()
+    assert run.status == Run.Status.EXPORTED
+
+    # ... then the cash list: the run is reconciled.
+    page.get_by_test_id("report-more").click()
+    form = page.get_by_test_id("reconcile-form")
+    form.locator("[name='file']").set_input_files(
+        report("bao-cao-2.csv", [x for x in lines if x.payment_method == "cash"])
+    )
     form.locator("[type=submit]").click()
     expect(page.get_by_test_id("reconcile-done")).to_be_visible()
     run.refresh_from_db()
@@ -134,3 +163,9 @@ def test_officer_prepares_the_chair_approves_the_officer_exports_and_reconciles(
     assert dict(RunLine.objects.filter(run=run).values_list("full_name", "status")) == {
         "Huỳnh Văn Phúc": "paid", "Đặng Thị Lựu": "failed", "Trương Văn Sáu": "paid",
     }  # fmt: skip
+    assert list(run.reports.values_list("file_name", "settled_count")) == [("bao-cao-1.csv", 2), ("bao-cao-2.csv", 1)]
+
+    # The run page shows both reports, and offers no file of a reconciled run.
+    page.goto(f"{live_server.url}/payments/{run.pk}/")
+    expect(page.get_by_test_id("reports")).to_contain_text("bao-cao-2.csv")
+    expect(page.get_by_test_id("downloads")).to_have_count(0)

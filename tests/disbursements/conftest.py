@@ -104,6 +104,12 @@ def prepare_now(run: Run) -> Run:
     return run
 
 
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """The payer's reports are kept as files: under the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def rules(db):
     """The shipped rules. The data migration loads them, but a transactional test before this one

@@ -1,5 +1,6 @@
 """``manage.py disbursement``: prepare (printing run ids; --wait with the batches run in-process),
-approve, export, reconcile and status; every refusal exits non-zero with nothing changed."""
+approve, send, export (only once sent; later files are copies), reconcile (in parts) and status;
+every refusal exits non-zero with nothing changed."""
 
 import io
 import zipfile
@@ -12,7 +13,7 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from disbursements import exporting, services
-from disbursements.models import PaidMonth, Run, RunEvent
+from disbursements.models import PaidMonth, PayerReport, Run, RunEvent
 from tests.disbursements.test_exports import approved_run, exported_run, make_cases, prepare
 
 
@@ -129,23 +130,33 @@ def test_approve_refusals_change_nothing(cases, units, users):
     assert "this is not possible now" in refused("approve", run.pk, "--as", "tandong.chair")
 
 
-# --- export ----------------------------------------------------------------------------------
+# --- send and export ------------------------------------------------------------------------
 
 
-def test_export_csv_is_the_export_and_marks_the_run(cases, units, users, tmp_path):
+def test_send_as_the_officer_then_export_the_original_and_a_copy(cases, units, users, tmp_path):
     run = approved_run(units, users)
-    target = tmp_path / "may.csv"
+    first, second = tmp_path / "may.csv", tmp_path / "may-again.csv"
 
-    out, _err = disbursement("export", run.pk, "--format", "csv", "-o", target, "--as", "tandong.officer")
+    out, _err = disbursement("send", run.pk, "--as", "tandong.officer")
+    assert out == f"run {run.pk}: Sent to the payer, 5 lines, 3750000 đồng\n"
+    run.refresh_from_db()
+    assert (run.status, run.exported_by.username) == ("exported", "tandong.officer")
 
-    assert out == f"run {run.pk}: csv written to {target}\n"
-    assert target.read_bytes() == "".join(exporting.csv_chunks(run)).encode("utf-8")
+    out, _err = disbursement("export", run.pk, "--format", "csv", "-o", first, "--as", "tandong.officer")
+    again, _err = disbursement("export", run.pk, "--format", "csv", "-o", second, "--as", "tandong.officer")
+
+    assert out == f"run {run.pk}: csv written to {first} (original)\n"
+    assert again == f"run {run.pk}: csv written to {second} (copy 1)\n"
+    assert first.read_bytes() == second.read_bytes() == "".join(exporting.csv_chunks(run)).encode("utf-8")
     run.refresh_from_db()
     assert run.status == "exported"
+    assert list(RunEvent.objects.filter(run=run, kind="downloaded").order_by("pk").values_list("data", flat=True)) == [
+        {"file": "csv", "copy": 0}, {"file": "csv", "copy": 1}
+    ]  # fmt: skip
 
 
 def test_export_xlsx_and_bank_zip(cases, units, users, tmp_path):
-    run = approved_run(units, users)
+    run = exported_run(units, users)
 
     disbursement("export", run.pk, "--format", "xlsx", "-o", tmp_path / "may.xlsx", "--as", "tandong.officer")
     disbursement("export", run.pk, "--format", "bank-zip", "-o", tmp_path / "bank.zip", "--as", "tandong.officer")
@@ -153,22 +164,52 @@ def test_export_xlsx_and_bank_zip(cases, units, users, tmp_path):
     sheet = load_workbook(tmp_path / "may.xlsx").worksheets[0]
     assert sheet.max_row == 6 and sheet.cell(2, 7).value == 1_000_000
     assert len(zipfile.ZipFile(tmp_path / "bank.zip").namelist()) == 2
-    assert list(RunEvent.objects.filter(run=run, kind="exported").order_by("pk").values_list("data", flat=True)) == [
-        {"format": "xlsx"},
-        {"format": "bank-zip"},
+    assert list(RunEvent.objects.filter(run=run, kind="downloaded").order_by("pk").values_list("data", flat=True)) == [
+        {"file": "xlsx", "copy": 0},
+        {"file": "bank-zip", "copy": 0},
     ]
 
 
-def test_export_of_an_unapproved_run_is_refused_and_writes_nothing(cases, units, users, tmp_path):
-    run = prepare(units.tan_dong, users["tandong_officer"])
+@pytest.mark.parametrize("prepared", ["computed", "approved"])
+def test_export_of_a_run_not_sent_is_refused_and_writes_nothing(cases, units, users, tmp_path, prepared):
+    run = prepare(units.tan_dong, users["tandong_officer"]) if prepared == "computed" else approved_run(units, users)
     target = tmp_path / "may.csv"
+    events = RunEvent.objects.count()
 
     message = refused("export", run.pk, "--format", "csv", "-o", target, "--as", "tandong.officer")
 
-    assert message == "The run is “Computed, awaiting approval”; this is not possible now."
+    why = {
+        "computed": "The run is “Computed, awaiting approval”; this is not possible now.",
+        "approved": "The run is not yet sent to the payer: send it first, then download its files.",
+    }
+    assert message == why[prepared]
     assert not target.exists()
     run.refresh_from_db()
-    assert run.status == "computed"
+    assert (run.status, RunEvent.objects.count()) == (prepared, events)
+
+
+def test_send_refusals_change_nothing(cases, units, users):
+    run = prepare(units.tan_dong, users["tandong_officer"])
+    events = RunEvent.objects.count()
+
+    assert "tandong.chair may not send payment runs" in refused("send", run.pk, "--as", "tandong.chair")
+    assert refused("send", run.pk, "--as", "tandong.officer") == (
+        "The run is “Computed, awaiting approval”; this is not possible now."
+    )
+    assert refused("send", run.pk + 100, "--as", "tandong.officer") == f"No run {run.pk + 100}."
+    run.refresh_from_db()
+    assert (run.status, RunEvent.objects.count()) == ("computed", events)
+
+
+def test_a_failed_write_counts_no_copy(cases, units, users, tmp_path):
+    run = exported_run(units, users)
+
+    message = refused(
+        "export", run.pk, "--format", "csv", "-o", tmp_path / "no" / "such.csv", "--as", "tandong.officer"
+    )
+
+    assert message.startswith("Cannot write")
+    assert not RunEvent.objects.filter(run=run, kind="downloaded").exists()
 
 
 # --- reconcile -------------------------------------------------------------------------------
@@ -190,8 +231,28 @@ def test_reconcile_a_report(cases, units, users, tmp_path):
     assert out == f"run {run.pk}: reconciled, 4 paid, 1 failed\n"
     run.refresh_from_db()
     assert run.status == "reconciled"
+    recorded = PayerReport.objects.get()
+    assert (recorded.file_name, recorded.file.read()) == ("report.csv", report.read_bytes())
     # reconciled once only
     assert refused("reconcile", run.pk, report, "--as", "tandong.officer") == "1 errors: nothing was reconciled."
+
+
+def test_reconcile_in_parts(cases, units, users, tmp_path):
+    run = exported_run(units, users)
+    references = list(run.lines.order_by("case_id").values_list("reference", flat=True))
+    first, rest = tmp_path / "part-1.csv", tmp_path / "part-2.csv"
+    first.write_text("reference,status,paid_on,note\n" + f"{references[0]},paid,2026-05-20,\n", encoding="utf-8")
+    rest.write_text(
+        "reference,status,paid_on,note\n" + "".join(f"{reference},paid,2026-05-20,\n" for reference in references),
+        encoding="utf-8",
+    )
+
+    out_first, _err = disbursement("reconcile", run.pk, first, "--as", "tandong.officer")
+    out_rest, _err = disbursement("reconcile", run.pk, rest, "--as", "tandong.officer")
+
+    assert out_first == f"run {run.pk}: report recorded, 4 lines still to report, 1 paid, 0 failed\n"
+    assert out_rest == f"run {run.pk}: reconciled, 4 paid, 0 failed, 1 unchanged\n"
+    assert disbursement("status", run.pk)[0].splitlines()[4] == "reported: 5/5 lines, 2 reports"
 
 
 def test_reconcile_errors_are_printed_and_nothing_changes(cases, units, users, tmp_path):
@@ -203,11 +264,10 @@ def test_reconcile_errors_are_printed_and_nothing_changes(cases, units, users, t
     with pytest.raises(CommandError) as error:
         call_command("disbursement", "reconcile", str(run.pk), str(report), "--as", "tandong.officer", stderr=err)
 
-    assert str(error.value) == "3 errors: nothing was reconciled."
+    assert str(error.value) == "2 errors: nothing was reconciled."
     assert err.getvalue().splitlines() == [
         "line 2, column reference: unknown reference 999-1",
         "line 2, column status: must be paid or failed",
-        f"not reported: {', '.join(sorted(run.lines.values_list('reference', flat=True)))}",
     ]
     run.refresh_from_db()
     assert run.status == "exported"

@@ -102,9 +102,16 @@ def test_demo_runs_of_tan_dong_and_binh_minh(db, on_demo_day):
                 timezone.localtime(moment).date()
                 for moment in (run.computed_at, run.approved_at, run.exported_at, run.reconciled_at)
             ] == [before.replace(day=15), before.replace(day=18), before.replace(day=20), run.month.replace(day=8)]
-            assert list(run.events.order_by("occurred_at").values_list("kind", flat=True)) == [
-                "preparing", "computed", "approved", "exported", "reconciled"
+            assert list(run.events.order_by("occurred_at", "id").values_list("kind", flat=True)) == [
+                "preparing", "computed", "approved", "sent", "reported", "reconciled"
             ]  # fmt: skip
+            # one payer's report, kept with the officer who uploaded it, dated the day it came
+            (report,) = run.reports.all()
+            assert (report.uploaded_by.username, report.settled_count, len(report.sha256)) == (
+                officer, run.line_count, 64
+            )  # fmt: skip
+            assert timezone.localtime(report.created_at).date() == run.month.replace(day=8)
+            assert (run.exported_by.username, run.lines.filter(report=report).count()) == (officer, run.line_count)
             paid_on = Counter(run.lines.filter(status="paid").values_list("paid_on", flat=True))
             assert paid_on == {run.month.replace(day=5): run.line_count - (run.lines.filter(status="failed").count())}
         assert (runs[-1].prepared_by.username, runs[-1].approved_by) == (officer, None)
@@ -122,6 +129,9 @@ def test_demo_runs_of_tan_dong_and_binh_minh(db, on_demo_day):
     rolled = RunLine.objects.get(run__commune_id=TAN_DONG, run__month=months[3], case=failed.case)
     assert rolled.months == [f"{months[2]:%Y-%m}", f"{months[3]:%Y-%m}"]
     assert rolled.amount == 2 * failed.amount and rolled.status == "paid"
+    # the run that paid it again flagged it for the chair who approved it, and no other line
+    assert rolled.months_failed_before == [f"{months[2]:%Y-%m}"]
+    assert list(RunLine.objects.exclude(months_failed_before=[]).values_list("pk", flat=True)) == [rolled.pk]
     assert sorted(PaidMonth.objects.filter(case=failed.case).values_list("month", flat=True)) == [*months, current]
     # Otherwise each line pays its own month only, and no month of a case is paid twice.
     assert RunLine.objects.exclude(pk=rolled.pk).filter(months__len__gt=1).count() == 0

@@ -1,6 +1,8 @@
 """What a run sends to the payer: the §4.2 export (exact CSV bytes, XLSX cell types), the bank
-batch files per BIN, the cash list PDF, the totals; and the pages' refusals (role, scope, a run
-not yet approved) with nothing changed.
+batch files per BIN, the cash list PDF, the totals; sending the run to the payer (a POST of its
+own) and downloads that never change it (the first of each file is the original, later ones are
+copies); and the pages' refusals (role, scope, a run not yet sent, a reconciled run) with nothing
+changed.
 
 The helpers at the top build a small approved run and are shared by the reconciliation and
 command tests of this folder."""
@@ -19,7 +21,7 @@ from pypdf import PdfReader
 from beneficiaries.models import Case, CaseCategory, PaymentMethod
 from beneficiaries.rule_data import load_rules
 from disbursements import documents, exporting, services
-from disbursements.models import Run, RunBatch, RunEvent
+from disbursements.models import PaidMonth, PayerReport, Run, RunBatch, RunEvent, RunLine
 from tests.factories import VillageFactory
 from tests.households.factories import make_household
 
@@ -103,8 +105,9 @@ def approved_run(units, users, month=MONTH) -> Run:
 
 
 def exported_run(units, users, month=MONTH) -> Run:
+    """An approved run the officer has sent to the payer (status "exported")."""
     run = approved_run(units, users, month)
-    return exporting.export_run(run, acting_user=users["tandong_officer"], file_format="csv")
+    return services.run_send_to_payer(run=run, acting_user=users["tandong_officer"])
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -263,55 +266,245 @@ def test_cash_list_pdf_has_diacritics_full_ids_and_a_signature_column(run, cases
     assert "NGƯỜI LẬP DANH SÁCH" in text and "CHỦ TỊCH" in text
 
 
-# --- pages -----------------------------------------------------------------------------------
+# --- pages: sending, downloading ------------------------------------------------------------
+
+DOWNLOADS = [
+    # (url name, url args, file recorded, content type)
+    ("export", ["csv"], "csv", "text/csv; charset=utf-8"),
+    ("export", ["xlsx"], "xlsx", exporting.XLSX_CONTENT_TYPE),
+    ("bank_files", [], "bank-zip", "application/zip"),
+    ("bank_file", ["970415"], "bank-970415", "text/csv; charset=utf-8"),
+    ("cash_pdf", [], "cash-pdf", "application/pdf"),
+]
 
 
-def test_first_export_marks_the_run_exported(run, client_for):
-    # When the officer downloads the CSV
-    response = client_for("tandong_officer").get(reverse("disbursements:export", args=[run.pk, "csv"]))
+def everything(run: Run) -> dict:
+    """Every row a download, a send or a report may write, and the run itself."""
+    return {
+        "run": Run.objects.filter(pk=run.pk).values().get(),
+        "lines": list(RunLine.objects.order_by("pk").values()),
+        "paid": list(PaidMonth.objects.order_by("pk").values()),
+        "events": list(RunEvent.objects.order_by("pk").values_list("run", "kind", "actor", "data")),
+        "reports": list(PayerReport.objects.order_by("pk").values()),
+    }
 
-    # Then it is the export, and the run is now with the payer
-    assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert b"".join(response.streaming_content).decode("utf-8") == "".join(exporting.csv_chunks(run))
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_the_officer_sends_an_approved_run_with_a_post_and_the_event_says_who(run, client_for, users):
+    officer = users["tandong_officer"]
+
+    response = client_for("tandong_officer").post(reverse("disbursements:send", args=[run.pk]))
+
+    assert response.status_code == 302 and response.url == reverse("disbursements:detail", args=[run.pk])
     run.refresh_from_db()
-    assert run.status == Run.Status.EXPORTED
-    assert list(RunEvent.objects.filter(run=run, kind="exported").values_list("data", flat=True)) == [{"format": "csv"}]
+    assert (run.status, run.exported_by, run.exported_at is not None) == ("exported", officer, True)
+    assert list(run.events.filter(kind="sent").values_list("actor", "data")) == [
+        (officer.pk, {"total": 3_750_000, "lines": 5})
+    ]
+    assert not run.events.filter(kind="downloaded").exists()  # sending downloads nothing
 
 
-@pytest.mark.parametrize(
-    ("name", "args", "content_type"),
-    [
-        ("export", ["xlsx"], exporting.XLSX_CONTENT_TYPE),
-        ("bank_files", [], "application/zip"),
-        ("bank_file", ["970415"], "text/csv; charset=utf-8"),
-        ("cash_pdf", [], "application/pdf"),
-    ],
-)
-def test_every_download_for_the_officer(run, client_for, name, args, content_type):
-    response = client_for("tandong_officer").get(reverse(f"disbursements:{name}", args=[run.pk, *args]))
+@pytest.mark.parametrize(("name", "args", "file", "content_type"), DOWNLOADS)
+def test_every_download_of_an_approved_run_not_sent_is_refused_and_changes_nothing(
+    run, client_for, name, args, file, content_type
+):
+    # Given an approved run the officer has not sent (a link on another site, a bookmark, a GET)
+    before = everything(run)
+
+    response = client_for("tandong_officer", language="en").get(reverse(f"disbursements:{name}", args=[run.pk, *args]))
+
+    # Then it is refused, saying why, and the run is still approved, with nothing recorded
+    assert response.status_code == 409
+    assert "The run is not yet sent to the payer: send it first, then download its files." in response.content.decode()
+    assert everything(run) == before
+
+
+@pytest.mark.parametrize(("name", "args", "file", "content_type"), DOWNLOADS)
+def test_every_download_of_a_sent_run_leaves_it_as_it_is_and_records_the_original(
+    sent, client_for, users, name, args, file, content_type
+):
+    response = client_for("tandong_officer").get(reverse(f"disbursements:{name}", args=[sent.pk, *args]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
+    assert "copy" not in response["Content-Disposition"] and "BẢN SAO" not in response["Content-Disposition"]
+    sent.refresh_from_db()
+    assert sent.status == Run.Status.EXPORTED
+    assert list(sent.events.filter(kind="downloaded").values_list("actor", "data")) == [
+        (users["tandong_officer"].pk, {"file": file, "copy": 0})
+    ]
+
+
+@pytest.fixture
+def sent(cases, units, users) -> Run:
+    return exported_run(units, users)
+
+
+def test_a_second_download_is_a_copy_marked_as_such_and_the_files_keep_the_payers_format(sent, client_for):
+    client = client_for("tandong_officer")
+    urls = {
+        "csv": reverse("disbursements:export", args=[sent.pk, "csv"]),
+        "xlsx": reverse("disbursements:export", args=[sent.pk, "xlsx"]),
+        "zip": reverse("disbursements:bank_files", args=[sent.pk]),
+        "bank": reverse("disbursements:bank_file", args=[sent.pk, "970436"]),
+        "pdf": reverse("disbursements:cash_pdf", args=[sent.pk]),
+    }
+    originals = {key: client.get(url) for key, url in urls.items()}
+    copies = {key: client.get(url) for key, url in urls.items()}
+    third = client.get(urls["csv"])
+
+    r = sent.pk
+    assert {key: response["Content-Disposition"] for key, response in originals.items()} == {
+        "csv": f'attachment; filename="payments-25522-2026-05-run{r}.csv"',
+        "xlsx": f'attachment; filename="payments-25522-2026-05-run{r}.xlsx"',
+        "zip": f'attachment; filename="bank-25522-2026-05-run{r}.zip"',
+        "bank": f'attachment; filename="bank-970436-25522-2026-05-run{r}.csv"',
+        "pdf": originals["pdf"]["Content-Disposition"],
+    }
+    assert {key: response["Content-Disposition"] for key, response in copies.items() if key != "pdf"} == {
+        "csv": f'attachment; filename="payments-25522-2026-05-run{r}-copy1.csv"',
+        "xlsx": f'attachment; filename="payments-25522-2026-05-run{r}-copy1.xlsx"',
+        "zip": f'attachment; filename="bank-25522-2026-05-run{r}-copy1.zip"',
+        "bank": f'attachment; filename="bank-970436-25522-2026-05-run{r}-copy1.csv"',
+    }
+    assert third["Content-Disposition"] == f'attachment; filename="payments-25522-2026-05-run{r}-copy2.csv"'
+    assert "B%E1%BA%A2N%20SAO%201.pdf" in copies["pdf"]["Content-Disposition"]  # "… - BẢN SAO 1.pdf"
+    assert "SAO" not in originals["pdf"]["Content-Disposition"]
+    # The payer's files are the same bytes, original or copy (the bank and the payer read them as is).
+    assert body(copies["csv"]) == body(originals["csv"]) == "".join(exporting.csv_chunks(sent)).encode("utf-8")
+    assert body(copies["bank"]) == body(originals["bank"]) == exporting.bank_csv(sent, "970436")
+    assert (
+        zipfile.ZipFile(io.BytesIO(body(copies["zip"]))).namelist()
+        == zipfile.ZipFile(io.BytesIO(body(originals["zip"]))).namelist()
+    )
+    # The cash list printed again says it is a copy, on the page
+    assert "BẢN SAO" not in pdf_text(body(originals["pdf"]))
+    assert "BẢN SAO số 1" in pdf_text(body(copies["pdf"]))
+    # Every download is on record, with its copy number; the run never moved
+    assert list(sent.events.filter(kind="downloaded").order_by("pk").values_list("data", flat=True)) == [
+        {"file": "csv", "copy": 0}, {"file": "xlsx", "copy": 0}, {"file": "bank-zip", "copy": 0},
+        {"file": "bank-970436", "copy": 0}, {"file": "cash-pdf", "copy": 0},
+        {"file": "csv", "copy": 1}, {"file": "xlsx", "copy": 1}, {"file": "bank-zip", "copy": 1},
+        {"file": "bank-970436", "copy": 1}, {"file": "cash-pdf", "copy": 1},
+        {"file": "csv", "copy": 2},
+    ]  # fmt: skip
+    sent.refresh_from_db()
+    assert sent.status == Run.Status.EXPORTED
+
+
+@pytest.mark.parametrize(("name", "args", "file", "content_type"), DOWNLOADS)
+def test_a_reconciled_runs_files_are_refused_and_nothing_is_recorded(
+    sent, client_for, users, name, args, file, content_type
+):
+    rows = [{"reference": r, "status": "paid", "paid_on": "2026-05-20", "note": ""}
+            for r in sent.lines.values_list("reference", flat=True)]  # fmt: skip
+    services.run_reconcile(run=sent, rows=rows, acting_user=users["tandong_officer"])
+    before = everything(sent)
+
+    response = client_for("tandong_officer", language="en").get(reverse(f"disbursements:{name}", args=[sent.pk, *args]))
+
+    assert response.status_code == 409
+    assert "The run is reconciled: its files are not issued again." in response.content.decode()
+    assert everything(sent) == before
+
+
+def test_the_send_url_refuses_get_with_405_and_changes_nothing(run, client_for):
+    before = everything(run)
+
+    response = client_for("tandong_officer").get(reverse("disbursements:send", args=[run.pk]))
+
+    assert response.status_code == 405
+    assert everything(run) == before
+
+
+def test_the_send_url_needs_the_csrf_token_like_every_post(run, client_for, users):
+    # A form on another site posts to the send URL with the officer's session cookie, without the token
+    from django.test import Client
+
+    cross_site = Client(enforce_csrf_checks=True)
+    cross_site.force_login(users["tandong_officer"])
+    before = everything(run)
+
+    response = cross_site.post(reverse("disbursements:send", args=[run.pk]))
+
+    assert response.status_code == 403
+    assert everything(run) == before
+    # The run page's own button carries the token
+    page = cross_site.get(reverse("disbursements:detail", args=[run.pk]))
+    token = str(page.context["csrf_token"])
+    assert (
+        cross_site.post(reverse("disbursements:send", args=[run.pk]), {"csrfmiddlewaretoken": token}).status_code == 302
+    )
     run.refresh_from_db()
     assert run.status == Run.Status.EXPORTED
 
 
-def test_bank_file_of_a_bank_the_run_does_not_pay_is_404(run, client_for):
-    response = client_for("tandong_officer").get(reverse("disbursements:bank_file", args=[run.pk, "970422"]))
+@pytest.mark.parametrize(("role", "status"), [("tandong_chair", 403), ("tandong_committee", 403),
+                                              ("binhminh_officer", 404), ("anonymous", 302)])  # fmt: skip
+def test_only_the_communes_officer_sends(run, client_for, role, status):
+    before = everything(run)
+
+    response = client_for(role).post(reverse("disbursements:send", args=[run.pk]))
+
+    assert response.status_code == status
+    assert everything(run) == before
+
+
+def test_sending_a_run_not_approved_or_already_sent_is_a_message_and_changes_nothing(cases, units, users, client_for):
+    computed = prepare(units.tan_dong, users["tandong_officer"])
+    client = client_for("tandong_officer", language="en")
+    before = everything(computed)
+
+    response = client.post(reverse("disbursements:send", args=[computed.pk]), follow=True)
+
+    assert "The run is “Computed, awaiting approval”; this is not possible now." in response.content.decode()
+    assert everything(computed) == before
+    services.run_approve(run=computed, acting_user=users["tandong_chair"])
+    client.post(reverse("disbursements:send", args=[computed.pk]))
+    sent_once = everything(computed)
+    response = client.post(reverse("disbursements:send", args=[computed.pk]), follow=True)
+    assert "The run is “Sent to the payer”; this is not possible now." in response.content.decode()
+    assert everything(computed) == sent_once
+
+
+def test_the_run_page_offers_sending_then_downloads(run, client_for):
+    client = client_for("tandong_officer", language="en")
+
+    approved_page = client.get(reverse("disbursements:detail", args=[run.pk])).content.decode()
+    assert 'data-testid="send-to-payer"' in approved_page and 'data-testid="downloads"' not in approved_page
+    client.post(reverse("disbursements:send", args=[run.pk]))
+    client.get(reverse("disbursements:export", args=[run.pk, "csv"]))
+    client.get(reverse("disbursements:export", args=[run.pk, "csv"]))
+
+    sent_page = client.get(reverse("disbursements:detail", args=[run.pk])).content.decode()
+    assert 'data-testid="send-to-payer"' not in sent_page and 'data-testid="downloads"' in sent_page
+    assert 'data-testid="download-history"' in sent_page
+    assert "original" in sent_page and "copy 1" in sent_page
+    # The chair sees neither button
+    chair_page = client_for("tandong_chair").get(reverse("disbursements:detail", args=[run.pk])).content.decode()
+    assert 'data-testid="send-to-payer"' not in chair_page and 'data-testid="downloads"' not in chair_page
+
+
+def test_bank_file_of_a_bank_the_run_does_not_pay_is_404(sent, client_for):
+    before = everything(sent)
+
+    response = client_for("tandong_officer").get(reverse("disbursements:bank_file", args=[sent.pk, "970422"]))
 
     assert response.status_code == 404
-    run.refresh_from_db()
-    assert run.status == Run.Status.APPROVED
+    assert everything(sent) == before
 
 
-def test_unknown_format_is_404(run, client_for):
-    assert client_for("tandong_officer").get(f"/payments/{run.pk}/export.pdf").status_code == 404
+def test_unknown_format_is_404(sent, client_for):
+    assert client_for("tandong_officer").get(f"/payments/{sent.pk}/export.pdf").status_code == 404
 
 
 def test_an_unapproved_run_is_not_exported(cases, units, users, client_for):
     # Given a run computed but not approved
     run = prepare(units.tan_dong, users["tandong_officer"])
+    before = everything(run)
 
     # When the officer asks for any file
     for url in (
@@ -323,16 +516,14 @@ def test_an_unapproved_run_is_not_exported(cases, units, users, client_for):
         # Then it is refused, saying why, and nothing changes
         assert response.status_code == 409
         assert "this is not possible now" in response.content.decode()
-    run.refresh_from_db()
-    assert run.status == Run.Status.COMPUTED
-    assert not RunEvent.objects.filter(run=run, kind="exported").exists()
+    assert everything(run) == before
 
 
 @pytest.mark.parametrize(("role", "status"), [("tandong_chair", 403), ("binhminh_officer", 404), ("anonymous", 302)])
-def test_only_the_communes_officer_exports(run, client_for, role, status):
-    response = client_for(role).get(reverse("disbursements:export", args=[run.pk, "csv"]))
+def test_only_the_communes_officer_downloads(sent, client_for, role, status):
+    before = everything(sent)
+
+    response = client_for(role).get(reverse("disbursements:export", args=[sent.pk, "csv"]))
 
     assert response.status_code == status
-    run.refresh_from_db()
-    assert run.status == Run.Status.APPROVED
-    assert not RunEvent.objects.filter(run=run, kind="exported").exists()
+    assert everything(sent) == before

@@ -1,17 +1,24 @@
 """The payer's report (rules.md §4.3) read from CSV or XLSX and applied all or nothing: every bad
 line named by line and column with nothing changed, failed lines' months owed again (the next run
-pays them), and a run reconciled once only."""
+pays them, flagged for the approving chair), and a run reconciled once only.
 
+Reconciliation is evidence, not a switch: each report (which may cover part of the run) is kept
+with who uploaded it, when, its file and SHA-256; each line points at the report that settled it;
+a failed line carries the payer's reason; and a reported status is final."""
+
+import hashlib
 import io
 from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
+from disbursements import services
 from disbursements.importing import ReconcileReport, RowError, reconcile
-from disbursements.models import PaidMonth, Run, RunLine
+from disbursements.models import PaidMonth, PayerReport, Run, RunEvent, RunLine
 from tests.disbursements.test_exports import exported_run, make_cases, prepare
 
 
@@ -42,10 +49,11 @@ def state(run: Run) -> dict:
     """Everything reconciling may write."""
     run.refresh_from_db()
     return {
-        "run": (run.status, run.reconciled_at),
-        "lines": list(run.lines.order_by("pk").values_list("pk", "status", "paid_on", "note")),
-        "paid_months": list(PaidMonth.objects.order_by("pk").values_list("case_id", "month")),
-        "events": run.events.count(),
+        "run": Run.objects.filter(pk=run.pk).values().get(),
+        "lines": list(run.lines.order_by("pk").values()),
+        "paid_months": list(PaidMonth.objects.order_by("pk").values()),
+        "events": list(RunEvent.objects.order_by("pk").values_list("run", "kind", "actor", "data")),
+        "reports": list(PayerReport.objects.order_by("pk").values()),
     }
 
 
@@ -64,7 +72,7 @@ def test_a_clean_report_reconciles_and_failed_months_are_owed_again(run, cases, 
     report = reconcile(run, file, "report.csv", acting_user=officer)
 
     # Then every line has its status, the run is reconciled, and the failed line's months are owed again
-    assert report == ReconcileReport(errors=[], paid=4, failed=1)
+    assert report == ReconcileReport(errors=[], paid=4, failed=1, pending=0, reconciled=True)
     run.refresh_from_db()
     assert run.status == Run.Status.RECONCILED
     assert list(run.lines.order_by("case_id").values_list("status", "paid_on", "note")) == [
@@ -82,7 +90,7 @@ def test_a_clean_report_reconciles_and_failed_months_are_owed_again(run, cases, 
 
 
 def test_every_bad_line_is_named_and_nothing_changes(run, officer):
-    # Given a report with a mistake on each line, and one line of the run missing
+    # Given a report with a mistake on each line (a report may leave lines out: the payer sends it in parts)
     a, b, c, d, e = references(run)
     before = state(run)
     file = report_csv([
@@ -102,7 +110,7 @@ def test_every_bad_line_is_named_and_nothing_changes(run, officer):
         RowError(3, "status", "must be paid or failed"),
         RowError(4, "paid_on", "a date YYYY-MM-DD is required for a paid line"),
         RowError(5, "reference", f"{b} is also on line 3"),
-        RowError(0, "", f"not reported: {', '.join(sorted([a, e]))}"),
+        RowError(6, "note", "the payer's reason is required for a failed line"),
     ]
     assert state(run) == before
 
@@ -133,7 +141,7 @@ def test_not_a_csv_or_xlsx_file(run, officer):
 def test_semicolon_csv_and_xlsx_are_read_alike(run, officer, cases):
     # Given the same report as a semicolon CSV (Excel, Vietnamese settings) and as XLSX
     lines = [[reference, "paid", date(2026, 5, 20), ""] for reference in references(run)]
-    lines[1][1:3] = ["failed", None]
+    lines[1][1:4] = ["failed", None, "Tài khoản đã đóng"]
     workbook = Workbook()
     workbook.active.append(["reference", "status", "paid_on", "note"])
     for line in lines:
@@ -152,7 +160,7 @@ def test_semicolon_csv_and_xlsx_are_read_alike(run, officer, cases):
 
     # And the XLSX reconciles the run
     xlsx.seek(0)
-    assert reconcile(run, xlsx, "r.xlsx", acting_user=officer) == ReconcileReport(paid=4, failed=1)
+    assert reconcile(run, xlsx, "r.xlsx", acting_user=officer) == ReconcileReport(paid=4, failed=1, reconciled=True)
 
 
 def test_reconciling_twice_is_refused_with_nothing_changed(run, officer):
@@ -162,7 +170,7 @@ def test_reconciling_twice_is_refused_with_nothing_changed(run, officer):
     before = state(run)
 
     # When the payer's report is imported again, this time with a failure
-    report = reconcile(run, report_csv([*good, f"{e},failed,,"]), "r.csv", acting_user=officer)
+    report = reconcile(run, report_csv([*good, f"{e},failed,,Hoàn tiền"]), "r.csv", acting_user=officer)
 
     # Then it is refused and nothing changes (the line stays paid, its months stay covered)
     assert report.errors == [RowError(0, "", "The run is “Reconciled”; this is not possible now.")]
@@ -228,3 +236,202 @@ def test_only_the_communes_officer_reconciles(run, client_for, role, status):
 
     assert response.status_code == status
     assert state(run) == before
+
+
+# --- reports in parts, the payer's reason, final statuses ------------------------------------
+
+
+def line_state(run: Run) -> dict:
+    return dict(run.lines.values_list("reference", "status"))
+
+
+def test_a_report_in_parts_reconciles_the_run_once_every_line_is_reported(run, cases, officer):
+    a, b, c, d, e = references(run)
+    first_file = report_csv([f"{a},paid,2026-05-20,", f"{b},failed,,Sai số tài khoản", f"{c},paid,2026-05-21,"])
+    first_bytes = first_file.getvalue()
+
+    # The payer's first part: three lines
+    first = reconcile(run, first_file, "bao-cao-1.csv", acting_user=officer)
+
+    assert first == ReconcileReport(paid=2, failed=1, pending=2, reconciled=False)
+    run.refresh_from_db()
+    assert run.status == Run.Status.EXPORTED
+    report = PayerReport.objects.get()
+    assert (report.run, report.uploaded_by, report.file_name) == (run, officer, "bao-cao-1.csv")
+    assert (report.line_count, report.paid_count, report.failed_count, report.settled_count) == (3, 2, 1, 3)
+    assert report.sha256 == hashlib.sha256(first_bytes).hexdigest()
+    assert report.file.read() == first_bytes  # the file itself is kept
+    assert line_state(run) == {a: "paid", b: "failed", c: "paid", d: "pending", e: "pending"}
+    assert set(run.lines.filter(report=report).values_list("reference", flat=True)) == {a, b, c}
+    assert not PaidMonth.objects.filter(case=cases[1]).exists()  # the failed line's month is owed again
+    assert list(run.events.filter(kind="reported").values_list("data", flat=True)) == [
+        {"report": report.pk, "file": "bao-cao-1.csv", "paid": 2, "failed": 1, "unchanged": 0}
+    ]
+
+    # The rest, repeating one line already reported with the same status (a harmless no-op)
+    second = reconcile(
+        run, report_csv([f"{a},paid,2026-05-22,", f"{d},paid,2026-05-21,", f"{e},paid,2026-05-21,"]),
+        "bao-cao-2.csv", acting_user=officer,
+    )  # fmt: skip
+
+    assert second == ReconcileReport(paid=2, failed=0, unchanged=1, pending=0, reconciled=True)
+    run.refresh_from_db()
+    assert run.status == Run.Status.RECONCILED
+    later = PayerReport.objects.exclude(pk=report.pk).get()
+    assert dict(run.lines.values_list("reference", "report")) == {
+        a: report.pk, b: report.pk, c: report.pk, d: later.pk, e: later.pk
+    }  # fmt: skip
+    assert run.lines.get(reference=a).paid_on == date(2026, 5, 20)  # the first report stays the evidence
+    assert list(run.events.filter(kind="reconciled").values_list("actor", "data")) == [
+        (officer.pk, {"paid": 4, "failed": 1, "reports": 2})
+    ]
+
+
+def test_marking_failed_a_line_an_earlier_report_marked_paid_is_refused_and_nothing_changes(run, officer):
+    # Given a first report that marked two lines paid
+    a, b, c, _d, _e = references(run)
+    assert reconcile(run, report_csv([f"{a},paid,2026-05-20,", f"{b},paid,2026-05-20,"]), "r1.csv",
+                     acting_user=officer).ok  # fmt: skip
+    on = f"{timezone.localtime(PayerReport.objects.get().created_at):%d/%m/%Y}"
+    before = state(run)
+
+    # When the same officer uploads a "report" marking one of them failed (to make its month owed again)
+    report = reconcile(
+        run, report_csv([f"{a},failed,,Khách hàng không nhận", f"{c},paid,2026-05-20,"]), "r2.csv", acting_user=officer
+    )
+
+    # Then it is refused, naming the line, and nothing changed: no line, no paid month, no report, no event
+    assert report.errors == [
+        RowError(2, "status", f"{a} was reported paid by an earlier report (r1.csv, {on}); a reported status is final")
+    ]
+    assert state(run) == before
+
+
+def test_marking_paid_a_line_an_earlier_report_marked_failed_is_refused_and_nothing_changes(run, officer):
+    a, b, *_rest = references(run)
+    assert reconcile(run, report_csv([f"{a},failed,,Sai số tài khoản"]), "r1.csv", acting_user=officer).ok
+    before = state(run)
+
+    report = reconcile(run, report_csv([f"{a},paid,2026-05-25,", f"{b},paid,2026-05-20,"]), "r2.csv",
+                       acting_user=officer)  # fmt: skip
+
+    assert [(error.row, error.column) for error in report.errors] == [(2, "status")]
+    assert f"{a} was reported failed by an earlier report (r1.csv" in report.errors[0].message
+    assert state(run) == before
+
+
+def test_a_failed_line_without_the_payers_reason_is_refused_naming_the_line(run, officer):
+    a, b, *_rest = references(run)
+    before = state(run)
+
+    report = reconcile(run, report_csv([f"{a},paid,2026-05-20,", f"{b},failed,,"]), "r.csv", acting_user=officer)
+
+    assert report.errors == [RowError(3, "note", "the payer's reason is required for a failed line")]
+    assert state(run) == before
+
+
+def test_a_report_without_lines_is_refused(run, officer):
+    before = state(run)
+
+    report = reconcile(run, report_csv([]), "r.csv", acting_user=officer)
+
+    assert report.errors == [RowError(0, "", "the report has no line")]
+    assert state(run) == before
+
+
+def test_rows_given_without_a_file_are_recorded_with_the_digest_of_their_csv(run, officer):
+    a, *_rest = references(run)
+    rows = [{"reference": a, "status": "paid", "paid_on": "2026-05-20", "note": ""}]
+
+    services.run_reconcile(run=run, rows=rows, acting_user=officer)
+
+    report = PayerReport.objects.get()
+    expected = f"reference,status,paid_on,note\r\n{a},paid,2026-05-20,\r\n".encode()
+    assert (report.file_name, report.file.name, report.sha256) == ("", "", hashlib.sha256(expected).hexdigest())
+
+
+# --- the next run flags the months given back -------------------------------------------------
+
+
+def test_the_next_run_flags_the_months_given_back_and_the_chair_sees_them_before_approving(
+    run, cases, units, users, officer, client_for
+):
+    # Given May's run where the payer reported Hoa's transfer failed (April and May given back)
+    a, b, c, d, e = references(run)
+    assert reconcile(run, report_csv([
+        f"{a},failed,,Tài khoản bị khóa", f"{b},paid,2026-05-20,", f"{c},paid,2026-05-20,",
+        f"{d},paid,2026-05-20,", f"{e},paid,2026-05-20,",
+    ]), "r.csv", acting_user=officer).ok  # fmt: skip
+
+    # When June's run is computed
+    june = prepare(units.tan_dong, officer, date(2026, 6, 1))
+
+    # Then the line paying them again is flagged with those months, and no other line
+    assert list(june.lines.order_by("case_id").values_list("case_id", "months", "months_failed_before")) == [
+        (cases[0].pk, ["2026-04", "2026-05", "2026-06"], ["2026-04", "2026-05"]),
+        (cases[1].pk, ["2026-06"], []),
+        (cases[2].pk, ["2026-06"], []),
+        (cases[3].pk, ["2026-06"], []),
+        (cases[4].pk, ["2026-06"], []),
+    ]
+    hoa = june.lines.get(case=cases[0])
+    # and the chair sees them on the approve form (count and which line) and on the run page
+    approve = client_for("tandong_chair", language="en").get(reverse("disbursements:approve", args=[june.pk]))
+    page = approve.content.decode()
+    assert approve.status_code == 200
+    assert "1 line pays months the payer reported failed before (their months were given back)." in page
+    flagged = page.split('data-testid="flagged-lines"', 1)[1].split("</table>", 1)[0]
+    assert f'<td class="font-monospace small">{hoa.reference}</td>' in flagged
+    assert "reported failed before: 2026-04, 2026-05" in flagged
+    assert flagged.count('<td class="font-monospace small">') == 1  # the other lines are not listed
+    detail = client_for("tandong_chair", language="en").get(reverse("disbursements:detail", args=[june.pk]))
+    assert 'data-testid="flag-count-failed-before"' in detail.content.decode()
+    filtered = (
+        client_for("tandong_chair", language="en")
+        .get(reverse("disbursements:detail", args=[june.pk]), {"flag": "failed_before"})
+        .content.decode()
+    )
+    assert hoa.reference in filtered and june.lines.get(case=cases[1]).reference not in filtered
+
+
+def test_lines_with_arrears_beyond_the_setting_are_flagged_for_the_chair(cases, units, users, client_for, settings):
+    # May pays April as arrears to Hoa and Bảy (one month each); the limit is set to none
+    settings.ALLOWANCE_ARREARS_WARN_MONTHS = 0
+    may = prepare(units.tan_dong, users["tandong_officer"])
+
+    assert list(may.lines.order_by("case_id").values_list("arrears_months", flat=True)) == [1, 0, 0, 1, 0]
+    page = client_for("tandong_chair", language="en").get(reverse("disbursements:approve", args=[may.pk]))
+    body = page.content.decode()
+    assert "2 lines pay more than 0 months of arrears." in body
+    flagged = body.split('data-testid="flagged-lines"', 1)[1].split("</table>", 1)[0]
+    assert [may.lines.get(case=cases[0]).reference, may.lines.get(case=cases[3]).reference] == [
+        cell.split("</td>", 1)[0] for cell in flagged.split('<td class="font-monospace small">')[1:]
+    ]
+    # With the default (3 months), nothing is flagged
+    settings.ALLOWANCE_ARREARS_WARN_MONTHS = 3
+    body = client_for("tandong_chair", language="en").get(reverse("disbursements:approve", args=[may.pk]))
+    assert 'data-testid="run-flags"' not in body.content.decode()
+
+
+def test_page_takes_a_report_in_two_parts(run, client_for):
+    client = client_for("tandong_officer", language="en")
+    url = reverse("disbursements:reconcile", args=[run.pk])
+    refs = references(run)
+    first = SimpleUploadedFile("part-1.csv", ("reference,status,paid_on,note\r\n" + "".join(
+        f"{r},paid,2026-05-20,\r\n" for r in refs[:2])).encode())  # fmt: skip
+    rest = SimpleUploadedFile("part-2.csv", ("reference,status,paid_on,note\r\n" + "".join(
+        f"{r},paid,2026-05-20,\r\n" for r in refs[2:])).encode())  # fmt: skip
+
+    partial = client.post(url, {"file": first}).content.decode()
+    assert 'data-testid="reconcile-partial"' in partial and "3 lines of the run are still to be reported" in partial
+    run.refresh_from_db()
+    assert run.status == Run.Status.EXPORTED
+    assert "part-1.csv" in client.get(url).content.decode()
+
+    done = client.post(url, {"file": rest}).content.decode()
+    assert 'data-testid="reconcile-done"' in done
+    run.refresh_from_db()
+    assert run.status == Run.Status.RECONCILED
+    assert list(PayerReport.objects.order_by("pk").values_list("file_name", "settled_count")) == [
+        ("part-1.csv", 2), ("part-2.csv", 3)
+    ]  # fmt: skip

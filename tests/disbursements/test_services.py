@@ -16,7 +16,7 @@ from beneficiaries.entitlement import compute
 from beneficiaries.models import Case, PaymentMethod
 from beneficiaries.services import PaymentDetails
 from disbursements import services
-from disbursements.models import PaidMonth, Run, RunBatch, RunEvent, RunLine
+from disbursements.models import PaidMonth, PayerReport, Run, RunBatch, RunEvent, RunLine
 from tests.disbursements.conftest import Beneficiary, make_cases, many, pending_batches, prepare_now
 
 OCT, NOV, DEC, JAN = date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)
@@ -60,12 +60,14 @@ def state() -> dict:
         "lines": list(RunLine.objects.order_by("pk").values()),
         "paid": list(PaidMonth.objects.order_by("pk").values()),
         "events": list(RunEvent.objects.order_by("pk").values_list("run", "kind", "actor", "data")),
+        "reports": list(PayerReport.objects.order_by("pk").values()),
     }
 
 
 def approve_and_export(run, chair, officer) -> Run:
+    """Approved by the chair, sent to the payer by the officer."""
     services.run_approve(run=run, acting_user=chair)
-    return services.run_mark_exported(run=run, acting_user=officer, file_format="csv")
+    return services.run_send_to_payer(run=run, acting_user=officer)
 
 
 def report(run, *, failed=(), paid_on="2025-11-20") -> list[dict]:
@@ -365,7 +367,8 @@ def test_a_failed_payment_is_paid_with_the_next_month_and_a_paid_month_never_aga
         run=november, rows=report(november, failed=[reference(november, hoa)]), acting_user=officer
     )
 
-    assert counts == {"paid": 1, "failed": 1}
+    assert counts == {"paid": 1, "failed": 1, "unchanged": 0, "pending": 0, "reconciled": True,
+                      "report": PayerReport.objects.get().pk}  # fmt: skip
     assert lines(november) == [
         ("Nguyễn Thị Hoa", ["2025-11"], 1_000_000, "bank", "0123400000", "failed"),
         ("Trần Thị Lan", ["2025-10", "2025-11"], 1_500_000, "cash", "", "paid"),
@@ -461,22 +464,36 @@ def test_the_chair_approves_a_computed_run_once(computed_run, chair):
     assert state() == before
 
 
-def test_a_run_still_preparing_cannot_be_approved_or_exported(cases, units, officer, chair):
+def test_a_run_still_preparing_cannot_be_approved_sent_or_downloaded(cases, units, officer, chair):
     run = services.run_prepare(commune=units.tan_dong, month=NOV, acting_user=officer, enqueue=False)
     before = state()
 
     assert refused(services.run_approve, run=run, acting_user=chair) == not_now("Preparing")
-    assert refused(services.run_mark_exported, run=run, acting_user=officer, file_format="csv") == not_now("Preparing")
+    assert refused(services.run_send_to_payer, run=run, acting_user=officer) == not_now("Preparing")
+    assert refused(services.run_download_record, run=run, acting_user=officer, file="csv") == not_now("Preparing")
 
     assert state() == before
 
 
-def test_an_unapproved_run_cannot_be_exported(computed_run, officer):
+def test_an_unapproved_run_cannot_be_sent_or_downloaded(computed_run, officer):
     before = state()
 
-    assert refused(services.run_mark_exported, run=computed_run, acting_user=officer, file_format="csv") == not_now(
+    assert refused(services.run_send_to_payer, run=computed_run, acting_user=officer) == not_now(
         "Computed, awaiting approval"
     )
+    assert refused(services.run_download_record, run=computed_run, acting_user=officer, file="csv") == not_now(
+        "Computed, awaiting approval"
+    )
+    assert state() == before
+
+
+def test_an_approved_run_is_downloaded_only_once_sent(computed_run, officer, chair):
+    run = services.run_approve(run=computed_run, acting_user=chair)
+    before = state()
+
+    assert refused(services.run_download_record, run=run, acting_user=officer, file="csv") == {
+        "status": ["The run is not yet sent to the payer: send it first, then download its files."]
+    }
     assert state() == before
 
 
@@ -490,16 +507,36 @@ def test_an_approved_run_cannot_be_prepared_again(computed_run, units, officer, 
     assert state() == before
 
 
-def test_exporting_again_records_the_export_and_keeps_the_status(computed_run, chair, officer):
+def test_a_run_is_sent_once_and_each_download_after_the_first_is_a_copy(computed_run, chair, officer):
     run = approve_and_export(computed_run, chair, officer)
-    exported_at = run.exported_at
+    assert (run.status, run.exported_by) == ("exported", officer)
+    sent = state()
 
-    again = services.run_mark_exported(run=run, acting_user=officer, file_format="xlsx")
+    assert refused(services.run_send_to_payer, run=run, acting_user=officer) == not_now("Sent to the payer")
+    assert state() == sent
 
-    assert (again.status, again.exported_at) == ("exported", exported_at)
-    assert list(run.events.filter(kind="exported").order_by("pk").values_list("data", flat=True)) == [
-        {"format": "csv"}, {"format": "xlsx"}
+    copies = [services.run_download_record(run=run, acting_user=officer, file=file)
+              for file in ("csv", "xlsx", "csv", "bank-970436", "csv")]  # fmt: skip
+
+    assert copies == [0, 0, 1, 0, 2]
+    after = state()
+    assert after["runs"] == sent["runs"] and after["lines"] == sent["lines"] and after["paid"] == sent["paid"]
+    assert [(kind, data) for _run, kind, _actor, data in after["events"][len(sent["events"]):]] == [
+        ("downloaded", {"file": "csv", "copy": 0}), ("downloaded", {"file": "xlsx", "copy": 0}),
+        ("downloaded", {"file": "csv", "copy": 1}), ("downloaded", {"file": "bank-970436", "copy": 0}),
+        ("downloaded", {"file": "csv", "copy": 2}),
     ]  # fmt: skip
+
+
+def test_a_reconciled_runs_files_are_not_issued_again(computed_run, chair, officer):
+    run = approve_and_export(computed_run, chair, officer)
+    services.run_reconcile(run=run, rows=report(run), acting_user=officer)
+    before = state()
+
+    assert refused(services.run_download_record, run=run, acting_user=officer, file="csv") == {
+        "status": ["The run is reconciled: its files are not issued again."]
+    }
+    assert state() == before
 
 
 def test_an_exported_run_cannot_be_cancelled(computed_run, chair, officer):
@@ -539,6 +576,7 @@ def test_a_bad_report_lists_every_error_and_changes_nothing(computed_run, chair,
         {"reference": "999999-1", "status": "paid", "paid_on": "2025-11-20"},
         {"reference": hoa, "status": "failed", "paid_on": ""},
         {"reference": "", "status": "unknown", "paid_on": "20/11/2025"},
+        {"reference": lan, "status": "failed", "paid_on": "", "note": "  "},
     ])  # fmt: skip
 
     assert problems == {
@@ -546,9 +584,10 @@ def test_a_bad_report_lists_every_error_and_changes_nothing(computed_run, chair,
             "line 2, paid_on: a date YYYY-MM-DD is required for a paid line",
             "line 3, reference: unknown reference 999999-1",
             f"line 4, reference: {hoa} is also on line 2",
+            "line 4, note: the payer's reason is required for a failed line",
             "line 5, reference: unknown reference ",
             "line 5, status: must be paid or failed",
-            f"not reported: {lan}",
+            "line 6, note: the payer's reason is required for a failed line",
         ]
     }
     assert state() == before
@@ -578,7 +617,8 @@ def test_a_run_of_another_commune_is_refused_with_nothing_changed(computed_run, 
         (services.run_prepare, {"commune": units.tan_dong, "month": DEC, "acting_user": binh_minh_officer}),
         (services.run_approve, {"run": computed_run, "acting_user": binh_minh_chair}),
         (services.run_cancel, {"run": computed_run, "reason": "x", "acting_user": binh_minh_officer}),
-        (services.run_mark_exported, {"run": computed_run, "acting_user": binh_minh_officer, "file_format": "csv"}),
+        (services.run_send_to_payer, {"run": computed_run, "acting_user": binh_minh_officer}),
+        (services.run_download_record, {"run": computed_run, "acting_user": binh_minh_officer, "file": "csv"}),
         (services.run_reconcile, {"run": computed_run, "rows": [], "acting_user": binh_minh_officer}),
     ]:
         with pytest.raises(PermissionDenied):

@@ -314,10 +314,11 @@ def test_chair_cannot_cancel_a_computed_run_message_not_403(client_for, computed
 
 def _reconcile(run, chair, officer, failed=()):
     services.run_approve(run=run, acting_user=chair)
-    services.run_mark_exported(run=run, acting_user=officer, file_format="csv")
+    services.run_send_to_payer(run=run, acting_user=officer)
     rows = [
         {"reference": line.reference, "status": "failed" if line.full_name in failed else "paid",
-         "paid_on": "" if line.full_name in failed else f"{run.month:%Y-%m}-20", "note": ""}
+         "paid_on": "" if line.full_name in failed else f"{run.month:%Y-%m}-20",
+         "note": "Tài khoản bị khóa" if line.full_name in failed else ""}
         for line in run.lines.all()
     ]  # fmt: skip
     services.run_reconcile(run=run, rows=rows, acting_user=officer)

@@ -113,9 +113,10 @@ def reconciled_run(units, staff, django_capture_on_commit_callbacks, *, phones):
         line.case.person.save(update_fields=["phone"])
     with django_capture_on_commit_callbacks(execute=True):
         payments.run_approve(run=run, acting_user=staff["tandong_chair"])
-        payments.run_mark_exported(run=run, acting_user=staff["tandong_officer"], file_format="csv")
+        payments.run_send_to_payer(run=run, acting_user=staff["tandong_officer"])
         rows = [{"reference": line.reference, "status": "failed" if index == 1 else "paid",
-                 "paid_on": "2025-11-20" if index != 1 else "", "note": ""} for index, line in enumerate(lines)]  # fmt: skip
+                 "paid_on": "2025-11-20" if index != 1 else "", "note": "Sai số tài khoản" if index == 1 else ""}
+                for index, line in enumerate(lines)]  # fmt: skip
         payments.run_reconcile(run=run, rows=rows, acting_user=staff["tandong_officer"])
     return run, lines
 

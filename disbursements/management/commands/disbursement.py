@@ -3,20 +3,26 @@
     python manage.py disbursement prepare --month 2026-05 --commune 25522 25480 [--wait] [--as USERNAME]
     python manage.py disbursement prepare --month 2026-05 --province 80 --wait
     python manage.py disbursement approve RUN_ID --as tandong.chair
+    python manage.py disbursement send RUN_ID --as tandong.officer
     python manage.py disbursement export RUN_ID --format csv|xlsx|bank-zip|cash-pdf -o FILE --as tandong.officer
     python manage.py disbursement reconcile RUN_ID FILE --as tandong.officer
     python manage.py disbursement status RUN_ID
 
 ``prepare`` prints one run id per line on stdout (progress goes to stderr), so a script can read
-them. Every refusal (role, scope, the run's status, a bad file) exits non-zero with nothing changed.
+them. ``send`` sends an approved run to the payer; only then does ``export`` write its files (the
+first of each is the original, later ones are copies, and a reconciled run's are refused).
+``reconcile`` applies one payer's report, which may cover part of the run. Every refusal (role,
+scope, the run's status, a bad file) exits non-zero with nothing changed.
 """
 
 import argparse
+import io
 import time
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.http import Http404
 
 from beneficiaries.entitlement import PAYABLE_STATUSES
@@ -48,7 +54,7 @@ def _refusal(error: Exception) -> CommandError:
 
 
 class Command(BaseCommand):
-    help = "Prepare, approve, export, reconcile and inspect monthly payment runs."
+    help = "Prepare, approve, send, export, reconcile and inspect monthly payment runs."
 
     def add_arguments(self, parser):
         commands = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -76,13 +82,21 @@ class Command(BaseCommand):
         approve.add_argument("run_id", type=int)
         approve.add_argument("--as", dest="username", required=True)
 
-        export = commands.add_parser("export", help="Write a file for the payer (the run must be approved).")
+        send = commands.add_parser("send", help="Send an approved run to the payer (the commune's officer).")
+        send.add_argument("run_id", type=int)
+        send.add_argument("--as", dest="username", required=True)
+
+        export = commands.add_parser(
+            "export", help="Write a file for the payer (the run must be sent; later files are copies)."
+        )
         export.add_argument("run_id", type=int)
         export.add_argument("--format", dest="file_format", choices=EXPORT_FORMATS, required=True)
         export.add_argument("-o", "--output", required=True, metavar="FILE")
         export.add_argument("--as", dest="username", required=True)
 
-        reconcile = commands.add_parser("reconcile", help="Apply the payer's report (CSV or XLSX), all or nothing.")
+        reconcile = commands.add_parser(
+            "reconcile", help="Apply one payer's report (CSV or XLSX, all or part of the run), all or nothing."
+        )
         reconcile.add_argument("run_id", type=int)
         reconcile.add_argument("file")
         reconcile.add_argument("--as", dest="username", required=True)
@@ -163,36 +177,51 @@ class Command(BaseCommand):
             raise _refusal(error) from error
         self.stdout.write(f"run {run.pk}: {run.get_status_display()}, {run.line_count} lines, {run.total_amount} đồng")
 
+    def _send(self, *, run_id, username, **_options):
+        user = command_user(username, "can_manage_registry", "may not send payment runs")
+        run = self._run_for(run_id, user)
+        try:
+            run = services.run_send_to_payer(run=run, acting_user=user)
+        except (ValidationError, PermissionDenied) as error:
+            raise _refusal(error) from error
+        self.stdout.write(f"run {run.pk}: {run.get_status_display()}, {run.line_count} lines, {run.total_amount} đồng")
+
     def _export(self, *, run_id, file_format, output, username, **_options):
         user = command_user(username, "can_manage_registry", "may not export payment runs")
         run = self._run_for(run_id, user)
+        # The download is recorded only if the file is written: a failed write leaves no copy counted.
         try:
-            run = exporting.export_run(run, acting_user=user, file_format=file_format)
+            with transaction.atomic():
+                copy = exporting.download(run, acting_user=user, file=file_format)
+                self._write(run, file_format, output, copy)
         except (ValidationError, PermissionDenied) as error:
             raise _refusal(error) from error
-        try:
-            if file_format == "csv":
-                with open(output, "w", encoding="utf-8", newline="") as stream:
-                    exporting.write_csv(run, stream)
-            else:
-                with open(output, "wb") as stream:
-                    if file_format == "xlsx":
-                        exporting.write_xlsx(run, stream)
-                    elif file_format == "bank-zip":
-                        stream.write(exporting.bank_zip(run))
-                    else:
-                        stream.write(documents.cash_list_pdf(run))
         except OSError as error:
             raise CommandError(f"Cannot write {output}: {error.strerror}.") from error
-        self.stdout.write(f"run {run.pk}: {file_format} written to {output}")
+        issued = f"copy {copy}" if copy else "original"
+        self.stdout.write(f"run {run.pk}: {file_format} written to {output} ({issued})")
+
+    def _write(self, run: Run, file_format: str, output: str, copy: int) -> None:
+        if file_format == "csv":
+            with open(output, "w", encoding="utf-8", newline="") as stream:
+                exporting.write_csv(run, stream)
+            return
+        with open(output, "wb") as stream:
+            if file_format == "xlsx":
+                exporting.write_xlsx(run, stream)
+            elif file_format == "bank-zip":
+                stream.write(exporting.bank_zip(run))
+            else:
+                stream.write(documents.cash_list_pdf(run, copy=copy))
 
     def _reconcile(self, *, run_id, file, username, **_options):
         user = command_user(username, "can_manage_registry", "may not reconcile payment runs")
         run = self._run_for(run_id, user)
         try:
             with open(file, "rb") as stream:
-                rows = read_report(stream, file)
-            counts = services.run_reconcile(run=run, rows=rows, acting_user=user)
+                content = stream.read()
+            rows = read_report(io.BytesIO(content), file)
+            counts = services.run_reconcile(run=run, rows=rows, acting_user=user, file_name=file, content=content)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
         except PermissionDenied as error:
@@ -203,7 +232,9 @@ class Command(BaseCommand):
                 where = f"line {problem.row}, column {problem.column}" if problem.column else f"line {problem.row}"
                 self.stderr.write(f"{where}: {problem.message}" if problem.row else problem.message)
             raise CommandError(f"{len(errors)} errors: nothing was reconciled.") from error
-        self.stdout.write(f"run {run.pk}: reconciled, {counts['paid']} paid, {counts['failed']} failed")
+        done = "reconciled" if counts["reconciled"] else f"report recorded, {counts['pending']} lines still to report"
+        unchanged = f", {counts['unchanged']} unchanged" if counts["unchanged"] else ""
+        self.stdout.write(f"run {run.pk}: {done}, {counts['paid']} paid, {counts['failed']} failed{unchanged}")
 
     def _status(self, *, run_id, **_options):
         run = Run.objects.select_related("commune").filter(pk=run_id).first()
@@ -214,5 +245,10 @@ class Command(BaseCommand):
         self.stdout.write(f"status: {run.status} ({run.get_status_display()})")
         self.stdout.write(f"progress: {done}/{total} batches")
         self.stdout.write(f"lines: {run.line_count}, total: {run.total_amount} đồng")
+        if run.status in (Run.Status.EXPORTED, Run.Status.RECONCILED):
+            pending = run.lines.filter(status="pending").count()
+            self.stdout.write(
+                f"reported: {run.line_count - pending}/{run.line_count} lines, {run.reports.count()} reports"
+            )
         for row in exporting.totals_by_method(run):
             self.stdout.write(f"  {row['method']}: {row['lines']} lines, {row['amount']} đồng")

@@ -268,6 +268,11 @@ def event_detail(event: CaseEvent) -> str:
         return _("From %(commune)s") % {"commune": data.get("from_commune", "")}
     if event.kind == kind.PAYMENT_CHANGED:
         return f"{data.get('before', '')} → {data.get('after', '')}"
+    if event.kind in (kind.IMPORTED, kind.IMPORT_CONFIRMED) and data.get("batch"):
+        text = _("Imported list %(batch)s, line %(line)s") % {"batch": data["batch"], "line": data.get("line", "")}
+        if data.get("changed"):
+            text += " · " + _("changed: %(fields)s") % {"fields": ", ".join(data["changed"])}
+        return text
     return ""
 
 

@@ -601,7 +601,8 @@ def import_beneficiaries(
     if dry_run:
         return report
     try:
-        with transaction.atomic(durable=True):
+        # Not durable: the demo stages a batch inside ``load_demo``'s transaction (a savepoint then).
+        with transaction.atomic():
             report.batch = _stage(
                 lines,
                 checker.case_categories,

@@ -1,9 +1,9 @@
-"""The only door to allowance cases: out of scope and missing are the same 404."""
+"""The only doors to allowance cases and import batches: out of scope and missing are the same 404."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from beneficiaries.models import Case, ChangeRequest
+from beneficiaries.models import Case, ChangeRequest, ImportBatch
 from geography.scoping import scope_to_user
 
 
@@ -40,3 +40,20 @@ def access_change_request_by_uuid(user, request_uuid) -> ChangeRequest:
     if change is None:
         raise Http404("change request")
     return change
+
+
+def access_import_batch_by_uuid(user, batch_uuid, *, for_decision: bool = False) -> ImportBatch:
+    """An import batch of one of the user's communes. ``for_decision``: confirming or rejecting it
+    (the commune chair's). Scope first (404), then the role (403); the service checks both again,
+    and that the chair is not the person who imported it."""
+    batch = (
+        scope_to_user(ImportBatch.objects.all(), user)
+        .select_related("commune", "imported_by", "decided_by")
+        .filter(uuid=batch_uuid)
+        .first()
+    )
+    if batch is None:
+        raise Http404("import batch")
+    if for_decision and not user.can_sign_decisions:
+        raise PermissionDenied
+    return batch

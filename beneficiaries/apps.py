@@ -10,9 +10,11 @@ class BeneficiariesConfig(AppConfig):
 
     def ready(self) -> None:
         from beneficiaries.selectors import allowance_worklist, change_request_worklist, household_case_timeline
+        from beneficiaries.selectors_batches import import_batch_worklist
         from core.timeline import register_timeline_provider
         from core.worklists import register_worklist_provider
 
         register_timeline_provider(household_case_timeline)
         register_worklist_provider(allowance_worklist)
         register_worklist_provider(change_request_worklist)
+        register_worklist_provider(import_batch_worklist)

@@ -9,6 +9,10 @@
   office); the ward's registry has fewer disabled people than that needs, so some registered
   adults are recorded with a disability first.
 
+In Tân Đông, tandong.officer has also imported a small supplementary list (``danh-sach-bo-sung.csv``:
+two new beneficiaries, one of them owed more than ``ALLOWANCE_ARREARS_WARN_MONTHS`` months of arrears,
+and a changed bank account) that awaits tandong.chair's confirmation: nothing of it is a case yet.
+
 The 1,291 counted cases stand for the lists the communes kept before the product: they are written
 set-based (bulk inserts, as an import would), each active since a decision signed in the past
 (5.5c after the 80th birthday, 5.5a after the 60th), with every month up to last month already
@@ -26,7 +30,9 @@ from django.utils import timezone
 from accounts.models import User
 from beneficiaries import services
 from beneficiaries.entitlement import age_in_month
-from beneficiaries.models import Case, CaseCategory, CaseEvent, HealthInsuranceCard, PaymentMethod
+from beneficiaries.exporting import export_rows
+from beneficiaries.importing import COLUMNS, import_beneficiaries
+from beneficiaries.models import Case, CaseCategory, CaseEvent, HealthInsuranceCard, ImportBatch, PaymentMethod
 from beneficiaries.services import CategoryChoice, PaymentDetails
 from core.months import add_months, first_of_month
 from core.text import fold_vietnamese
@@ -100,6 +106,8 @@ def load_demo_beneficiaries() -> dict[str, int]:
                                              users["tandong.chair"])  # fmt: skip
             person_ids += [case.person_id for case in in_progress]
         _health_cards(person_ids, rng, today, users[OFFICERS[code]])
+        if code == TAN_DONG:
+            _batch_awaiting_the_chair(commune, candidates, today, users["tandong.officer"])
         created[code] = len(person_ids)
     return created
 
@@ -380,3 +388,54 @@ def _health_cards(person_ids: list[int], rng: random.Random, today: date, office
     _copy_insert(HealthInsuranceCard, _complete(HealthInsuranceCard, cards, now=now), with_pk=True)
     _copy_history(HealthInsuranceCard, cards, user=officer, now=now, history_type="+")
     _copy_update(Person, persons, ["health_insurance_number", "updated_at"])
+
+
+# --- an imported list awaiting the chair ---------------------------------------------------------
+
+
+def _batch_awaiting_the_chair(commune, candidates, today: date, officer) -> None:
+    """Three lines imported by the officer, through the import itself, left for the chair: an elder of
+    80 or more paid from six months ago (arrears beyond the warning), a person with a severe
+    disability paid from last month, and a beneficiary whose bank account changes. Its own seed, so
+    the counted cases above are the same with or without it."""
+    rng = random.Random(f"{SEED}-batch")
+    taken = set(Case.objects.filter(person__in=[c.pk for c in candidates]).values_list("person_id", flat=True))
+    free = [c for c in candidates if c.pk not in taken]
+    elder = rng.choice([c for c in free if c.age >= 81 and c.disability in ("none", "mild")])
+    disabled = rng.choice([c for c in free if c.disability == DisabilityLevel.SEVERE])
+    persons = Person.objects.in_bulk([elder.pk, disabled.pk])
+    household_codes = dict(
+        Membership.objects.filter(person__in=list(persons), left_on__isnull=True).values_list(
+            "person_id", "household__code"
+        )
+    )
+
+    def new_line(candidate: _Candidate, category: str, start: date, number: str) -> dict:
+        person = persons[candidate.pk]
+        payment = _account(candidate, rng)
+        return dict.fromkeys(COLUMNS, "") | {
+            "national_id": person.national_id, "full_name": person.full_name,
+            "date_of_birth": person.date_of_birth.isoformat(), "sex": person.sex, "commune_code": commune.pk,
+            "household_code": household_codes[person.pk], "categories": category, "decision_number": number,
+            "decision_date": (start + timedelta(days=9)).isoformat(), "start_month": f"{start:%Y-%m}",
+            "payment_method": payment.method, "bank_bin": payment.bank_bin, "account_number": payment.account_number,
+            "account_name": payment.account_name,
+        }  # fmt: skip
+
+    this_month = first_of_month(today)
+    rows = [
+        new_line(elder, "5.5c", add_months(this_month, -6), f"{rng.randint(900, 950)}/QĐ-UBND"),
+        new_line(disabled, "5.6s", add_months(this_month, -1), f"{rng.randint(951, 999)}/QĐ-UBND"),
+    ]
+    # The third line is an active case exported as it stands, with a new account number.
+    active = Case.objects.filter(commune=commune, status=Case.Status.ACTIVE, payment_method=PaymentMethod.BANK)
+    changed = active.order_by("person__national_id")[rng.randrange(active.count())]
+    header, values = list(export_rows(Case.objects.filter(pk=changed.pk)))
+    moved = dict(zip(header, values, strict=True))
+    moved["account_number"] = str(rng.randint(1, 9)) + "".join(str(rng.randrange(10)) for _ in range(11))
+    rows.append(moved)
+    report = import_beneficiaries(rows, acting_user=officer, filename="danh-sach-bo-sung.csv")
+    if not report.ok:  # the demo's own data: a refusal is a bug here
+        raise RuntimeError(f"demo batch refused: {report.errors}")
+    moment = timezone.make_aware(datetime.combine(today - timedelta(days=1), time(15, 30)))
+    ImportBatch.objects.filter(pk=report.batch.pk).update(created_at=moment, updated_at=moment)

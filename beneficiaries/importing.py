@@ -1,20 +1,32 @@
 """Beneficiaries import (rules.md §4.1): one line per person receiving a monthly allowance, as the
 commune's list stood before the product took it over.
 
-The whole file lands or nothing does. Every line is checked first, in Python, against data read
+The whole file is accepted or nothing is. Every line is checked first, in Python, against data read
 with a fixed number of queries per 10,000 lines (the persons the file names with their household,
 their open cases and those cases' categories); the report then names every bad line, column and
 reason. A person must be in the registry of one of the user's communes, agree with it (name, date
-of birth, sex, date of death) and live in the commune (and household, village) the line names.
+of birth, sex, date of death) and live in the commune (and household, village) the line names; every
+line names the same commune (one file is one commune's list, confirmed by that commune's chair).
 
-A line whose person already has an open case **updates that case** (decision, months, payment,
-categories replaced): never a second case. Any other line creates an **active** case at once: it
-was decided before the product took over, so the decision number and date are required, the
-importing user is recorded as having prepared it and nobody as having decided it in the product.
-Each created or changed case gets an ``imported`` event. A clean file is written set-based in one
-transaction with COPY (the registry import's helpers), so 10,000 lines take seconds.
+A clean file writes **no case**: it becomes an ``ImportBatch`` awaiting the commune chair's
+confirmation (issue 14: no one alone creates a payable case or redirects one). Its lines keep what
+confirmation would do: a line whose person already has an open case **updates that case** (decision,
+months, payment, categories replaced; the values replaced are kept), never a second case; any other
+line creates an **active** case (decided before the product took over, so the decision number and
+date are required). What each case would be owed on confirmation comes from the entitlement engine
+itself: inside a savepoint the lines are written exactly as confirmation writes them, the engine runs
+for this month, and the savepoint is rolled back; arrears beyond ``ALLOWANCE_ARREARS_WARN_MONTHS``
+months flag the line.
+
+Confirmation (``write_batch``, called by ``beneficiaries.batches.import_batch_confirm``) checks that
+nothing changed since (the cases locked), then writes the whole file set-based in one transaction
+with COPY (the registry import's helpers), so 10,000 lines take seconds: the importer recorded as
+having prepared each new case and the chair as having decided it, and each created or changed case
+gets an ``imported`` event (the importer, when the file was imported) and an ``import_confirmed`` one
+(the chair).
 """
 
+import copy
 import json
 import re
 import unicodedata
@@ -23,14 +35,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaries.entitlement import Rules, age_in_month
-from beneficiaries.models import Case, CaseCategory, CaseEvent, Category, CoefficientBand, PaymentMethod
+from beneficiaries.entitlement import Rules, age_in_month, compute
+from beneficiaries.models import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    Category,
+    CoefficientBand,
+    ImportBatch,
+    ImportBatchLine,
+    PaymentMethod,
+)
 from beneficiaries.services import OPEN, PaymentDetails, payment_problems
 from core.months import first_of_month
 from core.tabular import RowErrors, read_table, rows_from_dicts, split_table
@@ -50,7 +72,15 @@ from households.importing import (
 )
 from households.models import Household, Membership, Person
 
-__all__ = ["COLUMNS", "BeneficiaryFile", "ImportReport", "RowError", "import_beneficiaries", "read_beneficiaries"]
+__all__ = [
+    "COLUMNS",
+    "BeneficiaryFile",
+    "ImportReport",
+    "RowError",
+    "import_beneficiaries",
+    "read_beneficiaries",
+    "write_batch",
+]
 
 COLUMNS = [
     "national_id",
@@ -100,6 +130,8 @@ CASE_FIELDS = [
     "account_number",
     "account_name",
 ]
+# The fields whose change redirects the money: a line changing one is highlighted to the chair.
+ACCOUNT_FIELDS = ("payment_method", "bank_bin", "account_number")
 HISTORY_REASON = "import"
 LOOKUP_CHUNK = 10_000
 MAX_CHILDREN = 20
@@ -124,9 +156,10 @@ class BeneficiaryFile:
 class ImportReport:
     dry_run: bool
     errors: list[RowError] = field(default_factory=list)
-    created: int = 0  # new active cases
-    updated: int = 0  # open cases the file changes
+    created: int = 0  # new active cases, once confirmed
+    updated: int = 0  # open cases the file changes, once confirmed
     unchanged: int = 0  # open cases the file repeats as they are
+    batch: ImportBatch | None = None  # the batch awaiting confirmation (not for a dry run)
 
     @property
     def ok(self) -> bool:
@@ -294,6 +327,7 @@ class _Checker:
         self.open_cases, self.case_categories = _load_open_cases(
             [resident.person.pk for resident in self.residents.values()]
         )
+        self.file_commune: tuple[str, int] | None = None  # (code, line) of the first line's commune
 
     def check(self, row: int, values: dict, first_line: dict[str, int]) -> _Line | None:
         bad: set[str] = set()
@@ -311,6 +345,14 @@ class _Checker:
 
         resident = self._resident(values, first_line, row, add)
         commune_id = self._commune(values, resident, add)
+        if commune_id is not None:
+            # One chair confirms one commune's list: a file naming two communes is two files.
+            if self.file_commune is None:
+                self.file_commune = (commune_id, row)
+            elif commune_id != self.file_commune[0]:
+                add("commune_code", _("a file is the list of one commune: line %(line)s is for %(code)s") % {
+                    "line": self.file_commune[1], "code": self.file_commune[0]})  # fmt: skip
+                commune_id = None
         categories = self._categories(values, add)
         months = self._dates(values, add)
         payment = self._payment(values, add)
@@ -511,17 +553,21 @@ def _compare(line: _Line, categories: dict[int, list[CaseCategory]]) -> None:
 
 
 def import_beneficiaries(
-    source: BeneficiaryFile | Sequence[dict] | object, *, acting_user, dry_run: bool = False
+    source: BeneficiaryFile | Sequence[dict] | object, *, acting_user, dry_run: bool = False, filename: str = ""
 ) -> ImportReport:
-    """Check every line; then, unless ``dry_run`` or any line is wrong, record the whole file.
+    """Check every line; then, unless ``dry_run`` or any line is wrong, store the whole file as an
+    import batch awaiting the commune chair's confirmation (``report.batch``). No case, category or
+    person is written here.
 
     ``source``: a ``BeneficiaryFile`` from ``read_beneficiaries``, dicts (column -> text) whose
     header is the keys of the first one, or an open file with a ``name`` ending .csv or .xlsx (an
-    unreadable file raises ValidationError). Needs ``acting_user.can_manage_registry``.
+    unreadable file raises ValidationError). ``filename``: what the batch calls the file (default:
+    the open file's name). Needs ``acting_user.can_manage_registry``.
     """
     if not acting_user.can_manage_registry:
         raise PermissionDenied
     if hasattr(source, "read"):
+        filename = filename or getattr(source, "name", "")
         source = read_beneficiaries(source, getattr(source, "name", ""))
     elif not isinstance(source, BeneficiaryFile):
         source = _as_file(list(source))
@@ -555,12 +601,17 @@ def import_beneficiaries(
     if dry_run:
         return report
     try:
-        with transaction.atomic(durable=True):
-            if not _still_open(lines):
-                raise IntegrityError("a case changed during the import")
-            _write(lines, checker.case_categories, acting_user=acting_user)
+        # Not durable: the demo stages a batch inside ``load_demo``'s transaction (a savepoint then).
+        with transaction.atomic():
+            report.batch = _stage(
+                lines,
+                checker.case_categories,
+                commune_id=checker.file_commune[0],
+                filename=filename[-255:],
+                acting_user=acting_user,
+            )
     except IntegrityError:
-        # Someone filed, decided or closed a case of one of these persons between our check and our write.
+        # Someone filed, decided or closed a case of one of these persons between our check and our trial write.
         report = ImportReport(
             dry_run=False,
             errors=[RowError(0, "", _("The cases changed during the import; nothing was saved. Try again."))],
@@ -568,21 +619,203 @@ def import_beneficiaries(
     return report
 
 
-def _still_open(lines: list[_Line]) -> bool:
-    """Lock the cases the file updates (in primary-key order) and check they are as they were read."""
-    expected = {line.case.pk: line.case.status for line in lines if line.case is not None}
-    if not expected:
-        return True
-    locked = dict(
-        Case.objects.select_for_update().filter(pk__in=list(expected)).order_by("pk").values_list("pk", "status")
+# --- staging: what confirmation would do -------------------------------------------------------
+
+
+def _json(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _category_rows(rows: list[CaseCategory]) -> list[list]:
+    """A case's category rows as the batch keeps them (and compares them on confirmation)."""
+    return sorted([row.category_id, row.dependent_children, _json(row.from_month), _json(row.to_month)] for row in rows)
+
+
+def _action(line: _Line) -> str:
+    if line.case is None:
+        return ImportBatchLine.Action.CREATE
+    if line.changed or line.categories_changed:
+        return ImportBatchLine.Action.UPDATE
+    return ImportBatchLine.Action.UNCHANGED
+
+
+def _proposed(line: _Line) -> dict:
+    return {
+        **{name: _json(line.values[name]) for name in CASE_FIELDS},
+        "categories": [[code, children] for code, children in line.categories],
+        "phone": line.phone,
+        "date_of_death": _json(line.person.date_of_death),
+    }
+
+
+def _old(line: _Line, categories: dict[int, list[CaseCategory]]) -> dict:
+    """The values a line replaces (read before anything is written), checked again on confirmation."""
+    old = {}
+    if line.case is not None:
+        old = {name: _json(getattr(line.case, name)) for name in line.changed}
+        if line.categories_changed:
+            old["categories"] = _category_rows(categories.get(line.case.pk, []))
+    if line.phone is not None:
+        old["phone"] = line.person.phone
+    return old
+
+
+def _stage(
+    lines: list[_Line], categories: dict[int, list[CaseCategory]], *, commune_id: str, filename: str, acting_user
+) -> ImportBatch:
+    """The batch and its lines, with each case's arrears and amount for this month as confirmation
+    would leave them (in the caller's transaction)."""
+    month = first_of_month(timezone.localdate())
+    warn = settings.ALLOWANCE_ARREARS_WARN_MONTHS
+    batch = ImportBatch.objects.create(
+        commune_id=commune_id, filename=filename, imported_by=acting_user, month=month, arrears_warn_months=warn
     )
-    return locked == expected
+    staged = [
+        ImportBatchLine(
+            batch=batch,
+            line=line.row,
+            person_id=line.person.pk,
+            case_id=line.case.pk if line.case is not None else None,
+            action=_action(line),
+            proposed=_proposed(line),
+            old=_old(line, categories),
+            account_changed=line.case is not None and any(name in line.changed for name in ACCOUNT_FIELDS),
+        )
+        for line in lines
+    ]
+    entitlements = _trial(lines, categories, batch=batch, month=month, acting_user=acting_user)
+    for line, staged_line in zip(lines, staged, strict=True):
+        entitlement = entitlements.get(line.case_id)
+        if entitlement is not None:
+            arrears = [amount for amount in entitlement.months if amount.month < month and amount.amount]
+            staged_line.arrears_months = len(arrears)
+            staged_line.arrears_vnd = sum(amount.amount for amount in arrears)
+            staged_line.month_amount_vnd = entitlement.current.amount if entitlement.current else 0
+        # A line the batch does not write changes nothing the chair has to weigh.
+        if staged_line.action != ImportBatchLine.Action.UNCHANGED:
+            staged_line.flagged = staged_line.arrears_months > warn
+            batch.arrears_total_vnd += staged_line.arrears_vnd
+            batch.month_total_vnd += staged_line.month_amount_vnd
+            batch.flagged_count += staged_line.flagged
+        line.case_id = None
+    ImportBatchLine.objects.bulk_create(staged, batch_size=2_000)
+    counts = {action: sum(1 for line in staged if line.action == action) for action in ImportBatchLine.Action.values}
+    batch.created_count = counts[ImportBatchLine.Action.CREATE]
+    batch.updated_count = counts[ImportBatchLine.Action.UPDATE]
+    batch.unchanged_count = counts[ImportBatchLine.Action.UNCHANGED]
+    batch.save(update_fields=[
+        "created_count", "updated_count", "unchanged_count", "arrears_total_vnd", "month_total_vnd", "flagged_count",
+        "updated_at",
+    ])  # fmt: skip
+    return batch
+
+
+def _trial(lines: list[_Line], categories, *, batch: ImportBatch, month: date, acting_user) -> dict:
+    """Write the lines exactly as confirmation would, ask the entitlement engine what each case is
+    then owed for ``month``, and roll the writing back: the amounts are the engine's own, not a
+    second implementation of the rules. By the line's case id (``line.case_id`` set meanwhile)."""
+    savepoint = transaction.savepoint()
+    try:
+        _write(lines, categories, batch=batch, acting_user=acting_user)
+        for line in lines:
+            line.case_id = line.case_id or line.case.pk
+        return compute([line.case_id for line in lines], month)
+    finally:
+        transaction.savepoint_rollback(savepoint)
+
+
+# --- confirmation ------------------------------------------------------------------------------
+
+
+def write_batch(batch: ImportBatch, *, acting_user) -> None:
+    """Write an awaiting batch's cases, in the caller's transaction, after checking that nothing the
+    batch relies on changed since it was imported: each case it updates is still open with the
+    values it replaces (locked until the end of the transaction), each person of a new case still has
+    no open case, every person still lives in the batch's commune with the date of death the file
+    gave. Anything changed: ValidationError naming each line, and nothing written."""
+    staged = list(batch.lines.select_related("person").order_by("line"))
+    updated_ids = sorted(line.case_id for line in staged if line.action == ImportBatchLine.Action.UPDATE)
+    locked = {case.pk: case for case in Case.objects.select_for_update().filter(pk__in=updated_ids).order_by("pk")}
+    residents = _load_residents(sorted({line.person.national_id for line in staged}))
+    open_cases, categories = _load_open_cases([line.person_id for line in staged])
+    commune = batch.commune
+    problems, lines = [], []
+    for staged_line in staged:
+        person = staged_line.person
+        proposed, old = staged_line.proposed, staged_line.old
+        found = []
+        resident = residents.get(person.national_id)
+        if resident is None or resident.commune_id != batch.commune_id:
+            found.append(_("no longer lives in %(commune)s") % {"commune": commune.name})
+        if _json(person.date_of_death) != proposed["date_of_death"]:
+            found.append(_("the registry's date of death changed"))
+        if "phone" in old and person.phone != old["phone"]:
+            found.append(_("the phone number changed"))
+        case = open_cases.get(person.pk)
+        action = staged_line.action
+        if action == ImportBatchLine.Action.CREATE and case is not None:
+            found.append(_("has an open case now"))
+        elif action == ImportBatchLine.Action.UPDATE:
+            case = locked.get(staged_line.case_id)
+            if case is None or case.status not in (Case.Status.ACTIVE, Case.Status.SUSPENDED):
+                found.append(_("the case is no longer active or suspended"))
+            else:
+                changed = [name for name in CASE_FIELDS if name in old and _json(getattr(case, name)) != old[name]]
+                if "categories" in old and _category_rows(categories.get(case.pk, [])) != old["categories"]:
+                    changed.append("categories")
+                if changed:
+                    found.append(_("the case changed since the import (%(fields)s)") % {"fields": ", ".join(changed)})
+        elif action == ImportBatchLine.Action.UNCHANGED:
+            # Nothing is written to its case (only, perhaps, the person's phone): a stand-in will do.
+            case = Case(pk=staged_line.case_id)
+        if found:
+            problems.extend(_("line %(line)s: %(problem)s") % {"line": staged_line.line, "problem": problem}
+                            for problem in found)  # fmt: skip
+            continue
+        if action == ImportBatchLine.Action.UNCHANGED and proposed["phone"] is None:
+            continue
+        lines.append(_staged_line(staged_line, case, commune_id=batch.commune_id))
+    if problems:
+        raise ValidationError(problems)
+    _write(lines, categories, batch=batch, acting_user=acting_user)
+    created = {line.row: line.case_id for line in lines if line.case is None}
+    linked = []
+    for staged_line in staged:
+        if staged_line.line in created:
+            staged_line.case_id = created[staged_line.line]
+            linked.append(staged_line)
+    _copy_update(ImportBatchLine, linked, ["case"])
+
+
+def _staged_line(staged: ImportBatchLine, case: Case | None, *, commune_id: str) -> _Line:
+    """A stored batch line as the writer takes it (``case`` as locked; None for a new case)."""
+    proposed, old = staged.proposed, staged.old
+    values = {name: proposed[name] for name in CASE_FIELDS}
+    for name in ("decision_date", "start_month", "paid_through_month", "end_month"):
+        values[name] = date.fromisoformat(values[name]) if values[name] else None
+    line = _Line(
+        row=staged.line,
+        person=staged.person,
+        commune_id=commune_id,
+        categories=[(code, children) for code, children in proposed["categories"]],
+        values=values,
+        phone=proposed["phone"],
+        case=case,
+    )
+    if case is not None:
+        line.changed = [name for name in CASE_FIELDS if name in old]
+        line.categories_changed = "categories" in old
+    return line
 
 
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, acting_user) -> None:
+def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, batch: ImportBatch, acting_user) -> None:
+    """Write the lines set-based: new active cases prepared by the importer and decided by
+    ``acting_user`` (the chair who confirms), changed fields and replaced categories of open cases,
+    phones, and two events per case written. Leaves ``lines``' cases and persons as they were read
+    (copies are written), setting only each line's ``case_id``."""
     now = timezone.now()
     new_lines = [line for line in lines if line.case is None]
     changed = [line for line in lines if line.case is not None and (line.changed or line.categories_changed)]
@@ -593,8 +826,8 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, act
             "commune_id": line.commune_id,
             "status": Case.Status.ACTIVE.value,
             "applied_on": line.values["decision_date"],
-            "prepared_by_id": acting_user.pk,
-            "decided_by_id": None,
+            "prepared_by_id": batch.imported_by_id,
+            "decided_by_id": acting_user.pk,
             **line.values,
         }
         for line in new_lines
@@ -609,10 +842,11 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, act
     for line in changed:
         line.case_id = line.case.pk
         if line.changed:
+            case = copy.copy(line.case)
             for name in line.changed:
-                setattr(line.case, name, line.values[name])
-            line.case.updated_at = now
-            updated_cases.append(line.case)
+                setattr(case, name, line.values[name])
+            case.updated_at = now
+            updated_cases.append(case)
     _copy_update(Case, updated_cases, [*CASE_FIELDS, "updated_at"])
     _copy_history(Case, _as_rows(Case, updated_cases), user=acting_user, now=now, history_type="~")
 
@@ -642,23 +876,25 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, act
     _copy_insert(CaseCategory, _complete(CaseCategory, category_rows, now=now), with_pk=True)
     _copy_history(CaseCategory, category_rows, user=acting_user, now=now, history_type="+")
 
-    events = [
-        {
-            "case_id": line.case_id,
-            "kind": CaseEvent.Kind.IMPORTED.value,
-            "actor_id": acting_user.pk,
-            "reason": "",
-            "data": _event_data(line),
-        }
-        for line in [*new_lines, *changed]
-    ]
+    # The timeline says who imported the line (when the file was imported) and who confirmed it.
+    events = []
+    for line in [*new_lines, *changed]:
+        events.append({
+            "case_id": line.case_id, "kind": CaseEvent.Kind.IMPORTED.value, "actor_id": batch.imported_by_id,
+            "reason": "", "occurred_at": batch.created_at, "data": {**_event_data(line), "batch": batch.pk},
+        })  # fmt: skip
+        events.append({
+            "case_id": line.case_id, "kind": CaseEvent.Kind.IMPORT_CONFIRMED.value, "actor_id": acting_user.pk,
+            "reason": "", "data": {"batch": batch.pk, "line": line.row},
+        })  # fmt: skip
     _copy_insert(CaseEvent, _complete(CaseEvent, events, now=now))
 
     phones = []
     for line in lines:
         if line.phone is not None:
-            line.person.phone, line.person.updated_at = line.phone, now
-            phones.append(line.person)
+            person = copy.copy(line.person)
+            person.phone, person.updated_at = line.phone, now
+            phones.append(person)
     _copy_update(Person, phones, ["phone", "updated_at"])
     _copy_history(Person, _as_rows(Person, phones), user=acting_user, now=now, history_type="~")
 

@@ -301,6 +301,115 @@ class Document(BaseModel):
         ordering = ["case_id", "created_at"]
 
 
+class ImportBatch(BaseModel):
+    """An imported allowance list (rules.md §4.1) awaiting the commune chair's confirmation.
+
+    Importing writes nothing to cases: it stores what the file would do, line by line, with what each
+    case would be owed on confirmation (``ImportBatchLine``). The commune chair, never the person who
+    imported it, confirms the whole batch (its cases are written then, with the chair as decider) or
+    rejects it (nothing is written). One batch is one commune's list."""
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", _("Awaiting the chair's confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="allowance_imports")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.AWAITING)
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejecting"), blank=True)
+    # What confirmation would do, as computed when the file was imported: amounts are for ``month``
+    # (arrears = the months before it), lines flagged above ``arrears_warn_months`` months of arrears.
+    month = models.DateField(_("amounts computed for (month)"))
+    created_count = models.PositiveIntegerField(_("new cases"), default=0)
+    updated_count = models.PositiveIntegerField(_("cases changed"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("cases unchanged"), default=0)
+    arrears_total_vnd = models.PositiveBigIntegerField(_("arrears (đồng)"), default=0)
+    month_total_vnd = models.PositiveBigIntegerField(_("this month (đồng)"), default=0)
+    flagged_count = models.PositiveIntegerField(_("lines flagged"), default=0)
+    arrears_warn_months = models.PositiveSmallIntegerField(_("arrears flagged beyond (months)"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("allowance import")
+        verbose_name_plural = _("allowance imports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["awaiting", "confirmed", "rejected"]), name="import_batch_status_valid"
+            ),
+            # Decided (by someone, at a time) exactly when no longer awaiting.
+            models.CheckConstraint(
+                condition=Q(status="awaiting", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(status="awaiting") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="import_batch_decided_when_done",
+            ),
+            # Maker-checker in the database too: the person who imported a list never decides it.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("imported_by")),
+                name="import_batch_decider_not_importer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""), name="import_batch_rejection_reason"
+            ),
+            models.CheckConstraint(condition=is_first_of_month_q("month"), name="import_batch_month"),
+        ]
+        indexes = [models.Index(fields=["commune", "status"], name="import_batch_commune_status")]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.commune_id} ({self.status})"
+
+
+class ImportBatchLine(models.Model):
+    """One line of an imported list: the person, the open case it updates (or, for a new case, the
+    case created on confirmation), the values it sets and, for a changed case, the values it
+    replaces; with what the case would be owed on confirmation (arrears before the batch's month,
+    and that month's amount)."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("New case")
+        UPDATE = "update", _("Case changed")
+        UNCHANGED = "unchanged", _("Unchanged")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="lines")
+    line = models.PositiveIntegerField(_("line of the file"))
+    person = models.ForeignKey("households.Person", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    action = models.CharField(_("action"), max_length=9, choices=Action.choices)
+    # The CASE_FIELDS of beneficiaries.importing (dates as YYYY-MM-DD), "categories" as [[code,
+    # children], …], "phone" (None: left as it is) and "date_of_death" as the registry had it.
+    proposed = models.JSONField(_("values in the file"))
+    # For a changed case, each changed field's value before (the same keys), checked again on confirmation.
+    old = models.JSONField(_("values replaced"), default=dict, blank=True)
+    account_changed = models.BooleanField(_("account changes"), default=False)
+    arrears_months = models.PositiveSmallIntegerField(_("months of arrears"), default=0)
+    arrears_vnd = models.PositiveBigIntegerField(_("arrears (đồng)"), default=0)
+    month_amount_vnd = models.PositiveBigIntegerField(_("this month (đồng)"), default=0)
+    flagged = models.BooleanField(_("arrears beyond the warning"), default=False)
+
+    class Meta:
+        ordering = ["batch_id", "line"]
+        verbose_name = _("allowance import line")
+        verbose_name_plural = _("allowance import lines")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "line"], name="import_line_once"),
+            models.UniqueConstraint(fields=["batch", "person"], name="import_line_person_once"),
+            models.CheckConstraint(
+                condition=Q(action__in=["create", "update", "unchanged"]), name="import_line_action_valid"
+            ),
+            # A line that changes or repeats a case names it; a new case's line names it once confirmed.
+            models.CheckConstraint(condition=Q(action="create") | Q(case__isnull=False), name="import_line_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.line}"
+
+
 class HealthInsuranceCard(BaseModel):
     """A health-insurance (BHYT) card; beneficiaries are entitled to a free one (Decree 20 Art. 9)."""
 
@@ -340,6 +449,7 @@ class CaseEvent(DomainEvent):
         TRANSFERRED_IN = "transferred_in", _("Arrived from another commune")
         PAYMENT_CHANGED = "payment_changed", _("Payment details changed")
         IMPORTED = "imported", _("Imported")
+        IMPORT_CONFIRMED = "import_confirmed", _("Import confirmed by the chair")
         DOCUMENT_ADDED = "document_added", _("Document added")
         # Maker-checker changes (ChangeRequest): applying one writes payment_changed,
         # category_changed or months_changed with the requester and the approver in its data.

@@ -277,6 +277,11 @@ def event_detail(event: CaseEvent) -> str:
         return _requested_text(data)
     if event.kind in (kind.CHANGE_REJECTED, kind.CHANGE_WITHDRAWN):
         return str(ChangeRequest.Kind(data["change"]).label) if data.get("change") in ChangeRequest.Kind.values else ""
+    if event.kind in (kind.IMPORTED, kind.IMPORT_CONFIRMED) and data.get("batch"):
+        text = _("Imported list %(batch)s, line %(line)s") % {"batch": data["batch"], "line": data.get("line", "")}
+        if data.get("changed"):
+            text += " · " + _("changed: %(fields)s") % {"fields": ", ".join(data["changed"])}
+        return text
     return ""
 
 

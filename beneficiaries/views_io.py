@@ -1,15 +1,17 @@
 """Pages for the beneficiaries import (upload, check, report; rules.md §4.1) and the export download.
 
-Thin: the officer's role is checked here (403 otherwise), the commune of each line by the import;
+Thin: the officer's role is checked here (403 otherwise), the commune of each line by the import; a
+clean import (not a dry run) leads to the page of the batch it stored, which awaits the chair;
 the export is the user's own cases (``scope_to_user``), masked for viewers who see identifiers masked.
 """
 
 import tempfile
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,7 +44,13 @@ def beneficiaries_import(request):
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            report = import_beneficiaries(source, acting_user=request.user, dry_run=dry_run)
+            report = import_beneficiaries(source, acting_user=request.user, dry_run=dry_run, filename=upload.name)
+            if report.batch is not None:
+                messages.success(
+                    request,
+                    _("The list is imported; nothing of it is payable until the commune chair confirms it."),
+                )
+                return redirect("beneficiaries:import_batch", batch_uuid=report.batch.uuid)
             return render(
                 request,
                 "beneficiaries/import_report.html",

@@ -9,8 +9,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.demo import load_demo
+from accounts.models import User
+from beneficiaries.batches import import_batch_confirm
 from beneficiaries.entitlement import age_in_month, compute
-from beneficiaries.models import Case, CaseCategory, CaseEvent, HealthInsuranceCard
+from beneficiaries.models import Case, CaseCategory, CaseEvent, HealthInsuranceCard, ImportBatch
 from core.months import first_of_month
 
 
@@ -111,3 +113,23 @@ def test_demo_allowances_of_tan_dong_and_binh_minh(db, on_demo_day):
     before = everything()
     load_demo()
     assert everything() == before
+
+
+def test_the_demo_leaves_an_imported_list_awaiting_the_chair_of_tan_dong(db):
+    load_demo()
+
+    batch = ImportBatch.objects.get()
+    assert (batch.commune_id, batch.status, batch.imported_by.username, batch.filename) == (
+        "25522", "awaiting", "tandong.officer", "danh-sach-bo-sung.csv",
+    )  # fmt: skip
+    assert (batch.created_count, batch.updated_count, batch.unchanged_count, batch.flagged_count) == (2, 1, 0, 1)
+    lines = list(batch.lines.order_by("line").values_list("action", "arrears_months", "account_changed", "flagged"))
+    assert lines == [("create", 6, False, True), ("create", 1, False, False), ("update", 0, True, False)]
+    assert not Case.objects.filter(person__in=batch.lines.filter(action="create").values("person")).exists()
+
+    # The chair confirms it: two new active cases decided by the chair, one account changed.
+    chair = User.objects.get(username="tandong.chair")
+    import_batch_confirm(batch=batch, acting_user=chair)
+    assert Case.objects.filter(decided_by=chair, events__kind="import_confirmed").distinct().count() == 2
+    changed = batch.lines.get(action="update")
+    assert Case.objects.get(pk=changed.case_id).account_number == changed.proposed["account_number"]

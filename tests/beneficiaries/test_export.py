@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from beneficiaries.batches import import_batch_confirm
 from beneficiaries.exporting import cases_for_export, export_rows, write_csv, write_xlsx
 from beneficiaries.importing import COLUMNS, import_beneficiaries
 from beneficiaries.models import Case
@@ -17,7 +18,7 @@ from tests.households.factories import make_household
 
 
 @pytest.fixture
-def listed(family, officer):
+def listed(family, officer, chair):
     """The elder on 5.5c paid by bank, the adult on 5.6s and 5.4 (two children) paid in cash, who
     died in November 2025; the child's case is terminated (not exported)."""
     Person.objects.filter(pk=family.adult.pk).update(date_of_death=date(2025, 11, 20), phone="+84912345678")
@@ -31,6 +32,7 @@ def listed(family, officer):
         acting_user=officer,
     )  # fmt: skip
     assert report.ok, report.errors
+    import_batch_confirm(batch=report.batch, acting_user=chair)
     Case.objects.filter(person=family.child).update(status=Case.Status.TERMINATED)
     return family
 

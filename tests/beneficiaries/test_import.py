@@ -1,6 +1,7 @@
 """Beneficiaries import (rules.md §4.1): every error kind with its line and column, atomicity, dry
 run, re-import updating the open case (never a second one), scope and roles, the command line and
-the page."""
+the page. An import stores a batch that the chair confirms (``imported`` does both; the batch
+itself is tested in test_import_batches.py)."""
 
 import csv
 import io
@@ -13,8 +14,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from beneficiaries import services
+from beneficiaries.batches import import_batch_confirm
 from beneficiaries.importing import COLUMNS, import_beneficiaries, read_beneficiaries
-from beneficiaries.models import Case, CaseCategory, CaseEvent
+from beneficiaries.models import Case, CaseCategory, CaseEvent, ImportBatch, ImportBatchLine
 from beneficiaries.services import CategoryChoice, PaymentDetails
 from households.models import Person
 from tests.households.factories import make_household
@@ -59,9 +61,19 @@ def pairs(report) -> list[tuple[int, str]]:
     return [(error.row, error.column) for error in report.errors]
 
 
+def imported(rows, *, officer, chair):
+    """Import ``rows`` as ``officer`` and confirm the batch as ``chair``: the report."""
+    report = import_beneficiaries(rows, acting_user=officer)
+    if report.batch is not None:
+        import_batch_confirm(batch=report.batch, acting_user=chair)
+    return report
+
+
 def snapshot() -> tuple:
     """Everything an import may write, to prove that a refused or dry-run import wrote nothing."""
     return (
+        ImportBatch.objects.count(),
+        ImportBatchLine.objects.count(),
         Case.objects.count(),
         CaseCategory.objects.count(),
         CaseEvent.objects.count(),
@@ -75,8 +87,8 @@ def elder(family):
     return family.elder
 
 
-def test_a_line_creates_an_active_case_decided_before_the_product(elder, officer):
-    report = import_beneficiaries([line(elder)], acting_user=officer)
+def test_a_confirmed_line_creates_an_active_case_decided_before_the_product(elder, officer, chair):
+    report = imported([line(elder)], officer=officer, chair=chair)
 
     assert (report.ok, report.created, report.updated, report.unchanged) == (True, 1, 0, 0)
     case = Case.objects.get(person=elder)
@@ -84,7 +96,7 @@ def test_a_line_creates_an_active_case_decided_before_the_product(elder, officer
         "active",
         "25522",
         officer,
-        None,
+        chair,
         None,
     )
     assert (case.decision_number, case.decision_date, case.applied_on) == (
@@ -102,22 +114,22 @@ def test_a_line_creates_an_active_case_decided_before_the_product(elder, officer
     assert list(case.categories.values_list("category_id", "dependent_children", "from_month", "to_month")) == [
         ("5.5c", 0, None, None)
     ]
-    event = case.events.get()
-    assert (event.kind, event.actor, event.data) == (
-        "imported",
-        officer,
-        {"line": 2, "categories": ["5.5c"], "created": True, "decision": "125/QĐ-UBND"},
-    )
+    batch = report.batch.pk
+    assert list(case.events.order_by("id").values_list("kind", "actor", "data")) == [
+        ("imported", officer.pk, {"line": 2, "categories": ["5.5c"], "created": True, "decision": "125/QĐ-UBND",
+                                  "batch": batch}),
+        ("import_confirmed", chair.pk, {"batch": batch, "line": 2}),
+    ]  # fmt: skip
     assert list(case.history.values_list("history_type", "history_user", "history_change_reason")) == [
-        ("+", officer.pk, "import")
+        ("+", chair.pk, "import")
     ]
 
 
-def test_a_paid_through_month_before_the_start_and_a_month_of_death_are_accepted(elder, officer):
+def test_a_paid_through_month_before_the_start_and_a_month_of_death_are_accepted(elder, officer, chair):
     Person.objects.filter(pk=elder.pk).update(date_of_death=date(2025, 11, 20))
     rows = [line(elder, paid_through_month="2020-01", end_month="2025-11", date_of_death="2025-11-20")]
 
-    report = import_beneficiaries(rows, acting_user=officer)
+    report = imported(rows, officer=officer, chair=chair)
 
     assert (report.errors, report.created) == ([], 1)
     assert Case.objects.get(person=elder).paid_through_month == date(2020, 1, 1)
@@ -218,8 +230,8 @@ def test_a_wrong_header_is_reported_on_line_1(elder, officer):
     ]
 
 
-def test_a_dry_run_counts_and_saves_nothing(family, officer):
-    import_beneficiaries([line(family.elder)], acting_user=officer)
+def test_a_dry_run_counts_and_saves_nothing(family, officer, chair):
+    imported([line(family.elder)], officer=officer, chair=chair)
     before = snapshot()
 
     report = import_beneficiaries(
@@ -232,14 +244,14 @@ def test_a_dry_run_counts_and_saves_nothing(family, officer):
     assert snapshot() == before
 
 
-def test_reimport_updates_the_open_case_and_never_duplicates_it(family, officer):
-    import_beneficiaries([line(family.elder)], acting_user=officer)
+def test_reimport_updates_the_open_case_and_never_duplicates_it(family, officer, chair):
+    imported([line(family.elder)], officer=officer, chair=chair)
     case = Case.objects.get(person=family.elder)
 
-    report = import_beneficiaries(
+    report = imported(
         [line(family.elder, categories="5.5c;5.4", dependent_children="2", payment_method="cash", bank_bin="",
               account_number="", account_name="", decision_number="130/QĐ-UBND", paid_through_month="2025-11")],
-        acting_user=officer,
+        officer=officer, chair=chair,
     )  # fmt: skip
 
     assert (report.errors, report.created, report.updated) == ([], 0, 1)
@@ -254,31 +266,32 @@ def test_reimport_updates_the_open_case_and_never_duplicates_it(family, officer)
     )
     assert case.paid_through_month == date(2025, 11, 1)
     assert sorted(case.categories.values_list("category_id", "dependent_children")) == [("5.4", 2), ("5.5c", 0)]
-    assert case.events.order_by("id").last().data == {
+    assert case.events.filter(kind="imported").order_by("id").last().data == {
         "line": 2,
         "categories": ["5.5c", "5.4"],
         "changed": ["decision_number", "paid_through_month", "payment_method", "bank_bin", "account_number",
                     "account_name", "categories"],
+        "batch": report.batch.pk,
     }  # fmt: skip
     assert list(CaseCategory.history.filter(case_id=case.pk).order_by("history_id").values_list(
         "category_id", "history_type")) == [("5.5c", "+"), ("5.5c", "-"), ("5.5c", "+"), ("5.4", "+")]  # fmt: skip
 
     events = case.events.count()
-    again = import_beneficiaries(
+    again = imported(
         [line(family.elder, categories="5.4;5.5c", dependent_children="2", payment_method="cash", bank_bin="",
               account_number="", account_name="", decision_number="130/QĐ-UBND", paid_through_month="2025-11")],
-        acting_user=officer,
+        officer=officer, chair=chair,
     )  # fmt: skip
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
     assert case.events.count() == events
 
 
 def test_a_suspended_case_is_updated_and_stays_suspended(family, officer, chair):
-    import_beneficiaries([line(family.elder)], acting_user=officer)
+    imported([line(family.elder)], officer=officer, chair=chair)
     case = Case.objects.get(person=family.elder)
     services.case_suspend(case=case, from_month=date(2025, 11, 1), reason="Không nhận 3 tháng", acting_user=chair)
 
-    report = import_beneficiaries([line(family.elder, account_number="99990000")], acting_user=officer)
+    report = imported([line(family.elder, account_number="99990000")], officer=officer, chair=chair)
 
     assert (report.errors, report.updated) == ([], 1)
     case.refresh_from_db()
@@ -300,8 +313,11 @@ def test_a_case_still_in_the_procedure_is_not_imported_over(family, officer):
     assert snapshot() == before
 
 
-def test_a_phone_in_the_file_updates_the_registry(elder, officer):
-    import_beneficiaries([line(elder, phone="0912 345 678")], acting_user=officer)
+def test_a_phone_in_the_file_updates_the_registry_on_confirmation(elder, officer, chair):
+    report = import_beneficiaries([line(elder, phone="0912 345 678")], acting_user=officer)
+    elder.refresh_from_db()
+    assert elder.phone == ""
+    import_batch_confirm(batch=report.batch, acting_user=chair)
 
     elder.refresh_from_db()
     assert elder.phone == "+84912345678"
@@ -365,16 +381,19 @@ def test_the_command_imports_and_reports(tmp_path, elder, officer, capsys):
 
     call_command("import_beneficiaries", str(path), "--user", "tandong.officer", "--dry-run")
     assert "Dry run, nothing saved. Cases created: 1, updated: 0, unchanged: 0." in capsys.readouterr().out
-    assert not Case.objects.exists()
+    assert not ImportBatch.objects.exists()
 
     call_command("import_beneficiaries", str(path), "--user", "tandong.officer")
-    assert "Imported. Cases created: 1" in capsys.readouterr().out
-    assert Case.objects.filter(person=elder, status="active").count() == 1
+    out = capsys.readouterr().out
+    assert "On confirmation: Cases created: 1, updated: 0, unchanged: 0." in out
+    assert out.splitlines()[-1] == f"batch {ImportBatch.objects.get().pk} awaiting confirmation"
+    assert not Case.objects.exists()
 
     path.write_bytes(csv_bytes([line(elder, sex="M")]))
     with pytest.raises(CommandError, match="1 errors: nothing was imported"):
         call_command("import_beneficiaries", str(path), "--user", "tandong.officer")
     assert "line 2, column sex: does not match the registry (F)" in capsys.readouterr().out
+    assert ImportBatch.objects.count() == 1
 
 
 def test_the_page_checks_then_imports(client_for, elder):
@@ -389,11 +408,14 @@ def test_the_page_checks_then_imports(client_for, elder):
     assert page.status_code == 200
     assert checked.status_code == 200
     assert checked.context["report"].created == 1
-    assert not Case.objects.exists()
+    assert b'data-testid="import-ok"' in checked.content
+    assert not ImportBatch.objects.exists()
     upload.seek(0)
-    done = client.post(url, {"file": upload})
-    assert b'data-testid="import-done"' in done.content
-    assert Case.objects.filter(person=elder).count() == 1
+    done = client.post(url, {"file": upload}, follow=True)
+    batch = ImportBatch.objects.get()
+    assert done.redirect_chain == [(f"/allowances/imports/{batch.uuid}/", 302)]
+    assert b'data-testid="batch-awaiting"' in done.content
+    assert not Case.objects.exists()
 
 
 def test_the_page_lists_the_errors(client_for, elder):

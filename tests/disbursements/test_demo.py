@@ -5,9 +5,14 @@ Tân Đông four months ago and the next run paid that month as arrears."""
 from collections import Counter
 from datetime import date
 
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.test import Client
 from django.utils import timezone
 
 from accounts.demo import load_demo
+from accounts.models import User
 from beneficiaries.entitlement import compute
 from core.months import add_months, first_of_month
 from disbursements.models import PaidMonth, Run, RunEvent, RunLine
@@ -54,6 +59,19 @@ def everything() -> dict:
         "paid_months": sorted(PaidMonth.objects.values_list("case_id", "month", "line__run__month")),
         "events": sorted(RunEvent.objects.values_list("run__commune_id", "run__month", "kind", "occurred_at")),
     }
+
+
+@pytest.fixture
+def client_for_demo():
+    """A client signed in as one of the demo's users (pages in English)."""
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        client.cookies["django_language"] = "en"
+        return client
+
+    return make
 
 
 def engine_amounts(run: Run) -> dict[int, int]:
@@ -142,3 +160,63 @@ def test_demo_runs_of_tan_dong_and_binh_minh(db, on_demo_day):
     before = everything()
     load_demo()
     assert everything() == before
+
+
+def test_the_demo_s_money_path_runs_end_to_end_with_a_second_person_at_each_step(db, on_demo_day, client_for_demo):
+    """Officer imports a list, the chair confirms it; the run is prepared again, the chair approves
+    it, the officer sends it to the payer, downloads the file (then a copy) and reconciles it."""
+    from beneficiaries.batches import import_batch_confirm
+    from beneficiaries.models import Case, ImportBatch
+    from disbursements import services
+    from tests.disbursements.conftest import prepare_now
+
+    load_demo()
+    current = first_of_month(timezone.localdate())
+    officer, chair = (User.objects.get(username=name) for name in ("tandong.officer", "tandong.chair"))
+    # The demo's list imported by the officer waits for the chair: nothing of it is payable yet.
+    batch = ImportBatch.objects.get(commune_id=TAN_DONG, status=ImportBatch.Status.AWAITING)
+    assert (batch.imported_by, batch.created_count, batch.updated_count) == (officer, 2, 1)
+    new_people = list(batch.lines.filter(action="create").values_list("person_id", flat=True))
+    assert not Case.objects.filter(person_id__in=new_people).exists()
+    with pytest.raises(PermissionDenied):
+        import_batch_confirm(batch=batch, acting_user=officer)
+
+    import_batch_confirm(batch=batch, acting_user=chair)
+    assert Case.objects.filter(person_id__in=new_people, status="active", decided_by=chair).count() == 2
+
+    # This month's run, computed before the list was confirmed, is prepared again and now pays them.
+    run = Run.objects.get(commune_id=TAN_DONG, month=current)
+    run = prepare_now(services.run_prepare(commune=run.commune, month=current, acting_user=officer, enqueue=False))
+    assert run.line_count == ACTIVE[TAN_DONG] + 2
+    assert dict(run.lines.values_list("case_id", "amount")) == engine_amounts(run)
+    # The chair sees the line owed more than ALLOWANCE_ARREARS_WARN_MONTHS of arrears before approving.
+    flagged = batch.lines.get(flagged=True)
+    assert flagged.arrears_months == 6
+    assert list(run.lines.filter(arrears_months__gt=3).values_list("case__person_id", "arrears_months")) == [
+        (flagged.person_id, flagged.arrears_months)
+    ]
+    with pytest.raises(PermissionDenied):
+        services.run_approve(run=run, acting_user=officer)
+    run = services.run_approve(run=run, acting_user=chair)
+
+    # Sent to the payer by a POST; the file is downloaded once as the original, then as a copy.
+    client = client_for_demo("tandong.officer")
+    assert client.get(f"/payments/{run.pk}/export.csv").status_code == 409  # not sent yet: nothing changes
+    assert client.get(f"/payments/{run.pk}/send/").status_code == 405
+    assert client.post(f"/payments/{run.pk}/send/").status_code == 302
+    first, second = (client.get(f"/payments/{run.pk}/export.csv") for _ in range(2))
+    assert first["Content-Disposition"].endswith(f'-run{run.pk}.csv"')
+    assert second["Content-Disposition"].endswith(f'-run{run.pk}-copy1.csv"')
+    assert b"".join(first.streaming_content) == b"".join(second.streaming_content)
+
+    # The payer reports every line paid: the run is reconciled and no month is paid twice to anyone.
+    rows = [{"reference": reference, "status": "paid", "paid_on": f"{current:%Y-%m}-20", "note": ""}
+            for reference in run.lines.values_list("reference", flat=True)]  # fmt: skip
+    services.run_reconcile(run=run, rows=rows, acting_user=officer)
+    run.refresh_from_db()
+    assert run.status == Run.Status.RECONCILED
+    assert PaidMonth.objects.count() == sum(
+        len(months) for months in RunLine.objects.exclude(status="failed").values_list("months", flat=True)
+    )
+    assert not PaidMonth.objects.values("person", "month").annotate(n=Count("pk")).filter(n__gt=1).exists()
+    assert client.get(f"/payments/{run.pk}/export.csv").status_code == 409  # a reconciled run is not issued again

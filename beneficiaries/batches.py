@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaries.importing import write_batch
 from beneficiaries.models import ImportBatch
-from geography.scoping import commune_codes_for_user
+from geography.scoping import in_scope
 
 
 def _lock(batch: ImportBatch) -> ImportBatch:
@@ -26,7 +26,7 @@ def _require_chair(batch: ImportBatch, acting_user) -> None:
     chair now): maker-checker, as for a case's decision."""
     if not acting_user.can_sign_decisions:
         raise PermissionDenied(_("Only the commune chair confirms or rejects an imported list."))
-    if not acting_user.has_national_scope and batch.commune_id not in commune_codes_for_user(acting_user):
+    if not in_scope(acting_user, batch.commune_id):
         raise PermissionDenied(_("This list is not of one of your communes."))
     if acting_user.pk == batch.imported_by_id:
         raise PermissionDenied(_("You imported this list; another person, the commune chair, must confirm it."))

@@ -30,7 +30,7 @@ from beneficiaries.models import (
     text_lines,
 )
 from core.months import add_months, first_of_month
-from geography.scoping import commune_codes_for_user
+from geography.scoping import require_scope
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, PovertyStatus
 
 PAYMENT_METHODS = frozenset(PaymentMethod.values)
@@ -60,10 +60,7 @@ def _refuse(problems: dict[str, list[str]]) -> None:
 
 
 def _require(user, capability: str, commune_id: str) -> None:
-    if not getattr(user, capability):
-        raise PermissionDenied
-    if not user.has_national_scope and commune_id not in commune_codes_for_user(user):
-        raise PermissionDenied
+    require_scope(user, commune_id, capability)
 
 
 def _event(case: Case, kind: str, acting_user, *, reason: str = "", **data) -> CaseEvent:

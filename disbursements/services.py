@@ -36,7 +36,7 @@ from beneficiaries.models import Case, PaymentMethod
 from core.months import first_of_month
 from disbursements.models import PaidMonth, PayerReport, Run, RunBatch, RunEvent, RunLine
 from disbursements.selectors import paid_months_for
-from geography.scoping import commune_codes_for_user
+from geography.scoping import require_scope
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
@@ -51,10 +51,7 @@ def _refuse(field: str, message: str):
 
 
 def _require(user, capability: str, commune_id: str) -> None:
-    if not getattr(user, capability):
-        raise PermissionDenied
-    if not user.has_national_scope and commune_id not in commune_codes_for_user(user):
-        raise PermissionDenied
+    require_scope(user, commune_id, capability)
 
 
 def _event(run: Run, kind: str, acting_user, *, reason: str = "", **data) -> RunEvent:

@@ -928,6 +928,7 @@ def duplicate_resolve(*, flag: DuplicateFlag, same_person: bool, acting_user) ->
                                % {"a": newer_home.household.code, "b": existing_home.household.code}})  # fmt: skip
     household = (newer_home or existing_home or newer.memberships.select_related("household").first()).household
     Membership.objects.filter(person=newer).update(person=existing)
+    Household.objects.filter(head=newer).update(head=existing)  # their memberships moved with them
     HouseholdEvent.objects.filter(person=newer).update(person=existing)
     Transfer.objects.filter(person=newer).delete()
     _event(household=household, kind=HouseholdEvent.Kind.PERSONS_MERGED, person=existing, acting_user=acting_user,

@@ -146,6 +146,17 @@ def test_an_officer_alone_cannot_change_a_beneficiary_s_date_of_birth_by_import(
     assert run_lines(run) == [(MARCH_TO_JULY, 3_750_000, "cash", "", "", "")]
 
 
+def test_an_import_that_meets_a_case_decided_after_its_check_saves_nothing(mai, mai_case, users, monkeypatch):
+    # As if the chair decided her case between the file's check and its writing: the write asks again.
+    monkeypatch.setattr("households.importing._check_guarded_changes", lambda lines, errors: None)
+    before = everything()
+
+    report = import_households(rows=[file_line(mai, date_of_birth="1946-07-01")], user=users["tandong_officer"])
+
+    assert report.errors == [RowError(0, "", "The registry changed during the import; nothing was saved. Try again.")]
+    assert everything() == before
+
+
 def test_the_import_page_reports_the_refused_line_and_column(mai, mai_case, client_for):
     before = everything()
 
@@ -270,3 +281,21 @@ def test_the_merge_page_shows_the_refusal_instead_of_an_error_page(mai, mai_case
     assert response.status_code == 200
     assert "cannot be merged here" in response.content.decode()
     assert everything() == before
+
+
+def test_merging_a_newer_record_who_heads_a_household_makes_the_older_the_head(units, users):
+    # The newer record heads a household (no case): the merge used to fail on the household's head.
+    household = make_household(units.tan_dong, units.tan_dong_village, code="TD-NEW",
+                               members=(("Lê Thị Mai", "F", BORN, "head"),))  # fmt: skip
+    earlier = make_household(units.tan_dong, units.tan_dong_village, code="TD-OLD",
+                             members=(("Lê Thị Mai", "F", BORN, "head"),))  # fmt: skip
+    Membership.objects.filter(household=earlier).update(left_on=date(2024, 1, 1))
+    newer = household.head
+    flag = DuplicateFlag.objects.create(person=newer, existing=earlier.head, commune=units.tan_dong)
+
+    services.duplicate_resolve(flag=flag, same_person=True, acting_user=users["tandong_officer"])
+
+    household.refresh_from_db()
+    assert household.head == earlier.head
+    assert list(household.memberships.values_list("person", "relationship")) == [(earlier.head_id, "head")]
+    assert not Person.objects.filter(pk=newer.pk).exists()

@@ -1,9 +1,10 @@
 """Changes that move money are maker-checker (issue 14): once a case's months can be paid (its
 status is one of ``entitlement.PAYABLE_STATUSES``), a change of its payment method or account, of
 its categories (dependent children included), of its ``start_month`` / ``paid_through_month``,
-or of its person's date of birth (the age bands set the amount) is a ``ChangeRequest``. The officer or the chair makes it; a commune chair who is not its maker
-approves or rejects it; the maker may withdraw it. Until it is approved the case is unchanged, so
-payment runs and the engine keep using the current details.
+or of its person's date of birth (the age bands set the amount) is a ``ChangeRequest``. The
+officer or the chair makes it; a commune chair who is not its maker approves or rejects it; the
+maker may withdraw it. Until it is approved the case is unchanged, so payment runs and the engine
+keep using the current details.
 
 Before the chair's decision (applied, verified) the officer still corrects payment details
 directly (``services.payment_change``): the decision comes after and sees them.

@@ -6,9 +6,9 @@ Every page of a case starts with ``access_case_by_uuid`` (404 out of scope); an 
 for other roles), and the service checks the role and the case's status again when it writes. A
 maker-checker refusal (the chair prepared or verified the case) is a message on the form.
 
-Changes that move money (payment details, categories, months, the person's date of birth) ask the service layer what the user
-may do with the case (``changes.case_change_options``: directly, as a request for the chair, or not
-at all: 403); the requests' own pages are in ``views_changes.py``.
+Changes that move money (payment details, categories, months, the person's date of birth) ask the
+service layer what the user may do with the case (``changes.case_change_options``: directly, as a
+request for the chair, or not at all: 403); the requests' own pages are in ``views_changes.py``.
 """
 
 import uuid

@@ -1,9 +1,10 @@
 """Changes that move money are maker-checker (issue 14): once a case's months can be paid (its
 status is one of ``entitlement.PAYABLE_STATUSES``), a change of its payment method or account, of
-its categories (dependent children included) or of its ``start_month`` / ``paid_through_month``
-is a ``ChangeRequest``. The officer or the chair makes it; a commune chair who is not its maker
-approves or rejects it; the maker may withdraw it. Until it is approved the case is unchanged, so
-payment runs and the engine keep using the current details.
+its categories (dependent children included), of its ``start_month`` / ``paid_through_month``,
+or of its person's date of birth (the age bands set the amount) is a ``ChangeRequest``. The
+officer or the chair makes it; a commune chair who is not its maker approves or rejects it; the
+maker may withdraw it. Until it is approved the case is unchanged, so payment runs and the engine
+keep using the current details.
 
 Before the chair's decision (applied, verified) the officer still corrects payment details
 directly (``services.payment_change``): the decision comes after and sees them.
@@ -20,6 +21,14 @@ The values a request keeps (JSON):
   the case (months ISO or null), so any change of them meanwhile makes the request stale.
 - ``months``: ``proposed`` and ``before`` are ``{"start_month": "YYYY-MM-01", "paid_through_month":
   "YYYY-MM-01" or null}``.
+- ``birth_date``: ``proposed`` and ``before`` are ``{"date_of_birth": "YYYY-MM-DD", "national_id":
+  "…"}``: the person's registry values. The national ID changes only with a year of birth that its
+  digits 5–6 must follow (rules.md §4.0); otherwise it is the current one, kept so that a change of
+  it meanwhile makes the request stale.
+
+The registry refuses a direct change of a beneficiary's date of birth (``birth_date_guard``
+below, through ``households.guards``) and sends the user here; an approved ``birth_date`` request
+is written by the registry's own ``households.services.person_birth_date_correct``.
 
 Approving re-reads the case under a lock: a status no longer payable, or values that are no
 longer ``before``, refuse the approval with nothing written (the maker makes a new request).
@@ -52,6 +61,10 @@ from beneficiaries.services import (
 )
 from core.months import first_of_month
 from geography.scoping import commune_codes_for_user
+from households.identity import mask
+from households.models import Person
+from households.selectors import residence_commune_id
+from households.services import birth_date_problems, person_birth_date_correct
 
 Kind = ChangeRequest.Kind
 DIRECT, REQUEST = "direct", "request"
@@ -79,7 +92,21 @@ class MonthsChange:
     paid_through_month: date | None = None
 
 
-PROPOSALS = {Kind.PAYMENT: PaymentDetails, Kind.CATEGORIES: CategoryChange, Kind.MONTHS: MonthsChange}
+@dataclass(frozen=True)
+class BirthDateChange:
+    """The person's corrected date of birth, and the national ID that goes with it when the year
+    changes (None: the current one)."""
+
+    date_of_birth: date
+    national_id: str | None = None
+
+
+PROPOSALS = {
+    Kind.PAYMENT: PaymentDetails,
+    Kind.CATEGORIES: CategoryChange,
+    Kind.MONTHS: MonthsChange,
+    Kind.BIRTH_DATE: BirthDateChange,
+}
 
 
 # --- who may do what ---------------------------------------------------------------------------------
@@ -106,7 +133,7 @@ def _request_refusal(case: Case, user) -> Exception | None:
 def case_change_options(*, case: Case, user) -> dict[str, str]:
     """The changes the user may make to the case now, each ``DIRECT`` or ``REQUEST``: payment
     details directly by the officer before the decision (``services.payment_change``); any of the
-    three kinds as a request while the case's months can be paid. Empty out of scope."""
+    kinds as a request while the case's months can be paid. Empty out of scope."""
     if case.status in DIRECT_PAYMENT_STATUSES:
         allowed = user.can_manage_registry and _in_scope(user, case.commune_id)
         return {Kind.PAYMENT: DIRECT} if allowed else {}
@@ -143,6 +170,24 @@ def change_request_actions(*, change_request: ChangeRequest, user) -> frozenset[
     return frozenset(action for action in ACTIONS if _action_refusal(change_request, user, action) is None)
 
 
+# --- the registry's guard -----------------------------------------------------------------------------
+
+
+def birth_date_guard(changes: list[tuple[int, frozenset[str]]]) -> dict[int, dict[str, str]]:
+    """``households.guards``: a new date of birth of a person who has a case whose months can still
+    be paid changes what the case is paid (the age bands), so the registry refuses it and the user
+    proposes it on the case, for the chair. One query for the whole list."""
+    asked = [person_id for person_id, fields in changes if "date_of_birth" in fields]
+    if not asked:
+        return {}
+    held = Case.objects.filter(person_id__in=asked, status__in=PAYABLE_STATUSES).values_list("person_id", flat=True)
+    message = _(
+        "This person has a social-allowance case: a new date of birth changes the allowance, so it must be "
+        "proposed on the case (“Propose a correction of the date of birth”) and approved by the commune chair."
+    )
+    return {person_id: {"date_of_birth": message} for person_id in set(held)}
+
+
 # --- the values a request keeps ----------------------------------------------------------------------
 
 
@@ -161,6 +206,9 @@ def current_values(case: Case, kind: str) -> dict:
     if kind == Kind.CATEGORIES:
         rows = case.categories.order_by("pk").values_list("category_id", "dependent_children", "from_month", "to_month")
         return {"rows": [[code, children, _iso(start), _iso(end)] for code, children, start, end in rows]}
+    if kind == Kind.BIRTH_DATE:
+        person = case.person
+        return {"date_of_birth": person.date_of_birth.isoformat(), "national_id": person.national_id}
     return {"start_month": _iso(case.start_month), "paid_through_month": _iso(case.paid_through_month)}
 
 
@@ -172,6 +220,8 @@ def _proposed_values(kind: str, proposal) -> dict:
             "from_month": _iso(proposal.from_month),
             "categories": [[choice.code, choice.dependent_children] for choice in proposal.categories],
         }
+    if kind == Kind.BIRTH_DATE:
+        return {"date_of_birth": proposal.date_of_birth.isoformat(), "national_id": proposal.national_id}
     return {"start_month": _iso(proposal.start_month), "paid_through_month": _iso(proposal.paid_through_month)}
 
 
@@ -188,11 +238,16 @@ def _proposal(change_request: ChangeRequest):
             categories=[CategoryChoice(code, children) for code, children in values["categories"]],
             from_month=_month(values["from_month"]),
         )
+    if change_request.kind == Kind.BIRTH_DATE:
+        return BirthDateChange(date.fromisoformat(values["date_of_birth"]), values["national_id"])
     return MonthsChange(_month(values["start_month"]), _month(values["paid_through_month"]))
 
 
-def _normalised(kind: str, proposal):
-    """Months as their first day (as every service takes them)."""
+def _normalised(case: Case, kind: str, proposal):
+    """Months as their first day (as every service takes them); a date of birth with the national
+    ID that goes with it (the person's current one unless another is given)."""
+    if kind == Kind.BIRTH_DATE:
+        return BirthDateChange(proposal.date_of_birth, (proposal.national_id or "").strip() or case.person.national_id)
     if kind == Kind.CATEGORIES:
         return CategoryChange(list(proposal.categories), first_of_month(proposal.from_month))
     if kind == Kind.MONTHS:
@@ -208,7 +263,30 @@ def _problems(case: Case, kind: str, proposal) -> dict[str, list[str]]:
         return payment_problems(proposal)
     if kind == Kind.CATEGORIES:
         return category_change_problems(case, proposal.categories, proposal.from_month)
+    if kind == Kind.BIRTH_DATE:
+        return birth_date_request_problems(case, proposal)
     return months_problems(case, start_month=proposal.start_month, paid_through_month=proposal.paid_through_month)
+
+
+def birth_date_request_problems(case: Case, proposal: BirthDateChange) -> dict[str, list[str]]:
+    """The registry's own checks of a date of birth (``households.services.birth_date_problems``:
+    a possible date, agreeing with the national ID's century and year digits), and the person
+    living in the case's commune: writes follow where a person lives now, so the chair who
+    approves must be the chair of that commune."""
+    person = case.person
+    if residence_commune_id(person) != case.commune_id:
+        return {
+            "date_of_birth": [
+                _("%(name)s now lives in another commune: the change is proposed there, on their case.")
+                % {"name": person.full_name}
+            ]
+        }
+    problems = birth_date_problems(person, date_of_birth=proposal.date_of_birth, national_id=proposal.national_id)
+    if problems.get("national_id") and proposal.national_id == person.national_id:
+        problems["national_id"].append(
+            _("A new year of birth needs the national ID that goes with it: give it here, as on the person's card.")
+        )
+    return problems
 
 
 def change_request_problems(change_request: ChangeRequest) -> dict[str, list[str]]:
@@ -250,13 +328,14 @@ def _lock_request(change_request: ChangeRequest) -> tuple[Case, ChangeRequest]:
 @transaction.atomic
 def change_request_create(*, case: Case, kind: str, proposal, reason: str, acting_user) -> ChangeRequest:
     """Propose a change of a payable case: ``proposal`` is a ``PaymentDetails`` (kind ``payment``),
-    a ``CategoryChange`` (``categories``) or a ``MonthsChange`` (``months``), validated as the
-    change itself would be. The case is not changed; the chair approves or rejects."""
+    a ``CategoryChange`` (``categories``), a ``MonthsChange`` (``months``) or a ``BirthDateChange``
+    (``birth_date``), validated as the change itself would be. The case is not changed; the chair
+    approves or rejects."""
     case = _lock(case)
     if kind not in PROPOSALS or not isinstance(proposal, PROPOSALS[kind]):
         raise ValueError(f"a {kind} change request takes a {PROPOSALS.get(kind)}")
     _raise(_request_refusal(case, acting_user))
-    proposal = _normalised(kind, proposal)
+    proposal = _normalised(case, kind, proposal)
     problems = _problems(case, kind, proposal)
     if not reason.strip():
         problems["reason"] = [_("is required")]
@@ -299,9 +378,25 @@ def _apply(case: Case, change: ChangeRequest, acting_user, **trace) -> None:
     elif change.kind == Kind.CATEGORIES:
         _change_categories(case, proposal.categories, proposal.from_month, reason=change.reason,
                            acting_user=acting_user, **trace)  # fmt: skip
+    elif change.kind == Kind.BIRTH_DATE:
+        _change_birth_date(case, change, proposal, acting_user=acting_user, **trace)
     else:
         _change_months(case, start_month=proposal.start_month, paid_through_month=proposal.paid_through_month,
                        reason=change.reason, acting_user=acting_user, **trace)  # fmt: skip
+
+
+def _change_birth_date(case: Case, change: ChangeRequest, proposal: BirthDateChange, *, acting_user, **trace) -> None:
+    """The registry writes the person's new date of birth (its own service: the chair of the
+    commune where they live, not the maker, and still the date the maker saw), then the case keeps
+    an event of it."""
+    person = person_birth_date_correct(
+        person=case.person, date_of_birth=proposal.date_of_birth, national_id=proposal.national_id,
+        date_of_birth_before=date.fromisoformat(change.before["date_of_birth"]), requested_by=change.requested_by,
+        reason=change.reason, acting_user=acting_user, request=trace["request"],
+    )  # fmt: skip
+    case.person = person
+    _event(case, CaseEvent.Kind.BIRTH_DATE_CORRECTED, acting_user, reason=change.reason,
+           **_masked_summary(Kind.BIRTH_DATE, change.before, change.proposed), **trace)  # fmt: skip
 
 
 def change_request_effect(change_request: ChangeRequest, month: date) -> tuple[int, int] | None:
@@ -315,7 +410,11 @@ def change_request_effect(change_request: ChangeRequest, month: date) -> tuple[i
     case = change_request.case
     now = compute([case.pk], month)[case.pk].amount
     with transaction.atomic():
-        _apply(case, change_request, None)
+        if change_request.kind == Kind.BIRTH_DATE:  # the engine reads the age from the registry
+            proposal = _proposal(change_request)
+            Person.objects.filter(pk=case.person_id).update(date_of_birth=proposal.date_of_birth)
+        else:
+            _apply(case, change_request, None)
         then = compute([case.pk], month)[case.pk].amount
         transaction.set_rollback(True)
     case.refresh_from_db()
@@ -354,12 +453,17 @@ def _decide(change: ChangeRequest, status: str, acting_user, note: str) -> Chang
 
 
 def _masked_summary(kind: str, before: dict, proposed: dict) -> dict:
-    """What the CHANGE_REQUESTED event keeps: accounts only by their last 4 digits (events show on
-    the household timeline to every reader)."""
+    """What the CHANGE_REQUESTED event keeps: accounts and national IDs only by their last digits
+    (events show on the household timeline to every reader)."""
     if kind == Kind.PAYMENT:
         return {"before": masked_payment(before), "after": masked_payment(proposed)}
     if kind == Kind.CATEGORIES:
         return {"from_month": proposed["from_month"], "after": proposed["categories"]}
+    if kind == Kind.BIRTH_DATE:
+        summary = {"before": before["date_of_birth"], "after": proposed["date_of_birth"]}
+        if before["national_id"] != proposed["national_id"]:
+            summary["national_id"] = f"{mask(before['national_id'])} → {mask(proposed['national_id'])}"
+        return summary
     return {"before": before, "after": proposed}
 
 

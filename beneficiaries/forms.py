@@ -173,6 +173,19 @@ class MonthsChangeForm(CrispyForm):
     reason = reason_field()
 
 
+class BirthDateChangeForm(CrispyForm):
+    """A correction of the date of birth of a case's person (a request the chair approves)."""
+
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=DATE_INPUT)
+    national_id = forms.CharField(
+        label=_("National ID (CCCD)"),
+        min_length=12,
+        max_length=12,
+        help_text=_("Its 5th and 6th digits are the year of birth: change it only with the year, as on the card."),
+    )
+    reason = reason_field()
+
+
 class HealthCardForm(CrispyForm):
     number = forms.CharField(label=_("Card number"), max_length=15)
     group = forms.CharField(label=_("Beneficiary group"), max_length=10, required=False, help_text=_("e.g. BT"))

@@ -452,11 +452,13 @@ class CaseEvent(DomainEvent):
         IMPORT_CONFIRMED = "import_confirmed", _("Import confirmed by the chair")
         DOCUMENT_ADDED = "document_added", _("Document added")
         # Maker-checker changes (ChangeRequest): applying one writes payment_changed,
-        # category_changed or months_changed with the requester and the approver in its data.
+        # category_changed, months_changed or birth_date_corrected with the requester and the
+        # approver in its data.
         MONTHS_CHANGED = "months_changed", _("Months paid corrected")
         CHANGE_REQUESTED = "change_requested", _("Change requested")
         CHANGE_REJECTED = "change_rejected", _("Change request rejected")
         CHANGE_WITHDRAWN = "change_withdrawn", _("Change request withdrawn")
+        BIRTH_DATE_CORRECTED = "birth_date_corrected", _("Date of birth corrected")
 
     kind = models.CharField(_("event kind"), max_length=40, choices=Kind.choices)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
@@ -470,8 +472,9 @@ class CaseEvent(DomainEvent):
 class ChangeRequest(BaseModel):
     """A change that moves money, proposed by one person and applied only when the commune chair
     (never its maker) approves it: a case's payment method or account, its categories from a month,
-    or its ``start_month`` / ``paid_through_month`` (maker-checker, issue 14). Until then the case is
-    unchanged, so runs and the engine keep paying the current details.
+    its ``start_month`` / ``paid_through_month``, or its person's date of birth (the age bands set
+    the amount; the registry applies it) (maker-checker, issue 14). Until then the case and the
+    person are unchanged, so runs and the engine keep paying the current details.
 
     ``proposed`` holds the new values and ``before`` the values the maker saw; the approval
     re-reads the case and refuses when they are no longer its values (``beneficiaries.changes``
@@ -481,6 +484,7 @@ class ChangeRequest(BaseModel):
         PAYMENT = "payment", _("Payment details")
         CATEGORIES = "categories", _("Categories")
         MONTHS = "months", _("Months paid")
+        BIRTH_DATE = "birth_date", _("Date of birth")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the chair")
@@ -511,7 +515,7 @@ class ChangeRequest(BaseModel):
                 fields=["case", "kind"], condition=Q(status="pending"), name="change_request_one_pending"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["payment", "categories", "months"]), name="change_request_kind"
+                condition=Q(kind__in=["payment", "categories", "months", "birth_date"]), name="change_request_kind"
             ),
             models.CheckConstraint(
                 condition=Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)

@@ -30,6 +30,7 @@ from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from core.worklists import WorkItem
 from geography.scoping import scope_to_user
+from households.identity import mask
 from households.models import Membership
 from households.selectors import province_commune_codes
 
@@ -273,6 +274,8 @@ def event_detail(event: CaseEvent) -> str:
         return f"{data.get('before', '')} → {data.get('after', '')}" + _approval_text(data)
     if event.kind == kind.MONTHS_CHANGED:
         return _months_change_text(data) + _approval_text(data)
+    if event.kind == kind.BIRTH_DATE_CORRECTED:
+        return _birth_date_text(data) + _approval_text(data)
     if event.kind == kind.CHANGE_REQUESTED:
         return _requested_text(data)
     if event.kind in (kind.CHANGE_REJECTED, kind.CHANGE_WITHDRAWN):
@@ -316,7 +319,17 @@ def _requested_text(data: dict) -> str:
             "month": (data.get("from_month") or "")[:7],
             "categories": _categories_text(data.get("after", [])),
         }
+    if change == ChangeRequest.Kind.BIRTH_DATE:
+        return f"{label}: {_birth_date_text(data)}"
     return f"{label}: {_months_change_text(data)}"
+
+
+def _birth_date_text(data: dict) -> str:
+    """ "30/09/1946 → 05/07/1946" (and the national ID, masked, when it changes with the year)."""
+    text = f"{_day_text(data.get('before'))} → {_day_text(data.get('after'))}"
+    if data.get("national_id"):
+        text += " · " + _("national ID %(change)s") % {"change": data["national_id"]}
+    return text
 
 
 # --- the commune's monthly total -------------------------------------------------------------------
@@ -554,6 +567,10 @@ def _month_text(value: str | None) -> str:
     return f"{date.fromisoformat(value):%m/%Y}" if value else "—"
 
 
+def _day_text(value: str | None) -> str:
+    return f"{date.fromisoformat(value):%d/%m/%Y}" if value else "—"
+
+
 def _categories_text(rows) -> str:
     return ", ".join(code + (f" ×{children}" if children else "") for code, children, *_rest in rows) or "—"
 
@@ -587,6 +604,15 @@ def change_lines(change: ChangeRequest, *, full: bool) -> list[ChangeLine]:
         return [
             ChangeLine(_("From (month)"), _month_text(after["from_month"]), _month_text(after["from_month"])),
             ChangeLine(_("Categories"), _categories_text(held), _categories_text(after["categories"])),
+        ]
+    if change.kind == ChangeRequest.Kind.BIRTH_DATE:
+
+        def national_id(values):
+            return values["national_id"] if full else mask(values["national_id"])
+
+        return [
+            ChangeLine(_("Date of birth"), _day_text(before["date_of_birth"]), _day_text(after["date_of_birth"])),
+            ChangeLine(_("National ID (CCCD)"), national_id(before), national_id(after)),
         ]
     return [
         ChangeLine(_("First month paid"), _month_text(before["start_month"]), _month_text(after["start_month"])),

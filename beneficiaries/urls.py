@@ -24,6 +24,7 @@ urlpatterns = [
     # Changes that move money (payment above too): requests the chair approves, urls_changes.py
     path("<uuid:case_uuid>/categories/", views.case_categories, name="categories"),
     path("<uuid:case_uuid>/months/", views.case_months, name="months"),
+    path("<uuid:case_uuid>/birth-date/", views.case_birth_date, name="birth_date"),
     *urls_io.urlpatterns,
     *urls_changes.urlpatterns,
 ]

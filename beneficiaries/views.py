@@ -6,9 +6,9 @@ Every page of a case starts with ``access_case_by_uuid`` (404 out of scope); an 
 for other roles), and the service checks the role and the case's status again when it writes. A
 maker-checker refusal (the chair prepared or verified the case) is a message on the form.
 
-Changes that move money (payment details, categories, months) ask the service layer what the user
-may do with the case (``changes.case_change_options``: directly, as a request for the chair, or not
-at all: 403); the requests' own pages are in ``views_changes.py``.
+Changes that move money (payment details, categories, months, the person's date of birth) ask the
+service layer what the user may do with the case (``changes.case_change_options``: directly, as a
+request for the chair, or not at all: 403); the requests' own pages are in ``views_changes.py``.
 """
 
 import uuid
@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods
 from beneficiaries import changes, selectors, services
 from beneficiaries.access import access_case_by_uuid
 from beneficiaries.forms import (
+    BirthDateChangeForm,
     CaseFileForm,
     CaseFilterForm,
     CategoryChangeForm,
@@ -64,6 +65,7 @@ CHANGE_LABELS = {
     ("payment", changes.REQUEST): gettext_lazy("Propose new payment details"),
     ("categories", changes.REQUEST): gettext_lazy("Propose a change of categories"),
     ("months", changes.REQUEST): gettext_lazy("Propose a correction of the months paid"),
+    ("birth_date", changes.REQUEST): gettext_lazy("Propose a correction of the date of birth"),
 }
 
 
@@ -266,7 +268,7 @@ def case_detail(request, case_uuid):
         actions.append(("transfer", _("Transfer to another commune"), "outline-secondary"))
     # Changes that move money: what the service layer allows this user on this case, and how.
     options = changes.case_change_options(case=case, user=user)
-    for name in (changes.Kind.PAYMENT, changes.Kind.CATEGORIES, changes.Kind.MONTHS):
+    for name in (changes.Kind.PAYMENT, changes.Kind.CATEGORIES, changes.Kind.MONTHS, changes.Kind.BIRTH_DATE):
         if name in options:
             actions.append((name, CHANGE_LABELS[name, options[name]], "outline-primary"))
     if officer:
@@ -403,6 +405,32 @@ def case_months(request, case_uuid):
         title=_("Propose a correction of the months paid"),
         success=WAITS_FOR_THE_CHAIR,
         extra={"intro": REQUEST_INTRO},
+    )  # fmt: skip
+
+
+BIRTH_DATE_INTRO = gettext_lazy(
+    "The allowance depends on the person's age in each month. The new date of birth is written to the "
+    "registry, and paid from, only when the commune chair, another person than you, approves it."
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_birth_date(request, case_uuid):
+    """A correction of the person's date of birth: a request (the registry refuses it directly)."""
+    case, _how = _change_access(request, case_uuid, changes.Kind.BIRTH_DATE)
+    person = case.person
+    form = BirthDateChangeForm(
+        _posted(request), initial={"date_of_birth": person.date_of_birth, "national_id": person.national_id}
+    )
+    return _action(
+        request, case, form,
+        lambda data: _request(case, changes.Kind.BIRTH_DATE,
+                              changes.BirthDateChange(data["date_of_birth"], data["national_id"]), data["reason"],
+                              request.user),
+        title=_("Propose a correction of the date of birth"),
+        success=WAITS_FOR_THE_CHAIR,
+        extra={"intro": BIRTH_DATE_INTRO},
     )  # fmt: skip
 
 

@@ -3,6 +3,8 @@
 The whole file lands or nothing does. Every line is validated first, in Python, against data loaded
 with a fixed number of queries per 10,000 lines (communes, villages, the households and persons the
 file names, their current memberships); the report then names every bad line, column and reason.
+A change of a registered person that another app guards (``households.guards``: a beneficiary's
+date of birth) is such an error too, on its line and column.
 A clean file is written set-based in one transaction (COPY for new rows, COPY into a temporary
 table and one UPDATE for changed ones), so a 100,000-line file costs seconds, not a query per person.
 """
@@ -27,6 +29,7 @@ from core.text import fold_vietnamese
 from geography.models import Area, Commune, Village
 from geography.scoping import communes_for_user
 from households.ethnicity import ethnicity_code
+from households.guards import person_change_problems
 from households.models import (
     DisabilityLevel,
     DuplicateFlag,
@@ -387,6 +390,36 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
             )
 
 
+def _changed_fields(line: _Line) -> list[str]:
+    """The file's person fields whose value differs from the registered person's (a cell that
+    could not be read, None, changes nothing: it has its own error)."""
+    person, data = line.existing_person, line.person
+    return [
+        name
+        for name in FILE_PERSON_FIELDS
+        if getattr(data, name) is not None and getattr(person, name) != getattr(data, name)
+    ]
+
+
+def _guarded_changes(lines: list[_Line]) -> dict[int, dict[str, list[str]]]:
+    """What other apps say about the changes the file makes to registered persons
+    (``households.guards``: one call for the whole file)."""
+    return person_change_problems(
+        (line.existing_person.pk, _changed_fields(line)) for line in lines if line.existing_person is not None
+    )
+
+
+def _check_guarded_changes(lines: list[_Line], errors: RowErrors) -> None:
+    """A change another app guards (a beneficiary's date of birth changes their allowance) is an
+    error on the line and column that would make it."""
+    problems = _guarded_changes(lines)
+    for line in lines:
+        if line.existing_person is not None:
+            for name, messages in problems.get(line.existing_person.pk, {}).items():
+                for message in messages:
+                    errors.add(line.row, name, message)
+
+
 def _villages_differ(line: _Line, first: _Line, *, village_required: bool) -> bool:
     """Compared only when both cells are valid, so one mistake gives one error."""
     if line.village_text == first.village_text:
@@ -474,6 +507,7 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
             groups.setdefault(key, _Group(commune=line.commune, code=line.code)).lines.append(line)
     _load_households(groups)
     _check_persons(lines, groups, errors)
+    _check_guarded_changes(lines, errors)
     for group in groups.values():
         _check_household(group, errors)
 
@@ -508,6 +542,9 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
 def _write(groups: list[_Group], *, user) -> None:
     now, today = timezone.now(), timezone.localdate()
     lines = [line for group in groups for line in group.lines]
+    if _guarded_changes(lines):
+        # A change became guarded since the check (a case decided meanwhile): start again.
+        raise IntegrityError("a guarded person change appeared during the import")
     _write_persons(lines, user=user, now=now)
     _write_households(groups, user=user, now=now)
 
@@ -617,7 +654,7 @@ def _write_persons(lines: list[_Line], *, user, now) -> None:
             continue
         person = line.existing_person
         line.person_id = person.pk
-        fields = [name for name in FILE_PERSON_FIELDS if getattr(person, name) != getattr(data, name)]
+        fields = _changed_fields(line)
         if fields:
             for name in fields:
                 setattr(person, name, getattr(data, name))

@@ -346,7 +346,13 @@ def _event_detail(event: HouseholdEvent) -> str:
         return name + (f" ({data['date_of_death']})" if "date_of_death" in data else "")
     if event.kind == kind.MEMBER_EDITED:
         changes = data.get("changes", {})
-        return f"{name}: " + ", ".join(f"{field} {old} → {new}" for field, (old, new) in changes.items())
+        text = f"{name}: " + ", ".join(f"{field} {old} → {new}" for field, (old, new) in changes.items())
+        if data.get("requested_by"):  # a correction approved by the chair (services.person_birth_date_correct)
+            text += " · " + _("requested by %(maker)s, approved by %(checker)s") % {
+                "maker": data["requested_by"],
+                "checker": data.get("approved_by", ""),
+            }
+        return text
     if event.kind == kind.HOUSEHOLD_EDITED:
         return ", ".join(f"{field} {old} → {new}" for field, (old, new) in data.get("changes", {}).items())
     if event.kind == kind.MEMBER_LEFT:

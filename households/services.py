@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, ProtectedError, RestrictedError, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from core.text import fold_vietnamese
 from geography.models import Commune, Village
 from geography.scoping import require_scope
 from households.ethnicity import ETHNIC_GROUPS
+from households.guards import person_change_problems
 from households.identity import national_id_problems, normalise_phone
 from households.models import (
     DisabilityLevel,
@@ -46,6 +47,7 @@ from households.selectors import residence_commune_id, transfer_identities
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 REGISTRY_ROLE = "can_manage_registry"
+DECISION_ROLE = "can_sign_decisions"
 PERSON_FIELDS = [
     "national_id",
     "full_name",
@@ -374,28 +376,101 @@ def member_add(
 @transaction.atomic
 def member_edit(*, person: Person, data: PersonData, reason: str = "", acting_user) -> Person:
     """Correct a person's details; the event keeps each changed field's old and new value. Only
-    the commune where the person lives now may (``_require_person_writer``)."""
+    the commune where the person lives now may (``_require_person_writer``). A change another app
+    guards (``guards``: a beneficiary's date of birth changes their allowance) is refused on its
+    field, with nothing written: that change goes through the app's own approval."""
     _require_person_writer(acting_user, person)
     problems = person_data_problems(data)
     if Person.objects.filter(national_id=data.national_id).exclude(pk=person.pk).exists():
         problems.setdefault("national_id", []).append(_("%(id)s belongs to someone else") % {"id": data.national_id})
+    changed = [name for name in PERSON_FIELDS if getattr(data, name) != getattr(person, name)]
+    for name, messages in person_change_problems([(person.pk, changed)]).get(person.pk, {}).items():
+        problems.setdefault(name, []).extend(messages)
     _raise_if(problems)
-    changes = {}
-    for name in PERSON_FIELDS:
-        new = getattr(data, name)
-        old = getattr(person, name)
-        if new != old:
-            changes[name] = [str(old), str(new)]
-            setattr(person, name, new)
-    if not changes:
+    if not changed:
         return person
+    changes = {name: [str(getattr(person, name)), str(getattr(data, name))] for name in changed}
+    for name in changed:
+        setattr(person, name, getattr(data, name))
+    _save_person(person, changes, acting_user=acting_user, reason=reason)
+    return person
+
+
+def _save_person(person: Person, changes: dict[str, list[str]], *, acting_user, reason: str, **trace) -> None:
+    """Write a person's changed details and refresh what depends on them (the search name, their
+    household's summaries); the MEMBER_EDITED event (old → new of each field) goes on their current
+    household, or for a corrected date of birth (``trace``) on the household they left last."""
     person.search_name = fold_vietnamese(person.full_name)
     person.save(update_fields=[*PERSON_FIELDS, "search_name", "updated_at"])
     membership = _current_membership(person)
     if membership:
         household_summaries_refresh([membership.household_id])
+    elif trace:
+        membership = person.memberships.select_related("household__commune").order_by("-left_on", "-id").first()
+    if membership:
         _event(household=membership.household, kind=HouseholdEvent.Kind.MEMBER_EDITED, person=person,
-               acting_user=acting_user, reason=reason, name=person.full_name, changes=changes)  # fmt: skip
+               acting_user=acting_user, reason=reason, name=person.full_name, changes=changes, **trace)  # fmt: skip
+
+
+def birth_date_problems(person: Person, *, date_of_birth: date, national_id: str | None = None) -> dict[str, list[str]]:
+    """Why ``date_of_birth`` (and, when given, the national ID that goes with it) could not be the
+    person's, checked as ``person_data_problems`` checks a person: a possible date, not after their
+    death, and agreeing with their national ID's century and year digits (rules.md §4.0: a CCCD
+    encodes the year of birth, so a new year needs the national ID that goes with it)."""
+    data = person_data_from(person, date_of_birth=date_of_birth, national_id=national_id or person.national_id)
+    problems = {
+        name: messages
+        for name, messages in person_data_problems(data).items()
+        if name in ("date_of_birth", "national_id")
+    }
+    if "date_of_birth" not in problems and person.date_of_death and date_of_birth > person.date_of_death:
+        problems["date_of_birth"] = [_("is after the date of death")]
+    if data.national_id != person.national_id and (
+        Person.objects.filter(national_id=data.national_id).exclude(pk=person.pk).exists()
+    ):
+        problems.setdefault("national_id", []).append(_("%(id)s belongs to someone else") % {"id": data.national_id})
+    return problems
+
+
+@transaction.atomic
+def person_birth_date_correct(
+    *,
+    person: Person,
+    date_of_birth: date,
+    date_of_birth_before: date,
+    national_id: str | None = None,
+    requested_by,
+    reason: str = "",
+    acting_user,
+    **trace,
+) -> Person:
+    """Correct a date of birth that another app guards (``guards``), as one person asked and
+    another approved: called on the chair's approval of a beneficiary's request
+    (``beneficiaries.changes``), never offered on its own. The acting user is a chair
+    (``can_sign_decisions``) of the commune where the person lives now, and not ``requested_by``.
+    ``national_id``: the national ID that goes with the new date when the year changes (None:
+    unchanged). Refused with nothing written when the person's date of birth is no longer
+    ``date_of_birth_before`` (changed since the request was made) or the new values are not
+    valid (``birth_date_problems``). The event names both people; ``trace`` adds to it."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    require_scope(acting_user, residence_commune_id(person), DECISION_ROLE)
+    if requested_by is None or requested_by.pk == acting_user.pk:
+        raise PermissionDenied(_("You made this request; another person, the chair, must decide it."))
+    if person.date_of_birth != date_of_birth_before:
+        raise ValidationError(
+            {"date_of_birth": _("%(name)s's date of birth has changed since the request was made (now %(date)s).")
+             % {"name": person.full_name, "date": f"{person.date_of_birth:%d/%m/%Y}"}}
+        )  # fmt: skip
+    _raise_if(birth_date_problems(person, date_of_birth=date_of_birth, national_id=national_id))
+    new = {"date_of_birth": date_of_birth, "national_id": national_id or person.national_id}
+    changes = {name: [str(getattr(person, name)), str(value)] for name, value in new.items()
+               if getattr(person, name) != value}  # fmt: skip
+    if not changes:
+        raise ValidationError({"date_of_birth": _("Nothing would change: these are the person's details.")})
+    for name, value in new.items():
+        setattr(person, name, value)
+    _save_person(person, changes, acting_user=acting_user, reason=reason, requested_by=requested_by.username,
+                 approved_by=acting_user.username, **trace)  # fmt: skip
     return person
 
 
@@ -853,8 +928,25 @@ def duplicate_resolve(*, flag: DuplicateFlag, same_person: bool, acting_user) ->
                                % {"a": newer_home.household.code, "b": existing_home.household.code}})  # fmt: skip
     household = (newer_home or existing_home or newer.memberships.select_related("household").first()).household
     Membership.objects.filter(person=newer).update(person=existing)
+    Household.objects.filter(head=newer).update(head=existing)  # their memberships moved with them
     HouseholdEvent.objects.filter(person=newer).update(person=existing)
     Transfer.objects.filter(person=newer).delete()
     _event(household=household, kind=HouseholdEvent.Kind.PERSONS_MERGED, person=existing, acting_user=acting_user,
            name=existing.full_name, kept=existing.national_id, removed=newer.national_id)  # fmt: skip
-    newer.delete()
+    try:
+        newer.delete()
+    except (ProtectedError, RestrictedError) as error:
+        # Another app's records name the person to remove (an allowance case, a month paid, a
+        # support record…): the registry cannot move them, so the merge is refused and the
+        # transaction takes back everything above.
+        held = error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+        records = ", ".join(sorted({str(obj._meta.verbose_name) for obj in held}))
+        raise ValidationError(
+            {
+                "flag": _(
+                    "%(name)s, the record entered later that the merge would remove, is named by records "
+                    "elsewhere (%(records)s): these two records cannot be merged here."
+                )
+                % {"name": newer.full_name, "records": records}
+            }
+        ) from error

@@ -40,7 +40,7 @@ def add_targets(targets: dict, *, units, users) -> None:
     _change_request_targets(targets, units=units, users=users)
 
 
-# --- issue 14, maker-checker changes (views_changes.py, case_months) -------------------------------
+# --- issue 14, maker-checker changes (views_changes.py, case_months, case_birth_date) ----------------
 # ``active_case``: a decided case of Tân Đông (its months can be paid, so its changes are requests);
 # ``change_request``: a pending request on it made by the Tân Đông officer. Proposing a change is
 # the officer's or the chair's; approving and rejecting a chair's who did not make it (the target's
@@ -61,6 +61,7 @@ def _change_request(targets):
 
 ROWS |= {
     "beneficiaries:months": Row(kwargs=active_case, expect=CASE_CHANGE),
+    "beneficiaries:birth_date": Row(kwargs=active_case, expect=CASE_CHANGE),
     "beneficiaries:changes": Row(expect={"anonymous": LOGIN}),  # a list: every role sees its own communes'
     "beneficiaries:change_detail": Row(kwargs=_change_request, expect={"anonymous": LOGIN, **OUT_OF_SCOPE}),
     "beneficiaries:change_approve": Row(kwargs=_change_request, method="post", default=403, expect=CHANGE_DECISION),

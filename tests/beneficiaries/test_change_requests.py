@@ -288,7 +288,7 @@ def test_the_committee_member_the_viewer_and_another_commune_cannot_ask(bank_cas
 def test_what_each_role_may_change_depends_on_the_case_s_status(bank_case, family, units, users):
     applied = services.case_apply(person=family.adult, commune=units.tan_dong, categories=[CategoryChoice("5.8")],
                                   applied_on=date(2026, 7, 1), payment=BANK, acting_user=users["tandong_officer"])  # fmt: skip
-    requests = {"payment": "request", "categories": "request", "months": "request"}
+    requests = {"payment": "request", "categories": "request", "months": "request", "birth_date": "request"}
 
     assert changes.case_change_options(case=bank_case, user=users["tandong_officer"]) == requests
     assert changes.case_change_options(case=bank_case, user=users["tandong_chair"]) == requests

@@ -3,8 +3,9 @@
 The officer proposes a new bank account for an active case: the case keeps its account and shows
 the request waiting. The chair finds it on the home page's work list, opens it (old → new, the
 changed account highlighted) and approves it; the case page then shows the new account, and the
-history of the request names who asked and who decided. Pages are located by their addresses and
-test ids, so the flow holds whether or not a label is translated yet.
+history of the request names who asked and who decided. A correction of her date of birth goes
+the same way (the household page's edit refuses it). Pages are located by their addresses and test
+ids, so the flow holds whether or not a label is translated yet.
 """
 
 from datetime import date
@@ -89,3 +90,54 @@ def test_officer_proposes_a_new_account_and_the_chair_approves_it(active_case, l
     )  # fmt: skip
     page.goto(f"{live_server.url}/")
     expect(page.locator(WAITING_FOR_APPROVAL)).to_have_count(0)
+
+
+def test_a_date_of_birth_the_registry_refuses_is_proposed_on_the_case_and_approved(
+    active_case, login, live_server, page
+):
+    """Bà Gấm's birth certificate says 5 January 1944, the registry 5 May 1944. The officer tries
+    the household page's edit (refused: she has a case, the message says where to go), proposes the
+    date on the case instead, and the chair approves it; only then does the registry change."""
+    case_url = f"{live_server.url}/allowances/{active_case.uuid}/"
+    membership = active_case.person.memberships.get()
+    household_url = f"{live_server.url}/households/{membership.household.uuid}/"
+
+    # The household page's edit refuses the new date and points to the case.
+    page = login("tandong.officer")
+    page.goto(household_url)
+    row = page.locator(f"#member-{membership.pk}")
+    row.get_by_role("button").click()
+    row.locator("button.dropdown-item").first.click()
+    form = page.get_by_test_id("member-edit-form")
+    form.locator("[name$='date_of_birth']").fill("1944-01-05")
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("member-edit-form")).to_contain_text("Đề nghị điều chỉnh ngày sinh")
+    active_case.person.refresh_from_db()
+    assert active_case.person.date_of_birth == date(1944, 5, 5)
+
+    # On the case page the officer proposes it.
+    page.goto(case_url)
+    page.locator(f"a[href='/allowances/{active_case.uuid}/birth-date/']").click()
+    expect(page.get_by_test_id("action-intro")).to_be_visible()
+    page.locator("[name='date_of_birth']").fill("1944-01-05")
+    page.locator("[name='reason']").fill("Theo giấy khai sinh của bà Gấm")
+    page.locator("main form[method=post] button[type=submit]").click()
+    expect(page).to_have_url(case_url)
+    expect(page.get_by_test_id("pending-change")).to_contain_text("05/01/1944")
+    expect(page.get_by_test_id("person")).to_contain_text("05/05/1944")
+    change = ChangeRequest.objects.get(case=active_case, kind="birth_date")
+
+    # The chair approves it from the work list; the case page then shows the corrected date.
+    page.context.clear_cookies()
+    page = login("tandong.chair")
+    page.goto(f"{live_server.url}/")
+    page.locator(WAITING_FOR_APPROVAL).click()
+    page.locator(f"main a[href='/allowances/changes/{change.uuid}/']").click()
+    expect(page.get_by_test_id("change-lines")).to_contain_text("05/05/1944")
+    expect(page.get_by_test_id("change-effect")).to_be_visible()
+    page.get_by_test_id("approve").click()
+    expect(page).to_have_url(case_url)
+    expect(page.get_by_test_id("person")).to_contain_text("05/01/1944")
+    expect(page.get_by_test_id("events")).to_contain_text("05/05/1944 → 05/01/1944")
+    active_case.person.refresh_from_db()
+    assert active_case.person.date_of_birth == date(1944, 1, 5)

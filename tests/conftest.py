@@ -5,7 +5,6 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -15,6 +14,7 @@ from django.utils import translation
 
 from accounts.models import Role
 from geography.models import Commune, Village
+from tests.clock import VIETNAM, travel_to_casework_today
 from tests.factories import CommuneFactory, ProvinceFactory, UserFactory, VillageFactory
 
 # Playwright drives the browser from an event loop in the test thread; the ORM calls the tests
@@ -22,7 +22,6 @@ from tests.factories import CommuneFactory, ProvinceFactory, UserFactory, Villag
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 TAN_DONG, BINH_MINH, OTHER_PROVINCE_COMMUNE = "25522", "25480", "26734"
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # The day the demo's exact figures are asserted on: the demo is generated relative to the day it is
 # loaded (this month's run, cards ending soon, reminders up to yesterday), so a test that asserts its
 # figures loads it on this day (``on_demo_day``) and passes on any real day.
@@ -30,14 +29,8 @@ DEMO_DAY = datetime(2026, 11, 20, 10, 0, tzinfo=VIETNAM)
 
 
 def pytest_configure(config):
-    """``CASEWORK_TODAY=2028-02-29 make test`` runs the whole suite as if that were today (the clock
-    ticks from 10:00 that day): how we look for tests that depend on the calendar. Tests that fix their
-    own date travel again inside it."""
-    today = os.environ.get("CASEWORK_TODAY")
-    if today:
-        day = datetime.fromisoformat(today)
-        moment = day.replace(tzinfo=VIETNAM) if day.hour or day.minute else day.replace(hour=10, tzinfo=VIETNAM)
-        time_machine.travel(moment, tick=True).start()
+    """``CASEWORK_TODAY=2028-02-29 make test``: the suite as if that were today (see tests/clock.py)."""
+    travel_to_casework_today()
 
 
 @contextmanager

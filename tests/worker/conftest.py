@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from casework.celery import app as celery_app
 
@@ -62,9 +63,12 @@ def start_worker(transactional_db, tmp_path):
             **environment,
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        if os.environ.get("CASEWORK_TODAY"):  # the worker's clock starts where this process's is now
+            env["CASEWORK_TODAY"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M:%S")
         with log_path.open("w") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "casework", "worker", "--pool", "solo", "--queues", queue,
+                # tests.clock runs celery as if it were CASEWORK_TODAY when that is set (else as it is).
+                [sys.executable, "-m", "tests.clock", "celery", "-A", "casework", "worker", "--pool", "solo", "--queues", queue,
                  "--loglevel", "INFO", "--hostname", hostname, "--without-mingle", "--without-gossip"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip

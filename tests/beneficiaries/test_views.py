@@ -22,8 +22,9 @@ from tests.households.factories import make_household
 TODAY = timezone.localdate()
 THIS_MONTH = first_of_month(TODAY)
 NEXT_MONTH = add_months(THIS_MONTH, 1)
-# 72 this month and for the next 12 months: 5.5a pays 500,000 × 1.5.
-ELDER_BORN = date(TODAY.year - 72, 1, 15) if TODAY.month > 1 else date(TODAY.year - 73, 1, 15)
+# 72 in every month of this year (age in a month counts on its last day, after 15 January), so
+# 5.5a pays 500,000 × 1.5 this month and, at 72 or 73, for the next 12 months.
+ELDER_BORN = date(TODAY.year - 72, 1, 15)
 CASH = PaymentDetails(method="cash")
 BANK = PaymentDetails(method="bank", bank_bin="970405", account_number="0123456789", account_name="Lê Văn Thọ")
 READERS = ["tandong_officer", "tandong_chair", "tandong_committee", "tayninh_province"]

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.browser
 
 TODAY = timezone.localdate()
 # 72 this month: 5.5a pays 500,000 × 1.5.
-ELDER_BORN = date(TODAY.year - 72, 1, 15) if TODAY.month > 1 else date(TODAY.year - 73, 1, 15)
+# 72 in every month of this year: age in a month counts on its last day, after 15 January.
+ELDER_BORN = date(TODAY.year - 72, 1, 15)
 WAITING_FOR_DECISION = "main a[href='/allowances/?status=verified']"
 
 

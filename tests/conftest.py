@@ -67,6 +67,11 @@ class Units:
 
 @pytest.fixture
 def units(db) -> Units:
+    return make_units()
+
+
+def make_units() -> Units:
+    """Tây Ninh with Tân Đông and Bình Minh (and a village each), and a commune of Hồ Chí Minh City."""
     tay_ninh = ProvinceFactory(code="80", name="Tây Ninh")
     hcm = ProvinceFactory(code="79", name="Thành phố Hồ Chí Minh", division_type="thanh_pho_trung_uong")
     tan_dong = CommuneFactory(code=TAN_DONG, name="Xã Tân Đông", province=tay_ninh)
@@ -101,6 +106,11 @@ ROLE_USERS = {
 
 @pytest.fixture
 def users(units) -> dict:
+    return make_users(units)
+
+
+def make_users(units: Units) -> dict:
+    """One user per ``ROLE_USERS`` key, assigned to its units."""
     communes = {c.code: c for c in (units.tan_dong, units.binh_minh, units.other_commune)}
     provinces = {"80": units.tay_ninh, "79": units.other_province}
     created = {}

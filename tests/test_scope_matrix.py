@@ -9,6 +9,7 @@ its row when you add the URL.
 from datetime import date
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from beneficiaries import services as allowance_services
@@ -18,7 +19,7 @@ from households.models import DuplicateFlag
 from povertyreview.models import Assessment, Campaign, Complaint, ReviewPeriod
 from povertyreview.standard_data import load_standards
 from tests.beneficiaries import scope_rows as allowance_rows
-from tests.conftest import ROLE_USERS, TAN_DONG
+from tests.conftest import ROLE_USERS, TAN_DONG, make_units, make_users
 from tests.disbursements import scope_rows as payment_rows
 from tests.households import scope_rows as registry_rows
 from tests.households.factories import make_household
@@ -236,10 +237,37 @@ def test_every_url_pattern_has_a_row_in_the_matrix():
     assert not stale, f"Scope rows for URLs that no longer exist: {sorted(stale)}"
 
 
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker):
+    """The units, users and target objects, built once for the whole matrix (about 1,100 tests) in a
+    transaction of this module: each test runs in a savepoint inside it, so what a request changes
+    (a chair's approval that succeeds, say) is rolled back before the next one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        units = make_units()
+        users = make_users(units)
+        yield units, users, make_targets(units, users)
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def targets(units, users):
+def units(matrix_world, db):
+    return matrix_world[0]
+
+
+@pytest.fixture
+def users(matrix_world, db):
+    return matrix_world[1]
+
+
+@pytest.fixture
+def targets(matrix_world, db):
+    return matrix_world[2]
+
+
+def make_targets(units, users) -> dict:
     """A household of Tân Đông with two members: the object every household URL points at; its
-    annual review of 2025 (with the household listed and a complaint about it) for the review URLs."""
+    annual review of 2025 (with the household listed and a complaint about it) for the review URLs;
+    then each app's own targets (``tests/<app>/scope_rows.py``)."""
     found = make_household(units.tan_dong, units.tan_dong_village, code="TD-SCOPE", members=(
         ("Nguyễn Văn An", "M", date(1970, 1, 1), "head"), ("Trần Thị Bình", "F", date(1972, 3, 4), "spouse"),
     ))  # fmt: skip

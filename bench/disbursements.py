@@ -38,7 +38,8 @@ PROVINCE = os.environ.get("BENCH_PROVINCE", "80")  # Tây Ninh: 96 communes
 PROFILED_RUNS = 3
 SCRATCH = "bench_copy_scratch"
 TABLES = (
-    "disbursements_paidmonth, disbursements_runline, disbursements_runbatch, disbursements_runevent, disbursements_run"
+    "disbursements_paidmonth, disbursements_runline, disbursements_runbatch, disbursements_runevent, "
+    "disbursements_payerreport, disbursements_run"
 )
 
 

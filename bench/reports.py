@@ -160,7 +160,7 @@ def prepare_runs(communes: list[str], months: list[date], *, fresh_cases: bool) 
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE disbursements_paidmonth, disbursements_runline, disbursements_runbatch, "
-            "disbursements_runevent, disbursements_run RESTART IDENTITY"
+            "disbursements_runevent, disbursements_payerreport, disbursements_run RESTART IDENTITY"
         )
         for month in months:
             status = "computed" if month == months[-1] else "reconciled"

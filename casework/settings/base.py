@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "core",
     "geography",
     "accounts",
+    "privacy",
     "households",
     "beneficiaries",
     "povertyreview",

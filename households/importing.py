@@ -27,7 +27,8 @@ from psycopg.types.json import Jsonb
 from core.tabular import RowError, RowErrors, read_table, split_table
 from core.text import fold_vietnamese
 from geography.models import Area, Commune, Village
-from geography.scoping import communes_for_user
+from geography.scoping import communes_for_user, in_scope
+from households.disclosure import cannot_use_here
 from households.ethnicity import ethnicity_code
 from households.guards import person_change_problems
 from households.models import (
@@ -311,11 +312,15 @@ def _last_communes(person_ids: list[int]) -> dict[int, str]:
     )
 
 
-def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
+def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> None:
     """Registered persons join the file's household only from where they live now: a person of
     another household is refused, unless their transfer to this commune is pending (the import
     then completes it); one without a household (who left before transfers were requests) only
-    in the commune they were last registered in, or with a pending transfer here."""
+    in the commune they were last registered in, or with a pending transfer here.
+
+    A refusal names the person's household, commune or death only when that commune is one of
+    the user's (``in_scope``); otherwise it is the neutral ``cannot_use_here`` (issue 15 §3: a dry
+    run is not a lookup of other communes' registries)."""
     first_line: dict[str, int] = {}
     unique: list[_Line] = []
     for line in lines:
@@ -338,13 +343,14 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
     pending = _load_pending_transfers([person.pk for person in persons.values()])
     homeless = _last_communes([person.pk for person in persons.values() if person.pk not in memberships])
     elsewhere: list[tuple[_Line, Membership]] = []
+    deceased: list[_Line] = []
     for line in unique:
         person = persons.get(line.person.national_id)
         if person is None:
             continue
         line.existing_person = person
         if person.date_of_death is not None:
-            errors.add(line.row, "national_id", _("%(id)s is recorded as deceased") % {"id": person.national_id})
+            deceased.append(line)
             continue
         membership = memberships.get(person.pk)
         group = groups.get((line.commune.code, line.code)) if line.commune is not None and line.code else None
@@ -354,28 +360,46 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
         if arrival is not None and arrival.to_commune_id == group.commune.code:
             line.arrival, line.leaving = arrival, membership
         elif membership is None:
-            if homeless.get(person.pk, group.commune.code) != group.commune.code:
+            last_commune = homeless.get(person.pk, group.commune.code)
+            if last_commune != group.commune.code:
                 errors.add(
                     line.row,
                     "national_id",
                     _("%(id)s is registered in another commune: that commune must transfer them here first")
-                    % {"id": person.national_id},
+                    % {"id": person.national_id}
+                    if in_scope(user, last_commune)
+                    else cannot_use_here(),
                 )
         elif group.existing is not None and membership.household_id == group.existing.pk:
             line.membership = membership
         else:
             elsewhere.append((line, membership))
     leaving = [line.leaving for line in lines if line.leaving is not None]
+    dead_homes = [memberships[line.existing_person.pk] for line in deceased if line.existing_person.pk in memberships]
     households = Household.objects.select_related("commune").in_bulk(
         {m.household_id for _line, m in elsewhere} | {m.household_id for m in leaving}
-    )
+        | {m.household_id for m in dead_homes}
+    )  # fmt: skip
+    for line in deceased:
+        person = line.existing_person
+        membership = memberships.get(person.pk)
+        commune_id = households[membership.household_id].commune_id if membership else homeless.get(person.pk)
+        errors.add(
+            line.row,
+            "national_id",
+            _("%(id)s is recorded as deceased") % {"id": person.national_id}
+            if in_scope(user, commune_id)
+            else cannot_use_here(),
+        )
     for line, membership in elsewhere:
         household = households[membership.household_id]
         errors.add(
             line.row,
             "national_id",
             _("%(id)s already belongs to household %(code)s of %(commune)s")
-            % {"id": line.person.national_id, "code": household.code, "commune": household.commune.name},
+            % {"id": line.person.national_id, "code": household.code, "commune": household.commune.name}
+            if in_scope(user, household.commune_id)
+            else cannot_use_here(),
         )
     for line in lines:
         if line.leaving is None:
@@ -506,7 +530,7 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
             key = (line.commune.code, line.code)
             groups.setdefault(key, _Group(commune=line.commune, code=line.code)).lines.append(line)
     _load_households(groups)
-    _check_persons(lines, groups, errors)
+    _check_persons(lines, groups, errors, user=user)
     _check_guarded_changes(lines, errors)
     for group in groups.values():
         _check_household(group, errors)

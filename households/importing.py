@@ -157,6 +157,9 @@ class _Line:
     arrival: Transfer | None = None
     leaving: Membership | None = None
     person_id: int | None = None  # once written
+    # The registered person may join here (``_check_persons``): only then is the file's change to
+    # them checked further (a guard's refusal would tell of another commune's allowance case).
+    admitted: bool = False
 
 
 @dataclass
@@ -359,9 +362,11 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> No
         arrival = pending.get(person.pk)
         if arrival is not None and arrival.to_commune_id == group.commune.code:
             line.arrival, line.leaving = arrival, membership
+            line.admitted = True
         elif membership is None:
             last_commune = homeless.get(person.pk, group.commune.code)
-            if last_commune != group.commune.code:
+            line.admitted = last_commune == group.commune.code
+            if not line.admitted:
                 errors.add(
                     line.row,
                     "national_id",
@@ -372,6 +377,7 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> No
                 )
         elif group.existing is not None and membership.household_id == group.existing.pk:
             line.membership = membership
+            line.admitted = True
         else:
             elsewhere.append((line, membership))
     leaving = [line.leaving for line in lines if line.leaving is not None]
@@ -429,7 +435,9 @@ def _guarded_changes(lines: list[_Line]) -> dict[int, dict[str, list[str]]]:
     """What other apps say about the changes the file makes to registered persons
     (``households.guards``: one call for the whole file)."""
     return person_change_problems(
-        (line.existing_person.pk, _changed_fields(line)) for line in lines if line.existing_person is not None
+        (line.existing_person.pk, _changed_fields(line))
+        for line in lines
+        if line.existing_person is not None and line.admitted
     )
 
 
@@ -438,7 +446,7 @@ def _check_guarded_changes(lines: list[_Line], errors: RowErrors) -> None:
     error on the line and column that would make it."""
     problems = _guarded_changes(lines)
     for line in lines:
-        if line.existing_person is not None:
+        if line.existing_person is not None and line.admitted:
             for name, messages in problems.get(line.existing_person.pk, {}).items():
                 for message in messages:
                     errors.add(line.row, name, message)

@@ -177,6 +177,24 @@ def test_a_household_dry_run_names_no_household_commune_or_death_of_tan_dong(cli
     assert registry_counts() == before
 
 
+def test_a_household_dry_run_asks_no_guard_about_a_tan_dong_person(client_for, tan_dong, binh_minh, monkeypatch):
+    """A new date of birth for a beneficiary is refused by the allowances' guard ("This person has
+    a social-allowance case…"): asked about another commune's resident it would tell of their case."""
+    from households import guards
+
+    asked = []
+    monkeypatch.setattr(guards, "_guards", [lambda changes: asked.extend(changes) or {
+        person_id: {"date_of_birth": "has an allowance case"} for person_id, _fields in changes}])  # fmt: skip
+    tam = tan_dong.head
+
+    response = import_dry_run(
+        client_for("binhminh_officer"), [household_line(tam.national_id, date_of_birth="1969-04-03")]
+    )
+
+    assert response.context["report"].errors == [RowError(2, "national_id", NEUTRAL_VI)]
+    assert asked == []
+
+
 def test_in_scope_the_household_import_still_names_the_household(client_for, binh_minh):
     bình = binh_minh[0].head
     before = registry_counts()
@@ -373,3 +391,24 @@ def test_the_viewer_cannot_search_part_of_a_national_id_among_cases(client_for, 
     response = client_for("tayninh_province").get(reverse("beneficiaries:list"), {"q": tan_dong.head.national_id[:6]})
 
     assert (response.status_code, response.context["form"].errors["q"]) == (200, [PARTIAL_VI])
+
+
+# --- the beneficiaries import and case form (already neutral: held here) ---------------------------
+
+
+def test_a_beneficiaries_dry_run_reads_a_tan_dong_national_id_as_an_unknown_one(users, tan_dong, binh_minh):
+    from beneficiaries.importing import import_beneficiaries
+    from beneficiaries.models import ImportBatch
+    from tests.beneficiaries.test_import import line
+
+    place = {"commune_code": BINH_MINH, "village": "Khu phố Ninh Phú", "household_code": "BM-000001"}
+    tam = tan_dong.head
+    unknown = {**line(tam, **place), "national_id": "072069999999"}
+
+    report = import_beneficiaries([line(tam, **place), unknown], acting_user=users["binhminh_officer"], dry_run=True)
+
+    by_row = {row: [(e.column, str(e.message)) for e in report.errors if e.row == row] for row in (2, 3)}
+    assert by_row[2] == by_row[3]
+    assert ("national_id", "no person with this national ID in the registry of your communes") in by_row[2]
+    assert not any("Tân Đông" in message or "TD-000001" in message for _column, message in by_row[2])
+    assert ImportBatch.objects.count() == 0

@@ -55,6 +55,7 @@ from geography.models import Commune, Village
 from geography.scoping import commune_codes_for_user, communes_for_user, scope_to_user
 from households.access import can_see_full_identifiers
 from households.models import Membership
+from households.searching import refuse_identifier_search
 from households.selectors import COUNT_LIMIT, count_up_to
 
 Status = Case.Status
@@ -132,6 +133,7 @@ def case_list(request):
         communes=communes.order_by("name"),
         list_villages=codes is not None or bool(chosen_commune),
     )
+    refuse_identifier_search(form, request.user)  # masked roles: whole numbers only, rate limited
     filters = form.filters()
     page = _page_number(request)
     size = selectors.PAGE_SIZE

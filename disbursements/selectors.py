@@ -69,6 +69,11 @@ def long_arrears_q() -> Q:
     return Q(arrears_months__gt=settings.ALLOWANCE_ARREARS_WARN_MONTHS)
 
 
+def is_line_reference(search: str) -> bool:
+    """Whether ``search`` is a line's reference ("<run>-<case>"), which names no person."""
+    return bool(re.fullmatch(r"\d+-\d+", search.strip()))
+
+
 def run_lines(run: Run, *, search: str = "", payment_method: str = "", category: str = "", flag: str = "") -> QuerySet:
     """A run's lines, by name: ``search`` finds a national ID (12 digits), a reference
     ("RUN-CASE") or a name with or without diacritics; ``flag`` keeps the lines flagged for the
@@ -87,7 +92,7 @@ def run_lines(run: Run, *, search: str = "", payment_method: str = "", category:
         digits = re.sub(r"[\s.]", "", search)
         if digits.isdigit() and len(digits) == 12:
             lines = lines.filter(national_id=digits)
-        elif re.fullmatch(r"\d+-\d+", search):
+        elif is_line_reference(search):
             lines = lines.filter(reference=search)
         else:
             lines = lines.filter(case__person__search_name__contains=fold_vietnamese(search))

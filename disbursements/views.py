@@ -26,6 +26,7 @@ from disbursements.models import Run
 from geography.access import access_commune_by_code
 from geography.scoping import communes_for_user
 from households.access import can_see_full_identifiers
+from households.searching import refuse_identifier_search
 
 Status = Run.Status
 POLL_SECONDS = 2
@@ -161,7 +162,9 @@ def run_detail(request, run_id):
     form = LineFilterForm(request.GET or None, categories=categories)
     page = _page_number(request)
     size = selectors.PAGE_SIZE
-    lines = list(selectors.run_lines(run, **form.filters())[(page - 1) * size : page * size + 1])
+    # Masked roles: whole numbers only, rate limited (a line's reference "run-case" is no identifier).
+    refused = not selectors.is_line_reference(request.GET.get("q", "")) and refuse_identifier_search(form, request.user)
+    lines = [] if refused else list(selectors.run_lines(run, **form.filters())[(page - 1) * size : page * size + 1])
     has_next = len(lines) > size
     lines = lines[:size]
     full = can_see_full_identifiers(request.user)

@@ -27,7 +27,8 @@ from psycopg.types.json import Jsonb
 from core.tabular import RowError, RowErrors, read_table, split_table
 from core.text import fold_vietnamese
 from geography.models import Area, Commune, Village
-from geography.scoping import communes_for_user
+from geography.scoping import communes_for_user, in_scope
+from households.disclosure import cannot_use_here
 from households.ethnicity import ethnicity_code
 from households.guards import person_change_problems
 from households.models import (
@@ -156,6 +157,9 @@ class _Line:
     arrival: Transfer | None = None
     leaving: Membership | None = None
     person_id: int | None = None  # once written
+    # The registered person may join here (``_check_persons``): only then is the file's change to
+    # them checked further (a guard's refusal would tell of another commune's allowance case).
+    admitted: bool = False
 
 
 @dataclass
@@ -311,11 +315,15 @@ def _last_communes(person_ids: list[int]) -> dict[int, str]:
     )
 
 
-def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
+def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> None:
     """Registered persons join the file's household only from where they live now: a person of
     another household is refused, unless their transfer to this commune is pending (the import
     then completes it); one without a household (who left before transfers were requests) only
-    in the commune they were last registered in, or with a pending transfer here."""
+    in the commune they were last registered in, or with a pending transfer here.
+
+    A refusal names the person's household, commune or death only when that commune is one of
+    the user's (``in_scope``); otherwise it is the neutral ``cannot_use_here`` (issue 15 §3: a dry
+    run is not a lookup of other communes' registries)."""
     first_line: dict[str, int] = {}
     unique: list[_Line] = []
     for line in lines:
@@ -338,13 +346,14 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
     pending = _load_pending_transfers([person.pk for person in persons.values()])
     homeless = _last_communes([person.pk for person in persons.values() if person.pk not in memberships])
     elsewhere: list[tuple[_Line, Membership]] = []
+    deceased: list[_Line] = []
     for line in unique:
         person = persons.get(line.person.national_id)
         if person is None:
             continue
         line.existing_person = person
         if person.date_of_death is not None:
-            errors.add(line.row, "national_id", _("%(id)s is recorded as deceased") % {"id": person.national_id})
+            deceased.append(line)
             continue
         membership = memberships.get(person.pk)
         group = groups.get((line.commune.code, line.code)) if line.commune is not None and line.code else None
@@ -353,29 +362,50 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors) -> None:
         arrival = pending.get(person.pk)
         if arrival is not None and arrival.to_commune_id == group.commune.code:
             line.arrival, line.leaving = arrival, membership
+            line.admitted = True
         elif membership is None:
-            if homeless.get(person.pk, group.commune.code) != group.commune.code:
+            last_commune = homeless.get(person.pk, group.commune.code)
+            line.admitted = last_commune == group.commune.code
+            if not line.admitted:
                 errors.add(
                     line.row,
                     "national_id",
                     _("%(id)s is registered in another commune: that commune must transfer them here first")
-                    % {"id": person.national_id},
+                    % {"id": person.national_id}
+                    if in_scope(user, last_commune)
+                    else cannot_use_here(),
                 )
         elif group.existing is not None and membership.household_id == group.existing.pk:
             line.membership = membership
+            line.admitted = True
         else:
             elsewhere.append((line, membership))
     leaving = [line.leaving for line in lines if line.leaving is not None]
+    dead_homes = [memberships[line.existing_person.pk] for line in deceased if line.existing_person.pk in memberships]
     households = Household.objects.select_related("commune").in_bulk(
         {m.household_id for _line, m in elsewhere} | {m.household_id for m in leaving}
-    )
+        | {m.household_id for m in dead_homes}
+    )  # fmt: skip
+    for line in deceased:
+        person = line.existing_person
+        membership = memberships.get(person.pk)
+        commune_id = households[membership.household_id].commune_id if membership else homeless.get(person.pk)
+        errors.add(
+            line.row,
+            "national_id",
+            _("%(id)s is recorded as deceased") % {"id": person.national_id}
+            if in_scope(user, commune_id)
+            else cannot_use_here(),
+        )
     for line, membership in elsewhere:
         household = households[membership.household_id]
         errors.add(
             line.row,
             "national_id",
             _("%(id)s already belongs to household %(code)s of %(commune)s")
-            % {"id": line.person.national_id, "code": household.code, "commune": household.commune.name},
+            % {"id": line.person.national_id, "code": household.code, "commune": household.commune.name}
+            if in_scope(user, household.commune_id)
+            else cannot_use_here(),
         )
     for line in lines:
         if line.leaving is None:
@@ -405,7 +435,9 @@ def _guarded_changes(lines: list[_Line]) -> dict[int, dict[str, list[str]]]:
     """What other apps say about the changes the file makes to registered persons
     (``households.guards``: one call for the whole file)."""
     return person_change_problems(
-        (line.existing_person.pk, _changed_fields(line)) for line in lines if line.existing_person is not None
+        (line.existing_person.pk, _changed_fields(line))
+        for line in lines
+        if line.existing_person is not None and line.admitted
     )
 
 
@@ -414,7 +446,7 @@ def _check_guarded_changes(lines: list[_Line], errors: RowErrors) -> None:
     error on the line and column that would make it."""
     problems = _guarded_changes(lines)
     for line in lines:
-        if line.existing_person is not None:
+        if line.existing_person is not None and line.admitted:
             for name, messages in problems.get(line.existing_person.pk, {}).items():
                 for message in messages:
                     errors.add(line.row, name, message)
@@ -506,7 +538,7 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
             key = (line.commune.code, line.code)
             groups.setdefault(key, _Group(commune=line.commune, code=line.code)).lines.append(line)
     _load_households(groups)
-    _check_persons(lines, groups, errors)
+    _check_persons(lines, groups, errors, user=user)
     _check_guarded_changes(lines, errors)
     for group in groups.values():
         _check_household(group, errors)

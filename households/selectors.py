@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from geography.models import Commune
-from geography.scoping import commune_codes_for_user, has_national_scope, scope_to_user
+from geography.scoping import commune_codes_for_user, has_national_scope, in_scope, scope_to_user
 from households.identity import normalise_phone
 from households.models import (
     DuplicateFlag,
@@ -294,7 +294,7 @@ def arrivals_for_user(user) -> dict:
     households = scope_to_user(Household.objects.filter(village__isnull=True, dissolved_on__isnull=True), user)
     duplicates = scope_to_user(
         DuplicateFlag.objects.filter(status=DuplicateFlag.Status.OPEN).select_related("person", "existing"), user
-    )
+    ).annotate(existing_commune_id=_residence_commune_of("existing_id"))
     return {
         "arriving": arriving,
         "departing": departing,
@@ -302,6 +302,26 @@ def arrivals_for_user(user) -> dict:
         "households": households,
         "duplicates": duplicates,
     }
+
+
+def _residence_commune_of(person_field: str):
+    """``residence_commune_id`` of the person in ``person_field``, as a subquery of the same query."""
+    return Subquery(
+        Membership.objects.filter(person_id=OuterRef(person_field))
+        .order_by(F("left_on").desc(nulls_first=True), "-id")
+        .values("household__commune_id")[:1]
+    )
+
+
+def duplicates_shown(user, duplicates) -> list[DuplicateFlag]:
+    """The open duplicate flags of ``arrivals_for_user`` as the work list shows them: each with
+    ``existing_in_scope``, whether the person already registered lives in one of the user's
+    communes. When not, the page names nothing of them (their national ID, household or commune:
+    issue 15 §3) and offers no merge, which that commune's registry would have to write."""
+    flags = list(duplicates)
+    for flag in flags:
+        flag.existing_in_scope = in_scope(user, flag.existing_commune_id)
+    return flags
 
 
 def sender_history(transfer: Transfer) -> list[TimelineEntry]:

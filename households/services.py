@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from core.text import fold_vietnamese
 from geography.models import Commune, Village
 from geography.scoping import require_scope
+from households.disclosure import named_if_in_scope
 from households.ethnicity import ETHNIC_GROUPS
 from households.guards import person_change_problems
 from households.identity import national_id_problems, normalise_phone
@@ -206,7 +207,10 @@ def _person_for(data: PersonData, *, commune: Commune, acting_user) -> tuple[Per
         _flag_possible_duplicates(person, commune=commune)
         return person, True, None
     if existing.date_of_death is not None:
-        raise ValidationError({"national_id": _("%(id)s is recorded as deceased") % {"id": data.national_id}})
+        # Named only to the commune that keeps the person (issue 15 §3: no lookup of other communes).
+        raise ValidationError({"national_id": named_if_in_scope(
+            acting_user, residence_commune_id(existing), _("%(id)s is recorded as deceased") % {"id": data.national_id}
+        )})  # fmt: skip
     arrival = (
         Transfer.objects.select_for_update()
         .filter(person=existing, to_commune=commune, status=Transfer.Status.PENDING)
@@ -216,15 +220,18 @@ def _person_for(data: PersonData, *, commune: Commune, acting_user) -> tuple[Per
         return existing, False, arrival
     membership = _current_membership(existing)
     if membership is not None:
+        household = membership.household
         raise ValidationError(
-            {"national_id": _("%(id)s already belongs to household %(code)s of %(commune)s")
-             % {"id": data.national_id, "code": membership.household.code, "commune": membership.household.commune.name}}
+            {"national_id": named_if_in_scope(acting_user, household.commune_id,
+             _("%(id)s already belongs to household %(code)s of %(commune)s")
+             % {"id": data.national_id, "code": household.code, "commune": household.commune.name})}
         )  # fmt: skip
     last_commune = residence_commune_id(existing)
     if last_commune is not None and last_commune != commune.pk:
         raise ValidationError(
-            {"national_id": _("%(id)s is registered in another commune: that commune must transfer them here first")
-             % {"id": data.national_id}}
+            {"national_id": named_if_in_scope(acting_user, last_commune,
+             _("%(id)s is registered in another commune: that commune must transfer them here first")
+             % {"id": data.national_id})}
         )  # fmt: skip
     return existing, False, None
 

@@ -40,11 +40,13 @@ from households.forms import (
     TransferReasonForm,
 )
 from households.models import Household, Relationship, Transfer
+from households.searching import refuse_identifier_search
 from households.selectors import (
     COUNT_LIMIT,
     PAGE_SIZE,
     arrivals_for_user,
     count_up_to,
+    duplicates_shown,
     household_list_for_user,
     household_page_data,
     sender_history,
@@ -76,6 +78,7 @@ def household_list(request):
         villages=villages.order_by("name"),
         list_villages=codes is not None or bool(chosen_commune),
     )
+    refuse_identifier_search(form, request.user)  # masked roles: whole numbers only, rate limited
     filters = form.filters()
     page = _page_number(request)
     households = household_list_for_user(request.user, **filters)
@@ -439,11 +442,9 @@ def _action(request, household, form, call, *, title: str, success, done=None):
 
 @login_required
 def arrivals(request):
-    return render(
-        request,
-        "households/arrivals.html",
-        {**arrivals_for_user(request.user), "can_edit": request.user.can_manage_registry},
-    )
+    found = arrivals_for_user(request.user)
+    found["duplicates"] = duplicates_shown(request.user, found["duplicates"])
+    return render(request, "households/arrivals.html", {**found, "can_edit": request.user.can_manage_registry})
 
 
 def _transfer_context(request, transfer: Transfer) -> dict:

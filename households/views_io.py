@@ -20,6 +20,7 @@ from households.access import can_see_full_identifiers
 from households.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, export_rows, write_xlsx
 from households.forms import HouseholdFilterForm
 from households.importing import COLUMNS, import_households, read_rows
+from households.searching import refuse_identifier_search
 from households.selectors import household_list_for_user
 
 # The page lists this many errors; the command line prints them all.
@@ -86,6 +87,7 @@ def export_view(request):
     communes = communes_for_user(request.user).order_by("name")
     villages = Village.objects.filter(commune__in=communes.values("code"))
     form = HouseholdFilterForm(request.GET or None, communes=communes, villages=villages)
+    refuse_identifier_search(form, request.user)  # as the list: a refused search exports nothing
     households = household_list_for_user(request.user, **form.filters())
     masked = not can_see_full_identifiers(request.user)
     filename = f"households-{timezone.localdate():%Y-%m-%d}.{file_format}"

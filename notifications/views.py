@@ -29,6 +29,7 @@ from geography.access import access_commune_by_code
 from geography.scoping import communes_for_user
 from households.access import can_see_full_identifiers
 from households.models import Membership
+from households.searching import refuse_identifier_search, whole_phone
 from notifications import reminders
 from notifications.forms import MessageFilterForm, PauseForm, ResumeForm
 from notifications.models import Channel, MessageTemplate, OptOut
@@ -219,7 +220,11 @@ def _filtered_messages(user, *, commune="", status="", template="", q=""):
     q = q.strip()
     if q:
         digits = re.sub(r"[\s.\-+]", "", q)
-        if digits.isdigit():
+        if digits.isdigit() and not can_see_full_identifiers(user):
+            # A masked role finds a whole phone only: a part of one rebuilt it (issue 15 §3).
+            phone = whole_phone(digits)
+            found = found.filter(recipient=phone) if phone else found.none()
+        elif digits.isdigit():
             found = found.filter(recipient__contains=digits[1:] if digits.startswith("0") else digits)
         else:
             folded = fold_vietnamese(q)
@@ -239,7 +244,12 @@ def message_list(request):
     )]  # fmt: skip
     form = MessageFilterForm(request.GET or None, communes=communes, templates=templates)
     page = _page_number(request)
-    rows = list(_filtered_messages(request.user, **form.filters())[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    refused = refuse_identifier_search(form, request.user)  # masked roles: whole numbers only, rate limited
+    rows = (
+        []
+        if refused
+        else list(_filtered_messages(request.user, **form.filters())[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    )
     for row in rows:
         row.kind = _template_name(row.template.code, row.template.name)
     query = request.GET.copy()

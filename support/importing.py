@@ -35,6 +35,8 @@ from django.utils.translation import gettext as _
 
 from core.tabular import RowErrors, cell_text, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
+from geography.scoping import in_scope
+from households.disclosure import cannot_use_here, residence_communes
 from households.importing import (
     RowError,
     _allocate_ids,
@@ -238,10 +240,11 @@ def _money(value: int) -> str:
 class _Checker:
     """Checks the lines of one file against what was read for it (no query per line)."""
 
-    def __init__(self, commune, rows: list[tuple[int, dict]], errors: RowErrors):
+    def __init__(self, commune, rows: list[tuple[int, dict]], errors: RowErrors, *, user):
         """Reads the commune's households, their current members and the commune's loans (three
         queries, whatever the file's length), then only what the file names outside them: persons
-        who are not members of the commune's households and contracts recorded elsewhere."""
+        who are not members of the commune's households (kept only when they live in one of
+        ``user``'s communes) and contracts recorded elsewhere."""
         self.commune, self.errors = commune, errors
         self.today = timezone.localdate()
         self.households: dict[str, _Household] = {
@@ -262,8 +265,12 @@ class _Checker:
         named = {v["borrower_national_id"] for _r, v in rows if _NATIONAL_ID.fullmatch(v["borrower_national_id"])}
         elsewhere = sorted(named - set(self.persons))
         for chunk in _chunks(elsewhere, LOOKUP_CHUNK):
-            for person in _where_any(Person, "national_id", chunk):
-                self.persons[person.national_id] = _Person(person.pk, person.national_id, person.full_name)
+            found = list(_where_any(Person, "national_id", chunk))
+            homes = residence_communes(person.pk for person in found)
+            for person in found:
+                # Another commune's resident is not named, nor told from an unknown ID (issue 15 §3).
+                if in_scope(user, homes.get(person.pk)):
+                    self.persons[person.national_id] = _Person(person.pk, person.national_id, person.full_name)
         self.loans: dict[str, Loan] = {
             loan.contract_number: loan
             for loan in Loan.objects.filter(bank=BANK, record__commune=commune).select_related(
@@ -361,7 +368,8 @@ class _Checker:
             return None
         person = self.persons.get(national_id)
         if person is None:
-            add("borrower_national_id", _("no person with this national ID in the registry"))
+            # Unknown and registered in another commune read the same (issue 15 §3).
+            add("borrower_national_id", cannot_use_here())
             return None
         if household is not None and household.pk not in self.member_of.get(person.pk, set()):
             add("borrower_national_id", _("%(name)s is not a current member of household %(code)s") % {
@@ -468,7 +476,7 @@ def import_loans(
     if not rows:
         report.errors = [RowError(0, "", _("The file has no loan line."))]
         return report
-    checker = _Checker(commune, rows, errors)
+    checker = _Checker(commune, rows, errors, user=acting_user)
     lines = [line for row, values in rows if (line := checker.check(row, values)) is not None]
     if errors.items:
         report.errors = errors.sorted()

@@ -308,3 +308,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}
     )
 }
+
+# --- Personal data: identifier searches (issue 15 §3, households/searching.py) -------------------
+# Searches by a whole national ID or phone by the roles that see identifiers masked, per user:
+# (count, seconds) windows counted in the cache above, every one of which must hold. Part of a
+# number is never searched for those roles. Staff who see identifiers in full are not limited.
+IDENTIFIER_SEARCH_LIMITS = env.json("IDENTIFIER_SEARCH_LIMITS", default=[[30, 10 * 60], [100, 24 * 60 * 60]])

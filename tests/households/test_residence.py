@@ -490,7 +490,11 @@ def test_the_receiving_commune_cannot_take_a_person_without_a_pending_transfer(
         services.member_add(household=tan_dong_family, data=person_data_from(lan), relationship="spouse",
                             acting_user=officer)  # fmt: skip
 
-    message = [f"{lan.national_id} already belongs to household BM-1 of Phường Bình Minh"]
+    # Bình Minh is not the Tân Đông officer's: its household is not named (issue 15 §3).
+    message = [
+        "this national ID cannot be used here: if the person is registered in another commune, ask that commune "
+        "to transfer them to yours (a transfer request)"
+    ]
     assert added.value.message_dict == registered.value.message_dict == {"national_id": message}
     assert elsewhere.value.message_dict == {"national_id": message}
     assert registry_state()["memberships"] == before["memberships"]

@@ -252,6 +252,7 @@ def test_every_bad_line_and_column_is_named_and_nothing_is_written(borrowers, un
     assert pairs(report) == [
         (3, "household_code"),
         (4, "household_code"),
+        (4, "borrower_national_id"),
         (5, "borrower_national_id"),
         (6, "borrower_name"),
         (7, "borrower_national_id"),
@@ -274,12 +275,18 @@ def test_every_bad_line_and_column_is_named_and_nothing_is_written(borrowers, un
     found = messages(report)
     assert found[(3, "household_code")] == "no household with this code in Xã Tân Đông"
     assert found[(4, "household_code")] == "no household with this code in Xã Tân Đông"
+    # Bình Minh's borrower is no one the Tân Đông officer may look up (issue 15 §3).
+    assert found[(4, "borrower_national_id")] == found[(8, "borrower_national_id")]
     assert found[(5, "borrower_national_id")] == "Trần Thị Sáu is not a current member of household TD-L01"
     assert (
         found[(6, "borrower_name")] == "“Nguyễn Văn Tư” in the file is not “Nguyễn Văn Tám”, whose national ID this is"
     )
     assert found[(7, "borrower_national_id")] == "must be 12 digits"
-    assert found[(8, "borrower_national_id")] == "no person with this national ID in the registry"
+    # Unknown, or registered in another commune: the same neutral answer (issue 15 §3).
+    assert found[(8, "borrower_national_id")] == (
+        "this national ID cannot be used here: if the person is registered in another commune, ask that commune "
+        "to transfer them to yours (a transfer request)"
+    )
     assert found[(9, "amount_vnd")] == "must be a whole number of đồng, 0 or more"
     assert found[(10, "amount_vnd")] == "a loan's amount must be more than 0 đồng"
     assert found[(11, "outstanding_vnd")] == "is more than the amount lent"

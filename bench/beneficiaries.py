@@ -71,6 +71,7 @@ def generate(count: int, prepared_by_id: int, communes: list[str] | None = None)
     from django.db import connection, transaction
 
     from geography.models import Commune
+    from privacy.encryption import blind_index, encrypt
 
     rng = random.Random(SEED)
     communes = sorted(communes) if communes else list(Commune.objects.order_by("code").values_list("code", flat=True))
@@ -100,7 +101,13 @@ def generate(count: int, prepared_by_id: int, communes: list[str] | None = None)
         paid_through = _months_before(MONTH, 1 + unpaid)
         paid_through_text = "\\N" if paid_through < start else str(paid_through)
         bank = rng.random() < 0.6
-        payment = f"bank\t970436\t{rng.randint(10**9, 10**10 - 1)}\tNGUYEN VAN {pk}" if bank else "cash\t\t\t"
+        # Accounts are stored as the product stores them: ciphertext and keyed hash (privacy.encryption).
+        account = str(rng.randint(10**9, 10**10 - 1)) if bank else ""
+        payment = (
+            f"bank\t970436\t{encrypt(account)}\t{blind_index(account, purpose='account')}\tNGUYEN VAN {pk}"
+            if bank
+            else "cash\t\t\t\t"
+        )
         cases.append(
             f"{pk}\t{uuid.UUID(int=rng.getrandbits(128), version=4)}\t{pk}\t{rng.choice(communes)}\tactive\t"
             f"{start}\t{prepared_by_id}\t{{}}\tQĐ-{pk}\t{start}\t{start}\t\\N\t{paid_through_text}\t{payment}\t"
@@ -125,7 +132,7 @@ def generate(count: int, prepared_by_id: int, communes: list[str] | None = None)
               persons)  # fmt: skip
         _copy(raw, "beneficiaries_case", "id, uuid, person_id, commune_id, status, applied_on, prepared_by_id, "
               "checklist, decision_number, decision_date, start_month, end_month, paid_through_month, "
-              "payment_method, bank_bin, account_number, account_name, created_at, updated_at", cases)  # fmt: skip
+              "payment_method, bank_bin, account_number, account_hash, account_name, created_at, updated_at", cases)  # fmt: skip
         _copy(raw, "beneficiaries_casecategory", "case_id, category_id, dependent_children, from_month, to_month",
               categories)  # fmt: skip
         _copy(raw, "beneficiaries_suspension", "case_id, from_month, to_month, reason, arrears_on_resume, "

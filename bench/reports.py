@@ -175,13 +175,14 @@ def prepare_runs(communes: list[str], months: list[date], *, fresh_cases: bool) 
             cursor.execute(
                 f"""
                 INSERT INTO disbursements_runline (run_id, case_id, reference, national_id, full_name, category,
-                       months, breakdown, amount, payment_method, bank_bin, account_number, account_name, status,
+                       months, breakdown, amount, payment_method, bank_bin, account_number, account_hash,
+                       account_name, status,
                        paid_on, note)
                 SELECT r.id, c.id, r.id || '-' || c.id, p.national_id, p.full_name, cat.category_id,
                        jsonb_build_array(to_char(r.month, 'YYYY-MM')), '[]'::jsonb, amount.vnd,
                        c.payment_method,
                        CASE WHEN c.payment_method = 'bank' THEN ({bins})[1 + c.id %% 5] ELSE '' END,
-                       c.account_number, c.account_name,
+                       c.account_number, c.account_hash, c.account_name,
                        CASE WHEN r.status = 'computed' THEN 'pending'
                             WHEN c.payment_method = 'bank' AND c.id %% 200 = 0 THEN 'failed' ELSE 'paid' END,
                        CASE WHEN r.status = 'computed' THEN NULL ELSE r.month + 4 END, ''

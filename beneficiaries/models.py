@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 from core.models import BaseModel, DomainEvent
 from core.months import is_first_of_month_q
 from core.text import in_language
+from privacy.fields import BlindIndexedModel, BlindIndexField, EncryptedCharField, EncryptedKeysJSONField
 
 
 class BaseLevel(BaseModel):
@@ -155,8 +156,12 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", _("Cash (post office)")
 
 
-class Case(BaseModel):
-    """A person's social-allowance case (hồ sơ hưởng trợ cấp) in one commune."""
+class Case(BlindIndexedModel, BaseModel):
+    """A person's social-allowance case (hồ sơ hưởng trợ cấp) in one commune.
+
+    The account number is encrypted at rest (``privacy.fields``): read and written as plaintext,
+    found by ``account_hash``; its digits are checked by ``services.payment_problems``, the one
+    validator of the form, the change request and the import (the database cannot read it)."""
 
     class Status(models.TextChoices):
         APPLIED = "applied", _("Application received")
@@ -195,7 +200,8 @@ class Case(BaseModel):
         _("payment method"), max_length=4, choices=PaymentMethod.choices, default=PaymentMethod.BANK
     )
     bank_bin = models.CharField(_("bank (NAPAS BIN)"), max_length=6, blank=True)
-    account_number = models.CharField(_("account number"), max_length=19, blank=True)
+    account_number = EncryptedCharField(_("account number"), max_length=19, blank=True)
+    account_hash = BlindIndexField(source="account_number", purpose="account")
     account_name = models.CharField(_("account holder"), max_length=120, blank=True)
     history = HistoricalRecords()
 
@@ -226,13 +232,19 @@ class Case(BaseModel):
                 | Q(end_month__gte=models.F("start_month")),
                 name="case_end_after_start",
             ),
+            # The account is ciphertext: its 6 to 19 digits are checked before it is encrypted
+            # (services.payment_problems); the database still refuses a bank case without an
+            # account, or whose keyed hash is missing.
             models.CheckConstraint(
                 condition=Q(payment_method="cash")
-                | Q(bank_bin__regex=r"^[0-9]{6}$", account_number__regex=r"^[0-9]{6,19}$"),
+                | (Q(bank_bin__regex=r"^[0-9]{6}$", account_hash__regex=r"^[0-9a-f]{64}$") & ~Q(account_number="")),
                 name="case_bank_account_complete",
             ),
         ]
-        indexes = [models.Index(fields=["commune", "status"], name="case_commune_status")]
+        indexes = [
+            models.Index(fields=["commune", "status"], name="case_commune_status"),
+            models.Index(fields=["account_hash"], condition=~Q(account_hash=""), name="case_account_hash"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_status_display()})"
@@ -383,9 +395,9 @@ class ImportBatchLine(models.Model):
     action = models.CharField(_("action"), max_length=9, choices=Action.choices)
     # The CASE_FIELDS of beneficiaries.importing (dates as YYYY-MM-DD), "categories" as [[code,
     # children], …], "phone" (None: left as it is) and "date_of_death" as the registry had it.
-    proposed = models.JSONField(_("values in the file"))
+    proposed = EncryptedKeysJSONField(_("values in the file"), encrypted_keys=("account_number",))
     # For a changed case, each changed field's value before (the same keys), checked again on confirmation.
-    old = models.JSONField(_("values replaced"), default=dict, blank=True)
+    old = EncryptedKeysJSONField(_("values replaced"), default=dict, blank=True, encrypted_keys=("account_number",))
     account_changed = models.BooleanField(_("account changes"), default=False)
     arrears_months = models.PositiveSmallIntegerField(_("months of arrears"), default=0)
     arrears_vnd = models.PositiveBigIntegerField(_("arrears (đồng)"), default=0)
@@ -495,8 +507,9 @@ class ChangeRequest(BaseModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="change_requests")
     kind = models.CharField(_("change of"), max_length=12, choices=Kind.choices)
-    proposed = models.JSONField(_("proposed values"))
-    before = models.JSONField(_("values before"))
+    # A payment change's account number is encrypted in both (privacy.fields).
+    proposed = EncryptedKeysJSONField(_("proposed values"), encrypted_keys=("account_number",))
+    before = EncryptedKeysJSONField(_("values before"), encrypted_keys=("account_number",))
     reason = models.TextField(_("reason"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -656,3 +656,15 @@ def change_request_worklist(user) -> list[WorkItem]:
             )
         )
     return items
+
+
+# --- accounts found by their keyed hash (issue 15: the account number is encrypted) -------------
+
+
+def cases_paid_to(account_number: str, *, among: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """The cases (of ``among``, scoped by the caller; every case when None) paid to this account
+    number, found by its keyed hash: the encrypted column itself cannot be compared (privacy.fields)."""
+    cases = Case.objects.all() if among is None else among
+    if not account_number:
+        return cases.none()
+    return cases.filter(account_hash=Case._meta.get_field("account_hash").digest(account_number))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.models import PaymentMethod
 from core.models import BaseModel, DomainEvent
 from core.months import is_first_of_month_q
+from privacy.fields import BlindIndexField, EncryptedCharField
 
 
 class Run(BaseModel):
@@ -138,7 +139,9 @@ class RunLine(models.Model):
     amount = models.PositiveBigIntegerField(_("amount (đồng)"))
     payment_method = models.CharField(_("payment method"), max_length=4, choices=PaymentMethod.choices)
     bank_bin = models.CharField(_("bank (NAPAS BIN)"), max_length=6, blank=True)
-    account_number = models.CharField(_("account number"), max_length=19, blank=True)
+    # Copied from the case as ciphertext (privacy.fields): read as plaintext, found by its hash.
+    account_number = EncryptedCharField(_("account number"), max_length=19, blank=True)
+    account_hash = BlindIndexField(source="account_number", purpose="account")
     account_name = models.CharField(_("account holder"), max_length=120, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)

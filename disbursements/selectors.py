@@ -313,3 +313,12 @@ def payment_worklist(user) -> list[WorkItem]:
             reverse("disbursements:unpaid"),
         )
     return items
+
+
+def lines_paid_to(account_number: str, *, among: QuerySet[RunLine] | None = None) -> QuerySet[RunLine]:
+    """The run lines (of ``among``, scoped by the caller; every line when None) paid to this account
+    number, found by its keyed hash (the account is encrypted: privacy.fields)."""
+    lines = RunLine.objects.all() if among is None else among
+    if not account_number:
+        return lines.none()
+    return lines.filter(account_hash=RunLine._meta.get_field("account_hash").digest(account_number))

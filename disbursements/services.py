@@ -209,16 +209,18 @@ def _write_lines(run: Run, entitlements: dict) -> int:
     # the same statement inserted (RETURNING) instead of reading them back; lines keep the order
     # of the entitlements (WITH ORDINALITY). A paid month is the person's (unique per person and
     # month): a month another case of the same person took meanwhile conflicts like one of this case.
+    # The account is copied as the case stores it: ciphertext and keyed hash (privacy.fields).
     with connection.cursor() as cursor:
         cursor.execute(
             """
             WITH line AS (
                 INSERT INTO disbursements_runline (run_id, case_id, reference, national_id, full_name, category,
-                    months, breakdown, amount, payment_method, bank_bin, account_number, account_name, status,
-                    note, arrears_months, months_failed_before)
+                    months, breakdown, amount, payment_method, bank_bin, account_number, account_hash, account_name,
+                    status, note, arrears_months, months_failed_before)
                 SELECT %s, t.case_id, %s || '-' || t.case_id, person.national_id, person.full_name, t.category,
                        to_jsonb(string_to_array(t.months, ',')), to_jsonb(string_to_array(t.breakdown, E'\\x1f')),
-                       t.amount, c.payment_method, c.bank_bin, c.account_number, c.account_name, 'pending', '',
+                       t.amount, c.payment_method, c.bank_bin, c.account_number, c.account_hash, c.account_name,
+                       'pending', '',
                        t.arrears, '[]'::jsonb
                   FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::smallint[])
                        WITH ORDINALITY AS t(case_id, category, months, breakdown, amount, arrears, position)

@@ -42,6 +42,12 @@ from households.models import (
     Transfer,
 )
 from households.services import PersonData, household_summaries_refresh, person_data_problems
+from privacy.fields import (
+    EncryptedCharField,
+    EncryptedKeysJSONField,
+    blind_index_fields,
+    derive_indexes,
+)
 
 COLUMNS = [
     "household_code",
@@ -765,17 +771,22 @@ def _complete(model, rows: list[dict], *, now) -> list[dict]:
             factories[model_field.attname] = model_field.default
         else:
             constants[model_field.attname] = model_field.get_default()
+    indexed = bool(blind_index_fields(model))
     for row in rows:
         for attname, value in constants.items():
             row.setdefault(attname, value)
         for attname, factory in factories.items():
             if attname not in row:
                 row[attname] = factory()
+        if indexed:
+            derive_indexes(model, row)
     return rows
 
 
 def _as_rows(model, objects: list) -> list[dict]:
-    return [{field.attname: getattr(obj, field.attname) for field in model._meta.concrete_fields} for obj in objects]
+    indexed = bool(blind_index_fields(model))
+    rows = [{field.attname: getattr(obj, field.attname) for field in model._meta.concrete_fields} for obj in objects]
+    return [derive_indexes(model, row) for row in rows] if indexed else rows
 
 
 def _allocate_ids(model, count: int) -> list[int]:
@@ -792,6 +803,9 @@ def _allocate_ids(model, count: int) -> list[int]:
 
 
 def _db_value(field, value):
+    # Personal data is encrypted as ``save`` would (privacy.fields): COPY never writes a plaintext account.
+    if isinstance(field, (EncryptedCharField, EncryptedKeysJSONField)):
+        return field.get_db_prep_save(value, connection)
     if isinstance(field, JSONField) and value is not None:
         return Jsonb(value)
     return value
@@ -851,6 +865,13 @@ def _copy_update(model, objects: list, field_names: list[str]) -> None:
     quote = connection.ops.quote_name
     table, pk = model._meta.db_table, model._meta.pk
     fields = [pk, *(model._meta.get_field(name) for name in field_names)]
+    # A blind index follows its source (privacy.fields), as save(update_fields=…) would have it.
+    for index in blind_index_fields(model):
+        if index.source in field_names:
+            for obj in objects:
+                index.pre_save(obj, False)
+            if index not in fields:
+                fields.append(index)
     columns = ", ".join(quote(field.column) for field in fields)
     temporary = f"import_{table}"
     with connection.cursor() as cursor:

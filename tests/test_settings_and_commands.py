@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "casework.example.gov.vn",
     "DATABASE_URL": "postgresql://casework@127.0.0.1:5432/casework",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "PERSONAL_DATA_KEYS": "q0gA9Vf4oH3XbN2k1CwE8yLrT5uZ7mPsD6jKiQxRvYc",
+    "PERSONAL_DATA_HASH_KEY": "Hn4tW8cYq2LzP0aVx7Rk5Ue3Gm1Bs9Df6JoQiNwTyEg",
 }
 
 

@@ -314,3 +314,12 @@ CACHES = {
 # (count, seconds) windows counted in the cache above, every one of which must hold. Part of a
 # number is never searched for those roles. Staff who see identifiers in full are not limited.
 IDENTIFIER_SEARCH_LIMITS = env.json("IDENTIFIER_SEARCH_LIMITS", default=[[30, 10 * 60], [100, 24 * 60 * 60]])
+
+# --- Personal data encrypted at rest (issue 15, privacy.encryption) ---
+# Base64url 32-byte keys, newest first: values are encrypted with the first, read with any
+# (rotation: README "Personal data"). The hash key makes the keyed hashes accounts are found by.
+# The defaults are public development keys: production.py refuses to start with them.
+DEVELOPMENT_PERSONAL_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1wZXJzb25hbC1kYXRhLWs"
+DEVELOPMENT_PERSONAL_DATA_HASH_KEY = "ZGV2LW9ubHktcGVyc29uYWwtZGF0YS1oYXNoLWtleSE"
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[DEVELOPMENT_PERSONAL_DATA_KEY])
+PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY", default=DEVELOPMENT_PERSONAL_DATA_HASH_KEY)

@@ -36,3 +36,38 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Personal data keys (privacy.encryption): real ones from the environment, never the public
+# development keys of base.py, and the hash key not one of the encryption keys.
+from .base import DEVELOPMENT_PERSONAL_DATA_HASH_KEY, DEVELOPMENT_PERSONAL_DATA_KEY  # noqa: E402
+
+PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[])
+PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY", default="")
+
+
+def _personal_data_key_problem() -> str:
+    import base64
+    import binascii
+
+    if not PERSONAL_DATA_KEYS or not PERSONAL_DATA_HASH_KEY:
+        return "PERSONAL_DATA_KEYS and PERSONAL_DATA_HASH_KEY must be set"
+    if (
+        DEVELOPMENT_PERSONAL_DATA_KEY in PERSONAL_DATA_KEYS
+        or PERSONAL_DATA_HASH_KEY == DEVELOPMENT_PERSONAL_DATA_HASH_KEY
+    ):
+        return "the public development keys cannot protect personal data"
+    if PERSONAL_DATA_HASH_KEY in PERSONAL_DATA_KEYS:
+        return "PERSONAL_DATA_HASH_KEY must differ from every encryption key"
+    for key in (*PERSONAL_DATA_KEYS, PERSONAL_DATA_HASH_KEY):
+        try:
+            if len(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))) != 32:
+                return "each key must be 32 bytes, base64url-encoded"
+        except (binascii.Error, ValueError):
+            return "each key must be 32 bytes, base64url-encoded"
+    return ""
+
+
+if _personal_data_key_problem():
+    raise ImproperlyConfigured(
+        f"Personal data keys: {_personal_data_key_problem()}. See README.md, section 'Personal data'."
+    )

@@ -169,7 +169,8 @@ def test_the_chair_s_approval_applies_exactly_the_change_and_names_both(bank_cas
 
     after = Case.objects.filter(pk=bank_case.pk).values().get()
     changed = {name for name in after if after[name] != before[name]}
-    assert changed == {"bank_bin", "account_number", "account_name"}  # (the clock is frozen: updated_at too)
+    # (the clock is frozen: updated_at too; the account's keyed hash follows it, privacy.fields)
+    assert changed == {"bank_bin", "account_number", "account_hash", "account_name"}
     assert account(bank_case) == NEW_ACCOUNT_FIELDS
     assert money_state()["categories"] == rows_before
     change.refresh_from_db()

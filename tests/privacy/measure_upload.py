@@ -1,5 +1,12 @@
-"""Measure a dry-run household import of a small XLSX of 50,000 rows (issue 15, finding 5):
-``pytest tests/privacy/measure_upload.py -s`` prints its size and the request's CPU time."""
+"""Measure a dry-run household import of an XLSX of 50,000 rows (issue 15, finding 5):
+``pytest tests/privacy/measure_upload.py -s`` prints its size and the request's CPU time (not part
+of the suite: its name does not start with ``test_``).
+
+On the shared 2-core machine, 7 December 2026, a 2,022 KB file (openpyxl's own compression):
+before, read whole and checked line by line, status 200 after 12.0 s of CPU (32.7 s wall);
+after, refused at the first line past IMPORT_MAX_ROWS (20,000) counted on the sheet's XML, before
+openpyxl opens it, with nothing saved: 0.89 s of CPU (2.2 s wall), most of it the test client
+building and parsing the 2 MB upload."""
 
 import io
 import time

@@ -479,3 +479,27 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
     buffer.seek(0)
     with pytest.raises(ValidationError):
         xlsx_table(buffer, max_rows=5)
+
+
+def test_a_workbook_over_the_line_limit_is_refused_before_openpyxl_opens_it(monkeypatch, settings):
+    # The rows are counted on the sheet's XML as it unpacks, stopping past the limit: openpyxl, which
+    # scans the whole sheet to open it, never sees the file.
+    import openpyxl as module
+
+    from core.tabular import read_table
+
+    content = xlsx_of(3_000)
+    monkeypatch.setattr(module, "load_workbook", lambda *args, **kwargs: pytest.fail("opened"))
+    settings.IMPORT_MAX_ROWS = 1_000
+
+    with pytest.raises(ValidationError) as refused:
+        read_table(io.BytesIO(content), "h.xlsx")
+
+    assert refused.value.code == "too_many_rows"
+
+
+@pytest.mark.parametrize(("limit", "over"), [(4, True), (5, True), (6, False)])
+def test_the_row_count_of_a_sheet(limit, over):
+    from core.tabular import sheet_rows_over
+
+    assert sheet_rows_over(io.BytesIO(xlsx_of(5)), limit) is over  # the header and 5 lines: 6 rows

@@ -483,7 +483,7 @@ def test_evidence_is_uploaded_and_served_only_within_scope(client_for, planned, 
 def test_evidence_that_is_not_a_photo_or_pdf_is_refused(client_for, planned, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     page = SimpleUploadedFile("bien-ban.html", b"<script>alert(1)</script>", content_type="text/html")
-    response = client_for("tandong_officer", language="en").post(
+    response = client_for("tandong_officer").post(
         url("record_evidence", record_uuid=planned.uuid), {"kind": "other", "title": "Biên bản", "file": page}
     )
 

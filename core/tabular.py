@@ -16,6 +16,8 @@ import io
 import math
 import re
 import zipfile
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -29,17 +31,35 @@ from django.utils.translation import gettext as _
 CODE_WIDTHS = {"national_id": 12, "commune_code": 5}
 
 
+# False inside ``operator_file()``: a file the server's operator gives, not an upload.
+_LIMITED = ContextVar("casework_import_limits", default=True)
+
+
+@contextmanager
+def operator_file():
+    """Read without the upload limits: for a file already on the server, given by its operator (the
+    ``manage.py`` import commands through ``core.importing.command_read``, the benches). A commune of
+    100,000 households has a survey file of 100,000 lines; the pages take at most ``IMPORT_MAX_ROWS``."""
+    token = _LIMITED.set(False)
+    try:
+        yield
+    finally:
+        _LIMITED.reset(token)
+
+
 def read_table(file, filename: str, *, max_rows: int | None = None) -> list[list]:
-    """The cells of a .csv or .xlsx file, line by line; anything else is refused, and so is a file
+    """The cells of a .csv or .xlsx file, line by line; anything else is refused, and so is an upload
     over the size or line limits (``max_rows`` lines after the header, ``IMPORT_MAX_ROWS`` by default)."""
     extension = Path(filename or "").suffix.lower()
     if extension not in (".csv", ".xlsx"):
         raise ValidationError(_("Choose a .csv or .xlsx file."))
-    check_upload_size(file, settings.IMPORT_MAX_UPLOAD_BYTES)
-    max_rows = settings.IMPORT_MAX_ROWS if max_rows is None else max_rows
+    limited = _LIMITED.get()
+    if limited:
+        check_upload_size(file, settings.IMPORT_MAX_UPLOAD_BYTES)
+        max_rows = settings.IMPORT_MAX_ROWS if max_rows is None else max_rows
     if extension == ".csv":
         return csv_table(file, max_rows=max_rows)
-    return xlsx_table(file, max_rows=max_rows)
+    return xlsx_table(file, max_rows=max_rows, max_unpacked=settings.IMPORT_MAX_UNPACKED_BYTES if limited else None)
 
 
 def megabytes(size: int) -> str:
@@ -89,7 +109,7 @@ def too_many_rows(max_rows: int) -> ValidationError:
     )
 
 
-def csv_table(file, *, max_rows: int) -> list[list]:
+def csv_table(file, *, max_rows: int | None = None) -> list[list]:
     data = file.read()
     if isinstance(data, bytes):
         try:
@@ -104,7 +124,7 @@ def csv_table(file, *, max_rows: int) -> list[list]:
     table = []
     try:
         for values in csv.reader(io.StringIO(data, newline=""), delimiter=delimiter):
-            if len(table) > max_rows:  # the header and max_rows lines are read: one more is too many
+            if max_rows is not None and len(table) > max_rows:  # the header and max_rows lines are read
                 raise too_many_rows(max_rows)
             table.append(values)
     except csv.Error as error:
@@ -112,10 +132,11 @@ def csv_table(file, *, max_rows: int) -> list[list]:
     return table
 
 
-def xlsx_table(file, *, max_rows: int) -> list[list]:
-    """The first sheet's cells, read in streaming mode and stopped at the first line past ``max_rows``.
-    A workbook whose parts unpack to more than ``IMPORT_MAX_UNPACKED_BYTES`` (a "zip bomb": a few
-    kilobytes that unpack to gigabytes) is refused before any of it is parsed."""
+def xlsx_table(file, *, max_rows: int | None = None, max_unpacked: int | None = None) -> list[list]:
+    """The first sheet's cells, read in streaming mode; a sheet of more than ``max_rows`` lines after
+    the header is refused before it is parsed (its rows are counted on its XML), and so is a workbook
+    whose parts unpack to more than ``max_unpacked`` bytes (a "zip bomb": a few kilobytes that
+    unpack to gigabytes)."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -125,14 +146,14 @@ def xlsx_table(file, *, max_rows: int) -> list[list]:
         file.seek(0)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise ValidationError(_("The file is not a readable XLSX workbook.")) from error
-    if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
+    if max_unpacked is not None and unpacked > max_unpacked:
         raise ValidationError(
             _("The workbook unpacks to %(size)s: workbooks larger than %(limit)s unpacked are refused.")
-            % {"size": megabytes(unpacked), "limit": megabytes(settings.IMPORT_MAX_UNPACKED_BYTES)},
+            % {"size": megabytes(unpacked), "limit": megabytes(max_unpacked)},
             code="too_large",
         )
     try:
-        over = sheet_rows_over(file, max_rows + 1)
+        over = max_rows is not None and sheet_rows_over(file, max_rows + 1)
         file.seek(0)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as error:
         raise ValidationError(_("The file is not a readable XLSX workbook.")) from error
@@ -147,7 +168,7 @@ def xlsx_table(file, *, max_rows: int) -> list[list]:
             return []
         table = []
         for values in workbook.worksheets[0].iter_rows(values_only=True):
-            if len(table) > max_rows:
+            if max_rows is not None and len(table) > max_rows:
                 raise too_many_rows(max_rows)
             table.append(list(values))
         return table

@@ -503,3 +503,18 @@ def test_the_row_count_of_a_sheet(limit, over):
     from core.tabular import sheet_rows_over
 
     assert sheet_rows_over(io.BytesIO(xlsx_of(5)), limit) is over  # the header and 5 lines: 6 rows
+
+
+def test_a_file_the_operator_gives_a_command_has_no_upload_limits(settings, tmp_path):
+    # manage.py imports read a file already on the server (core.importing.command_read): a commune of
+    # 100,000 households has a survey of 100,000 lines, more than a page takes.
+    from core.importing import command_read
+    from core.tabular import read_table
+
+    settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_UPLOAD_BYTES = 2, 100
+    path = tmp_path / "households.csv"
+    path.write_bytes(three_lines())
+
+    assert len(command_read(str(path), read_table)) == 4  # the header and three lines
+    with pytest.raises(ValidationError), path.open("rb") as stream:
+        read_table(stream, path.name)  # the same file uploaded: refused

@@ -5,7 +5,8 @@ Each import then checks its own columns and lines.
 The reader refuses, before reading the whole file, a file larger than ``IMPORT_MAX_UPLOAD_BYTES``
 (an XLSX: whose sheets unpack to more than ``IMPORT_MAX_UNPACKED_BYTES``) and stops at the first
 line past ``IMPORT_MAX_ROWS``: the file is refused and nothing is imported. XLSX is read in
-openpyxl's streaming (read-only) mode.
+openpyxl's streaming (read-only) mode. These are the limits of uploads; a file the server's operator
+gives a ``manage.py`` command is read without them (``operator_file``).
 
 And writing: ``csv_writer`` and ``xlsx_row`` are the one place every CSV and XLSX the product
 writes goes through, so that no cell a person typed (a name "=HYPERLINK(…)") becomes a formula in
@@ -101,7 +102,7 @@ def check_upload_size(file, limit: int) -> None:
 def too_many_rows(max_rows: int) -> ValidationError:
     return ValidationError(
         _(
-            "The file has more than %(limit)s lines: nothing was read. Split it into files of at most "
+            "The file has more than %(limit)s lines: nothing was imported. Split it into files of at most "
             "%(limit)s lines (for example one per village) and import each one."
         )
         % {"limit": number_format(max_rows, 0, force_grouping=True)},

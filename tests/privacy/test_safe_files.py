@@ -260,7 +260,7 @@ def test_an_import_over_the_line_limit_is_refused_and_nothing_saved(client_for, 
 
     assert response.context["form"].errors == {
         "file": [
-            "The file has more than 2 lines: nothing was read. Split it into files of at most 2 lines (for "
+            "The file has more than 2 lines: nothing was imported. Split it into files of at most 2 lines (for "
             "example one per village) and import each one."
         ]
     }

@@ -108,10 +108,11 @@ def write_survey(commune, path: Path, *, shift: int = 0) -> int:
 
 
 def timed_import(path: Path, user, label: str) -> tuple[float, float, object]:
+    from core.tabular import operator_file
     from povertyreview.importing import import_survey, read_survey
 
     started = time.perf_counter()
-    with path.open("rb") as stream:
+    with path.open("rb") as stream, operator_file():
         survey = read_survey(stream, path.name)
     read = time.perf_counter() - started
     report = import_survey(survey, year=YEAR, acting_user=user, dry_run=False)

@@ -113,10 +113,11 @@ def write_lists(commune, first: Path, second: Path) -> int:
 
 
 def timed_import(path: Path, commune, user, *, dry_run: bool):
+    from core.tabular import operator_file
     from support.importing import import_loans, read_loans
 
     started = time.perf_counter()
-    with path.open("rb") as stream:
+    with path.open("rb") as stream, operator_file():
         source = read_loans(stream, path.name)
     read = time.perf_counter() - started
     report = import_loans(source, commune=commune, acting_user=user, dry_run=dry_run, filename=path.name)

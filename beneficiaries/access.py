@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from beneficiaries.models import Case, ChangeRequest, ImportBatch
+from beneficiaries.models import Case, ChangeRequest, Document, ImportBatch
 from geography.scoping import scope_to_user
 
 
@@ -26,6 +26,18 @@ def access_case_by_uuid(user, case_uuid, *, for_edit: bool = False, for_decision
     if for_decision and not user.can_sign_decisions:
         raise PermissionDenied
     return case
+
+
+def access_document(user, case_uuid, document_id: int) -> Document:
+    """A document of a case of one of the user's communes, for whoever may see the case (404 otherwise)."""
+    document = (
+        scope_to_user(Document.objects.all(), user, commune_field="case__commune")
+        .filter(case__uuid=case_uuid, pk=document_id)
+        .first()
+    )
+    if document is None:
+        raise Http404("document")
+    return document
 
 
 def access_change_request_by_uuid(user, request_uuid) -> ChangeRequest:

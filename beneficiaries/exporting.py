@@ -6,7 +6,6 @@ then national ID, read in chunks by one server-side query (no query per line).
 viewers who may not read them in full (provincial viewers); such a file is for reading, not import.
 """
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib.postgres.aggregates import StringAgg
@@ -14,6 +13,7 @@ from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 
 from beneficiaries.importing import COLUMNS
 from beneficiaries.models import Case, CaseCategory
+from core.tabular import Echo, csv_writer, xlsx_row
 from geography.scoping import scope_to_user
 from households.identity import mask
 from households.models import Membership
@@ -97,14 +97,14 @@ def write_csv(cases: QuerySet[Case], stream, *, mask_identifiers: bool = False) 
     """UTF-8 CSV text to ``stream`` (a text stream opened with ``newline=""``), with a BOM so that
     Excel shows the diacritics; the import accepts the BOM."""
     stream.write("\ufeff")
-    writer = csv.writer(stream)
+    writer = csv_writer(stream)
     for row in export_rows(cases, mask_identifiers=mask_identifiers):
         writer.writerow(row)
 
 
 def csv_chunks(cases: QuerySet[Case], *, mask_identifiers: bool = False) -> Iterator[str]:
     """The CSV text line by line, for a streaming response."""
-    writer = csv.writer(_Echo())
+    writer = csv_writer(Echo())
     yield "\ufeff"
     for row in export_rows(cases, mask_identifiers=mask_identifiers):
         yield writer.writerow(row)
@@ -114,23 +114,9 @@ def write_xlsx(cases: QuerySet[Case], stream, *, mask_identifiers: bool = False)
     """An XLSX workbook to ``stream`` (binary), written row by row. Every cell is text, so national
     IDs and account numbers keep their leading zeros and a value starting with "=" is never a formula."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET_TITLE)
     for row in export_rows(cases, mask_identifiers=mask_identifiers):
-        sheet.append([_text_cell(sheet, value, WriteOnlyCell) if value.startswith("=") else value for value in row])
+        sheet.append(xlsx_row(sheet, row))
     workbook.save(stream)
-
-
-def _text_cell(sheet, value: str, cell_class):
-    cell = cell_class(sheet, value=value)
-    cell.data_type = "s"
-    return cell
-
-
-class _Echo:
-    """A file-like object whose write returns the text, so csv.writer can feed a streaming response."""
-
-    def write(self, text: str) -> str:
-        return text

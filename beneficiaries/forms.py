@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaries.models import Case, PaymentMethod
 from beneficiaries.selectors import clause_of
 from beneficiaries.services import CategoryChoice, PaymentDetails
+from core.documents import DOCUMENT_HELP, validate_document
 from core.forms import DATE_INPUT, CrispyForm, offer_choices, plain_bootstrap
 from core.months import first_of_month
 
@@ -82,6 +83,7 @@ class CaseFileForm(CategoriesMixin, PaymentMixin, CrispyForm):
         label=_("Application document"),
         required=False,
         help_text=_("The application form or a certificate (PDF or a photo); more can be added on the case page."),
+        validators=[validate_document],
     )
     field_order = ["national_id", "applied_on", "categories", "dependent_children"]
 
@@ -195,7 +197,7 @@ class HealthCardForm(CrispyForm):
 
 class DocumentForm(CrispyForm):
     title = forms.CharField(label=_("Title"), max_length=200)
-    file = forms.FileField(label=_("File"))
+    file = forms.FileField(label=_("File"), help_text=DOCUMENT_HELP, validators=[validate_document])
 
 
 class CaseFilterForm(forms.Form):

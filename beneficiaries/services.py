@@ -29,6 +29,7 @@ from beneficiaries.models import (
     Suspension,
     text_lines,
 )
+from core.documents import check_document
 from core.months import add_months, first_of_month
 from geography.scoping import require_scope
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, PovertyStatus
@@ -546,6 +547,7 @@ def document_add(*, case: Case, title: str, file, acting_user):
     from beneficiaries.models import Document
 
     _require(acting_user, "can_manage_registry", case.commune_id)
+    check_document(file, "file")
     document = Document.objects.create(case=case, title=title.strip() or file.name, file=file, uploaded_by=acting_user)
     _event(case, CaseEvent.Kind.DOCUMENT_ADDED, acting_user, title=document.title)
     return document

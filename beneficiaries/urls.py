@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:case_uuid>/payment/", views.case_payment, name="payment"),
     path("<uuid:case_uuid>/health-card/", views.case_health_card, name="health_card"),
     path("<uuid:case_uuid>/documents/new/", views.case_document, name="document"),
+    path("<uuid:case_uuid>/documents/<int:document_id>/", views.case_document_file, name="document_file"),
     # The chair's decisions
     path("<uuid:case_uuid>/decide/", views.case_decide, name="decide"),
     path("<uuid:case_uuid>/refuse/", views.case_refuse, name="refuse"),

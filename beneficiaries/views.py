@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from beneficiaries import changes, selectors, services
-from beneficiaries.access import access_case_by_uuid
+from beneficiaries.access import access_case_by_uuid, access_document
 from beneficiaries.forms import (
     BirthDateChangeForm,
     CaseFileForm,
@@ -48,6 +48,7 @@ from beneficiaries.forms import (
     VerifyForm,
 )
 from beneficiaries.models import Case, Category
+from core.documents import attachment_response
 from core.forms import submit
 from core.months import first_of_month
 from geography.access import access_commune_by_code
@@ -462,6 +463,13 @@ def case_document(request, case_uuid):
         title=_("Add a document"),
         success=_("Document added."),
     )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET"])
+def case_document_file(request, case_uuid, document_id: int):
+    """A document's file, downloaded (never shown in the page), for whoever may see the case."""
+    return attachment_response(access_document(request.user, case_uuid, document_id).file)
 
 
 # --- the chair's decisions -------------------------------------------------------------------------

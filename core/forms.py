@@ -3,8 +3,11 @@ from collections.abc import Callable
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from core.tabular import check_upload_size
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -32,6 +35,12 @@ class FileImportForm(CrispyForm):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = self.file_help
         self.helper.add_input(Submit("submit", _("Import")))
+
+    def clean_file(self):
+        """A file over ``IMPORT_MAX_UPLOAD_BYTES`` is refused here, before it is read."""
+        file = self.cleaned_data["file"]
+        check_upload_size(file, settings.IMPORT_MAX_UPLOAD_BYTES)
+        return file
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:

@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
+from core.tabular import operator_file
+
 
 def command_user(username: str, capability: str, refused: str):
     """The active user called ``username`` who has ``capability``; else a CommandError."""
@@ -24,9 +26,10 @@ def command_user(username: str, capability: str, refused: str):
 
 
 def command_read(path: str, reader: Callable):
-    """``reader(stream, name)`` over the file at ``path``; unreadable or malformed: CommandError."""
+    """``reader(stream, name)`` over the file at ``path``; unreadable or malformed: CommandError. The
+    file is the operator's, on the server: the upload limits of the pages do not apply."""
     try:
-        with open(path, "rb") as stream:
+        with open(path, "rb") as stream, operator_file():
             return reader(stream, path)
     except OSError as error:
         raise CommandError(f"Cannot read {path}: {error.strerror}.") from error

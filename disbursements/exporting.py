@@ -10,16 +10,24 @@ officer downloads, and the payer needs the identifiers in full: nothing is maske
 download without changing the run. The first download of each file is the original; later ones
 are copies: their file names say so (``copy_suffix``) and the cash list PDF carries a "BẢN SAO"
 mark, while the payment list and the bank files keep the payer's exact format.
+
+No cell of the payment list becomes a formula in a spreadsheet: its CSV goes through
+``core.tabular.csv_writer`` (a name typed "=…" gets a leading apostrophe), its XLSX types every
+text cell as text. The bank batch files are exempt, their formats forbidding it: every field is
+digits, or upper-case ASCII letters, digits, spaces and inner hyphens (``bank_text``), so no field
+can start with "=", "+", "-", "@", a tab or a carriage return; ``bank_csv`` checks it on each file.
 """
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 
 from django.db.models import Count, Sum
 
 from beneficiaries.models import Category, PaymentMethod
+from core.tabular import FORMULA_STARTS, Echo, csv_writer, xlsx_row
 from core.text import fold_vietnamese
 from disbursements import services
 from disbursements.models import Run, RunLine
@@ -90,7 +98,7 @@ def payment_rows(run: Run) -> Iterator[list]:
 def csv_chunks(run: Run) -> Iterator[str]:
     """The CSV text (UTF-8 with a BOM so that Excel shows the diacritics) line by line, for a
     streaming response."""
-    writer = csv.writer(_Echo())
+    writer = csv_writer(Echo())
     yield "\ufeff"
     for row in payment_rows(run):
         yield writer.writerow(row)
@@ -107,19 +115,11 @@ def write_xlsx(run: Run, stream) -> None:
     every other cell is text (national IDs and account numbers keep their leading zeros, and a
     value starting with "=" is never a formula)."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET_TITLE)
     for row in payment_rows(run):
-        cells = []
-        for value in row:
-            if isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                value = cell
-            cells.append(value)
-        sheet.append(cells)
+        sheet.append(xlsx_row(sheet, row))
     workbook.save(stream)
 
 
@@ -131,8 +131,27 @@ def export_filename(run: Run, file_format: str, copy: int = 0) -> str:
 
 
 def bank_text(text: str) -> str:
-    """'Nguyễn Thị Hoa' -> 'NGUYEN THI HOA': banks' batch files take upper-case ASCII."""
-    return fold_vietnamese(text).upper().encode("ascii", "ignore").decode("ascii")
+    """'Nguyễn Thị Hoa' -> 'NGUYEN THI HOA': banks' batch files take upper-case ASCII letters,
+    digits and spaces; anything else (punctuation, "=", "@") is dropped."""
+    ascii_text = fold_vietnamese(text).upper().encode("ascii", "ignore").decode("ascii")
+    return " ".join(re.sub(r"[^A-Z0-9 ]", " ", ascii_text).split())
+
+
+# What a bank batch file's text field may hold: it never starts like a formula.
+BANK_FIELD = re.compile(r"[A-Z0-9]([A-Z0-9 -]*[A-Z0-9])?")
+assert not any(BANK_FIELD.match(start) for start in FORMULA_STARTS)
+
+
+def check_bank_row(row: list) -> list:
+    """``row`` if every field is a number, empty or matches ``BANK_FIELD`` (so none starts with one
+    of ``FORMULA_STARTS``); else ValueError (a bug: the bank file would carry a cell a spreadsheet
+    could read as a formula)."""
+    for value in row:
+        if isinstance(value, int):
+            continue
+        if not isinstance(value, str) or not (value == "" or BANK_FIELD.fullmatch(value)):
+            raise ValueError(f"bank file field {value!r} is not upper-case ASCII letters and digits")
+    return row
 
 
 def transfer_description(run: Run, reference: str) -> str:
@@ -163,10 +182,13 @@ def bank_rows(run: Run, bank_bin: str) -> Iterator[list]:
 
 
 def bank_csv(run: Run, bank_bin: str) -> bytes:
-    """One bank's batch file: CSV, comma, CRLF, ASCII only (so no BOM)."""
+    """One bank's batch file: CSV, comma, CRLF, ASCII only (so no BOM). Written with the plain CSV
+    writer (the bank's format takes no apostrophe), each line checked by ``check_bank_row``."""
     stream = io.StringIO(newline="")
     writer = csv.writer(stream)
-    writer.writerows(bank_rows(run, bank_bin))
+    rows = bank_rows(run, bank_bin)
+    writer.writerow(next(rows))
+    writer.writerows(check_bank_row(row) for row in rows)
     return stream.getvalue().encode("ascii")
 
 
@@ -219,10 +241,3 @@ def totals_by_category(run: Run) -> list[dict]:
          "lines": row["lines"], "amount": row["amount"]}
         for row in rows
     ]  # fmt: skip
-
-
-class _Echo:
-    """A file-like object whose write returns the text, so csv.writer can feed a streaming response."""
-
-    def write(self, text: str) -> str:
-        return text

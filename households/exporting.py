@@ -6,11 +6,11 @@ The caller decides what the user may see: pass a queryset that is already scoped
 national IDs and phones in full.
 """
 
-import csv
 from collections.abc import Iterator
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from core.tabular import csv_writer, xlsx_row
 from households.ethnicity import ethnicity_name
 from households.identity import mask
 from households.importing import COLUMNS
@@ -56,9 +56,10 @@ def export_rows(households_queryset: QuerySet[Household], *, mask_identifiers: b
 
 def write_csv(households_queryset: QuerySet[Household], stream, *, mask_identifiers: bool = False) -> None:
     """Write UTF-8 CSV text to ``stream`` (a text stream, or an HttpResponse), with a BOM so that
-    Excel shows the diacritics; the import accepts the BOM."""
+    Excel shows the diacritics; the import accepts the BOM. A cell that a spreadsheet would read as a
+    formula is neutralised (``core.tabular.neutralise``); the import takes the mark off again."""
     stream.write("\ufeff")
-    writer = csv.writer(stream)
+    writer = csv_writer(stream)
     for row in export_rows(households_queryset, mask_identifiers=mask_identifiers):
         writer.writerow(row)
 
@@ -67,16 +68,9 @@ def write_xlsx(households_queryset: QuerySet[Household], stream, *, mask_identif
     """Write an XLSX workbook to ``stream`` (binary). Every cell is text, so national IDs keep
     their leading zero and a value starting with "=" stays a value, never a formula."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET_TITLE)
     for row in export_rows(households_queryset, mask_identifiers=mask_identifiers):
-        sheet.append([_text_cell(sheet, value, WriteOnlyCell) if value.startswith("=") else value for value in row])
+        sheet.append(xlsx_row(sheet, row))
     workbook.save(stream)
-
-
-def _text_cell(sheet, value: str, cell_class):
-    cell = cell_class(sheet, value=value)
-    cell.data_type = "s"  # openpyxl would take it for a formula
-    return cell

@@ -1,6 +1,5 @@
 """Pages for the registry import (upload, check, report) and the export download."""
 
-import csv
 import tempfile
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import FileImportForm
+from core.tabular import Echo, csv_writer
 from geography.models import Village
 from geography.scoping import communes_for_user
 from households.access import can_see_full_identifiers
@@ -101,15 +101,8 @@ def export_view(request):
     return response
 
 
-class _Line:
-    """A file-like object whose write returns the text, so csv.writer can feed a streaming response."""
-
-    def write(self, text: str) -> str:
-        return text
-
-
 def _csv_lines(households, masked: bool):
-    writer = csv.writer(_Line())
+    writer = csv_writer(Echo())
     yield "\ufeff"  # a BOM, so that Excel reads UTF-8 (the import accepts it)
     for row in export_rows(households, mask_identifiers=masked):
         yield writer.writerow(row)

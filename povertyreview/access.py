@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from geography.scoping import scope_to_user
-from povertyreview.models import Assessment, Campaign, Complaint
+from povertyreview.models import Assessment, Campaign, Complaint, VillageMeeting
 
 
 def access_campaign(user, campaign_id: int, *, for_edit: bool = False) -> Campaign:
@@ -27,6 +27,15 @@ def access_assessment(user, campaign: Campaign, assessment_id: int) -> Assessmen
     if assessment is None:
         raise Http404("assessment")
     return assessment
+
+
+def access_meeting_minutes(user, campaign_id: int, meeting_id: int) -> VillageMeeting:
+    """A village meeting with minutes, of a campaign the user may see (404 otherwise)."""
+    campaign = access_campaign(user, campaign_id)
+    meeting = campaign.meetings.filter(pk=meeting_id).exclude(minutes="").first()
+    if meeting is None:
+        raise Http404("meeting minutes")
+    return meeting
 
 
 def access_complaint(user, campaign: Campaign, complaint_id: int) -> Complaint:

@@ -4,9 +4,9 @@ in household-code order, read in chunks by one server-side query (no query per l
 The caller decides who may read the campaign (``povertyreview.access.access_campaign``).
 """
 
-import csv
 from collections.abc import Iterator
 
+from core.tabular import Echo, csv_writer, xlsx_row
 from povertyreview.models import Campaign
 
 COLUMNS = [
@@ -50,14 +50,14 @@ def write_csv(campaign: Campaign, stream) -> None:
     """UTF-8 CSV text to ``stream`` (a text stream opened with ``newline=""``), with a BOM so that
     Excel shows the diacritics, like the registry export."""
     stream.write("\ufeff")
-    writer = csv.writer(stream)
+    writer = csv_writer(stream)
     for row in export_rows(campaign):
         writer.writerow(row)
 
 
 def csv_chunks(campaign: Campaign) -> Iterator[str]:
     """The CSV text line by line, for a streaming response."""
-    writer = csv.writer(_Echo())
+    writer = csv_writer(Echo())
     yield "\ufeff"
     for row in export_rows(campaign):
         yield writer.writerow(row)
@@ -68,29 +68,9 @@ def write_xlsx(campaign: Campaign, stream) -> None:
     Codes stay text (a commune code keeps its leading zero; a value starting with "=" is never a
     formula); the year, income and count are numbers."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET_TITLE)
     for row in export_rows(campaign):
-        sheet.append(
-            [_text_cell(sheet, value, WriteOnlyCell) if _looks_like_formula(value) else value for value in row]
-        )
+        sheet.append(xlsx_row(sheet, row))
     workbook.save(stream)
-
-
-def _looks_like_formula(value) -> bool:
-    return isinstance(value, str) and value.startswith("=")
-
-
-def _text_cell(sheet, value: str, cell_class):
-    cell = cell_class(sheet, value=value)
-    cell.data_type = "s"
-    return cell
-
-
-class _Echo:
-    """A file-like object whose write returns the text, so csv.writer can feed a streaming response."""
-
-    def write(self, text: str) -> str:
-        return text

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.documents import DOCUMENT_HELP, validate_document
 from core.forms import DATE_INPUT, CrispyForm
 from geography.models import Area
 from households.models import PovertyStatus
@@ -127,7 +128,9 @@ class MeetingForm(CrispyForm):
     held_on = forms.DateField(label=_("Held on"), widget=DATE_INPUT, initial=timezone.localdate)
     chaired_by = forms.CharField(label=_("Chaired by"), max_length=120)
     attendees = forms.IntegerField(label=_("Attendees"), min_value=0, max_value=32767)
-    minutes = forms.FileField(label=_("Minutes (scanned file)"), required=False)
+    minutes = forms.FileField(
+        label=_("Minutes (scanned file)"), required=False, help_text=DOCUMENT_HELP, validators=[validate_document]
+    )
 
     def __init__(self, *args, pending, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.documents import document_problem
 from geography.scoping import commune_codes_for_user
 from households.models import Household, HouseholdYearStatus, Membership, PovertyStatus
 from povertyreview.classification import rules_for
@@ -335,6 +336,8 @@ def village_meeting_record(
             problems["chaired_by"] = [_("is required")]
         if held_on > timezone.localdate():
             problems["held_on"] = [_("cannot be in the future")]
+        if minutes and (problem := document_problem(minutes)):
+            problems["minutes"] = [problem]
         if not pending and "village" not in problems:
             problems["village"] = [_("This village has no proposed household waiting for a meeting.")]
         for assessment in pending:

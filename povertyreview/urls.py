@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:campaign_id>/households/<int:assessment_id>/", views.survey, name="survey"),
     path("<int:campaign_id>/meetings/", views.meeting_list, name="meetings"),
     path("<int:campaign_id>/meetings/<int:village_id>/new/", views.meeting_record, name="meeting_record"),
+    path("<int:campaign_id>/meetings/minutes/<int:meeting_id>/", views.meeting_minutes, name="meeting_minutes"),
     path("<int:campaign_id>/complaints/", views.complaint_list, name="complaints"),
     path("<int:campaign_id>/complaints/new/", views.complaint_register, name="complaint_register"),
     path("<int:campaign_id>/complaints/<int:complaint_id>/resolve/", views.complaint_resolve, name="complaint_resolve"),

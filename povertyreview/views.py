@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.documents import attachment_response
 from core.forms import submit
 from geography.access import access_commune_by_code
 from geography.models import Commune
@@ -25,7 +26,7 @@ from geography.scoping import communes_for_user, scope_to_user
 from households.access import access_household_by_uuid
 from households.models import Household, PovertyStatus
 from povertyreview import selectors, services
-from povertyreview.access import access_assessment, access_campaign, access_complaint
+from povertyreview.access import access_assessment, access_campaign, access_complaint, access_meeting_minutes
 from povertyreview.classification import rules_for
 from povertyreview.forms import (
     AddHouseholdForm,
@@ -307,6 +308,13 @@ def meeting_list(request, campaign_id: int):
             "can_record": request.user.can_run_poverty_review and campaign.status == Status.VILLAGE_MEETINGS,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def meeting_minutes(request, campaign_id: int, meeting_id: int):
+    """A meeting's scanned minutes, downloaded (never shown in the page), for whoever sees the campaign."""
+    return attachment_response(access_meeting_minutes(request.user, campaign_id, meeting_id).minutes)
 
 
 @login_required

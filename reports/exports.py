@@ -36,6 +36,7 @@ from django.http import Http404, HttpResponse
 from django.utils import formats, timezone
 
 from core.pdf import ascii_filename, render_pdf
+from core.tabular import xlsx_row
 from reports.models import ExportJob, FileFormat, OfficialTable
 from reports.tables import Kind, Table, TableScope, build_table, source_rows, table_scope
 
@@ -124,23 +125,20 @@ def table_xlsx(table: Table) -> bytes:
     sheet = workbook.active
     sheet.title = SHEET_TITLES[table.kind]
     header = table.scope.header(timezone.localdate())
-    sheet.append([table.title_vi])
-    sheet.append([f"{header.authority} {header.unit} – {table.scope.label_vi()}"])
-    sheet.append([table.period_vi])
-    sheet.append([f"{header.place_and_date}"])
+    sheet.append(xlsx_row(sheet, [table.title_vi]))
+    sheet.append(xlsx_row(sheet, [f"{header.authority} {header.unit} – {table.scope.label_vi()}"]))
+    sheet.append(xlsx_row(sheet, [table.period_vi]))
+    sheet.append(xlsx_row(sheet, [f"{header.place_and_date}"]))
     sheet.append([])
     sheet["A1"].font = Font(bold=True, size=12)
-    sheet.append(table.flat_labels_vi())
+    sheet.append(xlsx_row(sheet, table.flat_labels_vi()))
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for row in [*table.rows, table.total]:
-        values = []
-        for value in row.document_values():
-            # Text never becomes a formula (a name typed as "=…").
-            values.append(" " + value if isinstance(value, str) and value.startswith("=") else value)
-        sheet.append(values)
+        # Text never becomes a formula (a name typed as "=…"): typed as text by core.tabular.xlsx_row.
+        sheet.append(xlsx_row(sheet, row.document_values()))
         for cell, column in zip(sheet[sheet.max_row], table.columns, strict=True):
             if column.kind in NUMBER_FORMATS:
                 cell.number_format = NUMBER_FORMATS[column.kind]

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.documents import DOCUMENT_HELP, validate_document
 from core.forms import DATE_INPUT, CrispyForm
 from households.models import PovertyStatus
 from support.models import Donor, Evidence, FollowUpVisit, House, Kind, Loan, Record, Source
@@ -299,7 +300,7 @@ class CancelForm(CrispyForm):
 class EvidenceForm(CrispyForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Evidence.EvidenceKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    file = forms.FileField(label=_("File"))
+    file = forms.FileField(label=_("File"), help_text=DOCUMENT_HELP, validators=[validate_document])
 
 
 class VisitForm(CrispyForm):

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.documents import document_problem
 from core.months import add_months
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user
@@ -610,6 +611,8 @@ def evidence_add(*, kind: str, file, title: str = "", record: Record | None = No
         problems["kind"] = [_("unknown kind")]
     if file is None:
         problems["file"] = [_("choose a file")]
+    elif problem := document_problem(file):
+        problems["file"] = [problem]
     _refuse(problems)
     evidence = Evidence.objects.create(
         record=record, distribution=distribution, kind=kind, title=title.strip() or file.name, file=file,

@@ -9,19 +9,19 @@ changed meanwhile) is shown as a message on the form, never as a 500.
 """
 
 import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.documents import attachment_response
 from core.forms import submit
 from geography.access import access_commune_by_code
 from geography.scoping import commune_codes_for_user, communes_for_user
@@ -107,26 +107,16 @@ def require_editor(user) -> None:
         raise PermissionDenied
 
 
-# Shown in the browser; anything else is downloaded, so an uploaded HTML or SVG file never runs here.
-INLINE_EVIDENCE = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".pdf"}
-# Said above the evidence forms, so the officer knows what happens to the file and to an empty title.
+# Said above the evidence forms, so the officer knows what is accepted and what an empty title becomes.
 EVIDENCE_INTRO = gettext_lazy(
-    "A photo of the handover or a scan of the signed receipt. Photos and PDF files open in the browser; other "
-    "files are downloaded. Left empty, the title is the file's name."
+    "A photo of the handover or a scan of the signed receipt: a PDF, JPEG or PNG file, downloaded when opened. "
+    "Left empty, the title is the file's name."
 )
 
 
 def evidence_response(evidence):
-    """The file of a photo or receipt, never cached (it shows people)."""
-    name = Path(evidence.file.name).name
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("evidence file") from None
-    inline = Path(name).suffix.lower() in INLINE_EVIDENCE
-    response = FileResponse(handle, filename=name, as_attachment=not inline)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """The file of a photo or receipt, as an attachment, never cached (it shows people)."""
+    return attachment_response(evidence.file)
 
 
 # --- the work list ---------------------------------------------------------------------------------

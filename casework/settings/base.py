@@ -323,3 +323,21 @@ DEVELOPMENT_PERSONAL_DATA_KEY = "ZGV2ZWxvcG1lbnQtb25seS1wZXJzb25hbC1kYXRhLWs"
 DEVELOPMENT_PERSONAL_DATA_HASH_KEY = "ZGV2LW9ubHktcGVyc29uYWwtZGF0YS1oYXNoLWtleSE"
 PERSONAL_DATA_KEYS = env.list("PERSONAL_DATA_KEYS", default=[DEVELOPMENT_PERSONAL_DATA_KEY])
 PERSONAL_DATA_HASH_KEY = env("PERSONAL_DATA_HASH_KEY", default=DEVELOPMENT_PERSONAL_DATA_HASH_KEY)
+
+# --- Uploads and files (issue 15, safe files) ----------------------------------------------
+# Imports on the pages (CSV or XLSX): a larger file, an XLSX whose parts unpack to more, or more
+# lines than IMPORT_MAX_ROWS after the header, is refused with the limit named and nothing saved
+# (split the file, e.g. one per village). 50,000 lines hold the persons of a large commune's
+# household file (10,000 households of about 3.5 members); the manage.py commands have no limit.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+# Documents, minutes and evidence: at most this size, and of these types only (checked by the
+# file's name and by its first bytes): PDF, JPEG and PNG.
+DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# A request's fields other than files (Django refuses more with a 400); an uploaded file larger
+# than FILE_UPLOAD_MAX_MEMORY_SIZE is written to a temporary file instead of held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+SECURE_CONTENT_TYPE_NOSNIFF = True

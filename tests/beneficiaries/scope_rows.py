@@ -38,6 +38,7 @@ def add_targets(targets: dict, *, units, users) -> None:
         commune=units.tan_dong, imported_by=users["tandong_officer"], month=date(2025, 11, 1), arrears_warn_months=3
     )
     _change_request_targets(targets, units=units, users=users)
+    _document_targets(targets, users=users)
 
 
 # --- issue 14, maker-checker changes (views_changes.py, case_months, case_birth_date) ----------------
@@ -94,3 +95,29 @@ def _change_request_targets(targets: dict, *, units, users) -> None:
         case=case, kind="payment", reason="Mở tài khoản", acting_user=officer,
         proposal=PaymentDetails(method="bank", bank_bin="970436", account_number="0123456789", account_name="VO THI TU"),
     )  # fmt: skip
+
+
+# --- issue 15, safe files: a case's document is served by a view that checks the case's scope ------
+# (read access, like the case page that lists it), always as an attachment, never from /media/.
+from django.core.files.base import ContentFile  # noqa: E402
+from django.core.files.storage import default_storage  # noqa: E402
+
+DOCUMENT_FILE = "beneficiaries/documents/scope-matrix.pdf"
+
+ROWS |= {
+    "beneficiaries:document_file": Row(
+        kwargs=lambda targets: {"case_uuid": targets["case"].uuid, "document_id": targets["document"].pk},
+        expect={"anonymous": LOGIN, **OUT_OF_SCOPE},
+    ),
+}
+
+
+def _document_targets(targets: dict, *, users) -> None:
+    """A document of the target case, with a file."""
+    from beneficiaries.models import Document
+
+    if not default_storage.exists(DOCUMENT_FILE):
+        default_storage.save(DOCUMENT_FILE, ContentFile(b"%PDF-1.4 scope matrix"))
+    targets["document"] = Document.objects.create(
+        case=targets["case"], title="Đơn đề nghị", file=DOCUMENT_FILE, uploaded_by=users["tandong_officer"]
+    )

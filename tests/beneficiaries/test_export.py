@@ -49,7 +49,7 @@ def test_csv_bytes_of_a_small_commune(listed, officer):
         == (
             "\ufeff" + ",".join(COLUMNS) + "\r\n"
             f"{adult},Trần Văn Bình,1985-06-15,M,25522,Ấp Đông Hà,TD-TC1,5.4;5.6s,2,125/QĐ-UBND,2025-09-12,2025-09,"
-            "2025-10,2025-11,2025-11-20,cash,,,,+84912345678\r\n"
+            "2025-10,2025-11,2025-11-20,cash,,,,'+84912345678\r\n"  # a leading "+" neutralised (issue 15)
             f"{elder},Nguyễn Thị Hoa,1945-09-30,F,25522,Ấp Đông Hà,TD-TC1,5.5c,,125/QĐ-UBND,2025-09-12,2025-09,"
             "2025-10,,,bank,970405,7000205123456,NGUYEN THI HOA,\r\n"
         ).encode()

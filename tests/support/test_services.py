@@ -897,7 +897,7 @@ def test_evidence_of_a_distribution(media, programmes, officer):
 
 def test_evidence_refusals_change_nothing(media, programmes, registry, officer, users):
     record = gift(programmes, registry, officer)
-    upload = SimpleUploadedFile("a.jpg", b"x")
+    upload = SimpleUploadedFile("a.jpg", b"\xff\xd8\xff photo")
     assert refused(services.evidence_add, kind="video", file=upload, record=record, acting_user=officer) == {
         "kind": ["unknown kind"]
     }

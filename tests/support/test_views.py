@@ -480,18 +480,33 @@ def test_evidence_is_uploaded_and_served_only_within_scope(client_for, planned, 
     assert "Bàn giao quà" in page_of(client_for("tandong_chair").get(url("record", record_uuid=planned.uuid)))
 
 
-def test_evidence_that_is_not_a_photo_or_pdf_is_downloaded_not_shown(client_for, planned, settings, tmp_path):
+def test_evidence_that_is_not_a_photo_or_pdf_is_refused(client_for, planned, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     page = SimpleUploadedFile("bien-ban.html", b"<script>alert(1)</script>", content_type="text/html")
+    response = client_for("tandong_officer").post(
+        url("record_evidence", record_uuid=planned.uuid), {"kind": "other", "title": "Biên bản", "file": page}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"file": ["only PDF, JPEG and PNG files are accepted"]}
+    assert not Evidence.objects.filter(record=planned).exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_evidence_is_served_as_an_attachment(client_for, planned, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    photo = SimpleUploadedFile("ban-giao.jpg", b"\xff\xd8\xff photo", content_type="image/jpeg")
     client_for("tandong_officer").post(url("record_evidence", record_uuid=planned.uuid),
-                                       {"kind": "other", "title": "Biên bản", "file": page})  # fmt: skip
+                                       {"kind": "photo", "title": "Bàn giao", "file": photo})  # fmt: skip
     evidence = Evidence.objects.get(record=planned)
 
     served = client_for("tandong_officer").get(
         url("record_evidence_file", record_uuid=planned.uuid, evidence_id=evidence.pk)
     )
 
-    assert served["Content-Disposition"].startswith("attachment;")
+    assert served["Content-Disposition"] == 'attachment; filename="ban-giao.jpg"'
+    assert served["Content-Type"] == "image/jpeg"
+    assert served["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from casework.secret_key import DEVELOPMENT_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
 
@@ -20,7 +22,16 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 # (load_demo) check it.
 ENVIRONMENT = "development"
 
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz")
+
+def local_secret_key() -> str | None:
+    """The random key ``scripts/devstack.py`` wrote for this checkout (make run, make db, make bench)."""
+    key_file = DATA_DIR / "secret_key"
+    return (key_file.read_text().strip() or None) if key_file.exists() else None
+
+
+# Production sets SECRET_KEY. Without it: this checkout's key, else the public development key, with
+# which the WSGI/ASGI entry points and Celery refuse to start unless DEBUG is on (casework/secret_key.py).
+SECRET_KEY = env("SECRET_KEY", default="") or local_secret_key() or DEVELOPMENT_SECRET_KEY
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -141,13 +141,22 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Lock a username on one address after 5 failed logins, for 30 minutes.
+# Login throttling (accounts/lockout.py): a username is locked after AXES_FAILURE_LIMIT failed logins
+# from any addresses, and a client address after LOGIN_ADDRESS_FAILURE_LIMIT failed logins on any
+# usernames (password spraying), each for AXES_COOLOFF_HOURS after the last failure.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
+# The client address (core/client_ip.py): X-Forwarded-For is believed only from these reverse proxies
+# (addresses or networks, comma-separated); from anyone else the connection's own address counts.
+# Empty in development (no proxy); production defaults to the local proxy (127.0.0.1, ::1).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 
 LANGUAGE_CODE = "vi"
 # Our additions to Django's locale formats (Vietnamese groups thousands: 1.234.567).

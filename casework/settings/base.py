@@ -275,7 +275,8 @@ NOTIFICATION_BACKENDS = {
     },
 }
 NOTIFICATION_FILE_DIR = Path(env("NOTIFICATION_FILE_DIR", default=str(DATA_DIR / "messages")))
-# The shared secret a gateway's delivery reports carry (header X-Webhook-Secret or ?secret=);
+# The shared secret a gateway's delivery reports carry, in the X-Webhook-Secret header only (a secret
+# in the URL would be written to access logs);
 # empty: every report is refused. A backend's OPTIONS["webhook_secret"] overrides it.
 NOTIFICATION_WEBHOOK_SECRET = env("NOTIFICATION_WEBHOOK_SECRET", default="")
 # No SMS or Zalo message between these local times (Asia/Ho_Chi_Minh); they wait for the morning.

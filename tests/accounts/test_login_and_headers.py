@@ -2,9 +2,6 @@
 trusted proxy only, the Content-Security-Policy and other headers, the entry points' refusal of the
 public SECRET_KEY, and the delivery-report webhook's secret in a header only."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +10,6 @@ from django.conf import settings
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from casework.secret_key import DEVELOPMENT_SECRET_KEY
 from core.client_ip import client_ip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +59,13 @@ def test_failures_from_several_addresses_lock_the_username_everywhere(users):
 def test_spaces_or_wide_letters_in_the_username_count_for_the_same_account(users):
     """The login form strips and NFKC-normalises the username before authenticating: a variant
     signs in as the same account, so it must count toward the same lock."""
-    for variant in (" tandong.chair", "tandong.chair ", "ｔａｎｄｏｎｇ.ｃｈａｉｒ", "tandong.chair", " tandong.chair "):
+    for variant in (
+        " tandong.chair",
+        "tandong.chair ",
+        "ｔａｎｄｏｎｇ.ｃｈａｉｒ",
+        "tandong.chair",
+        " tandong.chair ",
+    ):
         login(variant, "wrong", address=ATTACKER)
 
     response, client = login("tandong.chair", PASSWORD, address=CHAIR_HOME)

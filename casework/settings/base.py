@@ -86,6 +86,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChosenLanguageMiddleware",
@@ -157,6 +160,31 @@ AXES_VERBOSE = False
 # Empty in development (no proxy); production defaults to the local proxy (127.0.0.1, ::1).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and requests from this site only.
+# No inline script and no inline style anywhere: templates use classes (static/css/casework.css) and
+# static/js/casework.js; htmx is told not to inject its indicator style nor to eval (base.html).
+# Images also from data: URIs, which Bootstrap's CSS uses for its form icons; the SVG charts are inline
+# markup and need nothing more. Pages cannot be framed, nor forms posted elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features no page uses (core/middleware.py sends it); Referrer-Policy (same-origin),
+# X-Content-Type-Options and X-Frame-Options (DENY) are Django's defaults, kept.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "vi"
 # Our additions to Django's locale formats (Vietnamese groups thousands: 1.234.567).

@@ -2,6 +2,10 @@
 trusted proxy only, the Content-Security-Policy and other headers, the entry points' refusal of the
 public SECRET_KEY, and the delivery-report webhook's secret in a header only."""
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +14,10 @@ from django.conf import settings
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from casework.secret_key import DEVELOPMENT_SECRET_KEY
 from core.client_ip import client_ip
+from reports import charts
+from reports.figures import YearRate
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "demo12345"
@@ -205,3 +212,165 @@ def test_a_forwarded_header_from_an_untrusted_address_is_ignored_by_the_lockout(
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {ATTACKER}
     response, client = login("tandong.officer", PASSWORD, address=ATTACKER, forwarded=CHAIR_HOME)
     assert (response.status_code, signed_in(client)) == (429, False)
+
+
+# --- Content-Security-Policy and the other headers -------------------------------------------------
+
+POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+
+def policy_of(response) -> dict[str, list[str]]:
+    directives = [part.split() for part in response.headers["Content-Security-Policy"].split(";")]
+    return {name: sources for name, *sources in directives}
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        ("anonymous", "/accounts/login/"),
+        ("tandong_officer", "/"),
+        ("tandong_officer", "/households/"),
+        ("tayninh_province", "/reports/"),
+        ("anonymous", "/healthz"),
+    ],
+)
+def test_every_page_carries_the_policy_and_the_security_headers(client_for, role, url):
+    response = client_for(role).get(url)
+
+    assert response.status_code in (200, 302, 503)
+    assert policy_of(response) == POLICY
+    assert "unsafe" not in response.headers["Content-Security-Policy"]
+    assert response.headers["Permissions-Policy"] == (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
+    )
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_htmx_fragment_and_the_lockout_page_carry_it_too(users, client_for, address_limit):
+    fragment = client_for("tandong_officer").get("/households/", headers={"HX-Request": "true"})
+    assert policy_of(fragment) == POLICY
+    spray(ATTACKER, address_limit)
+    locked, _ = login("tandong.officer", PASSWORD, address=ATTACKER)
+    assert (locked.status_code, policy_of(locked)) == (429, POLICY)
+
+
+INLINE = re.compile(r"""<script(?![^>]*\bsrc=)[^>]*>|\sstyle\s*=|<style\b|\son[a-z]+\s*=|\bhx-on|javascript:""", re.I)
+
+
+def test_no_template_has_inline_script_style_or_event_handlers():
+    """What the policy would block, found before a browser does (PDF templates excepted: WeasyPrint
+    renders them on the server and no browser applies the policy to them)."""
+    found = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        if "pdf" in path.relative_to(ROOT / "templates").parts:
+            continue
+        found += [f"{path.relative_to(ROOT)}: {match.group(0)}" for match in INLINE.finditer(path.read_text())]
+    assert found == []
+
+
+def test_the_base_page_loads_only_our_scripts_and_keeps_htmx_from_injecting_style(client):
+    page = client.get("/accounts/login/").content.decode()
+
+    assert re.findall(r'<script src="([^"]+)"', page) == [
+        "/static/django_htmx/htmx-2.min.js",
+        "/static/vendor/bootstrap/bootstrap.bundle.min.js",
+        "/static/js/casework.js",
+    ]
+    assert """<meta name="htmx-config" content='{"includeIndicatorStyles": false, "allowEval": false}'>""" in page
+
+
+def test_the_svg_charts_have_no_inline_style():
+    svg = charts.poverty_rate_svg([YearRate(year=2025, households=4_700, poor=13, near_poor=30)])
+    assert 'class="report-chart"' in svg
+    assert INLINE.search(svg) is None
+
+
+# --- the entry points refuse the public development key ---------------------------------------------
+
+GOOD_KEY = "k7#Qm9!vLr2@Tz8$Wp4^Kd6&Hn1*Bs5(Gf3)Yc0-Ju7+Ea2=Ni9?Ro4%Ul8"
+PRODUCTION = {"ALLOWED_HOSTS": "casework.example.gov.vn", "DATABASE_URL": "postgresql://casework@db.invalid/casework",
+              "CELERY_BROKER_URL": "memory://"}  # fmt: skip
+
+
+def run_python(code: str, *, settings_module: str | None, debug: bool, key: str, timeout: int = 60, **extra):
+    """``code`` in a fresh interpreter, as a server would start it: no test settings, this environment."""
+    env = {name: value for name, value in os.environ.items() if name not in ("DJANGO_SETTINGS_MODULE", "SECRET_KEY")}
+    env |= {"DJANGO_DEBUG": "true" if debug else "false", "SECRET_KEY": key, "CELERY_BROKER_URL": "memory://", **extra}
+    if settings_module:
+        env["DJANGO_SETTINGS_MODULE"] = settings_module
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.mark.parametrize("entry_point", ["casework.wsgi", "casework.asgi"])
+def test_the_web_entry_points_refuse_the_public_key_with_debug_off(entry_point):
+    started = f"import {entry_point}; print('started', {entry_point}.application.__class__.__name__)"
+
+    refused = run_python(started, settings_module="casework.settings.base", debug=False, key=DEVELOPMENT_SECRET_KEY)
+    assert refused.returncode == 1
+    assert "refuses to start: SECRET_KEY is the public development key" in refused.stderr
+    assert "started" not in refused.stdout
+    # the same in production settings (someone copied the key), and the .env.example placeholder
+    for key in (DEVELOPMENT_SECRET_KEY, "change-me-to-50-random-characters-or-more"):
+        refused = run_python(
+            started, settings_module="casework.settings.production", debug=False, key=key, **PRODUCTION
+        )
+        assert (refused.returncode, "refuses to start" in refused.stderr) == (1, True)
+    # a developer with DEBUG on, and any real key, start
+    for debug, key in ((True, DEVELOPMENT_SECRET_KEY), (False, GOOD_KEY)):
+        allowed = run_python(started, settings_module="casework.settings.base", debug=debug, key=key)
+        assert (allowed.returncode, allowed.stdout.split()[0], allowed.stderr) == (0, "started", "")
+
+
+def test_the_entry_points_default_to_production_settings():
+    code = "import casework.wsgi; from django.conf import settings; print(settings.SETTINGS_MODULE, settings.DEBUG)"
+
+    started = run_python(code, settings_module=None, debug=True, key=GOOD_KEY, **PRODUCTION)
+    assert (started.returncode, started.stdout.strip()) == (0, "casework.settings.production False")
+    refused = run_python(code, settings_module=None, debug=True, key=DEVELOPMENT_SECRET_KEY, **PRODUCTION)
+    assert (refused.returncode, "refuses to start" in refused.stderr) == (1, True)
+
+
+@pytest.mark.parametrize("command", ["worker --pool solo", "beat --scheduler celery.beat:PersistentScheduler"])
+def test_a_celery_worker_or_beat_refuses_the_public_key_with_debug_off(command, tmp_path):
+    argv = ["-m", "celery", "-A", "casework", *command.split(), "--loglevel", "WARNING"]
+    if command.startswith("beat"):
+        argv += ["--schedule", str(tmp_path / "schedule")]
+    code = f"import sys; from celery.__main__ import main; sys.argv = ['celery', *{argv[2:]!r}]; main()"
+
+    refused = run_python(code, settings_module="casework.settings.base", debug=False, key=DEVELOPMENT_SECRET_KEY)
+
+    assert refused.returncode == 1
+    process = "worker" if command.startswith("worker") else "beat"
+    assert f"casework Celery {process} refuses to start: SECRET_KEY is the public development key" in refused.stderr
+    assert "ready." not in refused.stderr + refused.stdout
+
+
+def test_development_keeps_working_through_make_run(tmp_path):
+    """devstack writes a random key of the checkout where base settings find it; manage.py keeps
+    the base settings and never checks, so commands run on a bare checkout too."""
+    devstack = (ROOT / "scripts" / "devstack.py").read_text()
+    assert 'env.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings.base")' in devstack
+    assert "ensure_local_secret_key()" in devstack
+    assert (
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings.base")' in (ROOT / "manage.py").read_text()
+    )
+    checked = run_python(
+        "import sys; from django.core.management import execute_from_command_line as run; run(['manage.py', 'check'])",
+        settings_module="casework.settings.base", debug=False, key=DEVELOPMENT_SECRET_KEY,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr

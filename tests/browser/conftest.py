@@ -36,7 +36,10 @@ def page(page):
     violation (a blocked inline script or style, an eval, a request elsewhere): issue 15's policy
     (casework/settings/base.py) must hold on every page and fragment a flow goes through."""
     violations = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 

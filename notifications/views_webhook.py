@@ -19,14 +19,15 @@ logger = logging.getLogger(__name__)
 @require_POST
 def delivery_report(request: HttpRequest, channel: str):
     """POST /notifications/delivery-report/<channel>/ with the secret in the X-Webhook-Secret header
-    or ?secret=; a JSON or form body the channel's backend understands. 403 without the right
-    secret (or when none is configured), 400 for a body the backend cannot read, else 200 with
-    how many reports were recorded and how many named an unknown message."""
+    (only there: a secret in the URL ends up in the proxy's and the server's access logs, so
+    ``?secret=`` is not read); a JSON or form body the channel's backend understands. 403 without
+    the right secret (or when none is configured), 400 for a body the backend cannot read, else 200
+    with how many reports were recorded and how many named an unknown message."""
     if channel not in Channel.values:
         raise Http404
     backend = get_backend(channel)
     expected = backend.webhook_secret
-    given = request.headers.get("X-Webhook-Secret") or request.GET.get("secret") or ""
+    given = request.headers.get("X-Webhook-Secret", "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         return HttpResponseForbidden()
     try:

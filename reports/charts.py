@@ -91,7 +91,7 @@ def _svg(name: str, title: str, description: str, body: list[str], defs: list[st
         [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" id={quoteattr(name + "-chart")} '
             f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" '
-            f'aria-labelledby="{title_id} {desc_id}" font-family={quoteattr(FONT)} style="max-width:100%;height:auto">',
+            f'aria-labelledby="{title_id} {desc_id}" font-family={quoteattr(FONT)}>',
             f'<title id="{title_id}">{escape(title)}</title>',
             f'<desc id="{desc_id}">{escape(description)}</desc>',
             "<defs>" + "".join(defs or []) + "</defs>" if defs else "",

@@ -83,6 +83,20 @@ def db_stop() -> None:
 # --- set-up steps shared by run and test ----------------------------------------------------
 
 
+def ensure_local_secret_key() -> None:
+    """A random SECRET_KEY for this checkout in .data/secret_key, where base settings find it: the
+    web server and Celery refuse the public development key when DEBUG is off (casework/secret_key.py)."""
+    import secrets
+
+    key_file = DATA / "secret_key"
+    if key_file.exists() and key_file.read_text().strip():
+        return
+    DATA.mkdir(exist_ok=True)
+    key_file.touch(mode=0o600)
+    key_file.write_text(secrets.token_urlsafe(50) + "\n")
+    say(f"a secret key of this checkout written to {key_file.relative_to(ROOT)}")
+
+
 def manage(*args: str, env: dict | None = None) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, check=True, env=env)
 
@@ -131,7 +145,9 @@ def run(port: int) -> int:
         manage("load_demo")
         compile_translations()
         manage("collectstatic", "--no-input", "--verbosity", "0")
+        # Base settings (celery.py and wsgi.py default to production), with this checkout's key.
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings.base")
         celery = [PYTHON, "-m", "celery", "-A", "casework"]
         children.append(
             subprocess.Popen([*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"], cwd=ROOT, env=env)
@@ -216,6 +232,8 @@ def main() -> int:
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     os.chdir(ROOT)
+    if args.command != "db-stop":
+        ensure_local_secret_key()
     if args.command == "db-start":
         if embedded_wanted():
             print(db_start())

@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from casework.secret_key import DEVELOPMENT_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = BASE_DIR / ".data"
 
@@ -20,7 +22,16 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 # (load_demo) check it.
 ENVIRONMENT = "development"
 
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz")
+
+def local_secret_key() -> str | None:
+    """The random key ``scripts/devstack.py`` wrote for this checkout (make run, make db, make bench)."""
+    key_file = DATA_DIR / "secret_key"
+    return (key_file.read_text().strip() or None) if key_file.exists() else None
+
+
+# Production sets SECRET_KEY. Without it: this checkout's key, else the public development key, with
+# which the WSGI/ASGI entry points and Celery refuse to start unless DEBUG is on (casework/secret_key.py).
+SECRET_KEY = env("SECRET_KEY", default="") or local_secret_key() or DEVELOPMENT_SECRET_KEY
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -75,6 +86,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChosenLanguageMiddleware",
@@ -130,13 +144,47 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# Lock a username on one address after 5 failed logins, for 30 minutes.
+# Login throttling (accounts/lockout.py): a username is locked after AXES_FAILURE_LIMIT failed logins
+# from any addresses, and a client address after LOGIN_ADDRESS_FAILURE_LIMIT failed logins on any
+# usernames (password spraying), each for AXES_COOLOFF_HOURS after the last failure.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
+# The client address (core/client_ip.py): X-Forwarded-For is believed only from these reverse proxies
+# (addresses or networks, comma-separated); from anyone else the connection's own address counts.
+# Empty in development (no proxy); production defaults to the local proxy (127.0.0.1, ::1).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and requests from this site only.
+# No inline script and no inline style anywhere: templates use classes (static/css/casework.css) and
+# static/js/casework.js; htmx is told not to inject its indicator style nor to eval (base.html).
+# Images also from data: URIs, which Bootstrap's CSS uses for its form icons; the SVG charts are inline
+# markup and need nothing more. Pages cannot be framed, nor forms posted elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features no page uses (core/middleware.py sends it); Referrer-Policy (same-origin),
+# X-Content-Type-Options and X-Frame-Options (DENY) are Django's defaults, kept.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "vi"
 # Our additions to Django's locale formats (Vietnamese groups thousands: 1.234.567).
@@ -255,7 +303,8 @@ NOTIFICATION_BACKENDS = {
     },
 }
 NOTIFICATION_FILE_DIR = Path(env("NOTIFICATION_FILE_DIR", default=str(DATA_DIR / "messages")))
-# The shared secret a gateway's delivery reports carry (header X-Webhook-Secret or ?secret=);
+# The shared secret a gateway's delivery reports carry, in the X-Webhook-Secret header only (a secret
+# in the URL would be written to access logs);
 # empty: every report is refused. A backend's OPTIONS["webhook_secret"] overrides it.
 NOTIFICATION_WEBHOOK_SECRET = env("NOTIFICATION_WEBHOOK_SECRET", default="")
 # No SMS or Zalo message between these local times (Asia/Ho_Chi_Minh); they wait for the morning.

@@ -1,7 +1,9 @@
 """SMS through an HTTP gateway in the style common to Vietnamese brand-name SMS providers: one POST
 per message with the API key, the brand name, the phone and the text (JSON or form body), an answer
 in JSON with a result code and the gateway's message id, and delivery reports posted back later to
-``/notifications/delivery-report/sms/`` with a shared secret.
+``/notifications/delivery-report/sms/`` with a shared secret in the ``X-Webhook-Secret`` header (never
+in the URL: URLs are written to access logs; a gateway that cannot send a header needs the proxy to add
+it for the gateway's addresses only).
 
 Everything that differs between providers is an option (``NOTIFICATION_BACKENDS["sms"]["OPTIONS"]``):
 

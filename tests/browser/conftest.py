@@ -31,6 +31,20 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def page(page):
+    """pytest-playwright's page, failing the test if the browser reports a Content-Security-Policy
+    violation (a blocked inline script or style, an eval, a request elsewhere): issue 15's policy
+    (casework/settings/base.py) must hold on every page and fragment a flow goes through."""
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    yield page
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+@pytest.fixture
 def demo(transactional_db):
     """The demo's admin units, villages and six users (without its 7,700 synthetic households,
     which cost seconds per test and which these flows do not need)."""

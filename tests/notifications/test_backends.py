@@ -64,7 +64,7 @@ def test_form_body_with_the_key_in_the_body_and_provider_field_names(gateway):
         gateway, body_format="form", api_key_field="ApiKey", phone_field="Phone", text_field="Content",
         brand_name_field="Brandname", unicode_field="IsUnicode", phone_format="0", extra_fields={"SmsType": "2"},
         code_field="CodeResult", id_field="SMSID", request_id_field="RequestId",
-        callback_url="https://casework.example/notifications/delivery-report/sms/?secret=s", callback_url_field="CallbackUrl",
+        callback_url="https://casework.example/notifications/delivery-report/sms/", callback_url_field="CallbackUrl",
     )  # fmt: skip
     result = backend.send(outgoing())
     assert (result.outcome, result.gateway_message_id) == ("accepted", "abc-1")
@@ -78,7 +78,7 @@ def test_form_body_with_the_key_in_the_body_and_provider_field_names(gateway):
         "Brandname": "UBND-TANDONG",
         "IsUnicode": "1",
         "RequestId": "41",
-        "CallbackUrl": "https://casework.example/notifications/delivery-report/sms/?secret=s",
+        "CallbackUrl": "https://casework.example/notifications/delivery-report/sms/",
         "ApiKey": "KEY-123",
     }
 
@@ -230,10 +230,10 @@ def test_a_delivery_report_with_the_right_secret_is_recorded(sms_gateway, client
     assert message.events.filter(kind="delivered").count() == 1
 
 
-def test_a_failed_report_in_a_form_with_the_secret_in_the_url(sms_gateway, client):
+def test_a_failed_report_in_a_form(sms_gateway, client):
     message = sent_message(sms_gateway)
-    response = client.post(report_url(secret="s3cret-TanDong-2026"),
-                           {"message_id": "SMS-1", "status": "UNDELIV", "error": "thuê bao không liên lạc được"})  # fmt: skip
+    response = client.post(report_url(), {"message_id": "SMS-1", "status": "UNDELIV", "error": "thuê bao không liên lạc được"},
+                           headers={"X-Webhook-Secret": "s3cret-TanDong-2026"})  # fmt: skip
     assert response.status_code == 200
     message.refresh_from_db()
     assert (message.status, message.failure_reason) == ("failed", "thuê bao không liên lạc được")
@@ -262,6 +262,28 @@ def test_a_report_with_a_wrong_or_no_secret_is_refused_and_changes_nothing(sms_g
     message.refresh_from_db()
     assert message.status == "sent"
     assert not message.events.filter(kind="delivered").exists()
+
+
+@pytest.mark.parametrize("body", ["json", "form"])
+def test_the_right_secret_in_the_query_string_is_refused_and_changes_nothing(sms_gateway, client, body):
+    """Issue 15: a secret in the URL ends up in access logs, so only the header is read."""
+    message = sent_message(sms_gateway)
+    report = {"message_id": "SMS-1", "status": "DELIVRD"}
+    response = (
+        client.post(report_url(secret="s3cret-TanDong-2026"), report, content_type="application/json")
+        if body == "json"
+        else client.post(report_url(secret="s3cret-TanDong-2026"), {**report, "secret": "s3cret-TanDong-2026"})
+    )
+    assert response.status_code == 403
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert not message.events.filter(kind="delivered").exists()
+    # the same report with the secret in the header is recorded
+    response = client.post(report_url(), report, content_type="application/json",
+                           headers={"X-Webhook-Secret": "s3cret-TanDong-2026"})  # fmt: skip
+    assert (response.status_code, response.json()) == (200, {"recorded": 1, "unknown": 0})
+    message.refresh_from_db()
+    assert message.status == "delivered"
 
 
 def test_without_a_configured_secret_every_report_is_refused(sms_gateway, client, settings):
@@ -354,10 +376,10 @@ def test_zns_template_id_comes_from_the_template_or_settings_and_reports_arrive(
     assert send_message(message.pk, now=MORNING) == "sent"
     assert gateway.received[0].json["template_id"] == "358112"
     response = client.post(
-        reverse("notifications:delivery_report", kwargs={"channel": "zalo"}) + "?secret=z",
+        reverse("notifications:delivery_report", kwargs={"channel": "zalo"}),
         {"event_name": "user_received_message", "message": {"msg_id": "zmsg-7", "delivery_time": "1"}},
-        content_type="application/json",
-    )
+        content_type="application/json", headers={"X-Webhook-Secret": "z"},
+    )  # fmt: skip
     assert response.json() == {"recorded": 1, "unknown": 0}
     message.refresh_from_db()
     assert message.status == "delivered"

@@ -74,3 +74,12 @@ def person_registry_records(person_id: int) -> list[RecordSection]:
         RecordSection(title=_("Identity (household registry)"), rows=identity),
         RecordSection(title=_("Households"), rows=households, empty=_("No household.")),
     ]
+
+
+def person_ids_by_national_id(national_ids: Iterable[str]) -> list[int]:
+    """The ids of the persons these national IDs name (one query): for the access log of pages that
+    show identities without their ids, such as a transfer's snapshot of its members."""
+    ids = [value for value in national_ids if value]
+    if not ids:
+        return []
+    return list(Person.objects.filter(national_id__in=ids).values_list("pk", flat=True))

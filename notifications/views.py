@@ -34,6 +34,7 @@ from notifications.forms import MessageFilterForm, PauseForm, ResumeForm
 from notifications.models import Channel, MessageTemplate, OptOut
 from notifications.selectors import messages_for_user
 from notifications.services import opt_in, opt_out
+from privacy.log import Purpose, query_filters, record_view
 
 PAGE_SIZE = 50
 PENDING_PAGE_SIZE = 100
@@ -83,6 +84,12 @@ def reminder_list(request, code):
     shown = pending[(page - 1) * PENDING_PAGE_SIZE : page * PENDING_PAGE_SIZE]
     results = reminders.results_by_month(commune.code)
     can_act = request.user.can_manage_registry
+    record_view(
+        request,
+        purpose=Purpose.PAGE,
+        person_ids=[row.person_id for row in (*shown, *sent[:SENT_SHOWN])],
+        commune_ids=[commune.code],
+    )
     return render(
         request,
         "notifications/reminders.html",
@@ -242,6 +249,14 @@ def message_list(request):
     rows = list(_filtered_messages(request.user, **form.filters())[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     for row in rows:
         row.kind = _template_name(row.template.code, row.template.name)
+    searched = bool(request.GET.get("q", "").strip())
+    record_view(
+        request,
+        purpose=Purpose.SEARCH if searched else Purpose.PAGE,
+        person_ids=[row.person_id for row in rows[:PAGE_SIZE]],
+        count=len(rows[:PAGE_SIZE]) if searched else None,
+        filters=query_filters(request.GET) if searched else None,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

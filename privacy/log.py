@@ -9,13 +9,17 @@ page, an export the ids it wrote (or none, with the count and the filter). Never
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import QuerySet
+
 from privacy.models import AccessRecord
 
 Purpose = AccessRecord.Purpose
 
-# A page or print that showed nobody leaves no row (an empty list page costs no query); a search or
-# an export is recorded even when it found nothing: trying a national ID is itself worth knowing.
-_RECORDED_WHEN_EMPTY = {Purpose.SEARCH, Purpose.EXPORT, Purpose.API, Purpose.CLI}
+# A page or fragment that showed nobody leaves no row (an empty list page costs no query); a search,
+# an export or a print is recorded even when it names nobody by id: trying a national ID is itself
+# worth knowing, and a file is known by its count, filter and communes.
+_RECORDED_WHEN_EMPTY = {Purpose.SEARCH, Purpose.EXPORT, Purpose.PRINT, Purpose.API, Purpose.CLI}
 
 
 def record_access(
@@ -30,10 +34,17 @@ def record_access(
 ) -> AccessRecord | None:
     """Record that ``user`` saw the data of ``person_ids`` through ``what`` (a URL name or a command)
     for ``purpose``; ``count`` and ``filters`` for an export or a search. Returns the row, or None when
-    a page showed nobody."""
-    persons = sorted({int(person_id) for person_id in person_ids if person_id is not None})
-    if not persons and purpose not in _RECORDED_WHEN_EMPTY:
-        return None
+    a page showed nobody. ``person_ids`` may be a one-column ``values()`` queryset (e.g. the persons
+    of a page of cases): it is then read inside the same INSERT, still one query; pass one only for
+    a page that shows somebody."""
+    if isinstance(person_ids, QuerySet):
+        # The ids inside the INSERT itself (INSERT … VALUES (…, ARRAY(SELECT …), …)): one statement
+        # where the page knows other ids (cases, run lines) and not its persons'.
+        persons = ArraySubquery(person_ids.order_by().distinct())
+    else:
+        persons = sorted({int(person_id) for person_id in person_ids if person_id is not None})
+        if not persons and purpose not in _RECORDED_WHEN_EMPTY:
+            return None
     return AccessRecord.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         purpose=purpose,
@@ -94,3 +105,13 @@ def _clean(filters: Mapping[str, Any]) -> dict[str, Any]:
         else:
             cleaned[str(key)] = str(getattr(value, "pk", value))
     return cleaned
+
+
+def communes_of(user, commune_code: str = "") -> list[str]:
+    """The communes an export or a list covers: the one its filter chose, else the user's (read once
+    per request, as scoping does); empty for a user of national scope, which means every commune."""
+    from geography.scoping import commune_codes_for_user, has_national_scope
+
+    if commune_code:
+        return [commune_code]
+    return [] if has_national_scope(user) else list(commune_codes_for_user(user))

@@ -36,6 +36,7 @@ class AccessRecord(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # the (user, accessed_at) index serves "by user"
     )
     accessed_at = models.DateTimeField(_("when"), default=timezone.now)
     purpose = models.CharField(_("purpose"), max_length=8, choices=Purpose.choices)
@@ -57,6 +58,9 @@ class AccessRecord(models.Model):
             # The log page by date and by user; the retention task's range delete.
             models.Index(fields=["accessed_at"], name="access_accessed_at"),
             models.Index(fields=["user", "accessed_at"], name="access_user_accessed_at"),
+            # The files that name nobody by id (exports: count and filter), few beside the pages:
+            # "who saw X" adds those of X's communes.
+            models.Index(fields=["accessed_at"], name="access_unnamed", condition=models.Q(person_ids=[])),
         ]
 
     def __str__(self) -> str:

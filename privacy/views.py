@@ -32,6 +32,7 @@ def access_log(request):
         if not not_found:
             records = accesses(
                 person_id=subject.person_id if subject else None,
+                communes=subject.commune_ids if subject else (),
                 username=data.get("username", ""),
                 date_from=data.get("date_from"),
                 date_to=data.get("date_to"),
@@ -81,7 +82,7 @@ def subject_report(request):
             {"form": form, "not_found": form.is_bound and form.is_valid()},
             status=404 if form.is_bound and form.is_valid() else 200,
         )
-    records = list(accesses(person_id=subject.person_id)[: REPORT_LIMIT + 1])
+    records = list(accesses(person_id=subject.person_id, communes=subject.commune_ids)[: REPORT_LIMIT + 1])
     record_view(request, purpose=Purpose.PRINT, person_ids=[subject.person_id], commune_ids=subject.commune_ids)
     return render(
         request,

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         subject = find_subject(national_id)
         if subject is None:
             raise CommandError(f"no person has the national ID {national_id}")
-        records = accesses(person_id=subject.person_id)
+        records = accesses(person_id=subject.person_id, communes=subject.commune_ids)
         if limit:
             records = records[:limit]
         rows = list(records)
@@ -29,4 +29,6 @@ class Command(BaseCommand):
         for record in rows:
             when = timezone.localtime(record.accessed_at).strftime("%Y-%m-%d %H:%M:%S")
             who = record.user.username if record.user else "-"
-            self.stdout.write(f"{when}\t{who}\t{record.purpose}\t{record.what}")
+            named = subject.person_id in record.person_ids
+            scope = "" if named else "\t(a file of their commune: count " + str(record.count) + ")"
+            self.stdout.write(f"{when}\t{who}\t{record.purpose}\t{record.what}{scope}")

@@ -99,7 +99,8 @@ def _action(request, case, form, call, *, title: str, success, template="benefic
             messages.success(request, success(result) if callable(success) else success)
             return redirect(_case_url(result if isinstance(result, Case) else case))
     context = {"case": case, "form": form, "title": title, **(extra or {})}
-    record_view(request, purpose=Purpose.PAGE, person_ids=[case.person_id], commune_ids=[case.commune_id])
+    if case is not None:  # filing a case shows nobody's data yet
+        record_view(request, purpose=Purpose.PAGE, person_ids=[case.person_id], commune_ids=[case.commune_id])
     return render(request, template, context)
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.pdf import pdf_response, render_pdf
 from privacy.access import require_access_log_reader
 from privacy.forms import AccessFilterForm, SubjectForm
 from privacy.log import Purpose, record_view
@@ -83,20 +84,28 @@ def subject_report(request):
             status=404 if form.is_bound and form.is_valid() else 200,
         )
     records = list(accesses(person_id=subject.person_id, communes=subject.commune_ids)[: REPORT_LIMIT + 1])
-    record_view(request, purpose=Purpose.PRINT, person_ids=[subject.person_id], commune_ids=subject.commune_ids)
-    return render(
+    as_pdf = request.GET.get("format") == "pdf"
+    record_view(
         request,
-        "privacy/subject_report.html",
-        {
-            "subject": subject,
-            "sections": records_for_subject(subject.person_id),
-            "accesses": records[:REPORT_LIMIT],
-            "truncated": len(records) > REPORT_LIMIT,
-            "report_limit": REPORT_LIMIT,
-            "printed_at": timezone.localtime(),
-            "retention_days": settings.PERSONAL_DATA_ACCESS_RETENTION_DAYS,
-        },
+        purpose=Purpose.PRINT,
+        person_ids=[subject.person_id],
+        commune_ids=subject.commune_ids,
+        filters={"format": "pdf"} if as_pdf else None,
     )
+    context = {
+        "subject": subject,
+        "sections": records_for_subject(subject.person_id),
+        "accesses": records[:REPORT_LIMIT],
+        "truncated": len(records) > REPORT_LIMIT,
+        "report_limit": REPORT_LIMIT,
+        "printed_at": timezone.localtime(),
+        "retention_days": settings.PERSONAL_DATA_ACCESS_RETENTION_DAYS,
+        "pdf": as_pdf,
+    }
+    if as_pdf:
+        pdf = render_pdf("privacy/subject_report.html", context)
+        return pdf_response(pdf, f"personal-data-report-{subject.national_id}.pdf")
+    return render(request, "privacy/subject_report.html", context)
 
 
 def _page_number(request) -> int:

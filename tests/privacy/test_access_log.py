@@ -314,3 +314,16 @@ def test_the_report_of_an_unknown_national_id_is_a_404_and_records_nothing(clien
 
     assert response.status_code == 404 and response.context["not_found"]
     assert AccessRecord.objects.count() == 0
+
+
+def test_the_data_subject_report_prints_as_a_pdf(client_for, users, family):
+    head = Person.objects.get(pk=family.head_id)
+
+    response = client_for("admin").get(
+        reverse("privacy:subject_report"), {"national_id": head.national_id, "format": "pdf"}
+    )
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    printed = AccessRecord.objects.get(user=users["admin"])
+    assert (printed.purpose, printed.person_ids, printed.filters) == ("print", [head.pk], {"format": "pdf"})

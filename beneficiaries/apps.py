@@ -21,3 +21,8 @@ class BeneficiariesConfig(AppConfig):
         register_worklist_provider(allowance_worklist)
         register_worklist_provider(change_request_worklist)
         register_worklist_provider(import_batch_worklist)
+
+        from beneficiaries.privacy import person_case_records
+        from privacy.subjects import register_record_provider
+
+        register_record_provider(person_case_records)

@@ -58,6 +58,7 @@ from households.access import can_see_full_identifiers
 from households.models import Membership
 from households.searching import refuse_identifier_search
 from households.selectors import COUNT_LIMIT, count_up_to
+from privacy.log import Purpose, query_filters, record_view
 
 Status = Case.Status
 OPEN = (Status.APPLIED, Status.VERIFIED, Status.ACTIVE, Status.SUSPENDED)
@@ -100,6 +101,8 @@ def _action(request, case, form, call, *, title: str, success, template="benefic
             messages.success(request, success(result) if callable(success) else success)
             return redirect(_case_url(result if isinstance(result, Case) else case))
     context = {"case": case, "form": form, "title": title, **(extra or {})}
+    if case is not None:  # filing a case shows nobody's data yet
+        record_view(request, purpose=Purpose.PAGE, person_ids=[case.person_id], commune_ids=[case.commune_id])
     return render(request, template, context)
 
 
@@ -147,6 +150,14 @@ def case_list(request):
     full = can_see_full_identifiers(request.user)
     for case in rows:
         case.payment_display = selectors.masked_account(case, full=full)
+    searched = bool(request.GET.get("q", "").strip())
+    record_view(
+        request,
+        purpose=Purpose.SEARCH if searched else Purpose.PAGE,
+        person_ids=[case.person_id for case in rows],
+        count=count if searched else None,
+        filters=query_filters(request.GET) if searched else None,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -278,6 +289,7 @@ def case_detail(request, case_uuid):
         actions.append(("health_card", _("Record a health-insurance card"), "outline-secondary"))
     full = can_see_full_identifiers(user)
     requests = selectors.case_change_requests(case)
+    record_view(request, purpose=Purpose.PAGE, person_ids=[case.person_id], commune_ids=[case.commune_id])
     return render(
         request,
         "beneficiaries/case_detail.html",

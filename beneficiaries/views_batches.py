@@ -21,6 +21,7 @@ from beneficiaries.access import access_import_batch_by_uuid
 from beneficiaries.models import ImportBatch
 from core.forms import CrispyForm, apply_validation_error
 from households.access import can_see_full_identifiers
+from privacy.log import Purpose, record_view
 
 # A refused confirmation names every line that changed; the page shows this many of them.
 PROBLEMS_SHOWN = 20
@@ -77,6 +78,9 @@ def _render_batch(request, batch: ImportBatch, *, reject_form: RejectForm | None
     full = can_see_full_identifiers(user)
     rows, has_next = selectors_batches.import_batch_lines(batch, show=show, page=page, full_identifiers=full)
     awaiting = batch.status == ImportBatch.Status.AWAITING
+    record_view(
+        request, purpose=Purpose.PAGE, person_ids=[row.line.person_id for row in rows], commune_ids=[batch.commune_id]
+    )
     return render(
         request,
         "beneficiaries/import_batch_detail.html",

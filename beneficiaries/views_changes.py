@@ -19,6 +19,7 @@ from beneficiaries.access import access_change_request_by_uuid
 from beneficiaries.models import ChangeRequest
 from core.months import first_of_month
 from households.access import can_see_full_identifiers
+from privacy.log import Purpose, record_view
 
 PAGE_SIZE = 50
 
@@ -55,6 +56,7 @@ def change_list(request):
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     full = can_see_full_identifiers(request.user)
+    record_view(request, purpose=Purpose.PAGE, person_ids=[change.case.person_id for change in rows])
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -81,6 +83,7 @@ def change_detail(request, request_uuid):
     problems = changes.change_request_problems(change) if pending else {}
     month = first_of_month(timezone.localdate())
     effect = changes.change_request_effect(change, month) if pending and not problems else None
+    record_view(request, purpose=Purpose.PAGE, person_ids=[change.case.person_id], commune_ids=[change.case.commune_id])
     return render(
         request,
         "beneficiaries/change_detail.html",

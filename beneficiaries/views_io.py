@@ -21,6 +21,7 @@ from beneficiaries.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, cases_f
 from beneficiaries.importing import COLUMNS, import_beneficiaries, read_beneficiaries
 from core.forms import FileImportForm
 from households.access import can_see_full_identifiers
+from privacy.log import Purpose, communes_of, query_filters, record_view
 
 # The page lists this many errors; the command line prints them all.
 ERRORS_SHOWN = 2_000
@@ -76,6 +77,13 @@ def beneficiaries_export(request):
     commune_code = request.GET.get("commune", "").strip()
     cases = cases_for_export(request.user, commune_code=commune_code)
     masked = not can_see_full_identifiers(request.user)
+    record_view(
+        request,
+        purpose=Purpose.EXPORT,
+        commune_ids=communes_of(request.user, commune_code),
+        count=cases.count(),
+        filters=query_filters(request.GET),
+    )
     filename = (
         f"beneficiaries-{commune_code + '-' if commune_code else ''}{timezone.localdate():%Y-%m-%d}.{file_format}"
     )

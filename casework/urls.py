@@ -17,6 +17,7 @@ urlpatterns = [
     path("payments/", include("disbursements.urls")),
     path("support/", include("support.urls")),
     path("notifications/", include("notifications.urls")),
+    path("privacy/", include("privacy.urls")),
     path("reports/", include("reports.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),

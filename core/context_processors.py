@@ -22,4 +22,5 @@ def navigation(request):
     )
     if user.has_national_scope:
         items.append((_("Administration"), reverse("admin:index")))
+        items.append((_("Personal data accesses"), reverse("privacy:access_log")))
     return {"nav_items": items}

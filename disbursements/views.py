@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from beneficiaries.models import Case
 from core.forms import submit
 from core.months import first_of_month
 from disbursements import selectors, services
@@ -27,6 +28,7 @@ from geography.access import access_commune_by_code
 from geography.scoping import communes_for_user
 from households.access import can_see_full_identifiers
 from households.searching import refuse_identifier_search
+from privacy.log import Purpose, record_view
 
 Status = Run.Status
 POLL_SECONDS = 2
@@ -170,6 +172,13 @@ def run_detail(request, run_id):
     full = can_see_full_identifiers(request.user)
     for line in lines:
         line.account_display = selectors.masked_line_account(line, full=full)
+    if lines:
+        record_view(
+            request,
+            purpose=Purpose.PAGE,
+            person_ids=Case.objects.filter(pk__in=[line.case_id for line in lines]).values("person_id"),
+            commune_ids=[run.commune_id],
+        )
     query = request.GET.copy()
     query.pop("page", None)
     with_payer = run.status in (Status.EXPORTED, Status.RECONCILED)
@@ -220,6 +229,14 @@ def run_approve(request, run_id):
     reported failed before, and those with long arrears (counts, and which lines)."""
     run = access_run(request.user, run_id, for_decision=True)
     totals = selectors.run_totals(run)
+    flagged = selectors.flagged_lines(run) if totals.flagged else []
+    if flagged:
+        record_view(
+            request,
+            purpose=Purpose.PAGE,
+            person_ids=Case.objects.filter(pk__in=[line.case_id for line in flagged]).values("person_id"),
+            commune_ids=[run.commune_id],
+        )
     return _action(
         request, run, ApproveForm(_posted(request)),
         lambda data: services.run_approve(run=run, acting_user=request.user),
@@ -230,7 +247,7 @@ def run_approve(request, run_id):
         success=_("Run approved."),
         extra={
             "totals": totals,
-            "flagged_lines": selectors.flagged_lines(run) if totals.flagged else [],
+            "flagged_lines": flagged,
             "flagged_shown": selectors.FLAGGED_SHOWN,
             "detail_url": _run_url(run),
         },
@@ -291,8 +308,11 @@ def run_cancel(request, run_id):
 def unpaid(request):
     """Active beneficiaries whose payment failed in the last three monthly runs: to review for
     suspension (the chair suspends from the case page)."""
-    return render(
-        request,
-        "disbursements/unpaid.html",
-        {"rows": selectors.unpaid_streaks_for_user(request.user), "months": selectors.UNPAID_STREAK},
-    )
+    rows = selectors.unpaid_streaks_for_user(request.user)
+    if rows:
+        record_view(
+            request,
+            purpose=Purpose.PAGE,
+            person_ids=Case.objects.filter(pk__in=[row["case_id"] for row in rows]).values("person_id"),
+        )
+    return render(request, "disbursements/unpaid.html", {"rows": rows, "months": selectors.UNPAID_STREAK})

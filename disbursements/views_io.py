@@ -19,11 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from beneficiaries.models import Case
 from core.forms import FileImportForm
 from core.pdf import pdf_response
 from disbursements import documents, exporting
 from disbursements.access import access_run
 from disbursements.importing import COLUMNS, reconcile
+from privacy.log import Purpose, record_view
 
 # The page lists this many errors; the command line prints them all.
 ERRORS_SHOWN = 2_000
@@ -34,12 +36,22 @@ def _downloading(request, run_id: int, file: str):
     else (run, None, an HttpResponse saying why not: 409)."""
     run = access_run(request.user, run_id, for_edit=True)
     try:
-        return run, exporting.download(run, acting_user=request.user, file=file), None
+        copy = exporting.download(run, acting_user=request.user, file=file)
     except ValidationError as error:
         response = render(
             request, "disbursements/pdf/not_available.html", {"run": run, "messages_list": error.messages}, status=409
         )
         return run, None, response
+    # Every file of a run names its persons (bank account, amount): the run's persons, in the INSERT.
+    record_view(
+        request,
+        purpose=Purpose.PRINT if file.endswith("pdf") else Purpose.EXPORT,
+        person_ids=Case.objects.filter(payment_lines__run=run).values("person_id"),
+        commune_ids=[run.commune_id],
+        count=run.line_count,
+        filters={"run": run.pk, "file": file, "copy": copy},
+    )
+    return run, copy, None
 
 
 def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:

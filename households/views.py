@@ -40,6 +40,7 @@ from households.forms import (
     TransferReasonForm,
 )
 from households.models import Household, Relationship, Transfer
+from households.privacy import person_ids_by_national_id
 from households.searching import refuse_identifier_search
 from households.selectors import (
     COUNT_LIMIT,
@@ -54,6 +55,7 @@ from households.selectors import (
     transfer_identities,
     uninsured_members_for_user,
 )
+from privacy.log import Purpose, query_filters, record_view
 
 
 def _require_editor(user) -> None:
@@ -103,6 +105,14 @@ def household_list(request):
             if uninsured_on
             else 0
         )
+    searched = bool(request.GET.get("q", "").strip())
+    record_view(
+        request,
+        purpose=Purpose.SEARCH if searched else Purpose.PAGE,
+        person_ids=[household.head_id for household in rows],
+        count=count if searched else None,
+        filters=query_filters(request.GET) if searched else None,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -199,12 +209,19 @@ def _spread_register_errors(error: ValidationError, form, head_form, member_form
 @login_required
 def household_detail(request, household_uuid):
     household = access_household_by_uuid(request.user, household_uuid)
+    members = household_page_data(household)
+    record_view(
+        request,
+        purpose=Purpose.PAGE,
+        person_ids=[m.person_id for m in (*members["current_members"], *members["former_members"])],
+        commune_ids=[household.commune_id],
+    )
     return render(
         request,
         "households/household_detail.html",
         {
             "household": household,
-            **household_page_data(household),
+            **members,
             "timeline": timeline_for_household(household.pk),
             "panels": panels_for_household(household.pk),
             "can_edit": request.user.can_manage_registry and household.dissolved_on is None,
@@ -297,9 +314,15 @@ def member_row(request, household_uuid, membership_id):
         "can_edit": request.user.can_manage_registry,
         "full_identifiers": can_see_full_identifiers(request.user),
     }
+    if not request.htmx and form is None:
+        return redirect("households:detail", household_uuid=household.uuid)
+    record_view(
+        request,
+        purpose=Purpose.FRAGMENT if request.htmx else Purpose.PAGE,
+        person_ids=[membership.person_id],
+        commune_ids=[household.commune_id],
+    )
     if not request.htmx:
-        if form is None:
-            return redirect("households:detail", household_uuid=household.uuid)
         return _action_page(request, household, form, _("Edit member"), status=200)
     return render(request, "households/_member_row.html", context)
 
@@ -442,15 +465,32 @@ def _action(request, household, form, call, *, title: str, success, done=None):
 
 @login_required
 def arrivals(request):
-    found = arrivals_for_user(request.user)
-    found["duplicates"] = duplicates_shown(request.user, found["duplicates"])
-    return render(request, "households/arrivals.html", {**found, "can_edit": request.user.can_manage_registry})
+    lists = arrivals_for_user(request.user)
+    for name in ("arriving", "departing"):
+        lists[name] = list(lists[name])
+    lists["duplicates"] = duplicates_shown(request.user, lists["duplicates"])
+    shown = [t.person_id for t in (*lists["arriving"], *lists["departing"])]
+    # a duplicate's registered person is shown (and recorded) only when they live in the user's communes
+    shown += [
+        person_id
+        for flag in lists["duplicates"]
+        for person_id in ((flag.person_id, flag.existing_id) if flag.existing_in_scope else (flag.person_id,))
+    ]
+    record_view(request, purpose=Purpose.PAGE, person_ids=shown)
+    return render(request, "households/arrivals.html", {**lists, "can_edit": request.user.can_manage_registry})
 
 
 def _transfer_context(request, transfer: Transfer) -> dict:
+    members = transfer_identities(transfer)
+    record_view(
+        request,
+        purpose=Purpose.PAGE,
+        person_ids=person_ids_by_national_id(member["national_id"] for member in members),
+        commune_ids=[transfer.from_commune_id, transfer.to_commune_id],
+    )
     return {
         "transfer": transfer,
-        "members": transfer_identities(transfer),
+        "members": members,
         "full_identifiers": can_see_full_identifiers(request.user),
     }
 

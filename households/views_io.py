@@ -22,6 +22,7 @@ from households.forms import HouseholdFilterForm
 from households.importing import COLUMNS, import_households, read_rows
 from households.searching import refuse_identifier_search
 from households.selectors import household_list_for_user
+from privacy.log import Purpose, communes_of, query_filters, record_view
 
 # The page lists this many errors; the command line prints them all.
 ERRORS_SHOWN = 2_000
@@ -90,6 +91,14 @@ def export_view(request):
     refuse_identifier_search(form, request.user)  # as the list: a refused search exports nothing
     households = household_list_for_user(request.user, **form.filters())
     masked = not can_see_full_identifiers(request.user)
+    filters = form.filters()
+    record_view(
+        request,
+        purpose=Purpose.EXPORT,
+        commune_ids=communes_of(request.user, filters.get("commune_code", "")),
+        count=households.count(),
+        filters=query_filters(request.GET),
+    )
     filename = f"households-{timezone.localdate():%Y-%m-%d}.{file_format}"
     if file_format == "xlsx":
         spool = tempfile.SpooledTemporaryFile(max_size=20 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)

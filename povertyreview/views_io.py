@@ -19,6 +19,7 @@ from povertyreview.access import access_campaign
 from povertyreview.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, write_xlsx
 from povertyreview.importing import COLUMNS, import_survey, read_survey
 from povertyreview.models import Campaign
+from privacy.log import Purpose, record_view
 
 # The page lists this many errors and changes; the command line prints them all.
 SHOWN = 2_000
@@ -77,6 +78,13 @@ def classification_export(request, campaign_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404("format")
     campaign = access_campaign(request.user, campaign_id)
+    record_view(
+        request,
+        purpose=Purpose.EXPORT,
+        commune_ids=[campaign.commune_id],
+        count=campaign.assessments.filter(surveyed_at__isnull=False).count(),
+        filters={"campaign": campaign.pk, "year": campaign.year, "format": fmt},
+    )
     filename = f"poverty-classification-{campaign.commune_id}-{campaign.year}.{fmt}"
     if fmt == "xlsx":
         spool = tempfile.SpooledTemporaryFile(max_size=20 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from core.pdf import pdf_response
 from povertyreview import documents
 from povertyreview.access import access_campaign
+from privacy.log import Purpose, record_view
 
 
 def _not_yet(request, campaign, error: ValidationError):
@@ -32,6 +33,12 @@ def posting_pdf(request, campaign_id: int):
         pdf = documents.posting_list_pdf(campaign)
     except ValidationError as error:
         return _not_yet(request, campaign, error)
+    record_view(
+        request,
+        purpose=Purpose.PRINT,
+        commune_ids=[campaign.commune_id],
+        filters={"campaign": campaign.pk, "year": campaign.year, "document": "posting"},
+    )
     return pdf_response(pdf, documents.posting_filename(campaign))
 
 
@@ -42,4 +49,10 @@ def decision_pdf(request, campaign_id: int):
         pdf = documents.decision_list_pdf(campaign)
     except ValidationError as error:
         return _not_yet(request, campaign, error)
+    record_view(
+        request,
+        purpose=Purpose.PRINT,
+        commune_ids=[campaign.commune_id],
+        filters={"campaign": campaign.pk, "year": campaign.year, "document": "decision"},
+    )
     return pdf_response(pdf, documents.decision_filename(campaign))

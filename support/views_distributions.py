@@ -19,6 +19,7 @@ from beneficiaries.models import Category
 from core.forms import apply_validation_error
 from core.pdf import commune_header, pdf_response, render_pdf
 from core.text import fold_vietnamese
+from privacy.log import Purpose, record_view
 from support import selectors, services
 from support.access import access_distribution, access_programme
 from support.forms import (
@@ -79,6 +80,13 @@ def _distribution_page(request, distribution: Distribution, deliver_form: BulkDe
     editor = request.user.can_manage_registry
     open_ = distribution.status == Distribution.Status.OPEN
     counts = selectors.distribution_counts(distribution)
+    page = paginate(request, _recipients(distribution, filters), RECIPIENTS_PER_PAGE)
+    record_view(
+        request,
+        purpose=Purpose.PAGE,
+        person_ids=[record.household.head_id for record in page["rows"]],
+        commune_ids=[distribution.commune_id],
+    )
     return render(
         request,
         "support/distribution_detail.html",
@@ -88,7 +96,7 @@ def _distribution_page(request, distribution: Distribution, deliver_form: BulkDe
             "counts": counts,
             "listed": counts["planned"] + counts["delivered"],
             "filters": filters,
-            **paginate(request, _recipients(distribution, filters), RECIPIENTS_PER_PAGE),
+            **page,
             "deliver_form": deliver_form or BulkDeliverForm(),
             "evidence": list(distribution.evidence.select_related("uploaded_by")),
             "can_edit": editor and open_,
@@ -269,6 +277,14 @@ def distribution_receipts(request, distribution_id: int):
     """The receipt list to sign at the distribution: every reader of the distribution may print it."""
     distribution = access_distribution(request.user, distribution_id)
     rows = receipt_rows(distribution)
+    if rows:
+        record_view(
+            request,
+            purpose=Purpose.PRINT,
+            person_ids=distribution.records.exclude(status=Record.Status.CANCELLED).values("household__head_id"),
+            commune_ids=[distribution.commune_id],
+            count=len(rows),
+        )
     total = sum(row.value_vnd for row in rows)
     context = {
         "distribution": distribution,

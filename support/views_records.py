@@ -18,6 +18,7 @@ from geography.models import Village
 from households.access import access_household_by_uuid
 from households.models import Household, Person
 from households.selectors import household_search_q
+from privacy.log import Purpose, record_view
 from support import selectors, services
 from support.access import access_programme, access_record_by_uuid, donors_for_user
 from support.forms import (
@@ -105,6 +106,12 @@ def record_list(request):
         if filters.get("donor"):
             lines = lines.filter(donor_id=filters["donor"])
         totals["source_vnd"] = lines.aggregate(total=Sum("amount_vnd", default=0))["total"]
+    page = paginate(request, records)
+    record_view(
+        request,
+        purpose=Purpose.PAGE,
+        person_ids=[record.person_id or record.household.head_id for record in page["rows"]],
+    )
     donor = donors_for_user(request.user).filter(pk=filters["donor"]).first() if filters.get("donor") else None
     programme = (
         selectors.programmes_for_user(request.user).filter(pk=filters["programme"]).first()
@@ -116,7 +123,7 @@ def record_list(request):
         "support/record_list.html",
         {
             "form": form,
-            **paginate(request, records),
+            **page,
             "totals": totals,
             "donor": donor,
             "programme": programme,
@@ -253,6 +260,12 @@ def record_detail(request, record_uuid):
             visits = list(livelihood.visits.select_related("visited_by"))
     editor = request.user.can_manage_registry
     planned = record.status == Record.Status.PLANNED
+    record_view(
+        request,
+        purpose=Purpose.PAGE,
+        person_ids=[record.person_id or record.household.head_id],
+        commune_ids=[record.commune_id],
+    )
     return render(
         request,
         "support/record_detail.html",

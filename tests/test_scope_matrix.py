@@ -25,6 +25,7 @@ from tests.households import scope_rows as registry_rows
 from tests.households.factories import make_household
 from tests.notifications import scope_rows as notification_rows
 from tests.povertyreview import scope_rows as review_rows
+from tests.privacy import scope_rows as privacy_rows
 from tests.reports import scope_rows as report_rows
 from tests.scope import EDIT, LOGIN, NOT_EDITORS, OUT_OF_SCOPE, READ_ONLY_FORBIDDEN, Row
 from tests.support import scope_rows as support_rows
@@ -210,7 +211,9 @@ MATRIX: dict[str, Row] = {
     "admin:index": Row(default=302, expect={"admin": 200}),
 }
 # Apps added after the first five keep their rows beside their own tests.
-APP_ROWS = (registry_rows, allowance_rows, payment_rows, support_rows, notification_rows, report_rows, review_rows)
+APP_ROWS = (
+    registry_rows, allowance_rows, payment_rows, support_rows, notification_rows, report_rows, review_rows, privacy_rows,
+)  # fmt: skip
 for app in APP_ROWS:
     assert not set(app.ROWS) & set(MATRIX), f"{app.__name__} repeats a URL"
     MATRIX.update(app.ROWS)

@@ -252,6 +252,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Daily at 03:00: finished export jobs older than REPORTS_EXPORT_KEEP_DAYS go, with their files.
     "reports.purge_export_jobs": {"task": "reports.purge_export_jobs", "schedule": crontab(hour=3, minute=0)},
+    # Daily at 03:30: personal-data access records older than PERSONAL_DATA_ACCESS_RETENTION_DAYS go.
+    "privacy.purge_access_records": {"task": "privacy.purge_access_records", "schedule": crontab(hour=3, minute=30)},
     # Daily at 08:00 local time: health-insurance renewal reminders (a second run sends nothing).
     "notifications.send_health_insurance_reminders": {
         "task": "notifications.send_health_insurance_reminders",
@@ -390,3 +392,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Personal data: the access log (issue 15) ---------------------------------------------
+# Days a record of who saw a person's data is kept; beat deletes older ones daily at 03:30.
+# Decided 2026-12-07 (issue 15): two years (730 days). Neither Law 91/2025/QH15 nor Decree 13/2023
+# fixes how long a record of processing is kept; two years covers a full annual poverty review and
+# allowance cycle plus the complaints about it, and is above the 12 months of system logs Decree
+# 53/2022 Art. 27 asks for (to be confirmed by the province's legal officer). The log is itself
+# personal data, so it is not kept longer than that.
+# Set it from the province's own decision when there is one.
+PERSONAL_DATA_ACCESS_RETENTION_DAYS = env.int("PERSONAL_DATA_ACCESS_RETENTION_DAYS", default=730)

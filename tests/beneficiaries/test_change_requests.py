@@ -613,8 +613,9 @@ def test_the_list_of_requests_query_count_is_fixed(extra, bank_case, units, offi
     client = client_for("tandong_chair")
     client.get(url("changes"))
     # session, user, the user's commune codes, the requests (+case, person, commune, maker,
-    # decider), then the sliding session save (3), whatever the number of requests.
-    with django_assert_num_queries(7):
+    # decider), the access-log row naming their persons (1), then the sliding session save (3),
+    # whatever the number of requests.
+    with django_assert_num_queries(8):
         response = client.get(url("changes"))
     assert response.content.decode().count('data-testid="change-table"') == 1
     assert len(response.context["rows"]) == 1 + extra

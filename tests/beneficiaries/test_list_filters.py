@@ -179,9 +179,9 @@ def test_the_dashboard_s_filters_keep_the_query_count_of_a_page(extra, client_fo
     query = {"commune": units.tan_dong.code, "month": "2026-11", "clause": "5.5"}
     client.get(reverse("beneficiaries:list"), query)
     # session, user, commune codes, categories, the commune (the form checks it), villages (filter
-    # form), the cases of the page, their categories of the month, then the sliding session save
-    # (3) = 11, whatever the number of cases.
-    with django_assert_num_queries(11):
+    # form), the cases of the page, their categories of the month, the access-log row (1), then the
+    # sliding session save (3) = 12, whatever the number of cases.
+    with django_assert_num_queries(12):
         response = client.get(reverse("beneficiaries:list"), query)
     assert response.context["count"] == 3 + extra
 
@@ -192,8 +192,8 @@ def test_past_a_page_the_count_is_one_more_query(client_for, cases, units, users
         case(officer, units.tan_dong, units.tan_dong_village, f"Thêm {number}", "applied", None, [("5.5c", {})])
     client = client_for("tandong_officer")
     client.get(reverse("beneficiaries:list"))
-    # As the list's own pinned count (10), and the count of the cases (more than a page) = 11.
-    with django_assert_num_queries(11):
+    # As the list's own pinned count (11), and the count of the cases (more than a page) = 12.
+    with django_assert_num_queries(12):
         response = client.get(reverse("beneficiaries:list"))
     assert response.context["count"] == 66 and len(response.context["cases"]) == 50
 
@@ -204,7 +204,7 @@ def test_the_province_filter_reads_the_province_s_communes_once(client_for, case
     client.get(reverse("beneficiaries:list"), query)
     # session, user, commune codes, categories, communes and villages (filter form), the province's
     # communes (one query: see households.selectors.province_commune_codes), the cases of the page,
-    # their categories of the month, then the sliding session save (3) = 12.
-    with django_assert_num_queries(12):
+    # their categories of the month, the access-log row (1), then the sliding session save (3) = 13.
+    with django_assert_num_queries(13):
         response = client.get(reverse("beneficiaries:list"), query)
     assert response.context["count"] == 6

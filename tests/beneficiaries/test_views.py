@@ -617,9 +617,10 @@ def test_case_list_query_count_is_fixed(extra, client_for, units, users, applied
     client = client_for("tandong_officer")
     client.get(url("list"))
     # session, user, the user's commune codes, categories and villages (filter form), the cases of
-    # the page (+person, commune, village and household), their current categories, then the
-    # sliding session save (3) = 10, whatever the number of cases.
-    with django_assert_num_queries(10):
+    # the page (+person, commune, village and household), their current categories, the access-log
+    # row naming the page's persons (1), then the sliding session save (3) = 11, whatever the
+    # number of cases.
+    with django_assert_num_queries(11):
         client.get(url("list"))
 
 
@@ -652,6 +653,6 @@ def test_case_page_query_count_is_fixed(extra, client_for, units, users, active,
     # cases, persons with several cases, categories, suspensions and months paid by runs, the
     # projection's categories, suspensions, events, documents, health cards, the change requests
     # (+maker, decider), the payment history (disbursements' case_payments tag: the case's run lines
-    # with their runs, one query), then the sliding session save (3).
-    with django_assert_num_queries(23):
+    # with their runs, one query), the access-log row (1), then the sliding session save (3).
+    with django_assert_num_queries(24):
         client.get(url("detail", active))

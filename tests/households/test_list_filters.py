@@ -192,12 +192,13 @@ def test_the_list_states_its_count_and_counts_in_one_query_past_a_page(client_fo
     client = client_for("tandong_officer")
     client.get(reverse("households:list"))
     # session, user, commune codes, villages (filter form), households page, statuses of the page,
-    # the count (the list is longer than a page), then the sliding session save (3) = 10.
-    with django_assert_num_queries(10):
+    # the count (the list is longer than a page), the access-log row (1), then the sliding session
+    # save (3) = 11.
+    with django_assert_num_queries(11):
         response = client.get(reverse("households:list"))
     assert response.context["count"] == 62 and 'data-count="62"' in response.content.decode()
     # ... and one more for the members without a card (every new household's head has none).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(reverse("households:list"), {"uninsured_on": "2026-11-30"})
     assert (response.context["count"], response.context["uninsured_count"]) == (62, 62)
     second = client.get(reverse("households:list"), {"uninsured_on": "2026-11-30", "page": 2}).context
@@ -210,8 +211,9 @@ def test_filters_of_the_dashboard_keep_the_query_count_of_a_page(client_for, uni
     query = {"commune": "25522", "year": 2025, "change": "fell_back", "village": units.tan_dong_village.pk}
     assert codes(client, **query) == ["BACK"]
     # session, user, commune codes, the commune and the village (the form checks them), the villages
-    # of the form, households page, statuses of the page, then the sliding session save (3) = 11.
-    with django_assert_num_queries(11):
+    # of the form, households page, statuses of the page, the access-log row (1), then the sliding
+    # session save (3) = 12.
+    with django_assert_num_queries(12):
         client.get(reverse("households:list"), query)
 
 
@@ -232,7 +234,8 @@ def test_the_province_filter_reads_the_province_s_communes_once(client_for, unit
     client.get(reverse("households:list"), {"province": "80"})
     # session, user, commune codes, communes and villages (filter form), the province's communes
     # (one query: a list of constants plans far better than a join, see province_commune_codes),
-    # households page, statuses of the page, then the sliding session save (3) = 11.
-    with django_assert_num_queries(11):
+    # households page, statuses of the page, the access-log row (1), then the sliding session save
+    # (3) = 12.
+    with django_assert_num_queries(12):
         response = client.get(reverse("households:list"), {"province": "80"})
     assert response.context["count"] == 6

@@ -99,9 +99,9 @@ def test_household_list_query_count_is_fixed(client_for, units, django_assert_nu
                        members=(("Nguyễn Văn An", "M", date(1970, 1, 1), "head"),))  # fmt: skip
     client = client_for("tandong_officer")
     # session, user, the user's commune codes (scope, read once), communes and villages (filter form),
-    # households page, statuses of the page, then the sliding session save (3) = 9, whatever the
-    # number of households.
-    with django_assert_num_queries(9):
+    # households page, statuses of the page, the access-log row naming the page's heads (1), then
+    # the sliding session save (3) = 10, whatever the number of households.
+    with django_assert_num_queries(10):
         client.get(reverse("households:list"))
 
 
@@ -125,8 +125,9 @@ def test_household_page_query_count_does_not_grow_with_members(client_for, famil
     # session, user, the user's commune codes (scope), household (+commune, province, village, head),
     # memberships+persons, pending transfers, statuses, timeline events (registry, poverty review,
     # allowance cases and payment lines of the members, support records, messages: one query each),
-    # the support-by-year panel (1), then the sliding session save (3) = 17.
-    with django_assert_num_queries(17):
+    # the support-by-year panel (1), the access-log row naming the members (1), then the sliding
+    # session save (3) = 18.
+    with django_assert_num_queries(18):
         client.get(url)
 
 

@@ -180,15 +180,15 @@ def test_the_reminders_page_reads_a_fixed_number_of_queries(units, templates, cl
     _many(units, 3)
     reminders.send_reminders(communes=["25522"])
     _many(units, 3, start=3)
-    # session, user, commune, the reminders, the results; the session saved again (3: it expires
-    # after 8 hours without activity)
-    with django_assert_num_queries(8):
+    # session, user, commune, the reminders, the results, the access-log row (1); the session
+    # saved again (3: it expires after 8 hours without activity)
+    with django_assert_num_queries(9):
         assert client.get(PAGE).status_code == 200
 
     _many(units, 20, start=6)
     reminders.send_reminders(communes=["25522"])
     _many(units, 20, start=26)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(PAGE)
     assert (len(response.context["pending"]), response.context["sent_count"]) == (20, 26)
 
@@ -241,13 +241,13 @@ def test_the_messages_page_reads_a_fixed_number_of_queries(units, templates, cli
     client = client_for("tayninh_province")
     _many(units, 2)
     reminders.send_reminders()
-    # session, user, the communes and templates offered, the user's communes, the messages; the
-    # session saved again (3)
-    with django_assert_num_queries(9):
+    # session, user, the communes and templates offered, the user's communes, the messages, the
+    # access-log row (1); the session saved again (3)
+    with django_assert_num_queries(10):
         client.get(MESSAGES)
     _many(units, 30, start=2)
     reminders.send_reminders()
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(MESSAGES)
     assert len(response.context["rows"]) == 32
 

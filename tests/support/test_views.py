@@ -900,8 +900,8 @@ def test_record_list_query_count_is_fixed(extra, client_for, units, officer, gif
     client = client_for("tandong_officer")
     client.get(url("records"), {"source": "fund_for_poor"})
     # session, user, communes, villages, commune codes (scope), the totals, the source's share, a
-    # page of records, then the sliding session save (3).
-    with django_assert_num_queries(11):
+    # page of records, the access-log row (1), then the sliding session save (3).
+    with django_assert_num_queries(12):
         client.get(url("records"), {"source": "fund_for_poor"})
 
 
@@ -915,8 +915,9 @@ def test_distribution_page_query_count_is_fixed(extra, client_for, units, office
     client = client_for("tandong_officer")
     client.get(url("distribution", distribution_id=distribution.pk))
     # session, user, commune codes, the distribution (+programme, commune, province, creator), its
-    # counts, a page of recipients (+household, village, head), its evidence, then the session save (3).
-    with django_assert_num_queries(10):
+    # counts, a page of recipients (+household, village, head), the access-log row (1), its
+    # evidence, then the session save (3).
+    with django_assert_num_queries(11):
         client.get(url("distribution", distribution_id=distribution.pk))
 
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from beneficiaries.exporting import EXPORTED_STATUSES, write_csv, write_xlsx
 from beneficiaries.models import Case
 from geography.models import Commune
+from privacy.log import Purpose, record_access
 
 
 class Command(BaseCommand):
@@ -34,4 +35,13 @@ class Command(BaseCommand):
                     write_csv(cases, stream)
         except OSError as error:
             raise CommandError(f"Cannot write {output}: {error.strerror}.") from error
-        self.stdout.write(f"Wrote {output} ({file_format}): {cases.count()} cases of {found.name}.")
+        count = cases.count()
+        record_access(
+            user=None,
+            purpose=Purpose.CLI,
+            what="export_beneficiaries",
+            commune_ids=[found.code],
+            count=count,
+            filters={"commune": found.code, "format": file_format},
+        )
+        self.stdout.write(f"Wrote {output} ({file_format}): {count} cases of {found.name}.")

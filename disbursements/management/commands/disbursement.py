@@ -35,6 +35,7 @@ from disbursements.importing import read_report, row_errors
 from disbursements.models import Run
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user
+from privacy.log import Purpose, record_access
 
 EXPORT_FORMATS = ("csv", "xlsx", "bank-zip", "cash-pdf")
 
@@ -194,6 +195,15 @@ class Command(BaseCommand):
             with transaction.atomic():
                 copy = exporting.download(run, acting_user=user, file=file_format)
                 self._write(run, file_format, output, copy)
+                record_access(
+                    user=user,
+                    purpose=Purpose.CLI,
+                    what="disbursement export",
+                    person_ids=Case.objects.filter(payment_lines__run=run).values("person_id"),
+                    commune_ids=[run.commune_id],
+                    count=run.line_count,
+                    filters={"run": run.pk, "file": file_format, "copy": copy},
+                )
         except (ValidationError, PermissionDenied) as error:
             raise _refusal(error) from error
         except OSError as error:

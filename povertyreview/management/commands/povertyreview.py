@@ -11,6 +11,7 @@ from households.models import PovertyStatus
 from povertyreview.exporting import write_csv, write_xlsx
 from povertyreview.importing import import_survey, read_survey
 from povertyreview.models import Campaign
+from privacy.log import Purpose, record_access
 
 
 class Command(BaseCommand):
@@ -81,4 +82,12 @@ class Command(BaseCommand):
                     write_csv(campaign, stream)
         except OSError as error:
             raise CommandError(f"Cannot write {output}: {error.strerror}.") from error
+        record_access(
+            user=None,
+            purpose=Purpose.CLI,
+            what="povertyreview export",
+            commune_ids=[campaign.commune_id],
+            count=campaign.assessments.filter(surveyed_at__isnull=False).count(),
+            filters={"campaign": campaign.pk, "year": year, "format": file_format},
+        )
         self.stdout.write(f"Wrote {output} ({file_format}) for {campaign.commune.name} {year}.")

@@ -33,6 +33,7 @@ def access_document(user, case_uuid, document_id: int) -> Document:
     document = (
         scope_to_user(Document.objects.all(), user, commune_field="case__commune")
         .filter(case__uuid=case_uuid, pk=document_id)
+        .select_related("case")
         .first()
     )
     if document is None:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.documents import attachment_response
+from privacy.log import Purpose, record_view
 from core.forms import submit
 from geography.access import access_commune_by_code
 from geography.scoping import commune_codes_for_user, communes_for_user
@@ -114,8 +115,10 @@ EVIDENCE_INTRO = gettext_lazy(
 )
 
 
-def evidence_response(evidence):
-    """The file of a photo or receipt, as an attachment, never cached (it shows people)."""
+def evidence_response(request, evidence, *, person_ids=()):
+    """The file of a photo or receipt, as an attachment, never cached (it shows people); the download
+    is recorded in the personal-data access log."""
+    record_view(request, purpose=Purpose.EXPORT, person_ids=person_ids, filters={"evidence": evidence.pk})
     return attachment_response(evidence.file)
 
 

@@ -225,7 +225,7 @@ def distribution_evidence_file(request, distribution_id: int, evidence_id: int):
     evidence = distribution.evidence.filter(pk=evidence_id).first()
     if evidence is None:
         raise Http404("evidence")
-    return evidence_response(evidence)
+    return evidence_response(request, evidence)
 
 
 # --- the receipt list (PDF) ------------------------------------------------------------------------

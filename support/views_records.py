@@ -369,4 +369,4 @@ def record_evidence_file(request, record_uuid, evidence_id: int):
     evidence = record.evidence.filter(pk=evidence_id).first()
     if evidence is None:
         raise Http404("evidence")
-    return evidence_response(evidence)
+    return evidence_response(request, evidence, person_ids=[record.person_id] if record.person_id else [])

@@ -30,6 +30,7 @@ from households.models import Household, Person
 from povertyreview.forms import MeetingForm
 from povertyreview.models import Campaign, ReviewPeriod, VillageMeeting
 from povertyreview.standard_data import load_standards
+from privacy.models import AccessRecord
 from support.forms import EvidenceForm
 from tests.households.factories import make_household
 from tests.households.test_import import csv_bytes, line, member
@@ -405,6 +406,10 @@ def test_a_document_is_served_as_an_attachment_to_whoever_sees_the_case(client_f
     assert served["Content-Type"] == "application/pdf"
     assert served["X-Content-Type-Options"] == "nosniff"
     assert served["Cache-Control"] == "private, no-store"
+    # the download is the person's data leaving the product: recorded, with who and which document
+    assert list(AccessRecord.objects.filter(what="beneficiaries:document_file").values_list(
+        "user__username", "purpose", "person_ids", "filters"
+    )) == [("tandong.chair", "export", [case.person_id], {"document": document.pk})]  # fmt: skip
 
 
 def test_a_document_is_404_to_another_commune_and_the_login_page_to_anonymous_users(client_for, case, document):
@@ -417,6 +422,7 @@ def test_a_document_is_404_to_another_commune_and_the_login_page_to_anonymous_us
     # Another case's document id under this case is 404 too.
     other = reverse("beneficiaries:document_file", kwargs={"case_uuid": case.uuid, "document_id": document.pk + 1})
     assert client_for("tandong_officer").get(other).status_code == 404
+    assert not AccessRecord.objects.exists()  # a refused look is not an access
 
 
 @pytest.fixture

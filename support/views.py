@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.documents import attachment_response
-from privacy.log import Purpose, record_view
 from core.forms import submit
 from geography.access import access_commune_by_code
 from geography.scoping import commune_codes_for_user, communes_for_user
+from privacy.log import Purpose, record_view
 from support import selectors
 from support.forms import TotalsForm, WorklistForm
 from support.models import Kind, Record

@@ -483,7 +483,9 @@ def case_document_file(request, case_uuid, document_id: int):
     """A document's file, downloaded (never shown in the page), for whoever may see the case. A
     document (a disability certificate, say) is the person's data: the download is recorded."""
     document = access_document(request.user, case_uuid, document_id)
-    record_view(request, purpose=Purpose.EXPORT, person_ids=[document.case.person_id], filters={"document": document.pk})
+    record_view(
+        request, purpose=Purpose.EXPORT, person_ids=[document.case.person_id], filters={"document": document.pk}
+    )
     return attachment_response(document.file)
 
 

@@ -56,6 +56,7 @@ from geography.scoping import commune_codes_for_user, communes_for_user, scope_t
 from households.access import can_see_full_identifiers
 from households.models import Membership
 from households.selectors import COUNT_LIMIT, count_up_to
+from privacy.visibility import sees_health
 
 Status = Case.Status
 OPEN = (Status.APPLIED, Status.VERIFIED, Status.ACTIVE, Status.SUSPENDED)
@@ -164,6 +165,7 @@ def case_list(request):
             "list_url": reverse("beneficiaries:list"),
             "households_url": reverse("households:list"),
             "can_file": request.user.can_manage_registry,
+            "full_health": sees_health(request.user),
         },
     )
 
@@ -290,8 +292,9 @@ def case_detail(request, case_uuid):
             ],
             "can_add_document": user.can_manage_registry,
             "full_identifiers": full,
+            "full_health": sees_health(user),
             "payment_display": selectors.masked_account(case, full=full),
-            "events": [(event, selectors.event_detail(event)) for event in data.events],
+            "events": [(event, selectors.event_detail(event, masked=not full)) for event in data.events],
             "month_lines": [
                 {"explanation": line.explanation, "is_arrears": line.month < month} for line in data.months
             ],

@@ -52,6 +52,7 @@ from households.selectors import (
     transfer_identities,
     uninsured_members_for_user,
 )
+from privacy.visibility import sees_health
 
 
 def _require_editor(user) -> None:
@@ -196,16 +197,18 @@ def _spread_register_errors(error: ValidationError, form, head_form, member_form
 @login_required
 def household_detail(request, household_uuid):
     household = access_household_by_uuid(request.user, household_uuid)
+    full = can_see_full_identifiers(request.user)
     return render(
         request,
         "households/household_detail.html",
         {
             "household": household,
             **household_page_data(household),
-            "timeline": timeline_for_household(household.pk),
+            "timeline": timeline_for_household(household.pk, masked=not full),
             "panels": panels_for_household(household.pk),
             "can_edit": request.user.can_manage_registry and household.dissolved_on is None,
-            "full_identifiers": can_see_full_identifiers(request.user),
+            "full_identifiers": full,
+            "full_health": sees_health(request.user),
         },
     )
 
@@ -293,6 +296,7 @@ def member_row(request, household_uuid, membership_id):
         "form": form,
         "can_edit": request.user.can_manage_registry,
         "full_identifiers": can_see_full_identifiers(request.user),
+        "full_health": sees_health(request.user),
     }
     if not request.htmx:
         if form is None:
@@ -442,7 +446,11 @@ def arrivals(request):
     return render(
         request,
         "households/arrivals.html",
-        {**arrivals_for_user(request.user), "can_edit": request.user.can_manage_registry},
+        {
+            **arrivals_for_user(request.user),
+            "can_edit": request.user.can_manage_registry,
+            "full_identifiers": can_see_full_identifiers(request.user),
+        },
     )
 
 
@@ -469,7 +477,7 @@ def transfer_detail(request, transfer_uuid):
             **_transfer_context(request, transfer),
             "can_answer": editor and is_receiver,
             "can_cancel": editor and is_sender,
-            "history": sender_history(transfer) if is_sender else [],
+            "history": sender_history(transfer, masked=not can_see_full_identifiers(request.user)) if is_sender else [],
             # The household's own page, when it is (or is again) one of the user's.
             "household_link": transfer.household if transfer.household and in_scope(
                 request.user, transfer.household.commune_id) else None,

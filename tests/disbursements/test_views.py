@@ -118,7 +118,8 @@ def test_run_page_shows_status_totals_and_lines(role, client_for, computed):
 
 @pytest.mark.parametrize(
     ("role", "full"),
-    [("tandong_officer", True), ("tandong_chair", True), ("tandong_committee", True), ("tayninh_province", False)],
+    # The committee reviews poverty and needs no account or national ID (issue 15, privacy.visibility).
+    [("tandong_officer", True), ("tandong_chair", True), ("tandong_committee", False), ("tayninh_province", False)],
 )
 def test_account_numbers_are_masked_for_roles_that_do_not_need_them(role, full, client_for, computed):
     line = computed.lines.filter(payment_method=PaymentMethod.BANK).first()

@@ -209,6 +209,25 @@ def test_the_case_pages_show_no_identifier_account_hiv_or_disability_level(clien
     assert "Severe" not in detail
 
 
+@pytest.mark.parametrize("role", ["tandong_committee", "tayninh_province"])
+def test_a_masked_role_cannot_list_people_by_a_health_category(client_for, hiv_case, role):
+    """Filtering the list by 5.8 would name the people with HIV: the filter offers no health category
+    and ignores one asked for (the whole list, as without a filter)."""
+    client = client_for(role, language="en")
+    response = client.get(reverse("beneficiaries:list"), {"category": "5.8"})
+
+    assert response.status_code == 200
+    choices = [code for code, _label in response.context["form"].fields["category"].choices]
+    assert "5.8" not in choices and "5.3" not in choices and "5.6s" not in choices and "5.5a" in choices
+    assert response.context["form"].errors["category"]
+
+
+def test_the_officer_lists_people_by_a_health_category(client_for, hiv_case):
+    response = client_for("tandong_officer", language="en").get(reverse("beneficiaries:list"), {"category": "5.8"})
+
+    assert [case.pk for case in response.context["cases"]] == [hiv_case.pk]
+
+
 def test_the_officer_and_the_chair_read_the_case_in_full(client_for, hiv_case):
     for role in ("tandong_officer", "tandong_chair"):
         detail = _page(client_for(role, language="en"),

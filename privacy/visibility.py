@@ -7,8 +7,8 @@ value through ``mask_value`` (or the helpers below) when the answer is no. Nothi
 | ------------------ | --------------------------- | --------------------- | ------------------------- |
 | commune officer    | full, in their communes     | full                  | full                      |
 | commune chair      | full, in their communes     | full                  | full                      |
-| committee member   | masked                      | generalised ("yes")   | generalised               |
-| provincial viewer  | masked                      | generalised ("yes")   | generalised               |
+| committee member   | masked                      | generalised           | generalised               |
+| provincial viewer  | masked                      | generalised           | generalised               |
 | administrator      | full (every commune)        | full                  | full                      |
 
 - The officer files the cases, registers the households and pays; the chair decides the cases and
@@ -20,6 +20,12 @@ value through ``mask_value`` (or the helpers below) when the answer is no. Nothi
 - The administrator keeps full view: they correct registry data of any commune (the registry role),
   answer data-subject requests (whose report must show the person's own data) and load imports for
   communes; what they look at is recorded in the access log like everyone else's looks.
+
+Generalised: a disability level reads "with a disability" (not its degree); the health-related
+allowance categories (HIV: 5.3, 5.8; disability: 5.6es, 5.6s, whose code tells the degree) read
+"health-related category", and the case list offers no filter by them. Masked: a national ID or
+phone by its last 3 digits ("•••••••••592"), an account by its last 4 ("••••6789"), everywhere:
+pages, htmx fragments, timeline diffs, work lists, exports and PDFs.
 
 Outside their communes, an officer or chair sees masked values too (``commune_id`` given and out of
 scope). With ``commune_id=None`` the caller has already scoped the data to the user's communes.
@@ -54,7 +60,7 @@ POLICY: dict[str, frozenset[str]] = {
 
 MASK = "•"
 GENERALISED_CATEGORY = _("health-related category")
-GENERALISED_DISABILITY = _("yes")
+GENERALISED_DISABILITY = _("with a disability")
 
 
 def sees(user, field: str, commune_id: str | None = None) -> bool:
@@ -125,7 +131,7 @@ def category_for(user, code: str, commune_id: str | None = None) -> str:
 
 
 def disability_for(user, level_display: str, commune_id: str | None = None) -> str:
-    """A disability level's label, or only "yes" (there is one) for a user who may not see it."""
+    """A disability level's label, or only "with a disability" for a user who may not see it."""
     if not level_display or sees(user, DISABILITY, commune_id):
         return level_display
     return str(GENERALISED_DISABILITY)

@@ -30,7 +30,7 @@ def account(value: str, show_full: bool) -> str:
 
 @register.filter
 def disability(level_display: str, show_full: bool) -> str:
-    """A disability level's label, or only "yes" for a role that may not see the level."""
+    """A disability level's label, or only "with a disability" for a role that may not see the level."""
     return level_display if show_full or not level_display else str(GENERALISED_DISABILITY)
 
 

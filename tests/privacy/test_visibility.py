@@ -251,7 +251,7 @@ def test_the_committee_and_the_viewer_export_households_masked(client_for, house
     head = hiv_case.person
     assert values["national_id"] == "•••••••••" + head.national_id[-3:]
     assert values["phone"] == "•••••••••321"
-    assert values["disability_level"] == "yes"
+    assert values["disability_level"] == "with a disability"
 
 
 @pytest.mark.parametrize("role", ["tandong_committee", "tayninh_province"])

@@ -209,6 +209,6 @@ def test_no_unmasked_identifier_on_any_page_or_file_a_masked_role_reaches(loaded
 
     assert problems == [], problems[:20]
     # The crawl reached pages of every kind, and files.
-    assert kinds["html"] > 100, kinds
+    assert kinds["html"] > 80, kinds
     assert kinds["csv"] + kinds["xlsx"] + kinds["pdf"] >= 2, kinds
     print(f"{username}: {sum(kinds.values())} answers {dict(kinds)} in {elapsed:.1f} s")

@@ -65,6 +65,7 @@ from households.identity import mask
 from households.models import Person
 from households.selectors import residence_commune_id
 from households.services import birth_date_problems, person_birth_date_correct
+from privacy.visibility import mask_account
 
 Kind = ChangeRequest.Kind
 DIRECT, REQUEST = "direct", "request"
@@ -473,4 +474,4 @@ def masked_payment(values: dict, *, full: bool = False) -> str:
     if values.get("payment_method") != PaymentMethod.BANK:
         return str(PaymentMethod.CASH.label)
     number = values.get("account_number", "")
-    return f"{values.get('bank_bin', '')} {number if full else '••••' + number[-4:]}"
+    return f"{values.get('bank_bin', '')} {number if full else mask_account(number)}"

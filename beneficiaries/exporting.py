@@ -17,6 +17,7 @@ from core.tabular import Echo, csv_writer, xlsx_row
 from geography.scoping import scope_to_user
 from households.identity import mask
 from households.models import Membership
+from privacy.visibility import generalised_category, mask_account
 
 SHEET_TITLE = "beneficiaries"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -77,7 +78,9 @@ def export_rows(cases: QuerySet[Case], *, mask_identifiers: bool = False) -> Ite
     for (national_id, name, born, sex, commune, village, household, codes, children, decision, decided, start,
          paid_through, end, died, method, bank_bin, account, holder, phone) in rows.iterator(chunk_size=_CHUNK):  # fmt: skip
         if mask_identifiers:
-            national_id, account, phone = mask(national_id), mask(account, visible=4), mask(phone)
+            # Health-related categories are masked for the same roles as identifiers (privacy.visibility).
+            national_id, account, phone = mask(national_id), mask_account(account), mask(phone)
+            codes = ";".join(generalised_category(code) for code in codes.split(";")) if codes else codes
         yield [
             national_id, name, born.isoformat(), sex, commune, village or "", household or "", codes or "",
             "" if children is None else str(children), decision, _day(decided), _month(start), _month(paid_through),

@@ -33,6 +33,7 @@ from geography.scoping import scope_to_user
 from households.identity import mask
 from households.models import Membership
 from households.selectors import province_commune_codes
+from privacy.visibility import generalised_category, mask_account
 
 OPEN_STATUSES = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, Case.Status.SUSPENDED)
 # Ages at which a category's band begins or ends (rules.md §2): 80 (5.5a 2.0, 5.5c), 75 (5.5b),
@@ -187,7 +188,7 @@ def masked_account(case: Case, *, full: bool) -> str:
     """How a case is paid, as a list shows it: the account's last 4 digits unless ``full``."""
     if case.payment_method == PaymentMethod.CASH:
         return str(PaymentMethod.CASH.label)
-    number = case.account_number if full else "••••" + case.account_number[-4:]
+    number = case.account_number if full else mask_account(case.account_number)
     return f"{case.bank_bin} {number}"
 
 
@@ -240,11 +241,14 @@ def case_page(case: Case, month: date) -> CasePage:
     )
 
 
-def event_detail(event: CaseEvent) -> str:
+def event_detail(event: CaseEvent, *, masked: bool = False) -> str:
+    """The event as one line; ``masked``: health-related category codes generalised
+    (``privacy.visibility``; accounts and national IDs are kept masked in the event's data)."""
     data = event.data or {}
     kind = CaseEvent.Kind
+    code = generalised_category if masked else str
     if event.kind == kind.APPLIED:
-        return ", ".join(data.get("categories", []))
+        return ", ".join(code(category) for category in data.get("categories", []))
     if event.kind == kind.VERIFIED and data.get("warnings"):
         return _("Registry warnings: %(warnings)s") % {"warnings": "; ".join(data["warnings"])}
     if event.kind == kind.DECIDED:
@@ -260,7 +264,9 @@ def event_detail(event: CaseEvent) -> str:
     if event.kind == kind.TERMINATED:
         return _("Last month paid %(month)s") % {"month": data.get("last_month", "")[:7]}
     if event.kind == kind.CATEGORY_CHANGED:
-        after = ", ".join(f"{code}" + (f" ×{children}" if children else "") for code, children in data.get("after", []))
+        after = ", ".join(
+            code(category) + (f" ×{children}" if children else "") for category, children in data.get("after", [])
+        )
         text = _("From %(month)s: %(categories)s") % {"month": data.get("from_month", "")[:7], "categories": after}
         return text + _approval_text(data)
     if event.kind == kind.TRANSFERRED_OUT:
@@ -470,6 +476,7 @@ def household_case_timeline(household_id: int) -> list[TimelineEntry]:
             occurred_at=event.occurred_at,
             title=f"{event.get_kind_display()}: {event.case.person.full_name}",
             detail=event_detail(event),
+            masked_detail=event_detail(event, masked=True),
             actor=event.actor.display_name if event.actor else "",
             source=_("Social allowance, %(commune)s") % {"commune": event.case.commune.name},
             reason=event.reason,
@@ -584,7 +591,7 @@ def change_lines(change: ChangeRequest, *, full: bool) -> list[ChangeLine]:
 
         def number(values):
             value = values.get("account_number", "")
-            return value if full or not value else "••••" + value[-4:]
+            return value if full or not value else mask_account(value)
 
         return [
             ChangeLine(_("Payment method"), str(methods.get(before["payment_method"], "")),

@@ -59,6 +59,7 @@ from households.models import Membership
 from households.searching import refuse_identifier_search
 from households.selectors import COUNT_LIMIT, count_up_to
 from privacy.log import Purpose, query_filters, record_view
+from privacy.visibility import HEALTH_CATEGORIES, sees_health
 
 Status = Case.Status
 OPEN = (Status.APPLIED, Status.VERIFIED, Status.ACTIVE, Status.SUSPENDED)
@@ -130,9 +131,14 @@ def case_list(request):
     chosen_commune = request.GET.get("commune", "")
     if chosen_commune:
         villages = villages.filter(commune_id=chosen_commune)
+    # A role that may not see health categories may not filter by them either: the list of a filter
+    # by 5.8 would name the people with HIV (privacy.visibility).
+    categories = _categories()
+    if not sees_health(request.user):
+        categories = [category for category in categories if category.code not in HEALTH_CATEGORIES]
     form = CaseFilterForm(
         request.GET or None,
-        categories=_categories(),
+        categories=categories,
         villages=villages.order_by("name"),
         communes=communes.order_by("name"),
         list_villages=codes is not None or bool(chosen_commune),
@@ -178,6 +184,7 @@ def case_list(request):
             "list_url": reverse("beneficiaries:list"),
             "households_url": reverse("households:list"),
             "can_file": request.user.can_manage_registry,
+            "full_health": sees_health(request.user),
         },
     )
 
@@ -305,8 +312,10 @@ def case_detail(request, case_uuid):
             ],
             "can_add_document": user.can_manage_registry,
             "full_identifiers": full,
+            "full_health": sees_health(user),
+            "hide_health": not sees_health(user),
             "payment_display": selectors.masked_account(case, full=full),
-            "events": [(event, selectors.event_detail(event)) for event in data.events],
+            "events": [(event, selectors.event_detail(event, masked=not full)) for event in data.events],
             "month_lines": [
                 {"explanation": line.explanation, "is_arrears": line.month < month} for line in data.months
             ],

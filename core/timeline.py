@@ -7,7 +7,7 @@ payments add theirs as their issues land.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 
@@ -19,6 +19,22 @@ class TimelineEntry:
     actor: str = ""
     source: str = ""
     reason: str = ""
+    # The detail (title) for a reader who may not see the person's identifiers (``privacy.visibility``):
+    # a provider whose detail shows a national ID, phone, account or health field sets it; None means
+    # it holds none of them.
+    masked_detail: str | None = None
+    masked_title: str | None = None
+
+    def for_reader(self, *, masked: bool) -> "TimelineEntry":
+        if not masked or (self.masked_detail is None and self.masked_title is None):
+            return self
+        return replace(
+            self,
+            title=self.title if self.masked_title is None else self.masked_title,
+            detail=self.detail if self.masked_detail is None else self.masked_detail,
+            masked_title=None,
+            masked_detail=None,
+        )
 
 
 TimelineProvider = Callable[[int], list[TimelineEntry]]
@@ -30,11 +46,15 @@ def register_timeline_provider(provider: TimelineProvider) -> None:
         _providers.append(provider)
 
 
-def timeline_for_household(household_id: int) -> list[TimelineEntry]:
+def timeline_for_household(household_id: int, *, masked: bool = False) -> list[TimelineEntry]:
+    """Every provider's entries, newest first; ``masked``: as a reader who may not see identifiers
+    reads them (the caller asks ``privacy.visibility.sees_identifiers``)."""
     entries: list[TimelineEntry] = []
     for provider in _providers:
         entries.extend(provider(household_id))
-    return sorted(entries, key=lambda entry: entry.occurred_at, reverse=True)
+    return sorted(
+        (entry.for_reader(masked=masked) for entry in entries), key=lambda entry: entry.occurred_at, reverse=True
+    )
 
 
 @dataclass(frozen=True)

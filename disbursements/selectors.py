@@ -17,6 +17,7 @@ from core.worklists import WorkItem
 from disbursements.models import PayerReport, Run, RunEvent, RunLine
 from geography.scoping import commune_codes_for_user, has_national_scope, scope_to_user
 from households.models import Membership
+from privacy.visibility import mask_account
 
 
 def paid_months_for(cases) -> dict[int, set[date]]:
@@ -103,7 +104,7 @@ def masked_line_account(line: RunLine, *, full: bool) -> str:
     """How a line is paid, as the lines table shows it: the account's last 4 digits unless ``full``."""
     if line.payment_method == PaymentMethod.CASH:
         return str(PaymentMethod.CASH.label)
-    number = line.account_number if full else "••••" + line.account_number[-4:]
+    number = line.account_number if full else mask_account(line.account_number)
     return f"{line.bank_bin} {number}"
 
 

@@ -29,6 +29,7 @@ from geography.scoping import communes_for_user
 from households.access import can_see_full_identifiers
 from households.searching import refuse_identifier_search
 from privacy.log import Purpose, record_view
+from privacy.visibility import HEALTH_CATEGORIES, sees_health
 
 Status = Run.Status
 POLL_SECONDS = 2
@@ -161,6 +162,9 @@ def _actions(user, run: Run) -> list[tuple[str, str, str]]:
 def run_detail(request, run_id):
     run = access_run(request.user, run_id)
     categories = selectors.run_categories(run)
+    full_health = sees_health(request.user)
+    if not full_health:  # no filter by a health category: its lines would name the people (privacy.visibility)
+        categories = [code for code in categories if code not in HEALTH_CATEGORIES]
     form = LineFilterForm(request.GET or None, categories=categories)
     page = _page_number(request)
     size = selectors.PAGE_SIZE
@@ -198,6 +202,7 @@ def run_detail(request, run_id):
             "has_next": has_next,
             "querystring": query.urlencode(),
             "full_identifiers": full,
+            "full_health": full_health,
             "actions": [
                 (reverse(f"disbursements:{name}", kwargs={"run_id": run.pk}), label, css)
                 for name, label, css in _actions(request.user, run)

@@ -6,6 +6,7 @@ from django.http import Http404
 from geography.scoping import in_scope, scope_to_user
 from households.models import Household, Membership, Person, Transfer
 from households.selectors import transfers_for_user
+from privacy.visibility import sees_identifiers
 
 
 def access_household_by_uuid(user, household_uuid, *, for_edit: bool = False) -> Household:
@@ -58,6 +59,7 @@ def access_transfer_by_uuid(user, transfer_uuid, *, act_as: str | None = None) -
     return transfer
 
 
-def can_see_full_identifiers(user) -> bool:
-    """National IDs and phones unmasked: the commune's own staff; provincial viewers see them masked."""
-    return user.can_manage_registry or user.role in ("committee_member", "commune_chair")
+def can_see_full_identifiers(user, commune_id: str | None = None) -> bool:
+    """National IDs, phones and accounts unmasked: ``privacy.visibility`` decides (the officer and the
+    chair in their communes, the administrator; committee members and provincial viewers see them masked)."""
+    return sees_identifiers(user, commune_id)

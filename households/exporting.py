@@ -15,6 +15,7 @@ from households.ethnicity import ethnicity_name
 from households.identity import mask
 from households.importing import COLUMNS
 from households.models import Household, Membership, Relationship
+from privacy.visibility import GENERALISED_DISABILITY
 
 SHEET_TITLE = "households"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -50,8 +51,14 @@ def export_rows(households_queryset: QuerySet[Household], *, mask_identifiers: b
             membership.relationship,
             ethnicity_name(person.ethnicity),
             mask(person.phone) if mask_identifiers else person.phone,
-            person.disability_level,
+            _disability(person.disability_level) if mask_identifiers else person.disability_level,
         ]
+
+
+def _disability(level: str) -> str:
+    """A disability level as a masked export shows it (``privacy.visibility``: the health fields are
+    masked for the same roles as the identifiers): only whether there is one."""
+    return str(GENERALISED_DISABILITY) if level and level != "none" else level
 
 
 def write_csv(households_queryset: QuerySet[Household], stream, *, mask_identifiers: bool = False) -> None:

@@ -10,6 +10,8 @@ from datetime import date
 import phonenumbers
 from django.utils.translation import gettext as _
 
+from privacy.visibility import mask_value
+
 CCCD_PROVINCE_CODES = frozenset(
     [
         "001",
@@ -128,7 +130,6 @@ def display_phone(e164: str) -> str:
 
 
 def mask(value: str, *, visible: int = 3) -> str:
-    """Hide all but the last ``visible`` characters: "079201001234" -> "•••••••••234"."""
-    if not value:
-        return ""
-    return "•" * max(len(value) - visible, 0) + value[-visible:]
+    """Hide all but the last ``visible`` characters: "079201001234" -> "•••••••••234"
+    (``privacy.visibility.mask_value``, the one masking of the product)."""
+    return mask_value(value, visible=visible)

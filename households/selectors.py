@@ -22,6 +22,7 @@ from households.models import (
     PovertyStatus,
     Transfer,
 )
+from privacy.visibility import mask_value
 
 PAGE_SIZE = 50
 # A list says how many records it holds (the number a dashboard links to); past this many it says
@@ -324,7 +325,7 @@ def duplicates_shown(user, duplicates) -> list[DuplicateFlag]:
     return flags
 
 
-def sender_history(transfer: Transfer) -> list[TimelineEntry]:
+def sender_history(transfer: Transfer, *, masked: bool = False) -> list[TimelineEntry]:
     """The events the sending commune recorded about the household of a transfer (its history,
     which it keeps after the household has moved away)."""
     if transfer.household_id is None:
@@ -332,7 +333,7 @@ def sender_history(transfer: Transfer) -> list[TimelineEntry]:
     events = HouseholdEvent.objects.filter(household_id=transfer.household_id, commune_id=transfer.from_commune_id)
     if transfer.kind == Transfer.Kind.PERSON:
         events = events.filter(person_id=transfer.person_id)
-    return _timeline_entries(events)
+    return [entry.for_reader(masked=masked) for entry in _timeline_entries(events)]
 
 
 def household_registry_timeline(household_id: int) -> list[TimelineEntry]:
@@ -346,6 +347,7 @@ def _timeline_entries(events) -> list[TimelineEntry]:
             occurred_at=event.occurred_at,
             title=event.get_kind_display(),
             detail=_event_detail(event),
+            masked_detail=_event_detail(event, masked=True),
             actor=event.actor.display_name if event.actor else "",
             source=event.commune.name,
             reason=event.reason,
@@ -354,7 +356,22 @@ def _timeline_entries(events) -> list[TimelineEntry]:
     ]
 
 
-def _event_detail(event: HouseholdEvent) -> str:
+# Fields of a person whose values an edit event shows masked to a reader who may not see them.
+_IDENTIFIER_FIELDS = frozenset({"national_id", "phone", "health_insurance_number"})
+_HIDDEN_FIELDS = frozenset({"disability_level"})
+
+
+def _change_text(field: str, old, new, *, masked: bool) -> str:
+    if masked and field in _IDENTIFIER_FIELDS:
+        old, new = mask_value(str(old or "")), mask_value(str(new or ""))
+    elif masked and field in _HIDDEN_FIELDS:
+        old = new = "•••"
+    return f"{field} {old} → {new}"
+
+
+def _event_detail(event: HouseholdEvent, *, masked: bool = False) -> str:
+    """The event as one line; ``masked``: national IDs, phones and card numbers by their last digits,
+    a disability level not at all (``privacy.visibility``)."""
     data = event.data or {}
     name = data.get("name", "")
     kind = HouseholdEvent.Kind
@@ -366,7 +383,9 @@ def _event_detail(event: HouseholdEvent) -> str:
         return name + (f" ({data['date_of_death']})" if "date_of_death" in data else "")
     if event.kind == kind.MEMBER_EDITED:
         changes = data.get("changes", {})
-        text = f"{name}: " + ", ".join(f"{field} {old} → {new}" for field, (old, new) in changes.items())
+        text = f"{name}: " + ", ".join(
+            _change_text(field, old, new, masked=masked) for field, (old, new) in changes.items()
+        )
         if data.get("requested_by"):  # a correction approved by the chair (services.person_birth_date_correct)
             text += " · " + _("requested by %(maker)s, approved by %(checker)s") % {
                 "maker": data["requested_by"],
@@ -374,7 +393,9 @@ def _event_detail(event: HouseholdEvent) -> str:
             }
         return text
     if event.kind == kind.HOUSEHOLD_EDITED:
-        return ", ".join(f"{field} {old} → {new}" for field, (old, new) in data.get("changes", {}).items())
+        return ", ".join(
+            _change_text(field, old, new, masked=masked) for field, (old, new) in data.get("changes", {}).items()
+        )
     if event.kind == kind.MEMBER_LEFT:
         return name + " → " + (data.get("to_household") or data.get("to_commune", ""))
     if event.kind == kind.MEMBER_JOINED:
@@ -387,6 +408,8 @@ def _event_detail(event: HouseholdEvent) -> str:
     if event.kind == kind.TRANSFERRED_IN:
         return "← " + data.get("from_commune", "")
     if event.kind == kind.PERSONS_MERGED:
+        if masked:
+            data = {**data, "kept": mask_value(data.get("kept", "")), "removed": mask_value(data.get("removed", ""))}
         return _("%(name)s: kept %(kept)s, removed %(removed)s") % data
     if event.kind == kind.IMPORTED:
         return _("%(created)s new, %(updated)s updated members") % {

@@ -56,6 +56,7 @@ from households.selectors import (
     uninsured_members_for_user,
 )
 from privacy.log import Purpose, query_filters, record_view
+from privacy.visibility import sees_health
 
 
 def _require_editor(user) -> None:
@@ -216,16 +217,18 @@ def household_detail(request, household_uuid):
         person_ids=[m.person_id for m in (*members["current_members"], *members["former_members"])],
         commune_ids=[household.commune_id],
     )
+    full = can_see_full_identifiers(request.user)
     return render(
         request,
         "households/household_detail.html",
         {
             "household": household,
             **members,
-            "timeline": timeline_for_household(household.pk),
+            "timeline": timeline_for_household(household.pk, masked=not full),
             "panels": panels_for_household(household.pk),
             "can_edit": request.user.can_manage_registry and household.dissolved_on is None,
-            "full_identifiers": can_see_full_identifiers(request.user),
+            "full_identifiers": full,
+            "full_health": sees_health(request.user),
         },
     )
 
@@ -313,6 +316,7 @@ def member_row(request, household_uuid, membership_id):
         "form": form,
         "can_edit": request.user.can_manage_registry,
         "full_identifiers": can_see_full_identifiers(request.user),
+        "full_health": sees_health(request.user),
     }
     if not request.htmx and form is None:
         return redirect("households:detail", household_uuid=household.uuid)
@@ -477,7 +481,15 @@ def arrivals(request):
         for person_id in ((flag.person_id, flag.existing_id) if flag.existing_in_scope else (flag.person_id,))
     ]
     record_view(request, purpose=Purpose.PAGE, person_ids=shown)
-    return render(request, "households/arrivals.html", {**lists, "can_edit": request.user.can_manage_registry})
+    return render(
+        request,
+        "households/arrivals.html",
+        {
+            **lists,
+            "can_edit": request.user.can_manage_registry,
+            "full_identifiers": can_see_full_identifiers(request.user),
+        },
+    )
 
 
 def _transfer_context(request, transfer: Transfer) -> dict:
@@ -510,7 +522,7 @@ def transfer_detail(request, transfer_uuid):
             **_transfer_context(request, transfer),
             "can_answer": editor and is_receiver,
             "can_cancel": editor and is_sender,
-            "history": sender_history(transfer) if is_sender else [],
+            "history": sender_history(transfer, masked=not can_see_full_identifiers(request.user)) if is_sender else [],
             # The household's own page, when it is (or is again) one of the user's.
             "household_link": transfer.household if transfer.household and in_scope(
                 request.user, transfer.household.commune_id) else None,

@@ -7,6 +7,7 @@ from core.text import in_language
 from core.timeline import TimelineEntry
 from geography.scoping import scope_to_user
 from notifications.models import Message, OptOut
+from privacy.visibility import mask_value
 
 
 def messages_for_user(user) -> QuerySet[Message]:
@@ -40,10 +41,12 @@ def household_message_timeline(household_id: int) -> list[TimelineEntry]:
             "recipient": message.recipient_name or message.recipient,
             "status": message.get_status_display(),
         }
+        masked = {**values, "recipient": message.recipient_name or mask_value(message.recipient)}
         entries.append(
             TimelineEntry(
                 occurred_at=message.sent_at or message.created_at,
                 title=_("%(channel)s “%(template)s” to %(recipient)s: %(status)s") % values,
+                masked_title=_("%(channel)s “%(template)s” to %(recipient)s: %(status)s") % masked,
                 detail=message.text,
                 actor=message.created_by.display_name if message.created_by else "",
                 source=_("Messages"),

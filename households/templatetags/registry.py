@@ -3,20 +3,49 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from households.identity import display_phone, mask
+from households.identity import display_phone
+from privacy.visibility import GENERALISED_DISABILITY, HEALTH_CATEGORIES, generalised_category, mask_account, mask_value
 
 register = template.Library()
+
+# Each filter takes the page's answer of ``privacy.visibility`` (``full_identifiers``, ``full_health``
+# in the context): the view asks once, the template only shows.
 
 
 @register.filter
 def identifier(value: str, show_full: bool) -> str:
     """A national ID in full for roles that need it, masked ("•••••••••234") for the others."""
-    return value if show_full else mask(value)
+    return value if show_full else mask_value(value)
 
 
 @register.filter
 def phone(value: str, show_full: bool) -> str:
-    return display_phone(value) if show_full else mask(value)
+    return display_phone(value) if show_full else mask_value(value)
+
+
+@register.filter
+def account(value: str, show_full: bool) -> str:
+    return value if show_full else mask_account(value)
+
+
+@register.filter
+def disability(level_display: str, show_full: bool) -> str:
+    """A disability level's label, or only "with a disability" for a role that may not see the level."""
+    return level_display if show_full or not level_display else str(GENERALISED_DISABILITY)
+
+
+@register.filter
+def category(code: str, show_full: bool) -> str:
+    """An allowance category's code; a health-related one generalised for a role that may not see it."""
+    return code if show_full else generalised_category(code)
+
+
+@register.filter
+def category_name(category_object, show_full: bool) -> str:
+    """An allowance category's name; a health-related one generalised for a role that may not see it."""
+    if show_full or category_object.code not in HEALTH_CATEGORIES:
+        return category_object.name
+    return generalised_category(category_object.code)
 
 
 _STATUS_BADGES = {

@@ -8,6 +8,7 @@ from datetime import date
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -118,7 +119,8 @@ def test_run_page_shows_status_totals_and_lines(role, client_for, computed):
 
 @pytest.mark.parametrize(
     ("role", "full"),
-    [("tandong_officer", True), ("tandong_chair", True), ("tandong_committee", True), ("tayninh_province", False)],
+    # The committee reviews poverty and needs no account or national ID (issue 15, privacy.visibility).
+    [("tandong_officer", True), ("tandong_chair", True), ("tandong_committee", False), ("tayninh_province", False)],
 )
 def test_account_numbers_are_masked_for_roles_that_do_not_need_them(role, full, client_for, computed):
     line = computed.lines.filter(payment_method=PaymentMethod.BANK).first()
@@ -128,6 +130,30 @@ def test_account_numbers_are_masked_for_roles_that_do_not_need_them(role, full, 
     assert (line.account_number in page) is full
     assert f"{line.bank_bin} ••••{line.account_number[-4:]}" in page or full
     assert (line.national_id in page) is full
+
+
+@pytest.mark.parametrize("role", ["tandong_committee", "tayninh_province"])
+def test_a_masked_role_reads_no_health_category_on_the_run_page_nor_filters_by_one(role, client_for, computed):
+    """Issue 15 (privacy.visibility): a line under 5.8 (HIV) reads "health-related category" and the
+    lines cannot be filtered by 5.8 (the filtered list would name the people with HIV)."""
+    RunLine.objects.filter(pk=computed.lines.order_by("id").first().pk).update(category="5.8")
+
+    response = english(client_for(role)).get(url("detail", computed), {"category": "5.8"})
+
+    page = page_of(response)
+    assert "<td>5.8</td>" not in page and "<td>health-related category</td>" in page
+    assert "5.8" not in [code for code, _label in response.context["form"].fields["category"].choices]
+    assert officer_reads_it(client_for, computed)
+
+
+def english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def officer_reads_it(client_for, run) -> bool:
+    response = english(client_for("tandong_officer")).get(url("detail", run), {"category": "5.8"})
+    return "<td>5.8</td>" in page_of(response) and len(response.context["lines"]) == 1
 
 
 def test_lines_search_by_name_without_diacritics_national_id_and_reference(client_for, computed):

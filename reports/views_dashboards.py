@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Category
+from beneficiaries.selectors import clause_of
 from core.months import add_months, first_of_month
 from core.text import in_language
 from geography.scoping import communes_for_user, provinces_for_user
+from privacy.visibility import HEALTH_CATEGORIES, sees_health
 from reports import charts, figures
 from reports.access import access_commune_dashboard, access_province_dashboard, may_see_provinces
 from reports.snapshots import cache_seconds, province_figures
@@ -152,9 +154,18 @@ def _category_names() -> dict[str, str]:
     return {code: in_language(vi, en) for code, vi, en in Category.objects.values_list("code", "name_vi", "name_en")}
 
 
-def _category_rows(dashboard: figures.Dashboard, links: Links, names: dict[str, str], code: str) -> list[dict]:
+def _category_rows(
+    dashboard: figures.Dashboard, links: Links, names: dict[str, str], code: str, *, health_linked: bool
+) -> list[dict]:
     """The beneficiaries' table: a clause, then its categories, each linked to the cases paid for
-    the month under it (``code``: the commune, or "" for the province)."""
+    the month under it (``code``: the commune, or "" for the province). A reader who may not see
+    health data (``health_linked`` False) reads the counts of the health-related categories and their
+    clauses unlinked: the list behind them, which names the people, is not theirs to filter."""
+    health_clauses = {clause_of(category) for category in HEALTH_CATEGORIES}
+
+    def url(link: str, *, health: bool) -> str:
+        return link if health_linked or not health else ""
+
     rows = []
     for clause in dashboard.categories:
         rows.append(
@@ -162,7 +173,7 @@ def _category_rows(dashboard: figures.Dashboard, links: Links, names: dict[str, 
                 "code": clause.code,
                 "label": charts.clause_label(clause.code),
                 "people": clause.people,
-                "url": links.beneficiaries(code, clause=clause.code),
+                "url": url(links.beneficiaries(code, clause=clause.code), health=clause.code in health_clauses),
                 "clause": True,
             }
         )
@@ -172,7 +183,7 @@ def _category_rows(dashboard: figures.Dashboard, links: Links, names: dict[str, 
                     "code": category,
                     "label": names.get(category, category),
                     "people": people,
-                    "url": links.beneficiaries(code, category=category),
+                    "url": url(links.beneficiaries(code, category=category), health=category in HEALTH_CATEGORIES),
                     "clause": False,
                 }
                 for category, people in clause.categories
@@ -265,7 +276,7 @@ def _urls(links: Links, total: figures.CommuneFigures, code: str) -> dict[str, s
     }
 
 
-def _context(dashboard: figures.Dashboard, links: Links, code: str) -> dict:
+def _context(dashboard: figures.Dashboard, links: Links, code: str, user) -> dict:
     """What both dashboards show of their total (``code``: the commune, or "" for a province)."""
     total = dashboard.total
     return {
@@ -280,7 +291,9 @@ def _context(dashboard: figures.Dashboard, links: Links, code: str) -> dict:
         "total": total,
         "links": links,
         "panels": {panel.name: panel for panel in charts.dashboard_panels(dashboard)},
-        "category_rows": _category_rows(dashboard, links, _category_names(), code),
+        "category_rows": _category_rows(
+            dashboard, links, _category_names(), code, health_linked=sees_health(user, code or None)
+        ),
         "support": _support_rows(dashboard.support, links, code, dashboard.period.year),
         "reminder_effect": dashboard.reminder_effect,
         "prepare_day": settings.DISBURSEMENT_PREPARE_DAY,
@@ -329,7 +342,7 @@ def commune_dashboard(request, code):
         request,
         "reports/dashboard_commune.html",
         {
-            **_context(dashboard, links, commune.code),
+            **_context(dashboard, links, commune.code, request.user),
             "commune": commune,
             "villages": villages,
             "other_communes": others,
@@ -383,7 +396,7 @@ def province_dashboard(request, code):
         request,
         "reports/dashboard_province.html",
         {
-            **_context(dashboard, links, ""),
+            **_context(dashboard, links, "", request.user),
             "province": province,
             "rows": rows,
             "headers": headers,

@@ -225,3 +225,19 @@ def test_the_field_story_s_numbers_lead_to_their_records_on_the_demo(client, on_
     client.force_login(User.objects.get(username="tayninh.province"))
     checked = {what: number for what, number, _url in assert_every_number_traces(client, "/reports/provinces/80/")}
     assert checked["beneficiaries"] == 369 + 922
+
+
+def test_the_health_categories_are_counted_but_not_linked_for_a_reader_who_may_not_see_them(world, client_for):
+    """A provincial viewer reads how many people a health-related category holds (an aggregate) but
+    gets no link to the list, which would name them and which they may not filter (issue 15 §2);
+    the commune's officer follows the same number to its list."""
+    url = COMMUNE.format(code="25522", month="2026-11")
+    viewer_rows = client_for("tayninh_province").get(url).context["category_rows"]
+    officer_rows = client_for("tandong_officer").get(url).context["category_rows"]
+
+    health = {row["code"] for row in officer_rows if row["code"] in ("5.3", "5.6", "5.8", "5.6es", "5.6s")}
+    assert health  # the world has people in a health-related category
+    assert {row["code"]: row["url"] for row in viewer_rows if row["code"] in health} == dict.fromkeys(health, "")
+    assert all(row["url"] for row in officer_rows if row["code"] in health)
+    assert [row["people"] for row in viewer_rows] == [row["people"] for row in officer_rows]
+    assert all(row["url"] for row in viewer_rows if row["code"] not in health)

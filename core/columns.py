@@ -120,6 +120,13 @@ def _key(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", fold_vietnamese(text)).split())
 
 
+@functools.lru_cache(maxsize=4096)
+def _value_key(text: str) -> str:
+    """A code as compared: folded, "/", "-" and "_" taken as spaces ("vợ/chồng" = "vo chong"); any
+    other sign stays, so that "Nữ?" is not read as "Nữ"."""
+    return " ".join(re.sub(r"[/_-]+", " ", fold_vietnamese(text)).split())
+
+
 HEADER_ALIASES = {
     _key(name): column
     for column, names in (
@@ -252,7 +259,7 @@ def canonical_value(column: str, text: str, raw=None) -> str:
     aliases = VALUE_ALIASES.get(column)
     if aliases is not None:
         exact = _EXACT.get(column, {}).get(unicodedata.normalize("NFC", text.strip().lower()))
-        return exact or aliases.get(_key(text), text)
+        return exact or aliases.get(_value_key(text), text)
     if column in DATE_COLUMNS and (match := _DAY_MONTH_YEAR.fullmatch(text)):
         day, month, year = (int(part) for part in match.groups())
         try:

@@ -111,7 +111,7 @@ def import_template(request):
     commune = communes_for_user(request.user).order_by("code").first()
     village = Village.objects.filter(commune=commune).order_by("name").first() if commune is not None else None
     example = {
-        "national_id": "072160001234",
+        "national_id": "072145001234",
         "full_name": "Nguyễn Thị Hoa",
         "date_of_birth": date(1945, 9, 30),
         "sex": "Nữ",

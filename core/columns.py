@@ -239,9 +239,7 @@ ACCEPTED_VALUES: dict[str, list[str]] = {
     "payment_method": ["ngân hàng", "tiền mặt", "bank", "cash"],
 }
 
-DATE_COLUMNS = frozenset(
-    ("date_of_birth", "decision_date", "date_of_death", "disbursed_on", "balance_on", "paid_on", "member_since")
-)
+DATE_COLUMNS = frozenset(("date_of_birth", "decision_date", "date_of_death", "disbursed_on", "balance_on"))
 MONTH_COLUMNS = frozenset(("start_month", "paid_through_month", "end_month"))
 _DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
 _MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.-]([0-9]{4})")

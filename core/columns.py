@@ -241,6 +241,8 @@ ACCEPTED_VALUES: dict[str, list[str]] = {
 
 DATE_COLUMNS = frozenset(("date_of_birth", "decision_date", "date_of_death", "disbursed_on", "balance_on"))
 MONTH_COLUMNS = frozenset(("start_month", "paid_through_month", "end_month"))
+# The columns ``canonical_value`` may change (the others are read as they are).
+CONVERTED_COLUMNS = frozenset(VALUE_ALIASES) | DATE_COLUMNS | MONTH_COLUMNS
 _DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
 _MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.-]([0-9]{4})")
 

@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from core.columns import canonical_header, canonical_value
+from core.columns import CONVERTED_COLUMNS, canonical_header, canonical_value
 
 # Zero-padding restored for codes that a spreadsheet turned into numbers (every CCCD starts with 0).
 CODE_WIDTHS = {"national_id": 12, "commune_code": 5}
@@ -245,26 +245,25 @@ class Table:
 def split_table(table: list[list]) -> Table:
     """Header and rows of {column: text}; a file without a header line is refused. Vietnamese
     headers and codes become the English ones (``core.columns``: "Giới tính" = "Nữ" is sex = F,
-    15/06/1960 is 1960-06-15). A blank line
-    in the middle stays (imports skip it) so that positions keep giving line numbers."""
+    15/06/1960 is 1960-06-15). A blank line in the middle stays (imports skip it) so that
+    positions keep giving line numbers."""
     if not table or not any(cell_text(value, "") for value in table[0]):
         raise ValidationError(_("The file has no header line."))
     header = [canonical_header(cell_text(value, "")) for value in table[0]]
     while header and not header[-1]:
         header.pop()
     width = len(header)
+    # The columns whose Vietnamese codes, dates or months are read as the English ones.
+    converted = [(position, name) for position, name in enumerate(header) if name in CONVERTED_COLUMNS]
     rows, too_wide = [], []
     for line, values in enumerate(table[1:], start=2):
         if any(cell_text(value, "") for value in values[width:]):
             too_wide.append(line)
         cells = list(values[:width]) + [None] * (width - len(values))
-        rows.append(
-            {
-                name: canonical_value(name, cell_text(value, name), value)
-                for name, value in zip(header, cells, strict=True)
-                if name
-            }
-        )
+        row = {name: cell_text(value, name) for name, value in zip(header, cells, strict=True) if name}
+        for position, name in converted:
+            row[name] = canonical_value(name, row[name], cells[position])
+        rows.append(row)
     while rows and not any(rows[-1].values()):
         rows.pop()
     return Table(header=header, rows=rows, too_wide=too_wide)

@@ -331,6 +331,7 @@ class _Checker:
 
     def check(self, row: int, values: dict, first_line: dict[str, int]) -> _Line | None:
         bad: set[str] = set()
+        self.errors.name(row, values["full_name"])
 
         def add(column: str, message) -> None:
             self.errors.add(row, column, message)
@@ -496,14 +497,14 @@ class _Checker:
             if text:
                 parsed[name] = _parse_date(text)
                 if parsed[name] is None:
-                    add(name, _("%(value)s is not a date (YYYY-MM-DD)") % {"value": text})
+                    add(name, _("%(value)s is not a date (dd/mm/yyyy or YYYY-MM-DD)") % {"value": text})
         for name in ("start_month", "paid_through_month", "end_month"):
             text = values[name]
             parsed[name] = None
             if text:
                 parsed[name] = _parse_month(text)
                 if parsed[name] is None:
-                    add(name, _("%(value)s is not a month (YYYY-MM)") % {"value": text})
+                    add(name, _("%(value)s is not a month (mm/yyyy or YYYY-MM)") % {"value": text})
         decided, start = parsed["decision_date"], parsed["start_month"]
         end, paid_through, died = parsed["end_month"], parsed["paid_through_month"], parsed["date_of_death"]
         if decided is not None and decided > self.today:

@@ -10,6 +10,7 @@ from beneficiaries import views_batches, views_io
 
 urlpatterns = [
     path("import/", views_io.beneficiaries_import, name="import"),
+    path("import/template/", views_io.import_template, name="import_template"),
     path("export/", views_io.beneficiaries_export, name="export"),
     path("imports/", views_batches.import_batch_list, name="import_batches"),
     path("imports/<uuid:batch_uuid>/", views_batches.import_batch_detail, name="import_batch"),

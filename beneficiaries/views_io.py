@@ -6,6 +6,7 @@ the export is the user's own cases (``scope_to_user``), masked for viewers who s
 """
 
 import tempfile
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from beneficiaries.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, cases_for_export, csv_chunks, write_xlsx
 from beneficiaries.importing import COLUMNS, import_beneficiaries, read_beneficiaries
 from core.forms import FileImportForm
+from core.import_templates import template_response
+from geography.models import Village
+from geography.scoping import communes_for_user
 from households.access import can_see_full_identifiers
 from privacy.log import Purpose, communes_of, query_filters, record_view
 
@@ -95,3 +99,29 @@ def beneficiaries_export(request):
     response = StreamingHttpResponse(csv_chunks(cases, mask_identifiers=masked), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+@require_GET
+def import_template(request):
+    """The XLSX template of the beneficiaries import (Vietnamese headers, drop-down lists, an
+    example line of the user's first commune: a registered person's details go in its place)."""
+    if not request.user.can_manage_registry:
+        raise PermissionDenied
+    commune = communes_for_user(request.user).order_by("code").first()
+    village = Village.objects.filter(commune=commune).order_by("name").first() if commune is not None else None
+    example = {
+        "national_id": "072145001234",
+        "full_name": "Nguyễn Thị Hoa",
+        "date_of_birth": date(1945, 9, 30),
+        "sex": "Nữ",
+        "commune_code": commune.code if commune is not None else "",
+        "village": village.name if village is not None else "",
+        "household_code": "HO-001",
+        "categories": "5.5c",
+        "decision_number": "125/QĐ-UBND",
+        "decision_date": date(2025, 9, 12),
+        "start_month": "09/2025",
+        "payment_method": "tiền mặt",
+    }
+    return template_response("mau-nhap-doi-tuong.xlsx", COLUMNS, example)

@@ -40,7 +40,8 @@ def command_read(path: str, reader: Callable):
 def command_report_errors(report, write: Callable[[str], object]) -> None:
     """Print every error of a report; if there is any, stop with a CommandError (exit code 1)."""
     for error in report.errors:
-        where = f"line {error.row}, column {error.column}" if error.column else f"line {error.row}"
+        line = f"line {error.row} ({error.person})" if error.person else f"line {error.row}"
+        where = f"{line}, column {error.column}" if error.column else line
         write(f"{where}: {error.message}" if error.row else error.message)
     if not report.ok:
         raise CommandError(f"{len(report.errors)} errors: nothing was imported.")

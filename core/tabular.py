@@ -19,7 +19,7 @@ import re
 import zipfile
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,6 +27,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from core.columns import CONVERTED_COLUMNS, canonical_header, canonical_value
 
 # Zero-padding restored for codes that a spreadsheet turned into numbers (every CCCD starts with 0).
 CODE_WIDTHS = {"national_id": 12, "commune_code": 5}
@@ -241,20 +243,27 @@ class Table:
 
 
 def split_table(table: list[list]) -> Table:
-    """Header and rows of {column: text}; a file without a header line is refused. A blank line
-    in the middle stays (imports skip it) so that positions keep giving line numbers."""
+    """Header and rows of {column: text}; a file without a header line is refused. Vietnamese
+    headers and codes become the English ones (``core.columns``: "Giới tính" = "Nữ" is sex = F,
+    15/06/1960 is 1960-06-15). A blank line in the middle stays (imports skip it) so that
+    positions keep giving line numbers."""
     if not table or not any(cell_text(value, "") for value in table[0]):
         raise ValidationError(_("The file has no header line."))
-    header = [cell_text(value, "").lower() for value in table[0]]
+    header = [canonical_header(cell_text(value, "")) for value in table[0]]
     while header and not header[-1]:
         header.pop()
     width = len(header)
+    # The columns whose Vietnamese codes, dates or months are read as the English ones.
+    converted = [(position, name) for position, name in enumerate(header) if name in CONVERTED_COLUMNS]
     rows, too_wide = [], []
     for line, values in enumerate(table[1:], start=2):
         if any(cell_text(value, "") for value in values[width:]):
             too_wide.append(line)
         cells = list(values[:width]) + [None] * (width - len(values))
-        rows.append({name: cell_text(value, name) for name, value in zip(header, cells, strict=True) if name})
+        row = {name: cell_text(value, name) for name, value in zip(header, cells, strict=True) if name}
+        for position, name in converted:
+            row[name] = canonical_value(name, row[name], cells[position])
+        rows.append(row)
     while rows and not any(rows[-1].values()):
         rows.pop()
     return Table(header=header, rows=rows, too_wide=too_wide)
@@ -265,6 +274,8 @@ class RowError:
     row: int  # 1-based line number in the file, the header being line 1 (0: the file as a whole)
     column: str  # the column name from the header; "" for a whole-line or whole-file problem
     message: str
+    # The person the line is about, as the file names them (shown beside the line number).
+    person: str = field(default="", compare=False)
 
 
 class RowErrors:
@@ -274,23 +285,39 @@ class RowErrors:
     def __init__(self, columns) -> None:
         self.items: list[RowError] = []
         self.order = {name: index for index, name in enumerate(columns)}
+        self.persons: dict[int, str] = {}
 
     def add(self, row: int, column: str, message) -> None:
         self.items.append(RowError(row=row, column=column, message=str(message)))
 
+    def name(self, row: int, person: str) -> None:
+        """The person line ``row`` is about (their full name in the file): every error of the
+        line names them, so an officer finds the line in a file of thousands."""
+        if person:
+            self.persons[row] = person
+
     def sorted(self) -> list[RowError]:
         last = len(self.order)
-        return sorted(self.items, key=lambda e: (e.row, self.order.get(e.column, last) if e.column else -1))
+        named = [
+            RowError(row=e.row, column=e.column, message=e.message, person=self.persons.get(e.row, e.person))
+            for e in self.items
+        ]
+        return sorted(named, key=lambda e: (e.row, self.order.get(e.column, last) if e.column else -1))
 
 
 def rows_from_dicts(rows, columns) -> tuple[list[str], list[dict[str, str]]]:
     """Dicts from a caller (the demo, tests) shaped as ``split_table`` shapes a file: the first
     dict's keys are the header (``columns`` when there is no row), every row has every column,
     cells are stripped text."""
-    header = [str(name).strip().lower() for name in rows[0]] if rows else list(columns)
+    header = [canonical_header(str(name)) for name in rows[0]] if rows else list(columns)
     normalised = []
     for row in rows:
-        cells = {str(name).strip().lower(): "" if value is None else str(value).strip() for name, value in row.items()}
+        cells = {
+            canonical_header(str(name)): ""
+            if value is None
+            else canonical_value(canonical_header(str(name)), str(value).strip())
+            for name, value in row.items()
+        }
         normalised.append({name: cells.get(name, "") for name in header if name})
     return header, normalised
 

@@ -5,4 +5,5 @@ from core import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("help/formats/", views.formats, name="formats"),
 ]

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.formats_page import formats_html
 from core.health import run_checks
 from core.worklists import worklist_for_user
 from geography.selectors import commune_list_for_user
@@ -29,3 +30,11 @@ def healthz(request):
     failing = [name for name, value in results.items() if value != "ok" and not value.startswith("skipped")]
     body = {"status": "unavailable" if failing else "ok", "checks": results, "failing": failing}
     return JsonResponse(body, status=503 if failing else 200)
+
+
+@login_required
+@require_GET
+def formats(request):
+    """docs/formats.md, the columns and codes of every import and export, as a page of the product
+    (each import page links to it): the officers do not have the repository."""
+    return render(request, "core/formats.html", {"formats": formats_html()})

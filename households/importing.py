@@ -24,12 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
+from core.columns import ACCEPTED_VALUES, accepted
 from core.tabular import RowError, RowErrors, read_table, split_table
 from core.text import fold_vietnamese
 from geography.models import Area, Commune, Village
 from geography.scoping import communes_for_user, in_scope
 from households.disclosure import cannot_use_here
-from households.ethnicity import ethnicity_code
+from households.ethnicity import ETHNIC_GROUPS, ethnicity_code
 from households.guards import person_change_problems
 from households.models import (
     DisabilityLevel,
@@ -88,7 +89,8 @@ _NATIONAL_ID = re.compile(r"[0-9]{12}")
 # Enum ".values" builds a new list on every call; these are read once per line.
 _AREAS = frozenset(Area.values)
 _RELATIONSHIPS = frozenset(Relationship.values)
-_RELATIONSHIP_LIST = ", ".join(Relationship.values)
+_RELATIONSHIP_LIST = ", ".join(ACCEPTED_VALUES["relationship"])
+_ETHNIC_NAMES = [name for _code, name in ETHNIC_GROUPS]
 _COLUMN_ORDER = {name: index for index, name in enumerate(COLUMNS)}
 
 
@@ -188,6 +190,7 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 
 
 def _parse_line(row: int, values: dict[str, str], *, communes, villages, today: date, errors: RowErrors) -> _Line:
+    errors.name(row, values["full_name"])
     empty = {name for name in REQUIRED_COLUMNS if not values[name]}
     for name in REQUIRED_COLUMNS:
         if name in empty:
@@ -218,7 +221,12 @@ def _parse_line(row: int, values: dict[str, str], *, communes, villages, today: 
     relationship = values["relationship"].lower()
     if relationship not in _RELATIONSHIPS:
         if relationship:
-            errors.add(row, "relationship", _("must be one of %(choices)s") % {"choices": _RELATIONSHIP_LIST})
+            errors.add(
+                row,
+                "relationship",
+                _("“%(value)s” is not a relationship; accepted: %(choices)s")
+                % {"value": values["relationship"], "choices": _RELATIONSHIP_LIST},
+            )
         relationship = None
 
     skip = set(empty)
@@ -230,7 +238,9 @@ def _parse_line(row: int, values: dict[str, str], *, communes, villages, today: 
             date_of_birth = date.fromisoformat(values["date_of_birth"])
         except ValueError:
             errors.add(
-                row, "date_of_birth", _("%(value)s is not a date (YYYY-MM-DD)") % {"value": values["date_of_birth"]}
+                row,
+                "date_of_birth",
+                _("%(value)s is not a date (dd/mm/yyyy or YYYY-MM-DD)") % {"value": values["date_of_birth"]},
             )
             skip.add("date_of_birth")
     person = PersonData(
@@ -245,7 +255,7 @@ def _parse_line(row: int, values: dict[str, str], *, communes, villages, today: 
     for name, messages in person_data_problems(person, today=today).items():
         if name not in skip:
             for message in messages:
-                errors.add(row, name, message)
+                errors.add(row, name, _accepted_message(name, values[name]) or message)
     return _Line(
         row=row,
         code=values["household_code"],
@@ -257,6 +267,30 @@ def _parse_line(row: int, values: dict[str, str], *, communes, villages, today: 
         relationship=relationship,
         person=person,
     )
+
+
+def _accepted_message(name: str, value: str) -> str:
+    """For a code the import does not know, the error that lists what it accepts (the closest
+    ethnic groups to what was written: there are 54); "" for any other problem."""
+    if not value:
+        return ""
+    if name == "ethnicity":
+        closest = accepted(_ETHNIC_NAMES, value)
+        if closest:
+            return _("“%(value)s” is not an ethnic group; the closest accepted: %(choices)s") % {
+                "value": value,
+                "choices": closest,
+            }
+        return _("“%(value)s” is not an ethnic group; accepted: %(choices)s") % {
+            "value": value,
+            "choices": ", ".join(_ETHNIC_NAMES),
+        }
+    if name in ("sex", "disability_level"):
+        return _("“%(value)s” is not accepted; accepted: %(choices)s") % {
+            "value": value,
+            "choices": ", ".join(ACCEPTED_VALUES[name]),
+        }
+    return ""
 
 
 def _where_any(model, field_name: str, values: Sequence, *, where: str = "", **equal):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("transfers/<uuid:transfer_uuid>/cancel/", views.transfer_cancel, name="transfer_cancel"),
     path("duplicates/<int:flag_id>/resolve/", views.duplicate_resolve, name="duplicate_resolve"),
     path("import/", views_io.import_page, name="import"),
+    path("import/template/", views_io.import_template, name="import_template"),
     path("export/", views_io.export_view, name="export"),
     path("<uuid:household_uuid>/", views.household_detail, name="detail"),
     path("<uuid:household_uuid>/edit/", views.household_edit, name="edit"),

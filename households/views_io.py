@@ -1,6 +1,7 @@
 """Pages for the registry import (upload, check, report) and the export download."""
 
 import tempfile
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,10 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import FileImportForm
+from core.import_templates import template_response
 from core.tabular import Echo, csv_writer
 from geography.models import Village
 from geography.scoping import communes_for_user
 from households.access import can_see_full_identifiers
+from households.ethnicity import ETHNIC_GROUPS
 from households.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, export_rows, write_xlsx
 from households.forms import HouseholdFilterForm
 from households.importing import COLUMNS, import_households, read_rows
@@ -115,3 +118,29 @@ def _csv_lines(households, masked: bool):
     yield "\ufeff"  # a BOM, so that Excel reads UTF-8 (the import accepts it)
     for row in export_rows(households, mask_identifiers=masked):
         yield writer.writerow(row)
+
+
+@login_required
+@require_GET
+def import_template(request):
+    """The XLSX template of the registry import: Vietnamese headers, drop-down lists, and the head
+    of a household of the user's first commune (and its first village) as the example line."""
+    if not request.user.can_manage_registry:
+        raise PermissionDenied
+    commune = communes_for_user(request.user).order_by("code").first()
+    village = Village.objects.filter(commune=commune).order_by("name").first() if commune is not None else None
+    example = {
+        "household_code": "HO-001",
+        "commune_code": commune.code if commune is not None else "",
+        "village": village.name if village is not None else "",
+        "address": "Số 12, đường Số 1",
+        "national_id": "072060001234",
+        "full_name": "Nguyễn Văn An",
+        "date_of_birth": date(1960, 6, 15),
+        "sex": "Nam",
+        "relationship": "chủ hộ",
+        "ethnicity": "Kinh",
+        "disability_level": "không",
+    }
+    ethnic_groups = [name for _code, name in ETHNIC_GROUPS]
+    return template_response("mau-nhap-ho.xlsx", COLUMNS, example, choices={"ethnicity": ethnic_groups})

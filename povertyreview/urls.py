@@ -25,6 +25,7 @@ urlpatterns = [
     path("<int:campaign_id>/what-if/", views.whatif, name="whatif"),
     # Import of survey results (§4.4) and export of the classification (§4.5): views_io.py
     path("<int:campaign_id>/import/", views_io.survey_import, name="import"),
+    path("<int:campaign_id>/import/template/", views_io.survey_template, name="import_template"),
     path("<int:campaign_id>/export.<str:fmt>", views_io.classification_export, name="export"),
     # Printable documents (WeasyPrint): views_pdf.py
     path("<int:campaign_id>/posting.pdf", views_pdf.posting_pdf, name="posting_pdf"),

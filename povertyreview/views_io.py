@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import FileImportForm
+from core.import_templates import template_response
 from households.models import PovertyStatus
 from povertyreview.access import access_campaign
 from povertyreview.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_chunks, write_xlsx
-from povertyreview.importing import COLUMNS, import_survey, read_survey
+from povertyreview.importing import COLUMNS, FILE_INDICATORS, import_survey, read_survey
 from povertyreview.models import Campaign
 from privacy.log import Purpose, record_view
 
@@ -94,3 +95,21 @@ def classification_export(request, campaign_id: int, fmt: str):
     response = StreamingHttpResponse(csv_chunks(campaign), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+@require_GET
+def survey_template(request, campaign_id: int):
+    """The XLSX template of the survey import, checked as the import page is: Vietnamese headers,
+    0/1 lists on the indicators, an example household of the review's commune."""
+    campaign = access_campaign(request.user, campaign_id, for_edit=True)
+    example = {
+        "household_code": "HO-001",
+        "commune_code": campaign.commune_id,
+        "area": "nông thôn",
+        "members": 4,
+        "income_per_capita_vnd": 1500000,
+        **dict.fromkeys(FILE_INDICATORS, 0),
+    }
+    choices = dict.fromkeys(FILE_INDICATORS, ["0", "1"])
+    return template_response("mau-nhap-ket-qua-ra-soat.xlsx", COLUMNS, example, choices=choices)

@@ -33,6 +33,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.columns import canonical_header
 from core.tabular import RowErrors, cell_text, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
 from geography.scoping import in_scope
@@ -137,7 +138,7 @@ def read_loans(file, filename: str) -> LoanFile:
     """
     table = read_table(file, filename)
     if table:
-        header = [cell_text(value, "").lower() for value in table[0]]
+        header = [canonical_header(cell_text(value, "")) for value in table[0]]
         if "borrower_national_id" in header:
             position = header.index("borrower_national_id")
             table = [table[0], *(_padded(values, position) for values in table[1:])]
@@ -287,6 +288,7 @@ class _Checker:
 
     def check(self, row: int, values: dict) -> _Line | None:
         bad: set[str] = set()
+        self.errors.name(row, values["borrower_name"])
 
         def add(column: str, message) -> None:
             self.errors.add(row, column, message)

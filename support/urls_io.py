@@ -7,4 +7,5 @@ from support import views_io
 
 urlpatterns = [
     path("loans/import/<str:commune_code>/", views_io.loans_import, name="loans_import"),
+    path("loans/import/<str:commune_code>/template/", views_io.loans_template, name="loans_import_template"),
 ]

@@ -4,13 +4,16 @@ Thin: ``access_commune_by_code`` answers 404 for a commune out of scope (or miss
 that may not keep the commune's records is refused (403); ``importing`` checks and writes.
 """
 
+from datetime import date
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import FileImportForm
+from core.import_templates import template_response
 from geography.access import access_commune_by_code
 from support.importing import COLUMNS, import_loans, read_loans
 
@@ -54,3 +57,26 @@ def loans_import(request, commune_code: str):
                 },
             )
     return render(request, "support/import_loans.html", {**context, "form": form})
+
+
+@login_required
+@require_GET
+def loans_template(request, commune_code: str):
+    """The XLSX template of the bank's loan list, checked as the import page is."""
+    access_commune_by_code(request.user, commune_code)
+    if not request.user.can_manage_registry:
+        raise PermissionDenied
+    example = {
+        "contract_number": "7302240001",
+        "household_code": "HO-001",
+        "borrower_national_id": "072060001234",
+        "borrower_name": "Nguyễn Văn An",
+        "loan_programme": "Cho vay hộ nghèo",
+        "amount_vnd": 50000000,
+        "disbursed_on": date(2024, 3, 15),
+        "term_months": 60,
+        "outstanding_vnd": 40000000,
+        "balance_on": date(2025, 9, 30),
+        "repayment_status": "trong hạn",
+    }
+    return template_response("mau-nhap-du-no-vay.xlsx", COLUMNS, example)

@@ -92,6 +92,7 @@ def assessment(targets):
 
 MATRIX: dict[str, Row] = {
     "core:home": Row(expect={"anonymous": LOGIN}),
+    "core:formats": Row(expect={"anonymous": LOGIN}),
     "healthz": Row(),  # public on purpose: load balancers and monitors call it
     "set_language": Row(method="post", default=302),  # public: the login page has the switch too
     "accounts:login": Row(expect=dict.fromkeys(ROLE_USERS, 302)),  # signed-in users go home

@@ -5,7 +5,7 @@ from datetime import date
 
 from beneficiaries.models import ImportBatch
 from tests.households.factories import make_household
-from tests.scope import LOGIN, OUT_OF_SCOPE, Row
+from tests.scope import LOGIN, NOT_EDITORS, OUT_OF_SCOPE, Row
 
 
 def batch(targets):
@@ -26,6 +26,8 @@ BATCH_DECISION = {
 
 ROWS: dict[str, Row] = {
     "beneficiaries:import_batches": Row(expect={"anonymous": LOGIN}),
+    # The import's XLSX template: whoever may import (issue 16).
+    "beneficiaries:import_template": Row(expect={"anonymous": LOGIN, **NOT_EDITORS}),
     "beneficiaries:import_batch": Row(kwargs=batch, expect={"anonymous": LOGIN, **OUT_OF_SCOPE}),
     "beneficiaries:import_batch_confirm": Row(kwargs=batch, method="post", default=302, expect=BATCH_DECISION),
     "beneficiaries:import_batch_reject": Row(kwargs=batch, method="post", expect=BATCH_DECISION),

@@ -141,7 +141,7 @@ ERRORS = [
     ({"national_id": "079201009999"}, "national_id", "no person with this national ID in the registry of your communes"),
     ({"full_name": "Trần Thị Hoa"}, "full_name", "does not match the registry (“Nguyễn Thị Hoa”)"),
     ({"date_of_birth": "1945-09-29"}, "date_of_birth", "does not match the registry (1945-09-30)"),
-    ({"date_of_birth": "30/09/1945"}, "date_of_birth", "30/09/1945 is not a date (YYYY-MM-DD)"),
+    ({"date_of_birth": "31/09/1945"}, "date_of_birth", "31/09/1945 is not a date (dd/mm/yyyy or YYYY-MM-DD)"),
     ({"sex": "M"}, "sex", "does not match the registry (F)"),
     ({"commune_code": "99999"}, "commune_code", "unknown commune 99999"),
     ({"commune_code": "25480"}, "commune_code", "25480 is not one of your communes"),
@@ -158,8 +158,8 @@ ERRORS = [
     ({"decision_number": ""}, "decision_number", "is required"),
     ({"decision_date": ""}, "decision_date", "is required"),
     ({"decision_date": "2999-01-01"}, "decision_date", "cannot be in the future"),
-    ({"start_month": "2025-9"}, "start_month", "2025-9 is not a month (YYYY-MM)"),
-    ({"start_month": "2025-13"}, "start_month", "2025-13 is not a month (YYYY-MM)"),
+    ({"start_month": "2025-9"}, "start_month", "2025-9 is not a month (mm/yyyy or YYYY-MM)"),
+    ({"start_month": "2025-13"}, "start_month", "2025-13 is not a month (mm/yyyy or YYYY-MM)"),
     ({"end_month": "2025-10", "start_month": "2025-11", "paid_through_month": ""}, "end_month", "is before start_month"),
     ({"end_month": "2025-09", "paid_through_month": "2025-10"}, "paid_through_month", "is after end_month"),
     ({"date_of_death": "2025-11-02"}, "date_of_death",
@@ -209,11 +209,11 @@ def test_a_file_with_many_different_mistakes_lists_them_all_and_saves_nothing(fa
     assert [(e.row, e.column, e.message) for e in report.errors] == [
         (2, "sex", "does not match the registry (F)"),
         (2, "bank_bin", "must be the bank's 6-digit NAPAS BIN"),
-        (3, "start_month", "2025/09 is not a month (YYYY-MM)"),
+        (3, "start_month", "2025/09 is not a month (mm/yyyy or YYYY-MM)"),
         (4, "national_id", "is also on line 3"),
         (7, "national_id", "must be 12 digits"),
         (7, "categories", "unknown category 5.x"),
-        (7, "decision_date", "2025-02-30 is not a date (YYYY-MM-DD)"),
+        (7, "decision_date", "2025-02-30 is not a date (dd/mm/yyyy or YYYY-MM-DD)"),
     ]
     assert snapshot() == before
 
@@ -392,7 +392,7 @@ def test_the_command_imports_and_reports(tmp_path, elder, officer, capsys):
     path.write_bytes(csv_bytes([line(elder, sex="M")]))
     with pytest.raises(CommandError, match="1 errors: nothing was imported"):
         call_command("import_beneficiaries", str(path), "--user", "tandong.officer")
-    assert "line 2, column sex: does not match the registry (F)" in capsys.readouterr().out
+    assert "line 2 (Nguyễn Thị Hoa), column sex: does not match the registry (F)" in capsys.readouterr().out
     assert ImportBatch.objects.count() == 1
 
 

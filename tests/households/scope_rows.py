@@ -10,7 +10,7 @@ viewer is on the other side of each (it reads them; it acts on neither), and Bì
 from datetime import date
 
 from tests.households.factories import make_household
-from tests.scope import LOGIN, Row
+from tests.scope import LOGIN, NOT_EDITORS, Row
 
 # Scope first (404: Bình Minh is on neither side), then the side and the role (403).
 NOT_THIS_SIDE = {
@@ -31,6 +31,8 @@ def transfer_in(targets):
 
 
 ROWS: dict[str, Row] = {
+    # The import's XLSX template: whoever may import (issue 16).
+    "households:import_template": Row(expect={"anonymous": LOGIN, **NOT_EDITORS}),
     "households:transfer_detail": Row(kwargs=transfer_out, expect={"anonymous": LOGIN, "binhminh_officer": 404}),
     "households:transfer_accept": Row(kwargs=transfer_in, expect={"anonymous": LOGIN, **NOT_THIS_SIDE}),
     # POST without a reason: refused with a message, back to the transfer's page.

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from households.ethnicity import ETHNIC_GROUPS
 from households.importing import COLUMNS, RowError, import_households, read_rows
 from households.models import DuplicateFlag, Household, HouseholdEvent, Membership, Person, Transfer
 from households.selectors import household_list_for_user
@@ -175,7 +176,7 @@ def test_an_empty_line_in_the_middle_is_skipped_and_line_numbers_stay(units, use
 
     report = import_households(rows=rows, user=users["tandong_officer"])
 
-    assert report.errors == [RowError(4, "sex", "must be M or F")]
+    assert report.errors == [RowError(4, "sex", "“X” is not accepted; accepted: Nam, Nữ, M, F")]
 
 
 # --- every error kind, one at a time -----------------------------------------------------------
@@ -199,18 +200,40 @@ SINGLE_LINE_ERRORS = {
     "unknown commune": ({"commune_code": "99999"}, "commune_code", "unknown commune"),
     "commune outside the user's units": ({"commune_code": "25480"}, "commune_code", "unknown commune"),
     "unknown village": ({"village": "Ấp Không Có"}, "village", "unknown village “Ấp Không Có” in Xã Tân Đông"),
-    "unparseable date": ({"date_of_birth": "01/05/1980"}, "date_of_birth", "01/05/1980 is not a date (YYYY-MM-DD)"),
-    "impossible date": ({"date_of_birth": "1980-02-30"}, "date_of_birth", "1980-02-30 is not a date (YYYY-MM-DD)"),
+    "unparseable date": (
+        {"date_of_birth": "May 1980"},
+        "date_of_birth",
+        "May 1980 is not a date (dd/mm/yyyy or YYYY-MM-DD)",
+    ),
+    "impossible date": (
+        {"date_of_birth": "1980-02-30"},
+        "date_of_birth",
+        "1980-02-30 is not a date (dd/mm/yyyy or YYYY-MM-DD)",
+    ),
     "future date": ({"date_of_birth": "2980-05-01"}, "date_of_birth", "2980-05-01 is not a possible date of birth"),
     "before 1900": ({"date_of_birth": "1899-12-31"}, "date_of_birth", "1899-12-31 is not a possible date of birth"),
-    "unknown ethnicity": ({"ethnicity": "Klingon"}, "ethnicity", "unknown ethnicity"),
-    "bad sex": ({"sex": "X"}, "sex", "must be M or F"),
+    "unknown ethnicity, none close": (
+        {"ethnicity": "Klingon"},
+        "ethnicity",
+        "“Klingon” is not an ethnic group; accepted: " + ", ".join(name for _code, name in ETHNIC_GROUPS),
+    ),
+    "unknown ethnicity, the closest listed": (
+        {"ethnicity": "Khome"},
+        "ethnicity",
+        "“Khome” is not an ethnic group; the closest accepted: Khmer, Khơ Mú",
+    ),
+    "bad sex": ({"sex": "X"}, "sex", "“X” is not accepted; accepted: Nam, Nữ, M, F"),
     "bad relationship": (
         {"relationship": "boss"},
         "relationship",
-        "must be one of head, spouse, child, parent, grandchild, sibling, other",
+        "“boss” is not a relationship; accepted: chủ hộ, vợ, chồng, con, cha, mẹ, cháu, anh, chị, em, ông, bà, "
+        "khác, head, spouse, child, parent, grandchild, sibling, other",
     ),
-    "bad disability level": ({"disability_level": "very"}, "disability_level", "unknown disability level"),
+    "bad disability level": (
+        {"disability_level": "very"},
+        "disability_level",
+        "“very” is not accepted; accepted: không, nhẹ, nặng, đặc biệt nặng, none, mild, severe, extremely_severe",
+    ),
     "bad phone": ({"phone": "12345"}, "phone", "not a valid phone number"),
     "not a phone": ({"phone": "abc"}, "phone", "not a phone number"),
     "bad area": ({"area": "suburban"}, "area", "must be rural, urban or empty"),
@@ -382,7 +405,7 @@ def test_one_bad_line_at_the_end_rejects_the_whole_file(units, users):
 
     report = import_households(rows=rows, user=users["tandong_officer"])
 
-    assert report.errors == [RowError(5, "sex", "must be M or F")]
+    assert report.errors == [RowError(5, "sex", "“Q” is not accepted; accepted: Nam, Nữ, M, F")]
     assert counts() == before
     assert not Household.objects.filter(code__in=["HH-001", "HH-002"]).exists()
 
@@ -735,9 +758,9 @@ def test_the_command_prints_every_error_and_fails(units, users, tmp_path):
         call_command("import_households", str(path), "--user", "tandong.officer", stdout=out)
 
     assert out.getvalue().splitlines() == [
-        "line 2, column sex: must be M or F",
-        "line 3, column commune_code: unknown commune",
-        "line 3, column phone: not a valid phone number",
+        "line 2 (Nguyễn Văn An), column sex: “X” is not accepted; accepted: Nam, Nữ, M, F",
+        "line 3 (Nguyễn Thị Con 1), column commune_code: unknown commune",
+        "line 3 (Nguyễn Thị Con 1), column phone: not a valid phone number",
     ]
     assert str(error.value) == "3 errors: nothing was imported."
     assert counts() == (0, 0, 0, 0)

@@ -82,8 +82,13 @@ def test_a_file_with_errors_shows_each_line_column_and_message_and_saves_nothing
     page = response.content.decode()
     assert response.status_code == 200
     assert "The file has 2 errors. Nothing was saved" in page
-    assert "<tr><td>2</td><td><code>sex</code></td><td>must be M or F</td></tr>" in page
-    assert "<tr><td>3</td><td><code>commune_code</code></td><td>unknown commune</td></tr>" in page
+    assert (
+        "<tr><td>2</td><td>Nguyễn Văn An</td><td><code>sex</code></td>"
+        "<td>“X” is not accepted; accepted: Nam, Nữ, M, F</td></tr>"
+    ) in page
+    assert (
+        "<tr><td>3</td><td>Nguyễn Thị Con 1</td><td><code>commune_code</code></td><td>unknown commune</td></tr>" in page
+    )
     assert "Phường Bình Minh" not in page
     assert response.context["form"].initial == {"dry_run": True}
     assert counts() == (0, 0, 0, 0)

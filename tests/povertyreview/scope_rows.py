@@ -12,6 +12,11 @@ from tests.scope import LOGIN, OUT_OF_SCOPE, Row
 MINUTES_FILE = "povertyreview/minutes/scope-matrix.pdf"
 
 ROWS: dict[str, Row] = {
+    # The survey import's XLSX template, checked as the import page is (issue 16).
+    "povertyreview:import_template": Row(
+        kwargs=lambda targets: {"campaign_id": targets["campaign"].pk},
+        expect={"anonymous": LOGIN, **OUT_OF_SCOPE, "tayninh_province": 403},
+    ),
     # Read access, like the meetings page that links it; always an attachment, never from /media/.
     "povertyreview:meeting_minutes": Row(
         kwargs=lambda targets: {"campaign_id": targets["campaign"].pk, "meeting_id": targets["meeting"].pk},

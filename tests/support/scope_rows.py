@@ -141,5 +141,7 @@ from tests.scope import EDIT as _IMPORT_EDIT  # noqa: E402
 
 IMPORT_ROWS: dict[str, Row] = {
     "support:loans_import": Row(kwargs={"commune_code": "25522"}, expect=_IMPORT_EDIT),
+    # Its XLSX template, checked as the import page is (issue 16).
+    "support:loans_import_template": Row(kwargs={"commune_code": "25522"}, expect=_IMPORT_EDIT),
 }
 ROWS.update(IMPORT_ROWS)

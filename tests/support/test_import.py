@@ -533,8 +533,8 @@ def test_the_command_prints_every_error_and_saves_nothing(borrowers, units, user
                      stdout=output)  # fmt: skip
 
     assert output.getvalue().splitlines() == [
-        "line 2, column amount_vnd: must be a whole number of đồng, 0 or more",
-        "line 2, column term_months: must be a whole number of months from 1 to 480",
+        "line 2 (Nguyễn Văn Tám), column amount_vnd: must be a whole number of đồng, 0 or more",
+        "line 2 (Nguyễn Văn Tám), column term_months: must be a whole number of months from 1 to 480",
     ]
     assert not Record.objects.exists()
 

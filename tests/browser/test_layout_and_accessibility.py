@@ -13,7 +13,10 @@ import pytest
 from django.db.models import Count
 
 from accounts.demo import load_demo
+from beneficiaries.rule_data import load_rules
 from households.models import Household
+from notifications.templates_data import load_templates
+from povertyreview.standard_data import load_standards
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +43,13 @@ ROLES = ("tandong.officer", "tandong.chair", "tandong.committee", "tayninh.provi
 
 
 @pytest.fixture
-def full_demo(on_demo_day):
-    """The whole demo (7,700 households) on DEMO_DAY: tables as long and wide as an office's. Loaded once
-    for the four roles; the test restores the migrations' reference data (review standards, allowance
-    rules) that an earlier transactional test's flush removed."""
+def full_demo(transactional_db, on_demo_day):
+    """The whole demo (7,700 households) on DEMO_DAY: tables as long and wide as an office's, loaded once
+    for the four roles. The reference data of the migrations (review standards, allowance rules, message
+    templates) first, which an earlier transactional test's flush removed; each loader is idempotent."""
+    load_standards()
+    load_rules()
+    load_templates()
     load_demo()
 
 
@@ -86,7 +92,6 @@ def menu_paths(page) -> list[str]:
     return page.locator("#main-nav [data-menu-entry]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_every_menu_page_fits_a_laptop_and_a_phone_and_passes_axe(full_demo, page, login, live_server):
     # Item 14: the household page, member actions included: the demo's largest household of Tân Đông.
     household = (

@@ -1,18 +1,20 @@
 """Demo households for the two demo communes of Tây Ninh (called by ``accounts.demo.load_demo``).
 
-Xã Tân Đông ends 2024 with 43 poor or near-poor households, 0.91 % of about 4,700, as in the
-field story; Phường Bình Minh is an urban ward with few poor households left. The households are
+Xã Tân Đông ends last year (the year before the day of loading) with 43 poor or near-poor
+households, 0.91 % of about 4,700, as in the field story; Phường Bình Minh is an urban ward with few poor households left. The households are
 synthetic (``households.synthetic``), drawn from a fixed seed, so every demo database holds the
 same families; the villages are the demo villages that ``accounts.demo`` creates first.
 """
+
+from django.utils import timezone
 
 from geography.models import Commune, Village
 from households.models import Household
 from households.synthetic import generate_households
 
 DEMO_SEED = 2024
-DEMO_STATUS_YEAR = 2024
-# commune code -> (households, poverty statuses for DEMO_STATUS_YEAR; every other household "none")
+# commune code -> (households, poverty statuses of the year before the day of loading (the list that
+# last year's review, in ``povertyreview.demo``, starts from); every other household "none")
 DEMO_HOUSEHOLDS = {
     "25522": (4_700, {"poor": 18, "near_poor": 25}),  # Xã Tân Đông: 43 = 0.91 %
     "25480": (3_000, {"poor": 1, "near_poor": 6}),  # Phường Bình Minh
@@ -35,7 +37,7 @@ def load_demo_households() -> dict[str, int]:
             communes=[commune],
             households_per_commune=count,
             seed=DEMO_SEED,
-            year_statuses={DEMO_STATUS_YEAR: statuses},
+            year_statuses={timezone.localdate().year - 1: statuses},
         )
         created[code] = report.households
     return created

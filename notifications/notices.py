@@ -21,22 +21,34 @@ are those assigned to the commune itself (not through a province). Every notice 
 so an event seen twice (a retried transaction, a replay) tells nobody twice. A notice that fails
 is logged and never undoes the event (``on_commit(robust=True)``).
 
+An event older than ``NOTIFICATION_EVENT_MAX_AGE_HOURS`` (24 by default) tells nobody: a notice is
+for something that just happened. A demo or an import writes its past events and dates them to
+the days they stand for before its transaction commits; the receivers run at the commit and see
+those dates, so runs computed months ago or a complaint of last year send nothing.
+
 This is one of the uses of signals the house style allows: the receivers change nothing in the
 domain; they only ask for messages.
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.signals import post_save
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Channel
 from notifications.services import MessageRequest, notice_settings_for, request_messages
 
 logger = logging.getLogger(__name__)
+
+
+def is_too_old(event) -> bool:
+    """Whether the event happened longer ago than a notice is worth (``NOTIFICATION_EVENT_MAX_AGE_HOURS``)."""
+    return event.occurred_at < timezone.now() - timedelta(hours=settings.NOTIFICATION_EVENT_MAX_AGE_HOURS)
 
 
 def _url(name: str, **kwargs) -> str:
@@ -75,6 +87,8 @@ def run_computed(event_id: int) -> int:
     from disbursements.models import RunEvent
 
     event = RunEvent.objects.select_related("run__commune").get(pk=event_id)
+    if is_too_old(event):
+        return 0
     run = event.run
     if not notice_settings_for(run.commune_id).approval_notices:
         return 0
@@ -93,6 +107,8 @@ def run_reconciled(event_id: int) -> int:
     from households.models import Membership
 
     event = RunEvent.objects.select_related("run__commune").get(pk=event_id)
+    if is_too_old(event):
+        return 0
     run = event.run
     if not notice_settings_for(run.commune_id).amount_paid_notice:
         return 0
@@ -125,6 +141,8 @@ def review_awaiting_approval(event_id: int) -> int:
     from povertyreview.models import ReviewEvent
 
     event = ReviewEvent.objects.select_related("campaign__commune").get(pk=event_id)
+    if is_too_old(event):
+        return 0
     campaign = event.campaign
     if not notice_settings_for(campaign.commune_id).approval_notices:
         return 0
@@ -141,6 +159,8 @@ def posting_started(event_id: int) -> int:
     from povertyreview.models import ReviewEvent
 
     event = ReviewEvent.objects.select_related("campaign__commune").get(pk=event_id)
+    if is_too_old(event):
+        return 0
     campaign = event.campaign
     if not notice_settings_for(campaign.commune_id).committee_notices:
         return 0
@@ -158,6 +178,8 @@ def complaint_registered(event_id: int) -> int:
     from povertyreview.models import Complaint, ReviewEvent
 
     event = ReviewEvent.objects.select_related("campaign__commune", "household").get(pk=event_id)
+    if is_too_old(event):
+        return 0
     campaign = event.campaign
     if not notice_settings_for(campaign.commune_id).committee_notices:
         return 0

@@ -349,6 +349,9 @@ NOTIFICATION_SITE_URL = env("NOTIFICATION_SITE_URL", default="http://127.0.0.1:8
 # Health-insurance renewal reminders (notifications/reminders.py): an SMS when a card ends within this
 # many days; beat runs the job daily at 08:00 local time (running it again sends nothing twice).
 NOTIFICATION_REMINDER_DAYS = env.int("NOTIFICATION_REMINDER_DAYS", default=30)
+# A workflow event older than this tells nobody (notifications/notices.py): a fresh installation, the
+# demo or an import that writes past events sends no notice about them.
+NOTIFICATION_EVENT_MAX_AGE_HOURS = env.int("NOTIFICATION_EVENT_MAX_AGE_HOURS", default=24)
 
 # --- Reports (issue 8) --------------------------------------------------------------------
 # The province dashboard's figures live this long in the cache; beat refreshes them every

@@ -224,13 +224,14 @@ def test_demo_households_are_loaded_once_with_43_poor_or_near_poor_in_tan_dong(o
     created = load_demo_households()
 
     assert created == {code: count for code, (count, _statuses) in DEMO_HOUSEHOLDS.items()}
+    # The statuses of the year before the day of loading (DEMO_DAY: 2025), the list last year's review starts from.
     tan_dong = Counter(
-        HouseholdYearStatus.objects.filter(household__commune_id="25522", year=2024).values_list("status", flat=True)
+        HouseholdYearStatus.objects.filter(household__commune_id="25522", year=2025).values_list("status", flat=True)
     )
     assert tan_dong == {"poor": 18, "near_poor": 25, "none": 4_657}
     assert round(100 * 43 / 4_700, 2) == 0.91
     binh_minh = Counter(
-        HouseholdYearStatus.objects.filter(household__commune_id="25480", year=2024).values_list("status", flat=True)
+        HouseholdYearStatus.objects.filter(household__commune_id="25480", year=2025).values_list("status", flat=True)
     )
     assert binh_minh == {"poor": 1, "near_poor": 6, "none": 2_993}
     names_before = set(Person.objects.values_list("national_id", flat=True))

@@ -91,6 +91,43 @@ def test_preparing_the_run_again_tells_the_chair_again_but_one_event_never_twice
     assert told() == [("run_awaiting_approval", "chair@tandong.gov.vn", "25522")] * 2
 
 
+def test_an_event_older_than_a_day_tells_nobody_as_when_the_demo_dates_its_past(
+    units, staff, settings, django_capture_on_commit_callbacks
+):
+    """The demo (and an import) writes past events and dates them before its transaction commits;
+    the receiver runs at the commit and sees the date. A fresh event beside them still tells."""
+    from disbursements.models import RunEvent
+
+    assert settings.NOTIFICATION_EVENT_MAX_AGE_HOURS == 24
+    load_rules()
+    make_cases(units.tan_dong, staff["tandong_officer"], [Beneficiary("Người Cao Tuổi", date(1950, 3, 10), MONTH)])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = payments.run_prepare(commune=units.tan_dong, month=MONTH, acting_user=staff["tandong_officer"],
+                                   enqueue=False)  # fmt: skip
+        run = prepare_now(run)
+        # Dated 24 hours and a minute ago, in the same transaction, as the demo dates its runs.
+        RunEvent.objects.filter(run=run).update(occurred_at=timezone.now() - timedelta(hours=24, minutes=1))
+    assert run.status == "computed"
+    assert told() == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = payments.run_prepare(commune=units.tan_dong, month=MONTH, acting_user=staff["tandong_officer"],
+                                   enqueue=False)  # fmt: skip
+        prepare_now(run)
+        # 23 hours ago is within the day: the chair is told.
+        RunEvent.objects.filter(
+            run=run, kind="computed", occurred_at__gte=timezone.now() - timedelta(minutes=5)
+        ).update(occurred_at=timezone.now() - timedelta(hours=23))
+    assert told() == [("run_awaiting_approval", "chair@tandong.gov.vn", "25522")]
+
+    from notifications import notices
+
+    event = run.events.filter(kind="computed").latest("pk")
+    assert not notices.is_too_old(event)
+    settings.NOTIFICATION_EVENT_MAX_AGE_HOURS = 22  # a setting: with 22 hours the same event is too old
+    assert notices.is_too_old(event)
+
+
 def test_a_commune_can_switch_approval_notices_off(units, staff, django_capture_on_commit_callbacks):
     NoticeSettings.objects.create(commune=units.tan_dong, approval_notices=False)
     computed_run(units, staff, django_capture_on_commit_callbacks)

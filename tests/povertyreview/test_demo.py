@@ -1,5 +1,7 @@
-"""The demo reviews of Xã Tân Đông: the 2024 review approved with 43 households on the 2025 list
-(0.91 %), and the 2025 review at public posting with two open complaints."""
+"""The demo reviews, loaded on DEMO_DAY (20 November 2026; their years move with the day of loading,
+see test_demo_calendar.py): Xã Tân Đông's 2025 review approved with 43 households on the 2026 list
+(0.91 %), and its 2026 review at public posting with two open complaints; Phường Bình Minh's 2025
+review approved (1 poor, 5 near-poor) and its 2026 review at public posting."""
 
 from datetime import date, timedelta
 
@@ -40,19 +42,19 @@ def test_demo_reviews_of_tan_dong(db, on_demo_day):
 
     load_demo()
 
-    approved = Campaign.objects.get(commune_id="25522", year=2024, kind="periodic")
+    approved = Campaign.objects.get(commune_id="25522", year=2025, kind="periodic")
     assert (approved.status, approved.decision_number, approved.decision_date, approved.approved_by.username) == (
         "approved",
         "1286/QĐ-UBND",
-        date(2024, 12, 10),
+        date(2025, 12, 10),
         "tandong.chair",
     )
     assert set(approved.assessments.values_list("assessed_by__username", flat=True)) == {"tandong.committee"}
-    assert approved.assessments.count() == 53  # the 43 of the 2024 list and 10 applicants
+    assert approved.assessments.count() == 53  # the 43 of the 2025 list and 10 applicants
     assert not approved.complaints.filter(status="open").exists()
     assert approved.complaints.count() == 1
 
-    result = review_results(approved.commune, 2024)
+    result = review_results(approved.commune, 2025)
     assert result.total_households == 4_700
     assert result.counts["poor"] + result.counts["near_poor"] == 43
     assert (result.counts["poor"], result.counts["near_poor"], result.listed_rate) == (13, 30, 0.91)
@@ -69,11 +71,11 @@ def test_demo_reviews_of_tan_dong(db, on_demo_day):
     ]
     assert approved.meetings.filter(votes__agreed=False).get().attendees == 42
     assert not approved.assessments.filter(meeting_result__in=["pending", "returned"]).exists()
-    # Each step is dated when it happened, in the autumn of 2024.
+    # Each step is dated when it happened, in the autumn of 2025.
     days = approved.events.values_list("occurred_at__date", flat=True)
-    assert (min(days), max(days)) == (date(2024, 9, 3), date(2024, 12, 10))
+    assert (min(days), max(days)) == (date(2025, 9, 3), date(2025, 12, 10))
 
-    posting = Campaign.objects.get(commune_id="25522", year=2025, kind="periodic")
+    posting = Campaign.objects.get(commune_id="25522", year=2026, kind="periodic")
     assert (posting.status, posting.posting_starts_on, posting.posting_ends_on) == (
         "public_posting",
         today - timedelta(days=4),
@@ -89,8 +91,8 @@ def test_demo_reviews_of_tan_dong(db, on_demo_day):
     ]
     total = campaign_progress(posting)[-1]
     assert (total["listed"], total["surveyed"], total["agreed"], total["disputed_count"]) == (46, 46, 44, 2)
-    # The 2025 review is not approved: nothing written for 2026.
-    assert not HouseholdYearStatus.objects.filter(year=2026).exists()
+    # The 2026 review is not approved: nothing written for 2027.
+    assert not HouseholdYearStatus.objects.filter(year=2027).exists()
 
 
 def test_loading_the_demo_twice_changes_nothing(db, on_demo_day):
@@ -101,6 +103,8 @@ def test_loading_the_demo_twice_changes_nothing(db, on_demo_day):
 
     assert everything() == first
     assert first["campaigns"] == [
-        ("25522", 2024, "approved", "1286/QĐ-UBND"),
-        ("25522", 2025, "public_posting", ""),
+        ("25480", 2025, "approved", "215/QĐ-UBND"),
+        ("25480", 2026, "public_posting", ""),
+        ("25522", 2025, "approved", "1286/QĐ-UBND"),
+        ("25522", 2026, "public_posting", ""),
     ]

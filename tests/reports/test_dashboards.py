@@ -313,11 +313,14 @@ def test_the_field_story_figures_read_off_the_demo_dashboards(client, on_demo_da
     html = response.content.decode()
     total, board = response.context["total"], response.context["dashboard"]
 
-    # "43 multidimensionally poor or near-poor households = 0.91 %" (the list of 2025 in force).
-    assert (total.status_year, total.listed, total.listed_rate) == (2025, 43, 0.91)
+    # "43 multidimensionally poor or near-poor households = 0.91 %" (the list of 2026 in force: the demo's
+    # years move with the day of loading, and on DEMO_DAY last year's review, of 2025, made it).
+    assert (total.status_year, total.listed, total.listed_rate) == (2026, 43, 0.91)
     assert "43 households, 0.91 %" in html
-    assert 'href="/households/?commune=25522&amp;year=2025&amp;status=poor"' in html
+    assert 'href="/households/?commune=25522&amp;year=2026&amp;status=poor"' in html
     assert total.plan_percent == 125.0  # 5 poor households fewer against a target of 4
+    # This year's review is at public posting on 20 November, on time.
+    assert (total.review_status, total.late_review) == ("public_posting", False)
 
     # "369 people receiving a monthly social allowance: 2 orphans, 132 elderly, 235 disabled".
     assert total.beneficiaries == 369
@@ -348,5 +351,8 @@ def test_the_field_story_figures_read_off_the_demo_dashboards(client, on_demo_da
     province = client.get("/reports/provinces/80/")
     rows = {row.code: row for row in province.context["rows"]}
     assert rows[BINH_MINH].beneficiaries == 922 and rows[BINH_MINH].bank_share > 96
+    # "Down to 1 poor household": Bình Minh's list of 2026 in force too, its 2026 review at posting.
+    assert (rows[BINH_MINH].status_year, rows[BINH_MINH].poor, rows[BINH_MINH].near_poor) == (2026, 1, 5)
+    assert (rows[BINH_MINH].review_status, rows[BINH_MINH].late_review) == ("public_posting", False)
     assert province.context["total"].beneficiaries == 369 + 922
     assert _amount(re.search(r'data-testid="summary-beneficiaries">([^<]+)<', province.content.decode())[1]) == 1291

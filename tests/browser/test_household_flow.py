@@ -21,7 +21,7 @@ MEMBERS = [
 def fill_person(page, prefix: str, name: str, sex: str, born: date, relationship: str | None):
     page.locator(f"[name='{prefix}-full_name']").fill(name)
     page.locator(f"[name='{prefix}-national_id']").fill(national_id_for(sex, born))
-    page.locator(f"[name='{prefix}-date_of_birth']").fill(born.isoformat())
+    page.locator(f"[name='{prefix}-date_of_birth']").fill(f"{born:%d/%m/%Y}")
     page.locator(f"[name='{prefix}-sex']").select_option(sex)
     if relationship:
         page.locator(f"[name='{prefix}-relationship']").select_option(relationship)

@@ -87,7 +87,7 @@ def test_officer_prepares_the_chair_approves_the_officer_sends_downloads_and_rec
     page.goto(f"{live_server.url}/payments/")
     form = page.get_by_test_id("prepare-form")
     form.locator("[name='commune']").select_option("25522")
-    form.locator("[name='month']").fill(f"{THIS_MONTH:%Y-%m}")
+    form.locator("[name='month']").fill(f"{THIS_MONTH:%m/%Y}")
     form.locator("button[type=submit]").click()
     run = Run.objects.get(commune_id="25522", month=THIS_MONTH)
     expect(page).to_have_url(f"{live_server.url}/payments/{run.pk}/")

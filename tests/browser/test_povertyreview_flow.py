@@ -144,7 +144,7 @@ def test_committee_runs_the_review_and_the_chair_approves_it(households, login, 
     page.goto(f"{live_server.url}/reviews/{campaign.pk}/")
     page.locator(f"a[href='/reviews/{campaign.pk}/approve/']").click()
     page.locator("[name='decision_number']").fill("125/QĐ-UBND")
-    page.locator("[name='decision_date']").fill(today.isoformat())
+    page.locator("[name='decision_date']").fill(f"{today:%d/%m/%Y}")
     submit(page)
     expect(page.get_by_test_id("decision")).to_contain_text("125/QĐ-UBND")
     campaign.refresh_from_db()

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from datetime import date, datetime
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -36,6 +37,16 @@ class MonthInput(forms.DateInput):
 
 DATE_INPUT = DayInput()
 MONTH_INPUT = MonthInput()
+
+
+def parse_month(value: str) -> date | None:
+    """A month typed or linked (12/2026, 2026-12, 2026-12-01) as its first day; None if it is none."""
+    for pattern in MONTH_INPUT_FORMATS:
+        try:
+            return datetime.strptime(value.strip(), pattern).date().replace(day=1)
+        except (ValueError, AttributeError):
+            continue
+    return None
 
 
 def month_field(label, **kwargs) -> forms.DateField:

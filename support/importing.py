@@ -33,6 +33,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formatting import number
 from core.tabular import RowErrors, cell_text, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
 from geography.scoping import in_scope
@@ -234,7 +235,7 @@ def _day(value: date) -> str:
 
 
 def _money(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
+    return number(value)
 
 
 class _Checker:

@@ -28,7 +28,7 @@ def fill_person(page, prefix: str, name: str, sex: str, born: date, relationship
 
 
 def test_officer_registers_searches_records_a_death_and_sees_the_timeline(demo, login, live_server):
-    today = timezone.localdate().isoformat()  # the household is registered today; the death cannot be earlier
+    today = f"{timezone.localdate():%d/%m/%Y}"  # the household is registered today; the death cannot be earlier
     page = login("tandong.officer")
 
     page.get_by_role("link", name="Hộ gia đình").first.click()

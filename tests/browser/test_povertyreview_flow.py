@@ -81,7 +81,7 @@ def test_committee_runs_the_review_and_the_chair_approves_it(households, login, 
         page.locator(f"[name='deprived_{code}']").check()
     page.locator("[name='deprived_health_insurance']").uncheck()
     submit(page)
-    expect(page.get_by_test_id("explanation")).to_contain_text("1,000,000 ≤ 1,500,000")
+    expect(page.get_by_test_id("explanation")).to_contain_text("1.000.000 ≤ 1.500.000")
     expect(page.get_by_test_id("classification")).to_contain_text(re.compile("poor|nghèo", re.IGNORECASE))
 
     # The other three are surveyed by the same member (their forms, filled the same way, via the service).

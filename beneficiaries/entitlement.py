@@ -35,6 +35,7 @@ from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import BaseLevel, Case, CaseCategory, CoefficientBand, Suspension
+from core.formatting import month, number
 from core.months import add_months, first_of_month
 
 # Cases whose months can be owed: active ones, and ended ones with months still unpaid.
@@ -56,24 +57,26 @@ class MonthAmount:
 
     @property
     def explanation(self) -> str:
-        """'2025-05: 750,000 = 500,000 × 1.5 (5.5a, age 72)'"""
+        """'05/2025: 750.000 = 500.000 × 1,5 (5.5a, age 72)' (numbers in the interface's language)"""
         parts = []
         if self.category:
             age = _("age %(age)d") % {"age": self.age}
-            parts.append(f"{self.base:,} × {_coefficient_text(self.coefficient)} ({self.category}, {age})")
+            parts.append(f"{number(self.base)} × {coefficient_text(self.coefficient)} ({self.category}, {age})")
         if self.dependent_children:
             parts.append(
-                f"{self.base:,} × {_coefficient_text(self.per_child_coefficient)} × {self.dependent_children} "
+                f"{number(self.base)} × {coefficient_text(self.per_child_coefficient)} × {self.dependent_children} "
                 f"({self.per_child_category})"
             )
         if not parts:
-            return f"{self.month:%Y-%m}: 0 (" + _("age %(age)d: no category payable") % {"age": self.age} + ")"
-        return f"{self.month:%Y-%m}: {self.amount:,} = " + " + ".join(parts)
+            return f"{month(self.month)}: 0 (" + _("age %(age)d: no category payable") % {"age": self.age} + ")"
+        return f"{month(self.month)}: {number(self.amount)} = " + " + ".join(parts)
 
 
-def _coefficient_text(coefficient: Decimal) -> str:
-    """1.50 -> '1.5', 2.00 -> '2.0': the way the decree writes coefficients."""
-    return f"{coefficient:.2f}".rstrip("0").rstrip(".") if coefficient % 1 else f"{coefficient:.1f}"
+def coefficient_text(coefficient: Decimal) -> str:
+    """1.50 -> '1,5', 2.00 -> '2,0' in Vietnamese ('1.5', '2.0' in English): the way the decree
+    writes coefficients, with the interface's decimal separator."""
+    places = len(f"{coefficient:.2f}".rstrip("0").split(".")[1]) if coefficient % 1 else 1
+    return number(Decimal(coefficient), places)
 
 
 @dataclass
@@ -410,4 +413,4 @@ def funeral_support(case: Case, *, rules: Rules | None = None) -> tuple[int, str
     rules = rules or Rules()
     base = rules.base(case.commune.province_id, first_of_month(died))
     amount = _amount(base, rate)
-    return amount, f"{amount:,} = {_coefficient_text(rate)} × {base:,} ({died:%Y-%m})"
+    return amount, f"{number(amount)} = {coefficient_text(rate)} × {number(base)} ({month(died)})"

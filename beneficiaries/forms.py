@@ -9,16 +9,10 @@ from beneficiaries.models import Case, PaymentMethod
 from beneficiaries.selectors import clause_of
 from beneficiaries.services import CategoryChoice, PaymentDetails
 from core.documents import DOCUMENT_HELP, validate_document
-from core.forms import DATE_INPUT, CrispyForm, offer_choices, plain_bootstrap
+from core.forms import DATE_INPUT, CrispyForm, month_field, offer_choices, plain_bootstrap
 from core.months import first_of_month
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
-MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-
-
-def month_field(label, **kwargs) -> forms.DateField:
-    """A month as ``YYYY-MM`` (the browser's month picker), cleaned to its first day by the services."""
-    return forms.DateField(label=label, widget=MONTH_INPUT, input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
 
 
 def reason_field(label=None) -> forms.CharField:

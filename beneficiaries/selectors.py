@@ -14,7 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaries.entitlement import PAYABLE_STATUSES, MonthAmount, Rules, compute, funeral_support, projection
+from beneficiaries.entitlement import (
+    PAYABLE_STATUSES,
+    MonthAmount,
+    Rules,
+    coefficient_text,
+    compute,
+    funeral_support,
+    projection,
+)
 from beneficiaries.models import (
     Case,
     CaseCategory,
@@ -25,6 +33,8 @@ from beneficiaries.models import (
     PaymentMethod,
     Suspension,
 )
+from core.formatting import field_label, number
+from core.formatting import month as month_text
 from core.months import add_months, first_of_month
 from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
@@ -45,8 +55,8 @@ PAGE_SIZE = 50
 
 
 def money(value: int | None) -> str:
-    """Đồng as "750,000", the way the engine's explanations write them."""
-    return "" if value is None else f"{value:,}"
+    """Đồng as the interface's language writes them ("750.000" in Vietnamese)."""
+    return number(value)
 
 
 # --- the case list ---------------------------------------------------------------------------------
@@ -254,25 +264,25 @@ def event_detail(event: CaseEvent, *, masked: bool = False) -> str:
     if event.kind == kind.DECIDED:
         return _("Decision %(decision)s, paid from %(start)s") % {
             "decision": data.get("decision", ""),
-            "start": data.get("start_month", "")[:7],
+            "start": month_text(data.get("start_month")),
         }
     if event.kind == kind.SUSPENDED:
-        return _("From %(month)s") % {"month": data.get("from_month", "")[:7]}
+        return _("From %(month)s") % {"month": month_text(data.get("from_month"))}
     if event.kind == kind.RESUMED:
-        text = _("From %(month)s") % {"month": data.get("from_month", "")[:7]}
+        text = _("From %(month)s") % {"month": month_text(data.get("from_month"))}
         return text + (" · " + _("suspended months paid") if data.get("arrears") else "")
     if event.kind == kind.TERMINATED:
-        return _("Last month paid %(month)s") % {"month": data.get("last_month", "")[:7]}
+        return _("Last month paid %(month)s") % {"month": month_text(data.get("last_month"))}
     if event.kind == kind.CATEGORY_CHANGED:
         after = ", ".join(
             code(category) + (f" ×{children}" if children else "") for category, children in data.get("after", [])
         )
-        text = _("From %(month)s: %(categories)s") % {"month": data.get("from_month", "")[:7], "categories": after}
+        text = _("From %(month)s: %(categories)s") % {"month": month_text(data.get("from_month")), "categories": after}
         return text + _approval_text(data)
     if event.kind == kind.TRANSFERRED_OUT:
         return _("To %(commune)s, last month paid %(month)s") % {
             "commune": data.get("to_commune", ""),
-            "month": data.get("last_month", "")[:7],
+            "month": month_text(data.get("last_month")),
         }
     if event.kind == kind.TRANSFERRED_IN:
         return _("From %(commune)s") % {"commune": data.get("from_commune", "")}
@@ -289,7 +299,10 @@ def event_detail(event: CaseEvent, *, masked: bool = False) -> str:
     if event.kind in (kind.IMPORTED, kind.IMPORT_CONFIRMED) and data.get("batch"):
         text = _("Imported list %(batch)s, line %(line)s") % {"batch": data["batch"], "line": data.get("line", "")}
         if data.get("changed"):
-            text += " · " + _("changed: %(fields)s") % {"fields": ", ".join(data["changed"])}
+            fields = ", ".join(
+                field_label(Case, name) if name != "categories" else _("categories") for name in data["changed"]
+            )
+            text += " · " + _("changed: %(fields)s") % {"fields": fields}
         return text
     return ""
 
@@ -322,7 +335,7 @@ def _requested_text(data: dict) -> str:
         return f"{label}: {data.get('before', '')} → {data.get('after', '')}"
     if change == ChangeRequest.Kind.CATEGORIES:
         return f"{label}: " + _("From %(month)s: %(categories)s") % {
-            "month": (data.get("from_month") or "")[:7],
+            "month": month_text(data.get("from_month")),
             "categories": _categories_text(data.get("after", [])),
         }
     if change == ChangeRequest.Kind.BIRTH_DATE:
@@ -358,9 +371,7 @@ class TotalLine:
     @property
     def explanation(self) -> str:
         """'500,000 × 1.5 = 750,000'"""
-        coefficient = f"{self.coefficient:.2f}".rstrip("0").rstrip(".")
-        if "." not in coefficient:
-            coefficient += ".0"
+        coefficient = coefficient_text(self.coefficient)
         text = f"{money(self.base)} × {coefficient} = {money(self.amount)}"
         return text + (" " + _("per child") if self.per_child else "")
 

@@ -12,7 +12,7 @@ request for the chair, or not at all: 403); the requests' own pages are in ``vie
 """
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,7 +49,7 @@ from beneficiaries.forms import (
 )
 from beneficiaries.models import Case, Category
 from core.documents import attachment_response
-from core.forms import submit
+from core.forms import parse_month, submit
 from core.months import first_of_month
 from geography.access import access_commune_by_code
 from geography.models import Commune, Village
@@ -614,11 +614,9 @@ def case_transfer(request, case_uuid):
 
 
 def _month(value: str) -> date | None:
-    """``YYYY-MM`` as the month's first day; None when it is not a month."""
-    try:
-        return datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
-        return None
+    """``MM/YYYY`` (the month input) or ``YYYY-MM`` (links) as the month's first day; None when it is
+    not a month."""
+    return parse_month(value)
 
 
 @login_required

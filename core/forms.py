@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from datetime import date, datetime
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -9,7 +10,49 @@ from django.utils.translation import gettext_lazy as _
 
 from core.tabular import check_upload_size
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Dates and months are typed in text inputs, dd/mm/yyyy and mm/yyyy, whatever the browser's language
+# (a ``type="date"`` input follows the browser: an English browser shows 12/07/2026 for 7 December).
+# Days are read with the locale's DATE_INPUT_FORMATS (casework/formats: dd/mm/yyyy, YYYY-MM-DD for
+# old bookmarks); month fields with MONTH_INPUT_FORMATS (``month_field``).
+DAY_PLACEHOLDER = "dd/mm/yyyy"
+MONTH_PLACEHOLDER = "mm/yyyy"
+MONTH_INPUT_FORMATS = ["%m/%Y", "%Y-%m", "%Y-%m-%d", "%m-%Y"]
+
+
+class DayInput(forms.DateInput):
+    """A day typed dd/mm/yyyy in a text input."""
+
+    def __init__(self, attrs=None):
+        defaults = {"placeholder": DAY_PLACEHOLDER, "inputmode": "numeric", "autocomplete": "off", "maxlength": 10}
+        super().__init__(attrs={**defaults, **(attrs or {})}, format="%d/%m/%Y")
+
+
+class MonthInput(forms.DateInput):
+    """A month typed mm/yyyy in a text input (stored as its first day)."""
+
+    def __init__(self, attrs=None):
+        defaults = {"placeholder": MONTH_PLACEHOLDER, "inputmode": "numeric", "autocomplete": "off", "maxlength": 7}
+        super().__init__(attrs={**defaults, **(attrs or {})}, format="%m/%Y")
+
+
+DATE_INPUT = DayInput()
+MONTH_INPUT = MonthInput()
+
+
+def parse_month(value: str) -> date | None:
+    """A month typed or linked (12/2026, 2026-12, 2026-12-01) as its first day; None if it is none."""
+    for pattern in MONTH_INPUT_FORMATS:
+        try:
+            return datetime.strptime(value.strip(), pattern).date().replace(day=1)
+        except (ValueError, AttributeError):
+            continue
+    return None
+
+
+def month_field(label, **kwargs) -> forms.DateField:
+    """A month (its first day), typed mm/yyyy; 2026-12 and 2026-12-01 are read too."""
+    kwargs.setdefault("widget", MONTH_INPUT)
+    return forms.DateField(label=label, input_formats=MONTH_INPUT_FORMATS, **kwargs)
 
 
 class CrispyForm(forms.Form):

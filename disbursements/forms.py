@@ -6,15 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries.models import PaymentMethod
-from core.forms import CrispyForm, plain_bootstrap
+from core.forms import CrispyForm, month_field, plain_bootstrap
 from core.months import first_of_month
-
-MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-
-
-def month_field(label, **kwargs) -> forms.DateField:
-    """A month as ``YYYY-MM`` (the browser's month picker); the services take its first day."""
-    return forms.DateField(label=label, widget=MONTH_INPUT, input_formats=["%Y-%m", "%Y-%m-%d"], **kwargs)
 
 
 def _this_month():

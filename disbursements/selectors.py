@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from beneficiaries.models import Case, PaymentMethod
+from core.formatting import months as format_months
+from core.formatting import number
 from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from core.worklists import WorkItem
@@ -117,7 +119,7 @@ class TotalRow:
 
     @property
     def total_display(self) -> str:
-        return f"{self.total:,}"
+        return number(self.total)
 
 
 @dataclass
@@ -135,7 +137,7 @@ class RunTotals:
 
     @property
     def total_display(self) -> str:
-        return f"{self.total:,}"
+        return number(self.total)
 
     @property
     def flagged(self) -> bool:
@@ -222,9 +224,9 @@ def household_payment_timeline(household_id: int) -> list[TimelineEntry]:
     )
     entries = []
     for line in lines:
-        months = ", ".join(line.months)
+        months = format_months(line.months)
         values = {
-            "amount": f"{line.amount:,}",
+            "amount": number(line.amount),
             "months": months,
             "method": line.get_payment_method_display(),
             "name": line.full_name,

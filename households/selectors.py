@@ -7,6 +7,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils.translation import gettext as _
 
+from core.formatting import change_text, field_label, field_value
 from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from geography.models import Commune
@@ -361,12 +362,15 @@ _IDENTIFIER_FIELDS = frozenset({"national_id", "phone", "health_insurance_number
 _HIDDEN_FIELDS = frozenset({"disability_level"})
 
 
-def _change_text(field: str, old, new, *, masked: bool) -> str:
+def _change_text(model, field: str, old, new, *, masked: bool) -> str:
+    """'Mức độ khuyết tật: Không → Nặng': the field's verbose name and the values' labels
+    (``core.formatting.change_text``), identifiers masked and hidden fields hidden when ``masked``."""
     if masked and field in _IDENTIFIER_FIELDS:
         old, new = mask_value(str(old or "")), mask_value(str(new or ""))
-    elif masked and field in _HIDDEN_FIELDS:
-        old = new = "•••"
-    return f"{field} {old} → {new}"
+        return f"{field_label(model, field)}: {old} → {new}"
+    if masked and field in _HIDDEN_FIELDS:
+        return f"{field_label(model, field)}: ••• → •••"
+    return change_text(model, field, old, new)
 
 
 def _event_detail(event: HouseholdEvent, *, masked: bool = False) -> str:
@@ -380,11 +384,13 @@ def _event_detail(event: HouseholdEvent, *, masked: bool = False) -> str:
     if event.kind == kind.MEMBER_ADDED and data.get("from_commune"):
         return f"{name} ← {data['from_commune']}"
     if event.kind in (kind.MEMBER_ADDED, kind.DEATH, kind.HEAD_CHANGED):
-        return name + (f" ({data['date_of_death']})" if "date_of_death" in data else "")
+        return name + (
+            f" ({field_value(Person, 'date_of_death', data['date_of_death'])})" if "date_of_death" in data else ""
+        )
     if event.kind == kind.MEMBER_EDITED:
         changes = data.get("changes", {})
         text = f"{name}: " + ", ".join(
-            _change_text(field, old, new, masked=masked) for field, (old, new) in changes.items()
+            _change_text(Person, field, old, new, masked=masked) for field, (old, new) in changes.items()
         )
         if data.get("requested_by"):  # a correction approved by the chair (services.person_birth_date_correct)
             text += " · " + _("requested by %(maker)s, approved by %(checker)s") % {
@@ -394,7 +400,8 @@ def _event_detail(event: HouseholdEvent, *, masked: bool = False) -> str:
         return text
     if event.kind == kind.HOUSEHOLD_EDITED:
         return ", ".join(
-            _change_text(field, old, new, masked=masked) for field, (old, new) in data.get("changes", {}).items()
+            _change_text(Household, field, old, new, masked=masked)
+            for field, (old, new) in data.get("changes", {}).items()
         )
     if event.kind == kind.MEMBER_LEFT:
         return name + " → " + (data.get("to_household") or data.get("to_commune", ""))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from core.formatting import number
 from households.models import PovertyStatus
 
 
@@ -34,17 +35,17 @@ class StandardRules:
         return classify(income_per_capita, len(self.counted(deprived)), self.areas[area], self.poor_min_deprivations)
 
     def explain(self, area: str, income_per_capita: int, deprived) -> str:
-        """'income 1,350,000 ≤ 1,500,000 rural line; deprived on 4: health insurance, …'"""
+        """'income 1.350.000 ≤ 1.500.000 rural line; deprived on 4: health insurance, …'"""
         rule = self.areas[area]
         counted = self.counted(deprived)
         area_label = _("rural") if area == "rural" else _("urban")
-        values = {"income": f"{income_per_capita:,}", "line": f"{rule.poverty_line:,}", "area": area_label}
+        values = {"income": number(income_per_capita), "line": number(rule.poverty_line), "area": area_label}
         if income_per_capita <= rule.poverty_line:
             income_part = _("income %(income)s ≤ %(line)s %(area)s line") % values
         else:
             income_part = _("income %(income)s > %(line)s %(area)s line") % values
             if rule.middle_income_ceiling is not None:
-                values["ceiling"] = f"{rule.middle_income_ceiling:,}"
+                values["ceiling"] = number(rule.middle_income_ceiling)
                 if income_per_capita <= rule.middle_income_ceiling:
                     income_part += "; " + _("within the middle-income band (≤ %(ceiling)s)") % values
                 else:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formatting import day
 from core.timeline import TimelineEntry
 from core.worklists import WorkItem
 from geography.scoping import scope_to_user
@@ -254,10 +255,15 @@ def _review_event_detail(event: ReviewEvent, rules_by_standard: dict) -> str:
         )
         return f"{labels.get(data.get('classification'), '')}: {explanation}"
     if event.kind in (kind.MEETING, kind.RETURNED):
-        return _("%(village)s, %(held_on)s: %(votes_for)s of %(attendees)s in favour") % data
+        return _("%(village)s, %(held_on)s: %(votes_for)s of %(attendees)s in favour") % {
+            **data,
+            "held_on": day(data.get("held_on")),
+        }
     if event.kind == kind.POSTED:
         return _("%(classification)s, posted %(starts)s to %(ends)s") % {
             **data,
+            "starts": day(data.get("starts")),
+            "ends": day(data.get("ends")),
             "classification": labels.get(data.get("classification"), ""),
         }
     if event.kind == kind.RECOGNISED:

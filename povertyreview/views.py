@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.documents import attachment_response
+from core.formatting import number
 from core.forms import submit
 from geography.access import access_commune_by_code
 from geography.models import Commune
@@ -221,8 +222,8 @@ def assessment_list(request, campaign_id: int):
 
 
 def _money(value) -> str:
-    """Đồng as "1,350,000", the way the classification's explanation writes them."""
-    return "" if value is None else f"{value:,}"
+    """Đồng as the interface's language writes them ("1.350.000" in Vietnamese)."""
+    return number(value)
 
 
 def _page_number(request) -> int:

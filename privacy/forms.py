@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DayInput
+
 
 class AccessFilterForm(forms.Form):
     national_id = forms.RegexField(
@@ -13,12 +15,8 @@ class AccessFilterForm(forms.Form):
     username = forms.CharField(
         label=_("User"), max_length=150, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DayInput(attrs={"class": "form-control"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=DayInput(attrs={"class": "form-control"}))
 
     def clean_national_id(self) -> str:
         return (self.cleaned_data.get("national_id") or "").strip()

@@ -269,7 +269,10 @@ def _month(data: dict, key: str, default: date) -> date:
     if isinstance(raw, date):
         return first_of_month(raw)
     try:
-        year, month = str(raw)[:7].split("-")
+        if "/" in str(raw):  # mm/yyyy, as the month inputs write it (core.forms.MONTH_INPUT)
+            month, year = str(raw).split("/")
+        else:
+            year, month = str(raw)[:7].split("-")
         return date(int(year), int(month), 1)
     except ValueError:
         raise ValidationError({key: _("Enter a month as YYYY-MM.")}) from None

@@ -44,12 +44,15 @@ RUN_ORDER = {"preparing": 0, "computed": 1, "approved": 2, "exported": 3, "recon
 
 
 def _chosen_period(request) -> tuple[int, int]:
-    """``?month=YYYY-MM``, or ``?year=YYYY`` (December of a past year, this month of this year);
+    """``?month=MM/YYYY`` (the month input) or ``YYYY-MM`` (the links), or ``?year=YYYY`` (December of a past year, this month of this year);
     anything else: this month."""
     today = timezone.localdate()
     value = request.GET.get("month", "")
     try:
-        year, month = (int(part) for part in value.split("-"))
+        if "/" in value:
+            month, year = (int(part) for part in value.split("/"))
+        else:
+            year, month = (int(part) for part in value.split("-"))
         if 2000 <= year <= 2100 and 1 <= month <= 12:
             return year, month
     except ValueError:
@@ -144,7 +147,7 @@ class Links:
 
 def _month_choices(period: figures.Period) -> dict:
     return {
-        "month_value": f"{period.month:%Y-%m}",
+        "month_value": f"{period.month:%m/%Y}",
         "previous_month": f"{add_months(period.month, -1):%Y-%m}",
         "next_month": f"{add_months(period.month, 1):%Y-%m}" if period.month < first_of_month(period.today) else "",
     }

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from core.forms import plain_bootstrap
+from core.formatting import month
+from core.forms import month_field, plain_bootstrap
 from geography.scoping import communes_for_user, has_national_scope, provinces_for_user
 from reports import exports
 from reports.access import may_see_provinces
@@ -32,7 +33,6 @@ from reports.tables import MAX_PAYMENT_MONTHS, Kind, Table, build_table, parse_p
 POLL_SECONDS = 2
 # A select of every commune in scope is offered up to this many (a province has at most ~170).
 COMMUNES_LISTED = 400
-MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 PERIOD_FIELDS = {
     OfficialTable.POVERTY: ("year",),
     OfficialTable.ALLOWANCES: ("year", "half"),
@@ -66,8 +66,8 @@ class TableForm(forms.Form):
         coerce=int,
         choices=[(1, gettext_lazy("January – June")), (2, gettext_lazy("July – December"))],
     )
-    month_from = forms.DateField(label=gettext_lazy("From month"), widget=MONTH_INPUT, input_formats=["%Y-%m"])
-    month_to = forms.DateField(label=gettext_lazy("To month"), widget=MONTH_INPUT, input_formats=["%Y-%m"])
+    month_from = month_field(gettext_lazy("From month"))
+    month_to = month_field(gettext_lazy("To month"))
 
     def __init__(self, *args, table: str, scope_choices: list, **kwargs):
         super().__init__(*args, **kwargs)
@@ -205,7 +205,7 @@ def _period_text(job: ExportJob) -> str:
             "half": _("first") if parameters.get("half") == 1 else _("second"),
             "year": parameters.get("year"),
         }
-    first, last = parameters.get("month_from", ""), parameters.get("month_to", "")
+    first, last = month(parameters.get("month_from", "")), month(parameters.get("month_to", ""))
     return first if first == last else f"{first} – {last}"
 
 

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.columns import canonical_header
+from core.formatting import number
 from core.tabular import RowErrors, cell_text, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
 from geography.scoping import in_scope
@@ -235,7 +236,7 @@ def _day(value: date) -> str:
 
 
 def _money(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
+    return number(value)
 
 
 class _Checker:

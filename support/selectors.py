@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.formatting import number
 from core.timeline import HouseholdPanel, TimelineEntry
 from core.worklists import WorkItem
 from geography.scoping import commune_codes_for_user, scope_to_user
@@ -68,7 +69,7 @@ def household_support_timeline(household_id: int) -> list[TimelineEntry]:
     entries = []
     for record in records:
         day = record.delivered_on or record.planned_on
-        value = f"{record.value_vnd:,} đ".replace(",", ".") if record.value_vnd else ""
+        value = f"{number(record.value_vnd)} đ" if record.value_vnd else ""
         detail = " · ".join(part for part in (value, record.in_kind, record.person.full_name if record.person else "")
                             if part)  # fmt: skip
         status = _("delivered") if record.status == Record.Status.DELIVERED else _("planned")
@@ -246,7 +247,7 @@ def household_support_panel(household_id: int) -> HouseholdPanel:
         (
             str(row["year"]),
             ngettext("%(value)s đ (%(count)d record)", "%(value)s đ (%(count)d records)", row["records"])
-            % {"value": f"{row['value_vnd']:,}".replace(",", "."), "count": row["records"]},
+            % {"value": number(row["value_vnd"]), "count": row["records"]},
         )
         for row in household_support_by_year(household_id)
     ]

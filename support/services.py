@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.documents import document_problem
+from core.formatting import number
 from core.months import add_months
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user
@@ -331,7 +332,7 @@ def _record_problems(*, programme, household, person, value_vnd, in_kind, planne
         elif sum(line.amount_vnd for line in fundings) != value_vnd:
             problems["fundings"] = [
                 _("the sources add up to %(sum)s đồng, not the value %(value)s đồng")
-                % {"sum": f"{sum(line.amount_vnd for line in fundings):,}", "value": f"{value_vnd:,}"}
+                % {"sum": number(sum(line.amount_vnd for line in fundings)), "value": number(value_vnd)}
             ]
     return problems
 
@@ -357,7 +358,7 @@ def _details_problems(kind: str, details, value_vnd: int) -> dict[str, list[str]
             problems["costs"] = [_("every cost line needs an item and an amount of more than 0 đồng")]
         elif details.costs and sum(amount for _item, amount in details.costs) != value_vnd:
             problems["costs"] = [_("the cost lines add up to %(sum)s đồng, not the value %(value)s đồng") % {
-                "sum": f"{sum(a for _i, a in details.costs):,}", "value": f"{value_vnd:,}"}]  # fmt: skip
+                "sum": number(sum(a for _i, a in details.costs)), "value": number(value_vnd)}]  # fmt: skip
         if details.started_on and details.completed_on and details.completed_on < details.started_on:
             problems["completed_on"] = [_("must not be before the start")]
     elif isinstance(details, LoanDetails):

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaries.models import Category
+from core.formatting import number
 from core.forms import apply_validation_error
 from core.pdf import commune_header, pdf_response, render_pdf
 from core.text import fold_vietnamese
@@ -248,7 +249,7 @@ class ReceiptRow:
 
 def vnd(amount: int) -> str:
     """1500000 -> '1.500.000' (an official document is Vietnamese whatever the interface language)."""
-    return f"{amount:,}".replace(",", ".")
+    return number(amount)
 
 
 def receipt_rows(distribution: Distribution) -> list[ReceiptRow]:

@@ -2,8 +2,8 @@
 this library and asks for ``{% case_payments case %}``."""
 
 from django import template
-from django.utils.formats import number_format
 
+from core.formatting import number
 from disbursements.selectors import case_payment_lines
 
 register = template.Library()
@@ -13,7 +13,7 @@ register = template.Library()
 def money(value) -> str:
     """Đồng grouped the way the interface's language writes them: "750.000" in Vietnamese,
     "750,000" in English."""
-    return "" if value in (None, "") else number_format(int(value), 0, use_l10n=True, force_grouping=True)
+    return "" if value in (None, "") else number(int(value))
 
 
 @register.inclusion_tag("disbursements/_case_payments.html")

@@ -168,17 +168,17 @@ def test_the_amount_of_one_month(case_for, categories, age, in_month, amount):
 @pytest.mark.parametrize(
     ("categories", "born", "explanation"),
     [
-        ([("5.5a", 0)], date(1952, 12, 1), "2025-05: 750,000 = 500,000 × 1.5 (5.5a, age 72)"),
-        ([("5.5a", 0)], date(1945, 5, 31), "2025-05: 1,000,000 = 500,000 × 2.0 (5.5a, age 80)"),
-        ([("5.1", 0)], date(2022, 1, 1), "2025-05: 1,250,000 = 500,000 × 2.5 (5.1, age 3)"),
-        ([("5.5d", 0)], date(1950, 1, 1), "2025-05: 1,500,000 = 500,000 × 3.0 (5.5d, age 75)"),
-        ([("5.4", 2)], date(1990, 1, 1), "2025-05: 1,000,000 = 500,000 × 1.0 × 2 (5.4)"),
+        ([("5.5a", 0)], date(1952, 12, 1), "05/2025: 750,000 = 500,000 × 1.5 (5.5a, age 72)"),
+        ([("5.5a", 0)], date(1945, 5, 31), "05/2025: 1,000,000 = 500,000 × 2.0 (5.5a, age 80)"),
+        ([("5.1", 0)], date(2022, 1, 1), "05/2025: 1,250,000 = 500,000 × 2.5 (5.1, age 3)"),
+        ([("5.5d", 0)], date(1950, 1, 1), "05/2025: 1,500,000 = 500,000 × 3.0 (5.5d, age 75)"),
+        ([("5.4", 2)], date(1990, 1, 1), "05/2025: 1,000,000 = 500,000 × 1.0 × 2 (5.4)"),
         (
             [("5.4", 1), ("5.6s", 0)],
             date(1990, 1, 1),
-            "2025-05: 1,250,000 = 500,000 × 1.5 (5.6s, age 35) + 500,000 × 1.0 × 1 (5.4)",
+            "05/2025: 1,250,000 = 500,000 × 1.5 (5.6s, age 35) + 500,000 × 1.0 × 1 (5.4)",
         ),
-        ([("5.1", 0)], date(2009, 5, 31), "2025-05: 0 (age 16: no category payable)"),
+        ([("5.1", 0)], date(2009, 5, 31), "05/2025: 0 (age 16: no category payable)"),
     ],
 )
 def test_the_explanation_of_a_month(case_for, categories, born, explanation):
@@ -351,7 +351,7 @@ def test_a_province_level_applies_from_its_month_and_elsewhere_the_national_one(
 
     assert months_of(result[tay_ninh.pk]) == [("2025-02", 500_000), ("2025-03", 650_000), ("2025-04", 650_000)]
     assert months_of(result[elsewhere.pk]) == [("2025-02", 500_000), ("2025-03", 500_000), ("2025-04", 500_000)]
-    assert result[tay_ninh.pk].current.explanation == "2025-04: 650,000 = 650,000 × 1.0 (5.5c, age 85)"
+    assert result[tay_ninh.pk].current.explanation == "04/2025: 650,000 = 650,000 × 1.0 (5.5c, age 85)"
 
 
 def test_a_province_level_never_pays_less_than_a_later_national_level(case_for, units):

@@ -855,6 +855,6 @@ def test_funeral_support_is_twenty_base_levels_of_the_month_of_death(elder_case,
     Person.objects.filter(pk=case.person_id).update(date_of_death=date(2026, 5, 14))
     case = Case.objects.select_related("person", "commune").get(pk=case.pk)
 
-    assert funeral_support(case) == (10_000_000, "10,000,000 = 20.0 × 500,000 (2026-05)")
+    assert funeral_support(case) == (10_000_000, "10,000,000 = 20.0 × 500,000 (05/2026)")
     page = client_for("tandong_officer").get(reverse("beneficiaries:detail", kwargs={"case_uuid": case.uuid}))
-    assert '<p data-testid="funeral">10,000,000 = 20.0 × 500,000 (2026-05) đồng</p>' in page.content.decode()
+    assert '<p data-testid="funeral">10.000.000 = 20,0 × 500.000 (05/2026) đồng</p>' in page.content.decode()

@@ -84,13 +84,13 @@ def test_officer_files_and_verifies_the_chair_decides(household, login, live_ser
     page.locator(f"a[href='/allowances/{case.uuid}/']").click()
     page.locator(f"a[href='/allowances/{case.uuid}/decide/']").click()
     page.locator("[name='decision_number']").fill("208/QĐ-UBND")
-    page.locator("[name='decision_date']").fill(TODAY.isoformat())
+    page.locator("[name='decision_date']").fill(f"{TODAY:%d/%m/%Y}")
     submit(page)
-    expect(page.get_by_test_id("amount")).to_have_text("750,000")
+    expect(page.get_by_test_id("amount")).to_have_text("750.000")
     expect(page.get_by_test_id("explanation")).to_contain_text(
-        re.compile(rf"{TODAY:%Y-%m}: 750,000 = 500,000 × 1\.5 \(5\.5a, [^)]*72[^)]*\)")
+        re.compile(rf"{TODAY:%m/%Y}: 750\.000 = 500\.000 × 1,5 \(5\.5a, [^)]*72[^)]*\)")
     )
-    expect(page.get_by_test_id("projection")).to_contain_text("750,000")
+    expect(page.get_by_test_id("projection")).to_contain_text("750.000")
     case.refresh_from_db()
     assert case.status == Case.Status.ACTIVE
 

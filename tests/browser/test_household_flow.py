@@ -21,14 +21,14 @@ MEMBERS = [
 def fill_person(page, prefix: str, name: str, sex: str, born: date, relationship: str | None):
     page.locator(f"[name='{prefix}-full_name']").fill(name)
     page.locator(f"[name='{prefix}-national_id']").fill(national_id_for(sex, born))
-    page.locator(f"[name='{prefix}-date_of_birth']").fill(born.isoformat())
+    page.locator(f"[name='{prefix}-date_of_birth']").fill(f"{born:%d/%m/%Y}")
     page.locator(f"[name='{prefix}-sex']").select_option(sex)
     if relationship:
         page.locator(f"[name='{prefix}-relationship']").select_option(relationship)
 
 
 def test_officer_registers_searches_records_a_death_and_sees_the_timeline(demo, login, live_server):
-    today = timezone.localdate().isoformat()  # the household is registered today; the death cannot be earlier
+    today = f"{timezone.localdate():%d/%m/%Y}"  # the household is registered today; the death cannot be earlier
     page = login("tandong.officer")
 
     page.get_by_role("link", name="Hộ gia đình").first.click()

@@ -87,7 +87,7 @@ def test_officer_prepares_the_chair_approves_the_officer_sends_downloads_and_rec
     page.goto(f"{live_server.url}/payments/")
     form = page.get_by_test_id("prepare-form")
     form.locator("[name='commune']").select_option("25522")
-    form.locator("[name='month']").fill(f"{THIS_MONTH:%Y-%m}")
+    form.locator("[name='month']").fill(f"{THIS_MONTH:%m/%Y}")
     form.locator("button[type=submit]").click()
     run = Run.objects.get(commune_id="25522", month=THIS_MONTH)
     expect(page).to_have_url(f"{live_server.url}/payments/{run.pk}/")
@@ -95,7 +95,7 @@ def test_officer_prepares_the_chair_approves_the_officer_sends_downloads_and_rec
     # The progress is polled while the workers compute, and stops at "computed".
     expect(page.locator("#run-progress[hx-trigger='every 2s']")).to_have_count(1)
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "computed", timeout=20_000)
-    expect(page.get_by_test_id("run-total")).to_have_text("2,250,000")
+    expect(page.get_by_test_id("run-total")).to_have_text("2.250.000")
     expect(page.get_by_test_id("line-table")).to_contain_text("Huỳnh Văn Phúc")
 
     # The chair approves.

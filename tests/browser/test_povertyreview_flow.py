@@ -81,7 +81,7 @@ def test_committee_runs_the_review_and_the_chair_approves_it(households, login, 
         page.locator(f"[name='deprived_{code}']").check()
     page.locator("[name='deprived_health_insurance']").uncheck()
     submit(page)
-    expect(page.get_by_test_id("explanation")).to_contain_text("1,000,000 ≤ 1,500,000")
+    expect(page.get_by_test_id("explanation")).to_contain_text("1.000.000 ≤ 1.500.000")
     expect(page.get_by_test_id("classification")).to_contain_text(re.compile("poor|nghèo", re.IGNORECASE))
 
     # The other three are surveyed by the same member (their forms, filled the same way, via the service).
@@ -98,7 +98,7 @@ def test_committee_runs_the_review_and_the_chair_approves_it(households, login, 
     page.goto(f"{live_server.url}/reviews/{campaign.pk}/meetings/")
     village = households["TD-FLOW-1"].village
     page.locator(f"a[href='/reviews/{campaign.pk}/meetings/{village.pk}/new/']").click()
-    page.locator("[name='held_on']").fill(today.isoformat())
+    page.locator("[name='held_on']").fill(f"{today:%d/%m/%Y}")
     page.locator("[name='chaired_by']").fill("Nguyễn Văn Trưởng")
     page.locator("[name='attendees']").fill("10")
     votes = page.locator("input[name^='votes_']")
@@ -110,8 +110,8 @@ def test_committee_runs_the_review_and_the_chair_approves_it(households, login, 
     expect(page.get_by_test_id("meeting")).to_contain_text("TD-FLOW-4")
 
     # Public posting, with dates in the past so that the posting is over, then the complaints step.
-    advance(page, live_server, campaign.pk, posting_starts_on=(today - timedelta(days=12)).isoformat(),
-            posting_ends_on=(today - timedelta(days=2)).isoformat(), posting_place="Nhà văn hóa ấp Đông Hà")  # fmt: skip
+    advance(page, live_server, campaign.pk, posting_starts_on=f"{today - timedelta(days=12):%d/%m/%Y}",
+            posting_ends_on=f"{today - timedelta(days=2):%d/%m/%Y}", posting_place="Nhà văn hóa ấp Đông Hà")  # fmt: skip
     expect(page.get_by_test_id("posting")).to_contain_text("Nhà văn hóa ấp Đông Hà")
     advance(page, live_server, campaign.pk)  # public posting -> complaints
 
@@ -120,7 +120,7 @@ def test_committee_runs_the_review_and_the_chair_approves_it(households, login, 
     page.goto(f"{live_server.url}/reviews/{campaign.pk}/complaints/new/")
     page.locator("[name='assessment']").select_option(str(disputed.pk))
     page.locator("[name='complainant']").fill("Phạm Văn Tư")
-    page.locator("[name='received_on']").fill(today.isoformat())
+    page.locator("[name='received_on']").fill(f"{today:%d/%m/%Y}")
     page.locator("[name='content']").fill("Hộ này mới mua xe máy")
     submit(page)
     due = (today + timedelta(days=10)).strftime("%d/%m/%Y")
@@ -130,7 +130,7 @@ def test_committee_runs_the_review_and_the_chair_approves_it(households, login, 
     page.locator(f"a[href='/reviews/{campaign.pk}/complaints/{complaint.pk}/resolve/']").click()
     page.locator("[name='recheck_result']").fill("Xe máy cũ, thu nhập không đổi")
     page.locator("[name='answer']").fill("Giữ nguyên kết quả rà soát")
-    page.locator("[name='resolved_on']").fill(today.isoformat())
+    page.locator("[name='resolved_on']").fill(f"{today:%d/%m/%Y}")
     submit(page)
     expect(page.get_by_test_id("complaint-table")).to_contain_text("Giữ nguyên kết quả rà soát")
 
@@ -144,7 +144,7 @@ def test_committee_runs_the_review_and_the_chair_approves_it(households, login, 
     page.goto(f"{live_server.url}/reviews/{campaign.pk}/")
     page.locator(f"a[href='/reviews/{campaign.pk}/approve/']").click()
     page.locator("[name='decision_number']").fill("125/QĐ-UBND")
-    page.locator("[name='decision_date']").fill(today.isoformat())
+    page.locator("[name='decision_date']").fill(f"{today:%d/%m/%Y}")
     submit(page)
     expect(page.get_by_test_id("decision")).to_contain_text("125/QĐ-UBND")
     campaign.refresh_from_db()

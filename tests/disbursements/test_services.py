@@ -101,10 +101,10 @@ def test_a_prepared_run_holds_each_persons_months_amount_and_payment_details(cas
         )
     ) == [
         (hoa.pk, f"{run.pk}-{hoa.pk}", hoa.person.national_id, "Nguyễn Thị Hoa", "5.5a", ["2025-11"],
-         ["2025-11: 1,000,000 = 500,000 × 2.0 (5.5a, age 80)"], 1_000_000, "bank", "970436", "0123400000",
+         ["11/2025: 1,000,000 = 500,000 × 2.0 (5.5a, age 80)"], 1_000_000, "bank", "970436", "0123400000",
          "NGUYEN THI HOA", "pending", None),
         (lan.pk, f"{run.pk}-{lan.pk}", lan.person.national_id, "Trần Thị Lan", "5.5a", ["2025-10", "2025-11"],
-         ["2025-10: 750,000 = 500,000 × 1.5 (5.5a, age 75)", "2025-11: 750,000 = 500,000 × 1.5 (5.5a, age 75)"],
+         ["10/2025: 750,000 = 500,000 × 1.5 (5.5a, age 75)", "11/2025: 750,000 = 500,000 × 1.5 (5.5a, age 75)"],
          1_500_000, "cash", "", "", "", "pending", None),
     ]  # fmt: skip
     assert paid_months() == [("Nguyễn Thị Hoa", NOV), ("Trần Thị Lan", OCT), ("Trần Thị Lan", NOV)]

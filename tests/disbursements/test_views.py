@@ -357,7 +357,7 @@ def test_case_page_shows_the_payment_history(client_for, computed, chair, office
     page = page_of(client_for("tandong_committee").get(reverse("beneficiaries:detail", args=[hoa.uuid])))
 
     assert 'data-testid="case-payments"' in page
-    assert f"{THIS_MONTH:%Y-%m}" in page and "750,000" in page and "Paid" in page
+    assert f"{THIS_MONTH:%m/%Y}" in page and "750,000" in page and "Paid" in page
 
 
 def test_household_timeline_shows_paid_and_failed_payments(client_for, computed, chair, officer, units):

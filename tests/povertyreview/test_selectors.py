@@ -232,9 +232,9 @@ def test_the_household_timeline_shows_its_review(campaign, review_households, dr
     assert [(entry.title, entry.detail, entry.actor, entry.source) for entry in entries] == [
         ("Classification recognised by the chair", "Poor for 2025, decision 125/QĐ-UBND", chair.display_name,
          "Poverty review 2024"),
-        ("List posted publicly", f"Poor, posted {starts.isoformat()} to {ends.isoformat()}", drive.officer.display_name,
+        ("List posted publicly", f"Poor, posted {starts:%d/%m/%Y} to {ends:%d/%m/%Y}", drive.officer.display_name,
          "Poverty review 2024"),
-        ("Village meeting held", f"Ấp Đông Hà, {held_on.isoformat()}: 30 of 40 in favour", drive.officer.display_name,
+        ("Village meeting held", f"Ấp Đông Hà, {held_on:%d/%m/%Y}: 30 of 40 in favour", drive.officer.display_name,
          "Poverty review 2024"),
         ("Household surveyed",
          "Poor: income 1,200,000 ≤ 1,500,000 rural line; deprived on 4: Employment, Health insurance, "

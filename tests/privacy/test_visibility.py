@@ -108,8 +108,8 @@ def test_the_timeline_diff_shows_phones_masked_and_no_disability_level(client_fo
         client_for(role, language="en"), reverse("households:detail", kwargs={"household_uuid": household.uuid})
     )
 
-    assert "phone •••••••••321 → •••••••••111" in page
-    assert "disability_level ••• → •••" in page
+    assert "Phone: •••••••••321 → •••••••••111" in page
+    assert "Disability level: ••• → •••" in page
     for leaked in (OLD_PHONE, NEW_PHONE, "0987 654 321", "0987 000 111", "Severe", "severe"):
         assert leaked not in page, leaked
     assert phone_changed.national_id not in page
@@ -119,17 +119,17 @@ def test_the_officer_reads_the_same_diff_in_full(client_for, household, phone_ch
     page = _page(client_for("tandong_officer", language="en"),
                  reverse("households:detail", kwargs={"household_uuid": household.uuid}))  # fmt: skip
 
-    assert f"phone {OLD_PHONE} → {NEW_PHONE}" in page
-    assert "disability_level none → severe" in page
+    assert f"Phone: {OLD_PHONE} → {NEW_PHONE}" in page
+    assert "Disability level: None → Severe" in page
     assert phone_changed.national_id in page
 
 
 def test_the_timeline_itself_masks_for_a_masked_reader(household, phone_changed):
-    [edited] = [entry for entry in timeline_for_household(household.pk, masked=True) if "phone" in entry.detail]
-    [full] = [entry for entry in timeline_for_household(household.pk) if "phone" in entry.detail]
+    [edited] = [entry for entry in timeline_for_household(household.pk, masked=True) if "Phone" in entry.detail]
+    [full] = [entry for entry in timeline_for_household(household.pk) if "Phone" in entry.detail]
 
-    assert edited.detail == "Trần Văn Bình: phone •••••••••321 → •••••••••111, disability_level ••• → •••"
-    assert full.detail == f"Trần Văn Bình: phone {OLD_PHONE} → {NEW_PHONE}, disability_level none → severe"
+    assert edited.detail == "Trần Văn Bình: Phone: •••••••••321 → •••••••••111, Disability level: ••• → •••"
+    assert full.detail == f"Trần Văn Bình: Phone: {OLD_PHONE} → {NEW_PHONE}, Disability level: None → Severe"
     assert edited.masked_detail is None  # a masked entry carries no full detail along
 
 

@@ -763,7 +763,7 @@ def test_the_households_timeline_shows_the_gift_delivered(client_for, listed, of
     page = page_of(client_for("tandong_officer").get(reverse("households:detail", args=[family.uuid])))
 
     assert "Gift distribution: Quà Tết (delivered)" in page
-    assert "500.000 đ" in page
+    assert "500,000 đ" in page  # an English page (the Vietnamese one: 500.000 đ)
 
 
 # --- the work list ---------------------------------------------------------------------------------

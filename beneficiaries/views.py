@@ -58,7 +58,7 @@ from households.access import can_see_full_identifiers
 from households.models import Membership
 from households.searching import refuse_identifier_search
 from households.selectors import COUNT_LIMIT, count_up_to
-from privacy.log import Purpose, query_filters, record_view
+from privacy.log import Purpose, record_list_view, record_view
 from privacy.visibility import HEALTH_CATEGORIES, sees_health
 
 Status = Case.Status
@@ -156,14 +156,7 @@ def case_list(request):
     full = can_see_full_identifiers(request.user)
     for case in rows:
         case.payment_display = selectors.masked_account(case, full=full)
-    searched = bool(request.GET.get("q", "").strip())
-    record_view(
-        request,
-        purpose=Purpose.SEARCH if searched else Purpose.PAGE,
-        person_ids=[case.person_id for case in rows],
-        count=count if searched else None,
-        filters=query_filters(request.GET) if searched else None,
-    )
+    record_list_view(request, person_ids=[case.person_id for case in rows], count=count)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -55,7 +55,7 @@ from households.selectors import (
     transfer_identities,
     uninsured_members_for_user,
 )
-from privacy.log import Purpose, query_filters, record_view
+from privacy.log import Purpose, record_list_view, record_view
 from privacy.visibility import sees_health
 
 
@@ -106,14 +106,7 @@ def household_list(request):
             if uninsured_on
             else 0
         )
-    searched = bool(request.GET.get("q", "").strip())
-    record_view(
-        request,
-        purpose=Purpose.SEARCH if searched else Purpose.PAGE,
-        person_ids=[household.head_id for household in rows],
-        count=count if searched else None,
-        filters=query_filters(request.GET) if searched else None,
-    )
+    record_list_view(request, person_ids=[household.head_id for household in rows], count=count)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -35,7 +35,7 @@ from notifications.forms import MessageFilterForm, PauseForm, ResumeForm
 from notifications.models import Channel, MessageTemplate, OptOut
 from notifications.selectors import messages_for_user
 from notifications.services import opt_in, opt_out
-from privacy.log import Purpose, query_filters, record_view
+from privacy.log import Purpose, record_list_view, record_view
 
 PAGE_SIZE = 50
 PENDING_PAGE_SIZE = 100
@@ -259,14 +259,7 @@ def message_list(request):
     )
     for row in rows:
         row.kind = _template_name(row.template.code, row.template.name)
-    searched = bool(request.GET.get("q", "").strip())
-    record_view(
-        request,
-        purpose=Purpose.SEARCH if searched else Purpose.PAGE,
-        person_ids=[row.person_id for row in rows[:PAGE_SIZE]],
-        count=len(rows[:PAGE_SIZE]) if searched else None,
-        filters=query_filters(request.GET) if searched else None,
-    )
+    record_list_view(request, person_ids=[row.person_id for row in rows[:PAGE_SIZE]], count=len(rows[:PAGE_SIZE]))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -78,6 +78,19 @@ def record_view(
     )
 
 
+def record_list_view(request, *, person_ids: Iterable[int], count: int) -> AccessRecord | None:
+    """A list page's one row: the persons of the page shown; a search (``q`` given) also keeps its
+    query and how many it found, and is recorded even when it found nobody."""
+    searched = bool(request.GET.get("q", "").strip())
+    return record_view(
+        request,
+        purpose=Purpose.SEARCH if searched else Purpose.PAGE,
+        person_ids=person_ids,
+        count=count if searched else None,
+        filters=query_filters(request.GET) if searched else None,
+    )
+
+
 def query_filters(querydict, *, ignore: Iterable[str] = ("page", "csrfmiddlewaretoken")) -> dict[str, Any]:
     """The filter of a list, search or export as its query string gave it (empty values and the page
     number left out): what the log keeps as ``filters``."""

@@ -233,7 +233,7 @@ def test_record_a_death_from_the_page_and_see_it_on_the_timeline(client_for, fam
     assert response.status_code == 302
     page = client.get(reverse("households:detail", kwargs={"household_uuid": family.uuid})).content.decode()
     assert "Ghi nhận qua đời" in page
-    assert "Lê Văn Tám (2025-02-03)" in page
+    assert "Lê Văn Tám (03/02/2025)" in page  # days as the interface writes them (issue 16 §7)
 
 
 def test_provincial_viewer_cannot_add_a_member_and_nothing_changes(client_for, family):

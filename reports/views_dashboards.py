@@ -295,7 +295,11 @@ def _context(dashboard: figures.Dashboard, links: Links, code: str, user) -> dic
         "links": links,
         "panels": {panel.name: panel for panel in charts.dashboard_panels(dashboard)},
         "category_rows": _category_rows(
-            dashboard, links, _category_names(), code, health_linked=sees_health(user, code or None)
+            dashboard,
+            links,
+            _category_names(),
+            code,
+            health_linked=sees_health(user),  # the door has scoped the dashboard
         ),
         "support": _support_rows(dashboard.support, links, code, dashboard.period.year),
         "reminder_effect": dashboard.reminder_effect,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.timeline import HouseholdPanel, TimelineEntry, panels_for_household, timeline_for_household
 from core.worklists import WorkItem
@@ -369,6 +369,7 @@ def noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=HCM)
 
 
+@translation.override("en")  # English titles and numbers, whatever an earlier test left active
 def test_household_support_timeline(rows, programmes, registry, officer, django_assert_num_queries):
     wife = registry.poor.memberships.get(person__full_name="Lê Thị Mai").person
     services.record_create(
@@ -382,9 +383,9 @@ def test_household_support_timeline(rows, programmes, registry, officer, django_
         TimelineEntry(occurred_at=noon(NEW_YEAR), title=f"Gift distribution: Quà Tết {THIS_YEAR} (planned)",
                       detail="1 bao gạo · Lê Thị Mai", **common),
         TimelineEntry(occurred_at=noon(NEW_YEAR), title=f"Gift distribution: Quà Tết {THIS_YEAR} (delivered)",
-                      detail="500.000 đ", **common),
+                      detail="500,000 đ", **common),
         TimelineEntry(occurred_at=noon(NEW_YEAR), title=f"House build or repair: Nhà đại đoàn kết {THIS_YEAR} (delivered)",
-                      detail="90.000.000 đ", **common),
+                      detail="90,000,000 đ", **common),
     ]  # fmt: skip
     # The cancelled gift of TD-004 is not on its timeline; its house and loan are.
     assert [e.title for e in selectors.household_support_timeline(registry.khmer.pk)] == [
@@ -406,17 +407,18 @@ def test_household_support_timeline_is_one_query_whatever_the_records(
             selectors.household_support_panel(registry.middle.pk)
 
 
+@translation.override("en")
 def test_household_support_panel(rows, registry, django_assert_num_queries):
     with django_assert_num_queries(1):
         panel = selectors.household_support_panel(registry.poor.pk)
     assert panel == HouseholdPanel(
-        title="Support received by year", rows=[(str(THIS_YEAR), "90.500.000 đ (2 records)")],
+        title="Support received by year", rows=[(str(THIS_YEAR), "90,500,000 đ (2 records)")],
         empty="No support delivered yet.",
     )  # fmt: skip
-    assert selectors.household_support_panel(registry.khmer.pk).rows == [(str(LAST_YEAR), "95.000.000 đ (2 records)")]
+    assert selectors.household_support_panel(registry.khmer.pk).rows == [(str(LAST_YEAR), "95,000,000 đ (2 records)")]
     assert selectors.household_support_panel(registry.near_poor.pk).rows == [
-        (str(THIS_YEAR), "500.000 đ (1 record)"),
-        (str(LAST_YEAR), "30.000.000 đ (1 record)"),
+        (str(THIS_YEAR), "500,000 đ (1 record)"),
+        (str(LAST_YEAR), "30,000,000 đ (1 record)"),
     ]
     assert selectors.household_support_panel(registry.middle.pk).rows == []  # its gift is only planned
 

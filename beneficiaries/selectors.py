@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries import banks
 from beneficiaries.entitlement import (
     PAYABLE_STATUSES,
     MonthAmount,
@@ -199,7 +200,7 @@ def masked_account(case: Case, *, full: bool) -> str:
     if case.payment_method == PaymentMethod.CASH:
         return str(PaymentMethod.CASH.label)
     number = case.account_number if full else mask_account(case.account_number)
-    return f"{case.bank_bin} {number}"
+    return banks.account_text(case.bank_bin, number)
 
 
 # --- a case's page ---------------------------------------------------------------------------------
@@ -607,7 +608,10 @@ def change_lines(change: ChangeRequest, *, full: bool) -> list[ChangeLine]:
         return [
             ChangeLine(_("Payment method"), str(methods.get(before["payment_method"], "")),
                        str(methods.get(after["payment_method"], ""))),
-            ChangeLine(_("Bank (NAPAS BIN)"), before["bank_bin"] or "—", after["bank_bin"] or "—", account=True),
+            ChangeLine(
+                _("Bank"), banks.bank_name(before["bank_bin"]) or "—", banks.bank_name(after["bank_bin"]) or "—",
+                account=True,
+            ),
             ChangeLine(_("Account number"), number(before) or "—", number(after) or "—", account=True),
             ChangeLine(_("Account holder"), before["account_name"] or "—", after["account_name"] or "—", account=True),
         ]  # fmt: skip

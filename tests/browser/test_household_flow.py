@@ -45,7 +45,7 @@ def test_officer_registers_searches_records_a_death_and_sees_the_timeline(demo, 
     expect(page.get_by_test_id("household-head")).to_have_text("Trần Văn Hải")
 
     page.get_by_role("link", name="Hộ gia đình").first.click()
-    page.get_by_label("Họ tên, số CCCD, điện thoại hoặc mã hộ").fill("tran ngoc anh")
+    page.get_by_label("Họ tên, số định danh cá nhân, điện thoại hoặc mã hộ").fill("tran ngoc anh")
     page.get_by_role("button", name="Tìm", exact=True).click()
     expect(page.get_by_test_id("household-table")).to_contain_text("TD-DEMO-1")
     page.get_by_role("link", name="TD-DEMO-1").click()
@@ -53,7 +53,7 @@ def test_officer_registers_searches_records_a_death_and_sees_the_timeline(demo, 
     row = page.locator("tr", has_text="Đỗ Thị Hương")
     row.get_by_role("button", name="Thao tác").click()
     row.get_by_role("link", name="Ghi nhận qua đời").click()
-    page.get_by_label("Ngày mất").fill(today)
+    page.get_by_label("Ngày qua đời").fill(today)
     page.get_by_role("button", name="Lưu").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Đã ghi nhận Đỗ Thị Hương qua đời.")

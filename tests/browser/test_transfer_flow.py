@@ -59,7 +59,7 @@ def test_tan_dong_transfers_a_household_and_binh_minh_accepts_it_into_a_village(
     login("tandong.officer")
     page.get_by_role("link", name="Hộ gia đình").first.click()
     expect(page.get_by_test_id("no-households")).to_be_visible()
-    page.get_by_role("link", name="Việc cần làm của sổ hộ").click()
+    page.get_by_role("link", name="Việc cần làm về hộ gia đình").click()
     decided = page.get_by_test_id("decided-transfers")
     expect(decided).to_contain_text("Hộ TD-CHUYEN")
     expect(decided).to_contain_text("Đã tiếp nhận")

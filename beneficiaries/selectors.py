@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaries import banks
+from beneficiaries import banks, category_labels
 from beneficiaries.entitlement import (
     PAYABLE_STATUSES,
     MonthAmount,
@@ -44,7 +44,7 @@ from geography.scoping import scope_to_user
 from households.identity import mask
 from households.models import Membership
 from households.selectors import province_commune_codes
-from privacy.visibility import generalised_category, mask_account
+from privacy.visibility import HEALTH_CATEGORIES, generalised_category, mask_account
 
 OPEN_STATUSES = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, Case.Status.SUSPENDED)
 # Ages at which a category's band begins or ends (rules.md §2): 80 (5.5a 2.0, 5.5c), 75 (5.5b),
@@ -257,7 +257,13 @@ def event_detail(event: CaseEvent, *, masked: bool = False) -> str:
     (``privacy.visibility``; accounts and national IDs are kept masked in the event's data)."""
     data = event.data or {}
     kind = CaseEvent.Kind
-    code = generalised_category if masked else str
+
+    def code(category: str) -> str:
+        """A category in the decree's words; a health-related one generalised when ``masked``."""
+        if masked and category in HEALTH_CATEGORIES:
+            return str(generalised_category(category))
+        return category_labels.short_label(category)
+
     if event.kind == kind.APPLIED:
         return ", ".join(code(category) for category in data.get("categories", []))
     if event.kind == kind.VERIFIED and data.get("warnings"):

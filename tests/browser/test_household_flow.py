@@ -34,7 +34,7 @@ def test_officer_registers_searches_records_a_death_and_sees_the_timeline(demo, 
     page.get_by_role("link", name="Hộ gia đình").first.click()
     page.get_by_role("link", name="Đăng ký hộ mới").click()
     page.get_by_label("Mã hộ").fill("TD-DEMO-1")
-    page.get_by_label("Thôn/ấp").select_option(label="Ấp Đông Hà")
+    page.get_by_label("Thôn/tổ dân phố").select_option(label="Ấp Đông Hà")
     page.get_by_label("Địa chỉ").fill("Tổ 4, Ấp Đông Hà")
     for index, (name, sex, born, relationship) in enumerate(MEMBERS):
         fill_person(page, "head" if index == 0 else f"members-{index - 1}", name, sex, born, relationship)

@@ -46,7 +46,7 @@ def test_tan_dong_transfers_a_household_and_binh_minh_accepts_it_into_a_village(
     arriving.get_by_role("link", name="Xem").click()
     expect(page.get_by_test_id("transfer-members")).to_contain_text("Huỳnh Văn Chuyển")
     page.get_by_role("link", name="Tiếp nhận").click()
-    page.get_by_label("Thôn/ấp").select_option(label="Khu phố Ninh Phú")
+    page.get_by_label("Thôn/tổ dân phố").select_option(label="Khu phố Ninh Phú")
     page.get_by_role("button", name="Tiếp nhận").click()
     expect(page.get_by_role("alert")).to_contain_text("Đã tiếp nhận: hộ TD-CHUYEN.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hộ TD-CHUYEN")

@@ -597,7 +597,12 @@ def _day_text(value: str | None) -> str:
 
 
 def _categories_text(rows) -> str:
-    return ", ".join(code + (f" ×{children}" if children else "") for code, children, *_rest in rows) or "—"
+    return (
+        ", ".join(
+            category_labels.short_label(code) + (f" ×{children}" if children else "") for code, children, *_rest in rows
+        )
+        or "—"
+    )
 
 
 def change_lines(change: ChangeRequest, *, full: bool) -> list[ChangeLine]:

@@ -6,6 +6,7 @@ clause in words."""
 
 import re
 
+from django.urls import reverse
 from django.utils import translation
 
 from beneficiaries import banks, category_labels
@@ -115,3 +116,16 @@ def test_the_dashboard_counts_beneficiaries_by_clause_in_words(world, client_for
         expected = "".join(f"<li>{category_labels.clause_label(c.code)}: {c.people}</li>" for c in clauses)
     assert summary == expected
     assert not re.search(r"\d+ 5\.\d", summary)  # no more "2 5.1 + 134 5.5"
+
+
+def test_the_import_pages_say_the_vietnamese_dates_and_codes_they_accept_and_link_to_the_formats(client_for):
+    client = client_for("tandong_officer")
+    households = page_of(client.get(reverse("households:import")))
+    allowances = page_of(client.get(url("import")))
+
+    assert "Ngày ghi dd/mm/yyyy (15/06/1960), YYYY-MM-DD hoặc ô ngày của Excel; giới tính Nam hoặc Nữ" in households
+    assert "ngày sinh (dd/mm/yyyy hoặc YYYY-MM-DD), giới tính (Nam hoặc Nữ, hoặc M, F)" in allowances
+    assert "Tháng ghi mm/yyyy (12/2026) hoặc YYYY-MM" in allowances
+    for page in (households, allowances):
+        assert 'xem <a href="/help/formats/">định dạng tệp</a>' in page
+        assert "YYYY-MM-DD; sex M or F" not in page and "giới tính M hoặc F" not in page

@@ -56,14 +56,14 @@ class PaymentMixin(forms.Form):
     )
     # Chosen by name; the value kept is the bank's NAPAS BIN, as the bank files need it.
     bank_bin = forms.ChoiceField(label=_("Bank"), required=False, choices=banks.choices)
+    account_number = forms.CharField(label=_("Account number"), max_length=19, required=False)
+    account_name = forms.CharField(label=_("Account holder"), max_length=120, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A case imported with a BIN the list does not know keeps it when edited.
         current = self.initial.get("bank_bin") or ""
         self.fields["bank_bin"].choices = banks.choices(current)
-    account_number = forms.CharField(label=_("Account number"), max_length=19, required=False)
-    account_name = forms.CharField(label=_("Account holder"), max_length=120, required=False)
 
     def payment(self) -> PaymentDetails:
         data = self.cleaned_data

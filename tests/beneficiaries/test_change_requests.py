@@ -632,7 +632,10 @@ def test_the_household_timeline_tells_the_story_with_accounts_masked(bank_case, 
 
     text = page.content.decode()
     assert "Payment details: Vietcombank – ••••6789 → VietinBank – ••••6655" in text
-    assert "Vietcombank – ••••6789 → VietinBank – ••••6655 · requested by tandong.officer, approved by tandong.chair" in text
+    assert (
+        "Vietcombank – ••••6789 → VietinBank – ••••6655 · requested by tandong.officer, approved by tandong.chair"
+        in text
+    )
     assert "Months paid: first month paid 03/2026 → 02/2026" in text
     assert "Change request rejected: Nguyễn Thị Hoa" in text and "Không có căn cứ" in text
     assert "9988776655" not in text and "0123456789" not in text

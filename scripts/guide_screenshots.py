@@ -136,8 +136,13 @@ def take(shots: list[Shot], base: str) -> list[tuple[str, int]]:
                     shot.before(page)
                 if shot.element:
                     raw = page.locator(shot.element).first.screenshot(animations="disabled")
+                elif shot.full_page:
+                    raw = page.screenshot(full_page=True, animations="disabled")
                 else:
-                    raw = page.screenshot(full_page=shot.full_page, animations="disabled")
+                    # The window, without the empty space below a short page's footer.
+                    bottom = page.evaluate("Math.ceil(document.querySelector('footer').getBoundingClientRect().bottom)")
+                    clip = {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": min(VIEWPORT["height"], bottom)}
+                    raw = page.screenshot(clip=clip, animations="disabled")
                 size = save_png(raw, OUT / f"{shot.name}.png")
                 sizes.append((shot.name, size))
                 say(f"{shot.name}.png {size // 1000} KB ({username} {shot.path})")

@@ -5,6 +5,9 @@ with a fixed number of queries per 10,000 lines (communes, villages, the househo
 file names, their current memberships); the report then names every bad line, column and reason.
 A change of a registered person that another app guards (``households.guards``: a beneficiary's
 date of birth) is such an error too, on its line and column.
+Two optional columns carry a hand-over from the paper registers: ``member_since`` (empty or
+"không rõ": not known, no lower bound) and ``date_of_death`` (a member who died before the hand-over,
+recorded after the write through ``services.person_record_death``, as the page records a death).
 A clean file is written set-based in one transaction (COPY for new rows, COPY into a temporary
 table and one UPDATE for changed ones), so a 100,000-line file costs seconds, not a query per person.
 """

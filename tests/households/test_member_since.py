@@ -311,3 +311,14 @@ def test_living_members_on_a_past_day_count_an_unknown_member_since(family):
 
     # The head (since a day not known) lived there in 2015; the others joined on 2020-01-01.
     assert list(living.values_list("person__full_name", flat=True)) == ["Nguyễn Văn An"]
+
+
+def test_the_person_s_own_record_says_when_member_since_is_not_known(family):
+    from households.privacy import person_registry_records
+
+    head = family.memberships.get(relationship="head")
+    Membership.objects.filter(pk=head.pk).update(joined_on=None)
+
+    sections = person_registry_records(head.person_id)
+
+    assert sections[1].rows == [("HH-001 · Xã Tân Đông", "Head, from a date not known")]

@@ -183,6 +183,8 @@ class _Line:
     # The registered person may join here (``_check_persons``): only then is the file's change to
     # them checked further (a guard's refusal would tell of another commune's allowance case).
     admitted: bool = False
+    # A death the registry already records in this household, repeated by the file: nothing to write.
+    already_dead: bool = False
 
 
 @dataclass
@@ -466,8 +468,23 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> No
         {m.household_id for _line, m in elsewhere} | {m.household_id for m in leaving}
         | {m.household_id for m in dead_homes}
     )  # fmt: skip
+    last_homes = _last_households([line.existing_person.pk for line in deceased])
     for line in deceased:
         person = line.existing_person
+        group = groups.get((line.commune.code, line.code)) if line.commune is not None and line.code else None
+        if (
+            line.date_of_death == person.date_of_death
+            and group is not None
+            and group.existing is not None
+            and last_homes.get(person.pk) == group.existing.pk
+        ):
+            # The file repeats a death recorded in this household (a hand-over file imported
+            # again): the line is left as it is, or refused if it would change the person.
+            line.already_dead = True
+            if _changed_fields(line):
+                errors.add(line.row, "national_id", _("%(id)s is recorded as deceased: the file may repeat the "
+                                                      "line as registered, not change it") % {"id": person.national_id})  # fmt: skip
+            continue
         membership = memberships.get(person.pk)
         commune_id = households[membership.household_id].commune_id if membership else homeless.get(person.pk)
         errors.add(
@@ -499,6 +516,16 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> No
                 _("%(name)s is the head of the household: change the head first")
                 % {"name": line.existing_person.full_name},
             )
+
+
+def _last_households(person_ids: list[int]) -> dict[int, int]:
+    """For persons without a current household (the deceased of a file: few): the household they left last."""
+    return dict(
+        Membership.objects.filter(person_id__in=person_ids)
+        .order_by("person_id", "-left_on", "-id")
+        .distinct("person_id")
+        .values_list("person_id", "household_id")
+    )
 
 
 def _check_membership_dates(lines: list[_Line], errors: RowErrors) -> None:
@@ -656,6 +683,11 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
     report = ImportReport(dry_run=dry_run, errors=errors.sorted())
     if not report.ok:
         return report
+    if any(line.already_dead for line in lines):
+        lines = [line for line in lines if not line.already_dead]
+        for group in groups.values():
+            group.lines = [line for line in group.lines if not line.already_dead]
+        groups = {key: group for key, group in groups.items() if group.lines}
     report.households_created = sum(1 for group in groups.values() if group.existing is None)
     report.households_updated = len(groups) - report.households_created
     report.persons_created = sum(1 for line in lines if line.existing_person is None)

@@ -41,13 +41,13 @@ def line(**values) -> dict[str, str]:
 
 
 def mother(**values) -> dict[str, str]:
-    return line(national_id=MOTHER, full_name="Lê Thị Mẹ", date_of_birth="1950-04-10", sex="F",
-                relationship="parent", **values)  # fmt: skip
+    return line(**{"national_id": MOTHER, "full_name": "Lê Thị Mẹ", "date_of_birth": "1950-04-10", "sex": "F",
+                   "relationship": "parent", **values})  # fmt: skip
 
 
 def child(**values) -> dict[str, str]:
-    return line(national_id=CHILD, full_name="Nguyễn Thị Con", date_of_birth="2001-02-03", sex="F",
-                relationship="child", **values)  # fmt: skip
+    return line(**{"national_id": CHILD, "full_name": "Nguyễn Thị Con", "date_of_birth": "2001-02-03", "sex": "F",
+                   "relationship": "child", **values})  # fmt: skip
 
 
 def everything() -> tuple:
@@ -159,6 +159,35 @@ def test_a_registered_household_keeps_its_member_since_dates(units, users):
         (MOTHER, None, date(2024, 6, 1)),
     ]
     assert HouseholdEvent.objects.filter(kind="death").count() == 1
+
+
+def test_a_hand_over_file_imported_again_leaves_its_deaths_as_recorded(units, users):
+    officer = users["tandong_officer"]
+    rows = [line(), mother(date_of_death="2019-03-02"), child()]
+    import_households(rows=rows, user=officer)
+    registry = sorted(Membership.objects.values_list("person__national_id", "joined_on", "left_on", "left_reason"))
+
+    report = import_households(rows=rows, user=officer)
+
+    assert (report.errors, report.persons_updated, report.memberships_created, report.deaths_recorded) == ([], 2, 0, 0)
+    assert sorted(Membership.objects.values_list("person__national_id", "joined_on", "left_on", "left_reason")) == (
+        registry
+    )
+    assert HouseholdEvent.objects.filter(kind="death").count() == 1
+    before = everything()
+
+    report = import_households(
+        rows=[line(), mother(date_of_death="2019-03-02", full_name="Lê Thị Mẹ Sửa"), child()], user=officer
+    )
+
+    assert report.errors == [
+        RowError(
+            3,
+            "national_id",
+            f"{MOTHER} is recorded as deceased: the file may repeat the line as registered, not change it",
+        )
+    ]
+    assert everything() == before
 
 
 def test_vietnamese_headers_of_the_optional_columns_are_read(units, users):

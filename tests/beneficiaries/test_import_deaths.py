@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 
 from beneficiaries.batches import import_batch_confirm, import_batch_reject
@@ -20,7 +21,7 @@ from beneficiaries.importing import import_beneficiaries
 from beneficiaries.models import Case, CaseEvent, ImportBatch
 from households.models import HouseholdEvent, Membership, Person
 from households.services import person_record_death
-from tests.beneficiaries.test_import import line, snapshot
+from tests.beneficiaries.test_import import csv_bytes, line, snapshot
 
 DECEMBER_2026 = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 # The adult of ``family`` (born 1985-06-15, a member since 2020-01-01): 5.6s (1.5 × base) from
@@ -173,3 +174,20 @@ def test_months_paid_after_the_death_stay_paid_and_are_shown_to_recover(family, 
     case.refresh_from_db()
     assert case.paid_through_month == date(2026, 1, 1)  # the paid history is not rewritten
     assert compute([case.pk], date(2026, 12, 1))[case.pk].amount == 0
+
+
+def test_the_command_line_records_the_death_on_the_chair_s_confirmation(tmp_path, family, officer, chair, capsys):
+    path = tmp_path / "ds.csv"
+    path.write_bytes(csv_bytes([line(family.adult, **{**DIED, "date_of_death": "02/11/2025"})]))
+
+    call_command("import_beneficiaries", str(path), "--user", "tandong.officer")
+    batch = ImportBatch.objects.get()
+    assert registry(family.adult) == ALIVE
+
+    call_command("import_beneficiaries", "--confirm", str(batch.pk), "--as", "tandong.chair")
+
+    died, memberships, events = registry(family.adult)
+    assert (died, memberships) == (date(2025, 11, 2), [(date(2020, 1, 1), date(2025, 11, 2), "died")])
+    assert [(actor, reason, data["confirmed_by"]) for _person, actor, reason, data in events] == [
+        (officer.pk, "recorded by the allowance list ds.csv", "tandong.chair")
+    ]

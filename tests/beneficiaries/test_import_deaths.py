@@ -191,3 +191,25 @@ def test_the_command_line_records_the_death_on_the_chair_s_confirmation(tmp_path
     assert [(actor, reason, data["confirmed_by"]) for _person, actor, reason, data in events] == [
         (officer.pk, "recorded by the allowance list ds.csv", "tandong.chair")
     ]
+
+
+def test_a_list_repeating_an_open_case_with_a_death_updates_it_only_by_the_death(family, officer, chair):
+    alive = {key: value for key, value in DIED.items() if key != "date_of_death"}
+    import_batch_confirm(batch=import_beneficiaries([line(family.adult, **alive)], acting_user=officer).batch,
+                         acting_user=chair)  # fmt: skip
+    case = Case.objects.get(person=family.adult)
+    fields = Case.objects.filter(pk=case.pk).values_list("start_month", "paid_through_month", "end_month", "status")
+
+    report = import_beneficiaries([line(family.adult, **DIED)], acting_user=officer)
+
+    assert (report.errors, report.created, report.updated, report.unchanged) == ([], 0, 1, 0)
+    staged = report.batch.lines.get()
+    assert (staged.action, staged.case, staged.old) == ("update", case, {"date_of_death": None})
+    import_batch_confirm(batch=report.batch, acting_user=chair)
+
+    assert registry(family.adult)[0] == date(2025, 11, 2)
+    assert list(fields) == [(date(2025, 9, 1), date(2025, 10, 1), None, "active")]
+    latest = case.events.order_by("-id").values_list("kind", "data")[:2]
+    assert [(kind, data.get("changed"), data.get("date_of_death")) for kind, data in latest] == [
+        ("import_confirmed", None, None), ("imported", [], "2025-11-02"),
+    ]  # fmt: skip

@@ -7,6 +7,8 @@ their open cases and those cases' categories); the report then names every bad l
 reason. A person must be in the registry of one of the user's communes, agree with it (name, date
 of birth, sex, date of death) and live in the commune (and household, village) the line names; every
 line names the same commune (one file is one commune's list, confirmed by that commune's chair).
+A date of death the registry lacks is not a disagreement: confirmation records it in the registry
+(``_record_deaths``, through ``households.services.person_record_death``), never the import.
 
 A clean file writes **no case**: it becomes an ``ImportBatch`` awaiting the commune chair's
 confirmation (issue 14: no one alone creates a payable case or redirects one). Its lines keep what

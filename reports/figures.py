@@ -25,7 +25,8 @@ Definitions (the pages say them too):
   (5.5a and 5.5c are "elderly", 5.6s and 5.6es "people with disabilities").
 - **This month's run**: the commune's run of M (not cancelled): total, people, and the share of the
   people (and of the amount) paid through bank accounts.
-- **Health-insurance coverage** on the last day of a month: the living members of the commune's
+- **Health-insurance coverage** on the month's coverage day (its last day once passed, today while it
+  runs: never a day to come, when cards ending later in the month would count as gone): the living members of the commune's
   households that day, and the month's beneficiaries, holding a ``beneficiaries.HealthInsuranceCard``
   valid that day (as ``notifications.reminders.coverage`` counts it; a test holds them together).
   The trend covers the twelve months up to M.
@@ -78,6 +79,11 @@ def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
+def coverage_day(month: date, today: date) -> date:
+    """A month's coverage day: its last day, or today when that is still to come."""
+    return min(month_end(month), today)
+
+
 # --- the period -----------------------------------------------------------------------------------
 
 
@@ -99,6 +105,13 @@ class Period:
     @property
     def is_current(self) -> bool:
         return self.month == first_of_month(self.today)
+
+    @property
+    def coverage_day(self) -> date:
+        """The day health-insurance coverage is counted on: the month's last day once it has passed,
+        today while the month runs (a card ending later this month still covers its holder today;
+        counting a day to come would count it gone)."""
+        return coverage_day(self.month, self.today)
 
     @property
     def as_of(self) -> date:
@@ -297,10 +310,11 @@ class MonthCoverage:
     members_covered: int
     beneficiaries: int
     beneficiaries_covered: int
+    day: date | None = None  # the month's last day, or today for the month that runs (``coverage_day``)
 
-    @property
-    def day(self) -> date:
-        return month_end(self.month)
+    def __post_init__(self):
+        if self.day is None:
+            self.day = month_end(self.month)
 
     @property
     def member_coverage(self) -> float:
@@ -665,13 +679,14 @@ def dashboard(
         "month": period.month,
         "first": trend[0],
         "first_day": month_end(trend[0]),
-        "last_day": period.last_day,
-        "day": period.last_day,
+        # Coverage is counted on each month's coverage day: never a day after today.
+        "last_day": period.coverage_day,
+        "day": period.coverage_day,
         "today": period.today,
         "warn_until": period.today + timedelta(days=CARD_WARNING_DAYS),
         "template": REMINDER_TEMPLATE,
         **{f"m{i}": month for i, month in enumerate(trend)},
-        **{f"d{i}": month_end(month) for i, month in enumerate(trend)},
+        **{f"d{i}": coverage_day(month, period.today) for i, month in enumerate(trend)},
     }
     empty = not rows
     if not empty:
@@ -830,7 +845,10 @@ def _coverage(rows: dict[str, CommuneFigures], params: dict, period: Period) -> 
         rows[code].living_members, rows[code].members_covered = counts[TREND_MONTHS - 1], counts[-1]
     beneficiaries = _rows(_BENEFICIARY_COVERAGE_SQL, params)[0]
     return [
-        MonthCoverage(month, living[i], covered[i], beneficiaries[i], beneficiaries[TREND_MONTHS + i])
+        MonthCoverage(
+            month, living[i], covered[i], beneficiaries[i], beneficiaries[TREND_MONTHS + i],
+            day=coverage_day(month, period.today),
+        )  # fmt: skip
         for i, month in enumerate(trend)
     ]
 

@@ -405,13 +405,13 @@ class ReviewState:
         """What a page says instead of a result that does not exist yet."""
         if self.campaign_status:
             return _(
-                "The result of the %(year)s poverty review of %(commune)s is not yet recognised by the chair "
-                "(the review is at: %(status)s). The list of poor and near-poor households for %(next)s exists "
-                "only once the chair recognises it, so no figure of it is shown."
+                "The result of the %(year)s review of %(commune)s is not yet recognised (the review is at: "
+                "%(status)s). The list of poor and near-poor households for %(next)s exists only once the chair "
+                "recognises the result, so no figure of it is shown."
             ) % {"year": self.year, "commune": self.name, "status": self.status_label, "next": self.year + 1}
         return _(
-            "%(commune)s has no recognised result of a %(year)s poverty review: no review of that year, and "
-            "no list of poor and near-poor households for %(next)s."
+            "The result of the %(year)s review of %(commune)s is not recognised: there is no review of that year "
+            "and no list of poor and near-poor households for %(next)s."
         ) % {"year": self.year, "commune": self.name, "next": self.year + 1}
 
 

@@ -57,6 +57,7 @@ from beneficiaries.selectors import clause_of
 from core.months import add_months, first_of_month
 
 APPROVED_RUN_STATUSES = ("approved", "exported", "reconciled")
+RUN_STATUS_ORDER = ["preparing", "computed", "approved", "exported", "reconciled"]
 CARD_WARNING_DAYS = 30  # beneficiaries.selectors.CARD_WARNING_DAYS
 TREND_MONTHS = 12
 POVERTY_YEARS = 6  # years on the poverty-rate chart
@@ -235,6 +236,15 @@ class CommuneFigures:
         return percent(self.beneficiaries_covered, self.beneficiaries)
 
     @property
+    def has_data(self) -> bool:
+        """Whether the commune keeps any record here: households, beneficiaries, a run or a review
+        (a province's communes that do not yet are summed up in one line, not rows of zeros)."""
+        return bool(
+            self.households or self.beneficiaries or self.run_status or self.review_status or self.status_year
+            or self.open_cases or self.cases_suspended or self.complaints_open
+        )  # fmt: skip
+
+    @property
     def open_cases(self) -> int:
         return self.cases_applied + self.cases_verified
 
@@ -356,6 +366,7 @@ class Dashboard:
     support: SupportFigures | None
     reminders_began: date | None  # first day of the month the first health-insurance reminder was asked for
     computed_at: datetime
+    workflow_stamp: tuple[str, str] | None = None  # set by reports.snapshots (``workflow_stamp``)
 
     @property
     def late_runs(self) -> list[CommuneFigures]:
@@ -368,6 +379,32 @@ class Dashboard:
     @property
     def status_years(self) -> list[int]:
         return sorted({row.status_year for row in self.communes if row.status_year})
+
+    @property
+    def runs_by_status(self) -> list[dict]:
+        """The communes' runs of the month by status, in the order of the procedure: what a total
+        (a province's) says of "the month's run", which is many runs."""
+        counts: dict[str, int] = defaultdict(int)
+        for row in self.communes:
+            if row.run_status:
+                counts[row.run_status] += 1
+        return [
+            {"status": status, "label": CommuneFigures(code="", name="", run_status=status).run_status_label,
+             "communes": counts[status]}
+            for status in sorted(counts, key=lambda status: RUN_STATUS_ORDER.index(status))
+        ]  # fmt: skip
+
+    @property
+    def communes_with_runs(self) -> int:
+        return sum(1 for row in self.communes if row.run_status)
+
+    @property
+    def communes_with_data(self) -> list[CommuneFigures]:
+        return [row for row in self.communes if row.has_data]
+
+    @property
+    def communes_without_data(self) -> list[CommuneFigures]:
+        return [row for row in self.communes if not row.has_data]
 
     @property
     def coverage_now(self) -> MonthCoverage | None:
@@ -906,6 +943,43 @@ def _support(codes: list[str], period: Period) -> SupportFigures:
 def _reminders_began(params: dict) -> date | None:
     (first,) = _rows(_REMINDERS_BEGAN_SQL, params)[0]
     return first_of_month(timezone.localtime(first).date()) if first else None
+
+
+# --- what a cached dashboard may have missed -------------------------------------------------------
+
+# The runs of the trend's months and the periodic reviews up to the year, as they stand: any change of
+# status (the chair approves a run or a review, a run is recomputed or cancelled) saves the row, so
+# moves its updated_at. Two index reads, whatever the size of the province.
+_CHANGES_SINCE_SQL = """
+SELECT (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM disbursements_run
+        WHERE commune_id = ANY(%(codes)s) AND month BETWEEN %(first)s AND %(month)s),
+       (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM povertyreview_campaign
+        WHERE commune_id = ANY(%(codes)s) AND year <= %(year)s)
+"""
+
+
+def workflow_stamp(codes, period: Period) -> tuple[str, str]:
+    """(runs, reviews): a stamp of the runs and reviews the figures of ``codes`` for ``period`` read;
+    one query. Two computations with the same stamps saw the same statuses."""
+    trend = period.trend_months()
+    params = {"codes": list(codes), "first": trend[0], "month": period.month, "year": period.year}
+    runs, reviews = _rows(_CHANGES_SINCE_SQL, params)[0]
+    return runs, reviews
+
+
+def refresh_runs(dashboard: Dashboard) -> Dashboard:
+    """The month's runs and the payments by month read again into ``dashboard`` (two queries), with
+    the lateness and the total they decide: what changes when a run changes status."""
+    rows = {row.code: row for row in dashboard.communes}
+    for row in rows.values():
+        row.run_id, row.run_status, row.run_people, row.run_bank_people = None, "", 0, 0
+        row.run_total_vnd = row.run_bank_vnd = row.run_cash_vnd = 0
+    period = dashboard.period
+    trend = period.trend_months()
+    params = {"codes": list(rows), "month": period.month, "first": trend[0]}
+    dashboard.payment_months = _payments(rows, params, period) if rows else dashboard.payment_months
+    dashboard.total = _total(dashboard.communes)
+    return dashboard
 
 
 # --- a commune's villages ------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -480,7 +481,8 @@ class Recognition:
         pending = self.pending
         if not pending:
             return []
-        names = "; ".join(f"{state.name} ({state.status_label})" for state in pending)
+        with translation.override("vi"):  # the documents are in Vietnamese whatever the reader's language
+            names = "; ".join(f"{state.name} ({state.status_label})" for state in pending)
         return [
             f"Chưa tổng hợp {len(pending)} xã, phường, đặc khu chưa được Chủ tịch UBND công nhận kết quả rà soát "
             f"năm {self.year}: {names}."

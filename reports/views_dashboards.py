@@ -372,8 +372,11 @@ def province_dashboard(request, code):
     key = sort.removeprefix("-")
     if key not in SORTS:
         sort, key = "name", "name"
-    rows = sorted(dashboard.communes, key=SORTS[key], reverse=sort.startswith("-"))
-    for row in rows:
+    # The communes with records first, in the table; those without any are one line under it (a
+    # province where few communes use the product yet is not a page of rows of zeros).
+    rows = sorted(dashboard.communes_with_data, key=SORTS[key], reverse=sort.startswith("-"))
+    empty = dashboard.communes_without_data
+    for row in [*rows, *empty]:
         row.url = links.commune(row.code)
         row.run_url = links.run(row.run_id) if row.run_id else links.runs()
     base = f"{request.path}?{links.month_query()}"
@@ -406,6 +409,7 @@ def province_dashboard(request, code):
             **_context(dashboard, links, "", request.user),
             "province": province,
             "rows": rows,
+            "empty_communes": empty,
             "headers": headers,
             "sort": sort,
             "cache_minutes": cache_seconds() // 60,

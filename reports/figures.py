@@ -883,7 +883,11 @@ def _coverage(rows: dict[str, CommuneFigures], params: dict, period: Period) -> 
     beneficiaries = _rows(_BENEFICIARY_COVERAGE_SQL, params)[0]
     return [
         MonthCoverage(
-            month, living[i], covered[i], beneficiaries[i], beneficiaries[TREND_MONTHS + i],
+            month,
+            living[i],
+            covered[i],
+            beneficiaries[i],
+            beneficiaries[TREND_MONTHS + i],
             day=coverage_day(month, period.today),
         )  # fmt: skip
         for i, month in enumerate(trend)

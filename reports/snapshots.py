@@ -44,19 +44,20 @@ def _compute(codes: list[str], *, year: int, month: int, names: dict, today, sta
         return dashboard
 
 
-def _still_current(dashboard: figures.Dashboard, codes: list[str]) -> figures.Dashboard | None:
+def _still_current(dashboard: figures.Dashboard, codes: list[str]) -> tuple[figures.Dashboard | None, bool]:
     """The cached figures, brought up to date with the runs and reviews as they stand now (one
-    query when nothing changed): a run the chair approved since is read again at once (two more
-    queries), and a review whose status changed makes the figures computed again (None)."""
+    query when nothing changed), and whether they changed: a run the chair approved since is read
+    again at once (two more queries); a review whose status changed makes the figures computed
+    again (None)."""
     stamp = figures.workflow_stamp(codes, dashboard.period)
     cached = dashboard.workflow_stamp
     if cached is None or stamp[1] != cached[1]:
-        return None
+        return None, True
     if stamp[0] != cached[0]:
         dashboard = figures.refresh_runs(dashboard)
         dashboard.workflow_stamp = stamp
-        return dashboard
-    return dashboard
+        return dashboard, True
+    return dashboard, False
 
 
 def province_figures(communes, *, year: int, month: int, refresh: bool = False) -> figures.Dashboard:
@@ -73,11 +74,9 @@ def province_figures(communes, *, year: int, month: int, refresh: bool = False) 
     if dashboard is not None:
         # Statuses are read live: a run approved (or a review recognised) after the figures were
         # computed is never shown as still waiting.
-        fresh = _still_current(dashboard, list(names))
-        if fresh is not dashboard:
-            dashboard = fresh
-            if dashboard is not None:
-                cache.set(key, dashboard, seconds)
+        dashboard, changed = _still_current(dashboard, list(names))
+        if changed and dashboard is not None:
+            cache.set(key, dashboard, seconds)
     if dashboard is None:
         dashboard = _compute(list(names), year=year, month=month, names=names, today=today)
         cache.set(key, dashboard, seconds)

@@ -356,4 +356,9 @@ def test_the_field_story_figures_read_off_the_demo_dashboards(client, on_demo_da
     assert (rows[BINH_MINH].status_year, rows[BINH_MINH].poor, rows[BINH_MINH].near_poor) == (2026, 1, 5)
     assert (rows[BINH_MINH].review_status, rows[BINH_MINH].late_review) == ("public_posting", False)
     assert province.context["total"].beneficiaries == 369 + 922
+    # Health insurance in Bình Minh: its members hold cards too (issue 16: 8.33 % was its beneficiaries'
+    # cards only, and dragged the province to 53 %); counted today, 20 November, never on a day to come.
+    bm, total = rows[BINH_MINH], province.context["total"]
+    assert (bm.living_members, bm.members_covered, bm.member_coverage) == (10_535, 9_281, 88.1)
+    assert (total.living_members, total.members_covered, total.member_coverage) == (27_159, 23_850, 87.82)
     assert _amount(re.search(r'data-testid="summary-beneficiaries">([^<]+)<', province.content.decode())[1]) == 1291

@@ -199,7 +199,7 @@ def table_export(request):
         raise Http404("table or format")
     scope = table_scope(request.user, **_scope_arguments(request.POST))
     try:
-        parameters = parse_parameters(table, request.POST)
+        parameters = parse_parameters(table, request.POST, scope=scope)
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain; charset=utf-8")
     wanted = exports.ExportRequest(table=table, file_format=file_format, scope=scope, parameters=parameters)

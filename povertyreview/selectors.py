@@ -364,3 +364,95 @@ def communes_with_reviews(user):
 
     campaigns = scope_to_user(Campaign.objects.all(), user)
     return Commune.objects.filter(code__in=campaigns.values("commune_id")).order_by("name")
+
+
+# --- is a year's result recognised? (reports, the results page) -------------------------------------
+
+# How far back the default year is looked for.
+RECOGNISED_YEARS_BACK = 8
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """Where the periodic review of ``year`` stands in a commune, for the pages that show its result.
+
+    Recognised: the chair approved the periodic review of ``year``, or there is no periodic review of
+    ``year`` but its list (the statuses of ``year + 1``) is in the registry (a list kept before the
+    product, imported). A review still open (``campaign_status`` any other), or no review and no
+    list, has no result to show: its households have no status of ``year + 1`` yet, so counting
+    them would show zeros."""
+
+    code: str
+    name: str
+    year: int
+    campaign_status: str  # "" when the commune has no periodic review of ``year``
+    has_list: bool
+    has_households: bool
+
+    @property
+    def recognised(self) -> bool:
+        if self.campaign_status:
+            return self.campaign_status == Campaign.Status.APPROVED
+        return self.has_list
+
+    @property
+    def status_label(self) -> str:
+        if not self.campaign_status:
+            return _("no review")
+        return str(dict(Campaign.Status.choices).get(self.campaign_status, self.campaign_status))
+
+    def warning(self) -> str:
+        """What a page says instead of a result that does not exist yet."""
+        if self.campaign_status:
+            return _(
+                "The result of the %(year)s review of %(commune)s is not yet recognised (the review is at: "
+                "%(status)s). The list of poor and near-poor households for %(next)s exists only once the chair "
+                "recognises the result, so no figure of it is shown."
+            ) % {"year": self.year, "commune": self.name, "status": self.status_label, "next": self.year + 1}
+        return _(
+            "The result of the %(year)s review of %(commune)s is not recognised: there is no review of that year "
+            "and no list of poor and near-poor households for %(next)s."
+        ) % {"year": self.year, "commune": self.name, "next": self.year + 1}
+
+
+def review_states(commune_codes, year: int) -> dict[str, ReviewState]:
+    """code -> ``ReviewState`` of the review of ``year``, for each commune of ``commune_codes``: one
+    query (the list's existence is asked only of the communes without a periodic review of ``year``,
+    and stops at the first household found)."""
+    from django.db.models import BooleanField, Case, OuterRef, Subquery, Value, When
+
+    from geography.models import Commune
+
+    periodic = Campaign.objects.filter(commune=OuterRef("pk"), year=year, kind=Campaign.Kind.PERIODIC)
+    has_list = Exists(HouseholdYearStatus.objects.filter(household__commune=OuterRef("pk"), year=year + 1))
+    rows = (
+        Commune.objects.filter(code__in=list(commune_codes))
+        .annotate(
+            campaign_status=Subquery(periodic.values("status")[:1]),
+            has_households=Exists(Household.objects.filter(commune=OuterRef("pk"))),
+            has_list=Case(When(Exists(periodic), then=Value(False)), default=has_list, output_field=BooleanField()),
+        )
+        .values_list("code", "name", "campaign_status", "has_list", "has_households")
+    )
+    return {
+        code: ReviewState(code, name, year, status or "", has_list_, has_households_)
+        for code, name, status, has_list_, has_households_ in rows
+    }
+
+
+def latest_recognised_year(commune_codes, *, up_to: int) -> tuple[int | None, dict[str, ReviewState]]:
+    """The latest review year, at most ``up_to``, whose result is recognised in every commune of
+    ``commune_codes`` that keeps records here (households or a review); if no year is, the latest
+    recognised in any of them; None when none is within ``RECOGNISED_YEARS_BACK`` years. With that
+    year's states (so a page does not ask again). One query a year looked at (usually one or two)."""
+    first_any: tuple[int, dict] | None = None
+    for year in range(up_to, up_to - RECOGNISED_YEARS_BACK, -1):
+        states = review_states(commune_codes, year)
+        keeping = [state for state in states.values() if state.has_households or state.campaign_status]
+        if keeping and all(state.recognised for state in keeping):
+            return year, states
+        if first_any is None and any(state.recognised for state in keeping):
+            first_any = (year, states)
+    if first_any is not None:
+        return first_any
+    return None, {}

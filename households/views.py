@@ -46,10 +46,12 @@ from households.selectors import (
     COUNT_LIMIT,
     PAGE_SIZE,
     arrivals_for_user,
+    common_ethnicities,
     count_up_to,
     duplicates_shown,
     household_list_for_user,
     household_page_data,
+    next_household_code,
     sender_history,
     status_for_year,
     transfer_identities,
@@ -143,11 +145,19 @@ def _page_number(request) -> int:
 def household_register(request):
     _require_editor(request.user)
     commune = _commune_from_request(request)
-    form = HouseholdForm(request.POST or None, commune=commune, prefix="household")
-    head_form = MemberForm(request.POST or None, prefix="head")
+    # The code is suggested (the next free one of the commune's pattern), the ethnicity defaults to
+    # the commune's most common one; both stay editable.
+    form = HouseholdForm(
+        request.POST or None,
+        commune=commune,
+        prefix="household",
+        initial={"code": next_household_code(commune)} if request.method == "GET" else None,
+    )
+    common = common_ethnicities(commune)
+    head_form = MemberForm(request.POST or None, prefix="head", common_ethnicities=common)
     del head_form.fields["relationship"]
     del head_form.fields["joined_on"]
-    members = RegisterMemberFormSet(request.POST or None, prefix="members")
+    members = RegisterMemberFormSet(request.POST or None, prefix="members", form_kwargs={"common_ethnicities": common})
     if request.method == "POST" and form.is_valid() and head_form.is_valid() and members.is_valid():
         entered = [member for member in members if member.has_changed() and member.cleaned_data]
         try:

@@ -71,7 +71,9 @@ def test_officer_registers_searches_records_a_death_and_sees_the_timeline(demo, 
     # No household in the commune yet: its initials and six digits.
     expect(page.get_by_label("Mã hộ")).to_have_value("TD-000001")
     village = page.get_by_label("Thôn/ấp")
-    officer.select(village, village.locator("option", has_text="Ấp Đông Hà").get_attribute("value"))
+    with page.expect_response(lambda response: "/households/new/code/" in response.url):
+        officer.select(village, village.locator("option", has_text="Ấp Đông Hà").get_attribute("value"))
+    expect(page.get_by_label("Mã hộ")).to_have_value("TD-000001")  # the village's code: the commune's here
     blocks = page.locator("[data-member-block]")
     expect(blocks).to_have_count(0)  # the head alone to begin with
     add_member = page.get_by_role("button", name="Thêm thành viên")

@@ -25,6 +25,9 @@ from tests.conftest import on_day
 from tests.households.factories import make_household, national_id_for, person_data
 
 TODAY = timezone.localdate()
+# The session (read and touched), the user and their commune, the menu's own reads; the code's
+# pattern and highest number; the commune's ethnicities; its villages. Whatever the registry holds.
+QUERIES_OF_THE_REGISTRATION_PAGE = 10
 FIVE = date(TODAY.year - 5, 1, 1)  # five years old on any day of this year
 FIFTEEN = date(TODAY.year - 15, 1, 1)
 
@@ -105,6 +108,43 @@ def test_the_suggestion_follows_the_pattern_most_codes_share(units, users):
     assert next_household_code(tan_dong, village) == "AB-0101"
     # A village numbered apart keeps its own pattern.
     assert next_household_code(tan_dong, other_village) == "TH/14"
+
+
+def test_choosing_a_village_suggests_its_code_unless_the_officer_typed_one(client_for, units):
+    tan_dong, village = units.tan_dong, units.tan_dong_village
+    tan_hoa = type(village).objects.create(commune=tan_dong, name="Ấp Tân Hòa")
+    for code in ("AB-0098", "AB-0099"):
+        make_household(tan_dong, village, code=code, members=())
+    make_household(tan_dong, tan_hoa, code="TH/12", members=())
+    client = client_for("tandong_officer")
+    url = reverse("households:register_code")
+    page = client.get(reverse("households:register")).content.decode()
+    assert f'hx-get="{url}?commune=25522"' in page
+    assert 'name="suggested_code" value="AB-0100"' in page
+
+    def code_box(**params):
+        response = client.get(url, {"commune": "25522", **params}, headers={"HX-Request": "true"})
+        return response.context["form"]["code"].value(), response.context["suggested_code"]
+
+    assert code_box(**{"household-village": tan_hoa.pk, "household-code": "AB-0100", "suggested_code": "AB-0100"}) == (
+        "TH/13", "TH/13")  # fmt: skip
+    assert code_box(**{"household-village": village.pk, "household-code": "TH/13", "suggested_code": "TH/13"}) == (
+        "AB-0100", "AB-0100")  # fmt: skip
+    # A code the officer typed is theirs.
+    assert code_box(**{"household-village": tan_hoa.pk, "household-code": "MY-1", "suggested_code": "AB-0100"}) == (
+        "MY-1", "AB-0100")  # fmt: skip
+
+
+def test_the_registration_page_reads_a_fixed_number_of_queries(client_for, units, django_assert_num_queries):
+    client = client_for("tandong_officer")
+    client.get(reverse("households:register"))  # the session and the user are read once warm
+    for code in ("TD-000001", "TD-000002"):
+        make_household(units.tan_dong, units.tan_dong_village, code=code)
+
+    with django_assert_num_queries(QUERIES_OF_THE_REGISTRATION_PAGE):
+        response = client.get(reverse("households:register"))
+
+    assert 'name="household-code" value="TD-000003"' in response.content.decode()
 
 
 # --- a code already used ---------------------------------------------------------------------------

@@ -376,3 +376,18 @@ def test_the_import_command_refuses_a_fifteen_year_old_without_an_id(units, user
 
     assert out.getvalue() == "line 3 (Nguyễn Văn Lớn), column national_id: is required from the age of 14\n"
     assert Household.objects.count() == 0
+
+
+def test_synthetic_households_are_added_beside_a_child_without_an_id(units, users):
+    """The generator numbers national IDs after the highest in the database: a person without one
+    is not a number to continue from."""
+    from households.synthetic import generate_households
+
+    household = make_household(units.tan_dong, units.tan_dong_village, code="TD-000001")
+    services.member_add(household=household, data=person_data("Nguyễn Văn Bé", born=FIVE, national_id=""),
+                        relationship="child", acting_user=users["tandong_officer"])  # fmt: skip
+
+    generate_households(communes=[units.tan_dong], households_per_commune=3, seed=1)
+
+    assert Household.objects.count() == 4
+    assert Person.objects.filter(national_id="").count() == 1

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0006_transfers_are_requests'),
+        ('households', '0007_member_since_may_be_unknown'),
     ]
 
     operations = [

@@ -75,11 +75,11 @@ COLUMNS = [
 OPTIONAL_COLUMNS = ["member_since", "date_of_death"]
 FILE_COLUMNS = [*COLUMNS, *OPTIONAL_COLUMNS]
 UNKNOWN_DATE = frozenset(("khong ro", "chua ro", "unknown", "?"))
-# Village is required too, except for a registered household still awaiting its village (an arrival).
+# Village is required too, except for a registered household still awaiting its village (an arrival);
+# national_id from the age of 14 (``services.person_data_problems``: a younger child may have none).
 REQUIRED_COLUMNS = [
     "household_code",
     "commune_code",
-    "national_id",
     "full_name",
     "date_of_birth",
     "sex",
@@ -408,6 +408,7 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> No
     run is not a lookup of other communes' registries)."""
     first_line: dict[str, int] = {}
     unique: list[_Line] = []
+    _match_children_without_id(lines, groups, errors)
     for line in lines:
         national_id = line.person.national_id
         if not national_id:
@@ -516,6 +517,41 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> No
                 _("%(name)s is the head of the household: change the head first")
                 % {"name": line.existing_person.full_name},
             )
+
+
+def _match_children_without_id(lines: list[_Line], groups, errors: RowErrors) -> None:
+    """A line without a national ID (a child under 14) is the current member of the file's
+    registered household who has none either and the same name and date of birth, when there is
+    one (so that importing a household again does not register its children twice); otherwise a
+    new person. Two such lines alike in one household are one person written twice."""
+    keyed: dict[tuple, _Line] = {}
+    for line in lines:
+        if line.person.national_id or line.commune is None or not line.code or line.person.date_of_birth is None:
+            continue
+        key = (line.commune.code, line.code, _fold(line.person.full_name), line.person.date_of_birth)
+        if key in keyed:
+            errors.add(
+                line.row,
+                "full_name",
+                _("%(name)s, born %(date)s, is also on line %(line)s")
+                % {"name": line.person.full_name, "date": f"{line.person.date_of_birth:%d/%m/%Y}",
+                   "line": keyed[key].row},
+            )  # fmt: skip
+            continue
+        keyed[key] = line
+    registered = {group.existing.pk: group for group in groups.values() if group.existing is not None}
+    wanted = {key for key in keyed if (key[0], key[1]) in groups and groups[(key[0], key[1])].existing is not None}
+    if not wanted:
+        return
+    current = Membership.objects.filter(
+        household_id__in=list(registered), left_on__isnull=True, person__national_id=""
+    ).select_related("person")
+    for membership in current:
+        group = registered[membership.household_id]
+        person = membership.person
+        line = keyed.get((group.commune.code, group.code, person.search_name, person.date_of_birth))
+        if line is not None:
+            line.existing_person, line.membership, line.admitted = person, membership, True
 
 
 def _last_households(person_ids: list[int]) -> dict[int, int]:

@@ -50,7 +50,10 @@ class PovertyStatus(models.TextChoices):
 
 class Person(BaseModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    national_id = models.CharField(_("national ID (CCCD)"), max_length=12, unique=True)
+    # The 12-digit personal ID number (số định danh cá nhân, printed on the CCCD). Empty only for a
+    # child registered before 14 without one (Law on Identification 2023: the CCCD is issued from
+    # 14; ``services.person_data_problems`` requires it from that age). Unique when given.
+    national_id = models.CharField(_("national ID (CCCD)"), max_length=12, blank=True)
     full_name = models.CharField(_("full name"), max_length=120)
     # fold_vietnamese(full_name): lower case without diacritics, for search; kept by services.
     search_name = models.CharField(max_length=120, editable=False)
@@ -70,13 +73,20 @@ class Person(BaseModel):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         constraints = [
-            models.CheckConstraint(condition=Q(national_id__regex=r"^[0-9]{12}$"), name="person_national_id_12_digits"),
+            models.CheckConstraint(
+                condition=Q(national_id__regex=r"^([0-9]{12})?$"), name="person_national_id_12_digits_or_none"
+            ),
+            models.UniqueConstraint(
+                fields=["national_id"], condition=~Q(national_id=""), name="person_national_id_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(date_of_death__isnull=True) | Q(date_of_death__gte=models.F("date_of_birth")),
                 name="person_death_after_birth",
             ),
         ]
         indexes = [
+            # Lookups by a list of IDs (the imports' "= ANY(…)") cannot use the partial unique index.
+            models.Index(fields=["national_id"], name="person_national_id"),
             GinIndex(fields=["search_name"], name="person_search_name_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["search_name", "date_of_birth"], name="person_name_birth"),
             models.Index(fields=["phone"], name="person_phone", condition=~Q(phone="")),

@@ -4,7 +4,23 @@ import re
 from datetime import date
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Length
 from django.utils.translation import gettext as _
 
 from core.formatting import change_text, field_label, field_value
@@ -463,4 +479,66 @@ def status_in_force(year: int, household_ref: str = "pk") -> Subquery:
         HouseholdYearStatus.objects.filter(household_id=OuterRef(household_ref), year__lte=year)
         .order_by("-year")
         .values("status")[:1]
+    )
+
+
+# --- what the registration form suggests -------------------------------------------------------
+
+_CODE_DIGITS = "[0-9]+$"
+CODE_DIGITS_WHEN_NONE = 6
+
+
+def next_household_code(commune: Commune, village=None) -> str:
+    """The next free household code of ``commune`` in the pattern its codes follow: the prefix most
+    of its codes share before their trailing digits (of ``village``'s households, when it has some:
+    a commune may number each village apart), numbered one past the highest number with that prefix
+    in the whole commune (codes are unique per commune), with as many digits as they have
+    ("TD-004700" -> "TD-004701"). A commune without numbered codes starts at the demo's pattern,
+    its initials and six digits ("TD-000001"). Free when read; ``services.household_register``
+    refuses it if someone takes it first."""
+    from households.synthetic import commune_code_prefix
+
+    numbered = Household.objects.filter(commune=commune, code__regex=_CODE_DIGITS)
+    pattern = None
+    for scope in ([numbered.filter(village=village)] if village is not None else []) + [numbered]:
+        pattern = (
+            scope.annotate(prefix=_code_prefix())
+            .values("prefix")
+            .annotate(households=Count("pk"), latest=Max("pk"))
+            .order_by("-households", "-latest")
+            .values_list("prefix", flat=True)
+            .first()
+        )
+        if pattern is not None:
+            break
+    if pattern is None:
+        return f"{commune_code_prefix(commune)}-{1:0{CODE_DIGITS_WHEN_NONE}d}"
+    same = numbered.annotate(prefix=_code_prefix()).filter(prefix=pattern)
+    highest = same.aggregate(
+        number=Max(Cast(_substring_digits(), output_field=DecimalField(max_digits=30, decimal_places=0))),
+        width=Max(Length(_substring_digits())),
+    )
+    return f"{pattern}{int(highest['number']) + 1:0{highest['width']}d}"
+
+
+def _code_prefix():
+    return Func(F("code"), Value(_CODE_DIGITS), Value(""), function="regexp_replace", output_field=CharField())
+
+
+def _substring_digits():
+    return Func(F("code"), Value(_CODE_DIGITS), function="substring", template="substring(%(expressions)s)",
+                arg_joiner=" FROM ", output_field=CharField())  # fmt: skip
+
+
+def common_ethnicities(commune: Commune, *, limit: int = 5) -> list[str]:
+    """The codes of the ethnic groups most of the commune's current residents belong to, most
+    common first (the registration form offers these first and picks the first)."""
+    return list(
+        Person.objects.filter(
+            memberships__household__commune=commune, memberships__left_on__isnull=True, date_of_death__isnull=True
+        )
+        .values("ethnicity")
+        .annotate(people=Count("pk"))
+        .order_by("-people", "ethnicity")
+        .values_list("ethnicity", flat=True)[:limit]
     )

@@ -46,10 +46,12 @@ from households.selectors import (
     COUNT_LIMIT,
     PAGE_SIZE,
     arrivals_for_user,
+    common_ethnicities,
     count_up_to,
     duplicates_shown,
     household_list_for_user,
     household_page_data,
+    next_household_code,
     sender_history,
     status_for_year,
     transfer_identities,
@@ -143,11 +145,16 @@ def _page_number(request) -> int:
 def household_register(request):
     _require_editor(request.user)
     commune = _commune_from_request(request)
-    form = HouseholdForm(request.POST or None, commune=commune, prefix="household")
-    head_form = MemberForm(request.POST or None, prefix="head")
+    # The code is suggested (the next free one of the commune's pattern), the ethnicity defaults to
+    # the commune's most common one; both stay editable.
+    suggested = next_household_code(commune) if request.method == "GET" else request.POST.get("suggested_code", "")
+    form = HouseholdForm(request.POST or None, commune=commune, prefix="household", initial={"code": suggested})
+    _suggest_on_village_change(form, commune)
+    common = common_ethnicities(commune)
+    head_form = MemberForm(request.POST or None, prefix="head", common_ethnicities=common)
     del head_form.fields["relationship"]
     del head_form.fields["joined_on"]
-    members = RegisterMemberFormSet(request.POST or None, prefix="members")
+    members = RegisterMemberFormSet(request.POST or None, prefix="members", form_kwargs={"common_ethnicities": common})
     if request.method == "POST" and form.is_valid() and head_form.is_valid() and members.is_valid():
         entered = [member for member in members if member.has_changed() and member.cleaned_data]
         try:
@@ -170,8 +177,36 @@ def household_register(request):
     return render(
         request,
         "households/household_register.html",
-        {"commune": commune, "form": form, "head_form": head_form, "members": members},
+        {"commune": commune, "form": form, "head_form": head_form, "members": members, "suggested_code": suggested},
     )
+
+
+def _suggest_on_village_change(form: HouseholdForm, commune: Commune) -> None:
+    """Choosing the village asks for the code again (htmx): a village numbered apart has its own."""
+    form.fields["village"].widget.attrs.update(
+        {
+            "hx-get": reverse("households:register_code") + f"?commune={commune.code}",
+            "hx-trigger": "change",
+            "hx-target": "#household-code-box",
+            "hx-include": "[name='household-code'], [name='suggested_code']",
+        }
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def household_register_code(request):
+    """The registration form's code field for the chosen village (htmx): the next free code of
+    the village's pattern (``next_household_code``) while the officer has left the suggestion as it
+    was; a code they typed stays."""
+    _require_editor(request.user)
+    commune = _commune_from_request(request)
+    village = commune.villages.filter(pk=request.GET.get("household-village") or None).first()
+    typed, suggested = request.GET.get("household-code", ""), request.GET.get("suggested_code", "")
+    if typed.strip() in ("", suggested):
+        suggested = typed = next_household_code(commune, village)
+    form = HouseholdForm(commune=commune, prefix="household", initial={"code": typed})
+    return render(request, "households/_register_code.html", {"form": form, "suggested_code": suggested})
 
 
 def _commune_from_request(request) -> Commune:

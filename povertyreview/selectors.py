@@ -347,7 +347,13 @@ def _campaign_work(user, campaign: Campaign, today) -> list[WorkItem]:
         return []
     status, review = Campaign.Status, {"review": _review_name(campaign)}
     ends_by = deadlines.step_ends_by(campaign)
-    url = lambda name, query="": reverse(f"povertyreview:{name}", kwargs={"campaign_id": campaign.pk}) + query  # noqa: E731
+
+    def is_late(due) -> bool:
+        return due is not None and today > due
+
+    def url(name: str, query: str = "") -> str:
+        return reverse(f"povertyreview:{name}", kwargs={"campaign_id": campaign.pk}) + query
+
     items = []
     if user.can_run_poverty_review:
         if campaign.open_complaints:
@@ -369,7 +375,7 @@ def _campaign_work(user, campaign: Campaign, today) -> list[WorkItem]:
                     url=url("assessments", "?state=missing"),
                     count=campaign.to_survey,
                     due=day(ends_by),
-                    late=today > ends_by,
+                    late=is_late(ends_by),
                 )
             )
         if campaign.status == status.VILLAGE_MEETINGS and campaign.returned:
@@ -379,7 +385,7 @@ def _campaign_work(user, campaign: Campaign, today) -> list[WorkItem]:
                     url=url("assessments", "?state=returned"),
                     count=campaign.returned,
                     due=day(ends_by),
-                    late=today > ends_by,
+                    late=is_late(ends_by),
                 )
             )
         if campaign.status == status.VILLAGE_MEETINGS and campaign.villages_to_meet:
@@ -389,12 +395,12 @@ def _campaign_work(user, campaign: Campaign, today) -> list[WorkItem]:
                     url=url("meetings"),
                     count=campaign.villages_to_meet,
                     due=day(ends_by),
-                    late=today > ends_by,
+                    late=is_late(ends_by),
                 )
             )
         # The chair reads a late recognition on the item below.
         awaiting_chair = campaign.status == status.AWAITING_APPROVAL and user.can_sign_decisions
-        if ends_by and today > ends_by and not awaiting_chair:
+        if is_late(ends_by) and not awaiting_chair:
             items.append(
                 WorkItem(
                     title=_("Late: %(review)s is still at the step “%(step)s”")
@@ -411,7 +417,7 @@ def _campaign_work(user, campaign: Campaign, today) -> list[WorkItem]:
                 title=_("Review results awaiting your recognition (%(review)s)") % review,
                 url=url("approve"),
                 due=day(recognise_by),
-                late=bool(recognise_by) and today > recognise_by,
+                late=is_late(recognise_by),
             )
         )
     return items

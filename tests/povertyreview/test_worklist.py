@@ -4,7 +4,7 @@ with its due day, late against the review's calendar (povertyreview.deadlines)."
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from django.test import Client
@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts.demo import load_demo
 from accounts.models import User
 from core.worklists import WorkItem
-from povertyreview import selectors
+from povertyreview import selectors, services
 from povertyreview.models import Campaign
 from tests.clock import VIETNAM
 from tests.conftest import on_day
@@ -157,3 +157,22 @@ def test_the_home_page_shows_the_due_day_and_marks_what_is_late(on_15_october_20
         "Hộ chưa nhập phiếu rà soát (rà soát năm 2024, Xã Tân Đông) Quá hạn · hạn 31/10/2024 3",
         "Chậm tiến độ: rà soát năm 2024, Xã Tân Đông vẫn ở bước “Đang rà soát” Quá hạn · hạn 31/10/2024",
     ]
+
+
+def test_an_in_year_review_is_due_15_days_after_the_request(review_households, users, officer):
+    """QĐ 24 Art. 5: the chair decides within 15 days of the household's request (form 04)."""
+    with on(2025, 3, 16):
+        review = services.regular_review_open(household=review_households.applicant, requested_on=date(2025, 3, 16),
+                                              reason="Mẫu số 04", acting_user=officer)  # fmt: skip
+    to_survey = WorkItem(title="Households still to survey (in-year review of household TD-X1, Xã Tân Đông)",
+                         url=f"/reviews/{review.pk}/households/?state=missing", count=1, due="31/03/2025")  # fmt: skip
+
+    with on(2025, 3, 31):
+        assert selectors.review_worklist(users["tandong_committee"]) == [to_survey]
+    with on(2025, 4, 1):
+        assert selectors.review_worklist(users["tandong_committee"]) == [
+            replace(to_survey, late=True),
+            WorkItem(title="Late: in-year review of household TD-X1, Xã Tân Đông is still at the step “Surveying”",
+                     url=f"/reviews/{review.pk}/", due="31/03/2025", late=True),
+        ]  # fmt: skip
+        assert selectors.review_worklist(users["binhminh_officer"]) == []

@@ -1,7 +1,7 @@
 """Shared reads of the poverty review: progress, the posted list, results, what-if, timeline."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -368,39 +368,13 @@ def _campaign_work(user, campaign: Campaign, today) -> list[WorkItem]:
             )
         if campaign.status == status.PUBLIC_POSTING and campaign.posting_ends_on:
             items.append(_posting_item(campaign, today, review, url("detail")))
-        if campaign.status == status.SURVEYING and campaign.to_survey:
-            items.append(
-                WorkItem(
-                    title=_("Households still to survey (%(review)s)") % review,
-                    url=url("assessments", "?state=missing"),
-                    count=campaign.to_survey,
-                    due=day(ends_by),
-                    late=is_late(ends_by),
-                )
-            )
-        if campaign.status == status.VILLAGE_MEETINGS and campaign.returned:
-            items.append(
-                WorkItem(
-                    title=_("Households returned to survey by a village meeting (%(review)s)") % review,
-                    url=url("assessments", "?state=returned"),
-                    count=campaign.returned,
-                    due=day(ends_by),
-                    late=is_late(ends_by),
-                )
-            )
-        if campaign.status == status.VILLAGE_MEETINGS and campaign.villages_to_meet:
-            items.append(
-                WorkItem(
-                    title=_("Village meetings still to hold (%(review)s)") % review,
-                    url=url("meetings"),
-                    count=campaign.villages_to_meet,
-                    due=day(ends_by),
-                    late=is_late(ends_by),
-                )
-            )
-        # The chair reads a late recognition on the item below.
+        step_items = _step_work(campaign, review, url)
+        for item in step_items:  # the step's own work carries the step's last day
+            items.append(replace(item, due=day(ends_by), late=is_late(ends_by)))
+        # A late step without work of its own on the list (at posting, or awaiting the chair) says
+        # so once; the chair reads a late recognition on the item below.
         awaiting_chair = campaign.status == status.AWAITING_APPROVAL and user.can_sign_decisions
-        if is_late(ends_by) and not awaiting_chair:
+        if is_late(ends_by) and not step_items and not awaiting_chair:
             items.append(
                 WorkItem(
                     title=_("Late: %(review)s is still at the step “%(step)s”")
@@ -421,6 +395,34 @@ def _campaign_work(user, campaign: Campaign, today) -> list[WorkItem]:
             )
         )
     return items
+
+
+def _step_work(campaign: Campaign, review: dict, url) -> list[WorkItem]:
+    """What the step the review is at still needs, or, once done, the move to the next step."""
+    status = Campaign.Status
+    if campaign.status == status.PREPARING:
+        return [WorkItem(title=_("Households listed (%(review)s): add those who applied, then start the survey")
+                         % review, url=url("detail"))]  # fmt: skip
+    if campaign.status == status.SURVEYING:
+        if campaign.to_survey:
+            return [WorkItem(title=_("Households still to survey (%(review)s)") % review,
+                             url=url("assessments", "?state=missing"), count=campaign.to_survey)]  # fmt: skip
+        return [WorkItem(title=_("Every household surveyed (%(review)s): move on to the village meetings") % review,
+                         url=url("detail"))]  # fmt: skip
+    if campaign.status == status.VILLAGE_MEETINGS:
+        work = []
+        if campaign.returned:
+            work.append(WorkItem(title=_("Households returned to survey by a village meeting (%(review)s)") % review,
+                                 url=url("assessments", "?state=returned"), count=campaign.returned))  # fmt: skip
+        if campaign.villages_to_meet:
+            work.append(WorkItem(title=_("Village meetings still to hold (%(review)s)") % review,
+                                 url=url("meetings"), count=campaign.villages_to_meet))  # fmt: skip
+        return work or [WorkItem(title=_("Every village has met (%(review)s): post the list publicly") % review,
+                                 url=url("detail"))]  # fmt: skip
+    if campaign.status == status.COMPLAINTS and not campaign.open_complaints:
+        return [WorkItem(title=_("Every complaint answered (%(review)s): send the review to the chair") % review,
+                         url=url("detail"))]  # fmt: skip
+    return []
 
 
 def _posting_item(campaign: Campaign, today, review: dict, url: str) -> WorkItem:

@@ -189,3 +189,38 @@ def test_each_step_done_says_what_comes_next(on_15_october_2024, campaign, revie
                         "10/12/2024", False)]  # fmt: skip
     drive.advance(campaign)
     assert items() == []  # the chair's now
+
+
+REVIEW_2026 = "review 2026, Xã Tân Đông"
+
+
+@pytest.mark.parametrize(
+    ("day", "committee_items", "chair_items"),
+    [
+        # 3 December: the demo's posting (26 November – 3 December) ends today; its two complaints
+        # (28 and 29 November) are due by 8 and 9 December. Nothing is late.
+        (
+            (2026, 12, 3),
+            [(f"Complaints awaiting an answer ({REVIEW_2026})", "08/12/2026", False),
+             (f"Public posting ends today ({REVIEW_2026})", "03/12/2026", False)],
+            [(f"Complaints awaiting an answer ({REVIEW_2026})", "08/12/2026", False),
+             (f"Public posting ends today ({REVIEW_2026})", "03/12/2026", False)],
+        ),
+        # 15 December: the demo never recognises this year's review: late, for the chair to act.
+        (
+            (2026, 12, 15),
+            [(f"Late: {REVIEW_2026} is still at the step “Awaiting approval”", "14/12/2026", True)],
+            [(f"Review results awaiting your recognition ({REVIEW_2026})", "14/12/2026", True)],
+        ),
+    ],
+)  # fmt: skip
+def test_the_demo_is_late_only_after_14_december(db, day, committee_items, chair_items):
+    with on(*day):
+        load_demo()
+
+        def items(username):
+            user = User.objects.get(username=username)
+            return [(item.title, item.due, item.late) for item in selectors.review_worklist(user)]
+
+        assert items("tandong.committee") == committee_items
+        assert items("tandong.chair") == chair_items

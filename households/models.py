@@ -151,12 +151,15 @@ class Membership(BaseModel):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
     relationship = models.CharField(_("relationship to head"), max_length=12, choices=Relationship.choices)
-    joined_on = models.DateField(_("joined on"))
+    # "Member since" (thành viên từ ngày). Empty: not known (a household handed over from the paper
+    # registers): the membership has no lower bound, so a death or a move on any day (after birth)
+    # may end it; a known day is a lower bound that every writer keeps (services._end_membership).
+    joined_on = models.DateField(_("member since"), null=True, blank=True)
     left_on = models.DateField(_("left on"), null=True, blank=True)
     left_reason = models.CharField(_("reason for leaving"), max_length=255, blank=True)
 
     class Meta:
-        ordering = ["household_id", "joined_on", "id"]
+        ordering = ["household_id", models.F("joined_on").asc(nulls_first=True), "id"]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
@@ -169,7 +172,7 @@ class Membership(BaseModel):
                 name="membership_one_current_head_per_household",
             ),
             models.CheckConstraint(
-                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                condition=Q(left_on__isnull=True) | Q(joined_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
                 name="membership_left_after_joined",
             ),
         ]

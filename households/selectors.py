@@ -182,7 +182,9 @@ def living_members_q(day: date) -> Q:
     by then, not left by then, born by then and not dead by then, as the dashboard's and the
     reminders' coverage count the living members."""
     return (
-        Q(joined_on__lte=day, person__date_of_birth__lte=day)
+        # An unknown "member since" (a hand-over from the paper registers) has no lower bound.
+        (Q(joined_on__isnull=True) | Q(joined_on__lte=day))
+        & Q(person__date_of_birth__lte=day)
         & (Q(left_on__isnull=True) | Q(left_on__gt=day))
         & (Q(person__date_of_death__isnull=True) | Q(person__date_of_death__gt=day))
     )
@@ -314,7 +316,9 @@ def _current_households_of(person_filter: Q):
 def household_page_data(household: Household) -> dict:
     """Members (current, then former; each current one with the transfer they await, if any), the
     status by year and the household's own pending transfer, in a fixed number of queries."""
-    memberships = list(household.memberships.select_related("person").order_by("left_on", "joined_on", "id"))
+    memberships = list(
+        household.memberships.select_related("person").order_by("left_on", F("joined_on").asc(nulls_first=True), "id")
+    )
     pending = list(household.transfers.filter(status=Transfer.Status.PENDING).select_related("to_commune"))
     leaving = {transfer.person_id: transfer for transfer in pending if transfer.kind == Transfer.Kind.PERSON}
     current = [m for m in memberships if m.left_on is None]

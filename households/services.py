@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formatting import day as format_day
 from core.text import fold_vietnamese
 from geography.models import Commune, Village
 from geography.scoping import require_scope
@@ -481,10 +482,22 @@ def person_birth_date_correct(
     return person
 
 
+def _joined_after(membership: Membership, day: date) -> bool:
+    """True when ``day`` is before the membership's "member since" date: a known date is a lower
+    bound for its end (a death, a move); an unknown one (``joined_on`` empty: a household handed
+    over from the paper registers) has none."""
+    return membership.joined_on is not None and day < membership.joined_on
+
+
+def _joined_problem(membership: Membership) -> str:
+    return _("is before the person joined the household (%(date)s)") % {"date": format_day(membership.joined_on)}
+
+
 def _end_membership(membership: Membership, *, left_on: date, reason: str, field: str = "moved_on") -> None:
-    if left_on < membership.joined_on:
-        raise ValidationError({field: _("is before the person joined the household (%(date)s)")
-                               % {"date": membership.joined_on.isoformat()}})  # fmt: skip
+    """End a membership on ``left_on``: refused (ValidationError on ``field``) before its known
+    "member since" date. Every writer that ends one (death, move, transfer, split) comes here."""
+    if _joined_after(membership, left_on):
+        raise ValidationError({field: _joined_problem(membership)})
     membership.left_on, membership.left_reason = left_on, reason
     membership.save(update_fields=["left_on", "left_reason", "updated_at"])
 
@@ -566,10 +579,16 @@ def household_change_head(
 
 @transaction.atomic
 def person_record_death(
-    *, person: Person, date_of_death: date, acting_user, new_head: Membership | None = None, reason: str = ""
+    *, person: Person, date_of_death: date, acting_user, new_head: Membership | None = None, reason: str = "", **trace
 ) -> Person:
     """Record a death: the person leaves their household that day; a head needs a successor. A
-    pending transfer of the person (or of the household their death dissolves) is cancelled."""
+    pending transfer of the person (or of the household their death dissolves) is cancelled.
+
+    The same rule holds through every door (the page, the household import, a confirmed allowance
+    list, the command line): the date may not be in the future, before birth, or before the
+    membership's "member since" date when it is known; an unknown one (a household handed over from
+    the paper registers) has no lower bound, so a death before the hand-over is recorded on its day.
+    ``trace`` adds to the DEATH event (the allowance list and the chair who confirmed it)."""
     _require_person_writer(acting_user, person)
     problems = {}
     if person.date_of_death:
@@ -578,8 +597,11 @@ def person_record_death(
         problems["date_of_death"] = [_("is in the future")]
     elif date_of_death < person.date_of_birth:
         problems["date_of_death"] = [_("is before the date of birth")]
-    _raise_if(problems)
     membership = _current_membership(person)
+    if not problems and membership and _joined_after(membership, date_of_death):
+        # A death before a known "member since" date; an unknown one (a hand-over) has no lower bound.
+        problems["date_of_death"] = [_joined_problem(membership)]
+    _raise_if(problems)
     if membership and membership.relationship == Relationship.HEAD and membership.household.member_count > 1:
         if new_head is None:
             raise ValidationError(
@@ -605,7 +627,7 @@ def person_record_death(
             if pending is not None:
                 _cancel(pending, reason=_("the household is dissolved"), acting_user=acting_user)
         _event(household=household, kind=HouseholdEvent.Kind.DEATH, person=person, acting_user=acting_user,
-               reason=reason, name=person.full_name, date_of_death=date_of_death.isoformat())  # fmt: skip
+               reason=reason, name=person.full_name, date_of_death=date_of_death.isoformat(), **trace)  # fmt: skip
     return person
 
 
@@ -730,9 +752,8 @@ def person_transfer(
     problems = _transfer_date_problems(moved_on, "moved_on")
     if not membership.is_current:
         problems["person"] = [_("no longer lives in this household")]
-    elif moved_on < membership.joined_on:
-        problems["moved_on"] = [_("is before the person joined the household (%(date)s)")
-                                % {"date": membership.joined_on.isoformat()}]  # fmt: skip
+    elif _joined_after(membership, moved_on):
+        problems["moved_on"] = [_joined_problem(membership)]
     if to_commune.pk == membership.household.commune_id:
         problems["to_commune"] = [_("is the same commune: move the member to another household instead")]
     if not reason.strip():

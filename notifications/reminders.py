@@ -368,7 +368,7 @@ SELECT month_end, count(DISTINCT person.id),
        ))
 FROM unnest(%(ends)s::date[]) AS month_end
 JOIN households_membership membership
-  ON membership.joined_on <= month_end AND (membership.left_on IS NULL OR membership.left_on > month_end)
+  ON coalesce(membership.joined_on, '-infinity') <= month_end AND (membership.left_on IS NULL OR membership.left_on > month_end)
 JOIN households_household household ON household.id = membership.household_id AND household.commune_id = %(commune)s
 JOIN households_person person
   ON person.id = membership.person_id AND person.date_of_birth <= month_end

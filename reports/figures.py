@@ -510,13 +510,13 @@ _MEMBER_COVERAGE_SQL = f"""
 SELECT h.commune_id,
        {
     _counts(
-        "count(*) FILTER (WHERE m.joined_on <= %(d{i})s AND (m.left_on IS NULL OR m.left_on > %(d{i})s)"
+        "count(*) FILTER (WHERE coalesce(m.joined_on, '-infinity') <= %(d{i})s AND (m.left_on IS NULL OR m.left_on > %(d{i})s)"
         " AND p.date_of_birth <= %(d{i})s AND (p.date_of_death IS NULL OR p.date_of_death > %(d{i})s))"
     )
 },
        {
     _counts(
-        "count(*) FILTER (WHERE m.joined_on <= %(d{i})s AND (m.left_on IS NULL OR m.left_on > %(d{i})s)"
+        "count(*) FILTER (WHERE coalesce(m.joined_on, '-infinity') <= %(d{i})s AND (m.left_on IS NULL OR m.left_on > %(d{i})s)"
         " AND p.date_of_birth <= %(d{i})s AND (p.date_of_death IS NULL OR p.date_of_death > %(d{i})s)"
         " AND cd.c{i})"
     )
@@ -530,7 +530,7 @@ CROSS JOIN LATERAL (
     WHERE c.person_id = m.person_id AND c.valid_to >= %(first_day)s AND c.valid_from <= %(last_day)s
 ) cd
 WHERE h.commune_id = ANY(%(codes)s)
-  AND m.joined_on <= %(last_day)s AND (m.left_on IS NULL OR m.left_on > %(first_day)s)
+  AND coalesce(m.joined_on, '-infinity') <= %(last_day)s AND (m.left_on IS NULL OR m.left_on > %(first_day)s)
   AND p.date_of_birth <= %(last_day)s AND (p.date_of_death IS NULL OR p.date_of_death > %(first_day)s)
 GROUP BY h.commune_id
 """
@@ -547,7 +547,7 @@ LEFT JOIN (
     WHERE c.valid_from <= %(day)s AND c.valid_to >= %(day)s
 ) cv ON cv.person_id = m.person_id
 WHERE h.commune_id = ANY(%(codes)s)
-  AND m.joined_on <= %(day)s AND (m.left_on IS NULL OR m.left_on > %(day)s)
+  AND coalesce(m.joined_on, '-infinity') <= %(day)s AND (m.left_on IS NULL OR m.left_on > %(day)s)
   AND p.date_of_birth <= %(day)s AND (p.date_of_death IS NULL OR p.date_of_death > %(day)s)
 GROUP BY h.commune_id
 """

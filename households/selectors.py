@@ -12,6 +12,8 @@ from django.db.models import (
     Exists,
     F,
     Func,
+    IntegerField,
+    JSONField,
     Max,
     OuterRef,
     Q,
@@ -20,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Length
+from django.db.models.functions import Cast, Coalesce, ExtractYear, JSONObject, Length
 from django.utils.translation import gettext as _
 
 from core.formatting import change_text, field_label, field_value
@@ -37,6 +39,7 @@ from households.models import (
     Membership,
     Person,
     PovertyStatus,
+    Relationship,
     Transfer,
 )
 from privacy.visibility import mask_value
@@ -79,7 +82,13 @@ def household_list_for_user(user, *, uninsured_on: date | None = None, **filters
             )
         )
     # Only what a list row shows: at 50 rows a page, unused columns cost more than the query.
-    return households.select_related("commune", "village", "head").only(*fields).order_by("commune_id", "code")
+    households = households.select_related("commune", "village", "head").only(*fields)
+    name = _name_search(filters.get("search", ""))
+    if name:
+        return households.annotate(
+            search_rank=search_rank(name, filters["search"].strip()), matched_member=matched_member(name)
+        ).order_by("search_rank", "commune_id", "code")
+    return households.order_by("commune_id", "code")
 
 
 def uninsured_members_for_user(user, *, uninsured_on: date, **filters) -> QuerySet[Membership]:
@@ -228,6 +237,93 @@ def household_search_q(text: str) -> Q:
     # Each arm of an OR needs an index of its own (household_code_upper, household_search_trgm): with one
     # arm unindexed PostgreSQL can only filter every household of the commune (10 ms at 10,000).
     return Q(code__iexact=text) | Q(search_text__contains=fold_vietnamese(text))
+
+
+def _name_search(text: str) -> str:
+    """The folded name a search box's text searches for; "" for a search by national ID or phone,
+    whose households are a handful and keep the list's order."""
+    text = (text or "").strip()
+    digits = re.sub(r"[\s.\-+()]", "", text)
+    if not text or digits.isdigit():
+        return ""
+    return fold_vietnamese(text)
+
+
+# The rank of a household found by a name (``search_rank``): the smaller, the nearer the top.
+RANK_EXACT_HEAD, RANK_HEAD, RANK_EXACT_MEMBER, RANK_MEMBER, RANK_OTHER = range(5)
+
+
+def _word_start(name: str) -> str:
+    """A POSIX regular expression: ``name`` (folded) beginning at the start of a word."""
+    return r"(^| )" + re.escape(name)
+
+
+def search_rank(name: str, text: str = "") -> Case:
+    """How well a household found by ``name`` (folded) matches, as a number to sort by:
+
+    0. the household's code is the text, or its head's name is the name exactly (diacritics aside);
+    1. the head's name holds the name from the start of a word ("nguyen van" in "Nguyễn Văn Anh");
+    2. another current member's name is the name exactly;
+    3. another current member's name holds it from the start of a word;
+    4. any other match (inside a word, "hieu" in "Thiều", or across two members' names).
+
+    The head is read through the household's own join; the members, for the households the head
+    did not rank, through one subquery on the current-membership index (a person each by primary
+    key). The 1,080 households of the demo's Tân Đông that "nguyen van" finds give their first page
+    in 26 ms ranked, 12 ms unranked (the best of 15 runs, on 2 shared cores)."""
+    closeness = Case(
+        When(person__search_name=name, then=Value(0)),
+        When(person__search_name__regex=_word_start(name), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    nearest_member = Subquery(
+        Membership.objects.filter(household=OuterRef("pk"), left_on__isnull=True)
+        .annotate(closeness=closeness)
+        .order_by("closeness")
+        .values("closeness")[:1],
+        output_field=IntegerField(),
+    )
+    exact = [When(code__iexact=text, then=Value(RANK_EXACT_HEAD))] if text else []
+    return Case(
+        *exact,
+        When(head__search_name=name, then=Value(RANK_EXACT_HEAD)),
+        When(head__search_name__regex=_word_start(name), then=Value(RANK_HEAD)),
+        default=Value(RANK_EXACT_MEMBER) + Coalesce(nearest_member, Value(2)),
+        output_field=IntegerField(),
+    )
+
+
+def matched_member(name: str) -> Subquery:
+    """The current member (not the head) whose name matched ``name`` best (exact, then from the start
+    of a word, then inside one; then the eldest), as {"person_id", "name", "relationship", "born"};
+    None when no member's name holds it. A page shows it when the head's name did not match
+    (``search_rank`` ≥ 2). One subquery that PostgreSQL runs for the rows of the page only (after
+    the sort and the limit)."""
+    candidates = (
+        Membership.objects.filter(household=OuterRef("pk"), left_on__isnull=True, person__search_name__contains=name)
+        .exclude(relationship=Relationship.HEAD)
+        .annotate(
+            closeness=Case(
+                When(person__search_name=name, then=Value(0)),
+                When(person__search_name__regex=_word_start(name), then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("closeness", "person__date_of_birth", "person_id")
+    )
+    return Subquery(
+        candidates.values(
+            json=JSONObject(
+                person_id="person_id",
+                name="person__full_name",
+                relationship="relationship",
+                born=ExtractYear("person__date_of_birth"),
+            )
+        )[:1],
+        output_field=JSONField(),
+    )
 
 
 def _current_households_of(person_filter: Q):

@@ -45,6 +45,7 @@ from households.searching import refuse_identifier_search
 from households.selectors import (
     COUNT_LIMIT,
     PAGE_SIZE,
+    RANK_EXACT_MEMBER,
     arrivals_for_user,
     common_ethnicities,
     count_up_to,
@@ -92,8 +93,10 @@ def household_list(request):
     rows = rows[:PAGE_SIZE]
     year = filters.get("year") or timezone.localdate().year - 1
     statuses = status_for_year([household.pk for household in rows], year)
+    relationships = dict(Relationship.choices)
     for household in rows:
         household.year_status = statuses.get(household.pk, "")
+        household.matched = _matched_member(household, relationships)
     # Asked for even when another filter did not validate (the list is then empty): say so.
     uninsured_on = form.cleaned_data.get("uninsured_on") if form.is_bound else None
     # How many the list holds: read off the page when it is the only one, else one count query
@@ -108,7 +111,9 @@ def household_list(request):
             if uninsured_on
             else 0
         )
-    record_list_view(request, person_ids=[household.head_id for household in rows], count=count)
+    shown = [household.head_id for household in rows]
+    shown += [household.matched["person_id"] for household in rows if household.matched]
+    record_list_view(request, person_ids=shown, count=count)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -131,6 +136,15 @@ def household_list(request):
             "single_commune": codes is not None and len(codes) == 1,
         },
     )
+
+
+def _matched_member(household, relationships: dict) -> dict | None:
+    """The member a name search found, when it was not the head (``search_rank`` ≥ 2): name,
+    relationship and birth year for the row, so the officer sees why the household is listed."""
+    member = getattr(household, "matched_member", None)
+    if not member or household.search_rank < RANK_EXACT_MEMBER:
+        return None
+    return {**member, "relationship": relationships.get(member["relationship"], ""), "born": str(member["born"])}
 
 
 def _page_number(request) -> int:

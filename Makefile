@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format db db-stop migrations messages clean bench
+.PHONY: help run test lint format db db-stop migrations messages clean bench guide
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,10 @@ bench: $(STAMP) ## benchmark the registry (casework_bench), the survey import (c
 	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.disbursements
 	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.support
 	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.reports
+
+guide: $(STAMP) ## retake the user guide's screenshots (docs/huong-dan/anh/) on the demo, loaded on the tests' DEMO_DAY
+	$(PY) scripts/devstack.py db-start > /dev/null
+	$(PY) scripts/guide_screenshots.py
 
 clean: ## stop the database and remove .data/ and .venv/
 	-$(PY) scripts/devstack.py db-stop

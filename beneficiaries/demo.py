@@ -7,7 +7,9 @@
   tandong.chair: three applications, two verified and awaiting the chair, two suspended.
 - **Phường Bình Minh**: 922 beneficiaries, over 96 % paid by bank (the rest in cash at the post
   office); the ward's registry has fewer disabled people than that needs, so some registered
-  adults are recorded with a disability first.
+  adults are recorded with a disability first. Its other members hold household cards too
+  (``_member_cards``: 87 % of them, one-year cards back to back), so the ward's coverage is 88.10 %
+  on any day the demo is loaded (Tân Đông's cards come with its reminders story, ``notifications.demo``).
 
 In Tân Đông, tandong.officer has also imported a small supplementary list (``danh-sach-bo-sung.csv``:
 two new beneficiaries, one of them owed more than ``ALLOWANCE_ARREARS_WARN_MONTHS`` months of arrears,
@@ -106,6 +108,8 @@ def load_demo_beneficiaries() -> dict[str, int]:
                                              users["tandong.chair"])  # fmt: skip
             person_ids += [case.person_id for case in in_progress]
         _health_cards(person_ids, rng, today, users[OFFICERS[code]])
+        if code == BINH_MINH:
+            _member_cards(commune, set(person_ids), today)
         if code == TAN_DONG:
             _batch_awaiting_the_chair(commune, candidates, today, users["tandong.officer"])
         created[code] = len(person_ids)
@@ -388,6 +392,58 @@ def _health_cards(person_ids: list[int], rng: random.Random, today: date, office
     _copy_insert(HealthInsuranceCard, _complete(HealthInsuranceCard, cards, now=now), with_pk=True)
     _copy_history(HealthInsuranceCard, cards, user=officer, now=now, history_type="+")
     _copy_update(Person, persons, ["health_insurance_number", "updated_at"])
+
+
+# Share of Bình Minh's other living members holding a card: about 88 % of all its members are
+# covered (with the beneficiaries, all covered), near Tân Đông's 87.5 % after its reminders.
+MEMBER_COVERED_SHARE = 0.87
+MEMBER_CARDS_BACK = 3  # one-year cards, back to back, the current one and the two before it
+
+
+def _member_cards(commune, beneficiaries: set[int], today: date) -> int:
+    """Cards of the ward's other living members (Tân Đông's come with its reminders story,
+    ``notifications.demo``): a share of them hold one-year household cards renewed on time, each
+    person on their own anniversary (a month and a day from the 3rd to the 28th, drawn from a fixed
+    seed), so coverage is the same on every month's last day and on any day the demo is loaded.
+    Without simple-history rows, like the synthetic households. Returns the cards written."""
+    rng = random.Random(f"{SEED}-{commune.code}-members")
+    members = (
+        Membership.objects.filter(household__commune=commune, left_on__isnull=True, person__date_of_death=None)
+        .exclude(person_id__in=beneficiaries)
+        .select_related("person")
+        .order_by("person__national_id")
+    )
+    this_month = first_of_month(today)
+    now = timezone.now()
+    cards, persons = [], []
+    for membership in members:
+        person = membership.person
+        covered = rng.random() < MEMBER_COVERED_SHARE
+        months_ago, day = rng.randrange(12), rng.randint(3, 28)
+        serial = rng.randrange(10**10)
+        if not covered:
+            continue
+        head = "TE1" if _years_after(person.date_of_birth, 6) > today else "GD4"
+        number = person.health_insurance_number or f"{head}80{serial:010d}"
+        current = ""
+        for back in range(MEMBER_CARDS_BACK):
+            starts = add_months(this_month, -months_ago - 12 * back).replace(day=day)
+            ends = _years_after(starts, 1) - timedelta(days=1)
+            if starts > today or ends < person.date_of_birth:
+                continue  # a card of later this month is not bought yet; none before a birth
+            cards.append({"person_id": person.pk, "number": number, "group": number[:2],
+                          "valid_from": max(starts, person.date_of_birth), "valid_to": ends})  # fmt: skip
+            if starts <= today <= ends:
+                current = number
+        if current and person.health_insurance_number != current:
+            person.health_insurance_number, person.updated_at = current, now
+            persons.append(person)
+    for row, pk in zip(cards, _allocate_ids(HealthInsuranceCard, len(cards)), strict=True):
+        row["id"] = pk
+    _copy_insert(HealthInsuranceCard, _complete(HealthInsuranceCard, cards, now=now), with_pk=True)
+    if persons:
+        _copy_update(Person, persons, ["health_insurance_number", "updated_at"])
+    return len(cards)
 
 
 # --- an imported list awaiting the chair ---------------------------------------------------------

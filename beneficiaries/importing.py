@@ -7,6 +7,8 @@ their open cases and those cases' categories); the report then names every bad l
 reason. A person must be in the registry of one of the user's communes, agree with it (name, date
 of birth, sex, date of death) and live in the commune (and household, village) the line names; every
 line names the same commune (one file is one commune's list, confirmed by that commune's chair).
+A date of death the registry lacks is not a disagreement: confirmation records it in the registry
+(``_record_deaths``, through ``households.services.person_record_death``), never the import.
 
 A clean file writes **no case**: it becomes an ``ImportBatch`` awaiting the commune chair's
 confirmation (issue 14: no one alone creates a payable case or redirects one). Its lines keep what
@@ -54,6 +56,7 @@ from beneficiaries.models import (
     PaymentMethod,
 )
 from beneficiaries.services import OPEN, PaymentDetails, payment_problems
+from core.formatting import day as format_day
 from core.months import first_of_month
 from core.tabular import RowErrors, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
@@ -202,6 +205,10 @@ class _Resident:
     household_code: str
     commune_id: str
     village_name: str
+    # The membership read (the current one, or the one left at death): its "member since" date
+    # (None: not known), and whether the person heads a household of several members now.
+    joined_on: date | None = None
+    heads_others: bool = False
 
 
 @dataclass
@@ -212,6 +219,9 @@ class _Line:
     categories: list[tuple[str, int]]
     values: dict  # CASE_FIELDS -> value
     phone: str | None  # the registry's phone to write, None to leave it
+    # A death the file gives for a person whose registry records none: recorded in the registry
+    # (``households.services.person_record_death``) when the chair confirms the list, not before.
+    record_death: date | None = None
     case: Case | None = None  # the open case this line updates
     case_id: int | None = None  # once written
     changed: list[str] = field(default_factory=list)
@@ -249,7 +259,8 @@ def _load_residents(national_ids: list[str]) -> dict[str, _Resident]:
         persons.update((person.national_id, person) for person in _where_any(Person, "national_id", chunk))
     sql = f"""
         SELECT DISTINCT ON (membership.person_id) membership.person_id, household.code, household.commune_id,
-               COALESCE(village.name, '')
+               COALESCE(village.name, ''), membership.joined_on,
+               membership.left_on IS NULL AND membership.relationship = 'head' AND household.member_count > 1
           FROM {Membership._meta.db_table} membership
           JOIN {Household._meta.db_table} household ON household.id = membership.household_id
           LEFT JOIN {Village._meta.db_table} village ON village.id = household.village_id
@@ -262,9 +273,11 @@ def _load_residents(national_ids: list[str]) -> dict[str, _Resident]:
     with connection.cursor() as cursor:
         for start in range(0, len(person_ids), LOOKUP_CHUNK):
             cursor.execute(sql, [json.dumps(person_ids[start : start + LOOKUP_CHUNK])])
-            for person_id, code, commune_id, village_name in cursor.fetchall():
+            for person_id, code, commune_id, village_name, joined_on, heads_others in cursor.fetchall():
                 person = by_pk[person_id]
-                residents[person.national_id] = _Resident(person, code, commune_id, village_name)
+                residents[person.national_id] = _Resident(
+                    person, code, commune_id, village_name, joined_on=joined_on, heads_others=heads_others
+                )
     return residents
 
 
@@ -374,9 +387,13 @@ class _Checker:
                     "date": person.date_of_birth.isoformat()})  # fmt: skip
             if values["sex"] and values["sex"].upper() != person.sex:
                 add("sex", _("does not match the registry (%(sex)s)") % {"sex": person.sex})
+            record_death = None
             if "date_of_death" not in bad and months.get("date_of_death") != person.date_of_death:
                 if person.date_of_death is None:
-                    add("date_of_death", _("the registry records no death: record it in the household registry first"))
+                    record_death = months["date_of_death"]
+                    problem = _death_problem(resident, record_death)
+                    if problem:
+                        add("date_of_death", problem)
                 else:
                     add("date_of_death", _("does not match the registry (%(date)s)") % {
                         "date": person.date_of_death.isoformat()})  # fmt: skip
@@ -415,6 +432,7 @@ class _Checker:
                 "account_name": " ".join(payment.account_name.upper().split()),
             },
             phone=phone if phone and phone != resident.person.phone else None,
+            record_death=record_death,
             case=case,
         )
 
@@ -542,6 +560,23 @@ class _Checker:
         return None if problems else details
 
 
+def _death_problem(resident: _Resident, died: date) -> str:
+    """Why a death the file gives could not be recorded in the registry on confirmation, as
+    ``households.services.person_record_death`` would refuse it ("" when it could): a date before
+    birth, before a known "member since" date (an unknown one has no lower bound), or the head of a
+    household of several members (the page records that death, choosing the new head)."""
+    person = resident.person
+    if died < person.date_of_birth:
+        return _("is before the date of birth")
+    if resident.joined_on is not None and died < resident.joined_on:
+        return _("is before the person joined the household (%(date)s)") % {"date": format_day(resident.joined_on)}
+    if resident.heads_others:
+        return _(
+            "%(name)s is the head of household %(code)s: record the death on the household page, choosing the new head"
+        ) % {"name": person.full_name, "code": resident.household_code}
+    return ""
+
+
 def _compare(line: _Line, categories: dict[int, list[CaseCategory]]) -> None:
     """What a line changes in the open case it updates."""
     case = line.case
@@ -595,7 +630,7 @@ def import_beneficiaries(
             report.created += 1
             continue
         _compare(line, checker.case_categories)
-        if line.changed or line.categories_changed:
+        if line.changed or line.categories_changed or line.record_death:
             report.updated += 1
         else:
             report.unchanged += 1
@@ -611,6 +646,10 @@ def import_beneficiaries(
                 filename=filename[-255:],
                 acting_user=acting_user,
             )
+    except ValidationError as error:
+        # A death the list records was refused by the registry's service during the trial write
+        # (the registry changed since the check).
+        report = ImportReport(dry_run=False, errors=[RowError(0, "", message) for message in error.messages])
     except IntegrityError:
         # Someone filed, decided or closed a case of one of these persons between our check and our trial write.
         report = ImportReport(
@@ -635,7 +674,7 @@ def _category_rows(rows: list[CaseCategory]) -> list[list]:
 def _action(line: _Line) -> str:
     if line.case is None:
         return ImportBatchLine.Action.CREATE
-    if line.changed or line.categories_changed:
+    if line.changed or line.categories_changed or line.record_death:
         return ImportBatchLine.Action.UPDATE
     return ImportBatchLine.Action.UNCHANGED
 
@@ -645,7 +684,7 @@ def _proposed(line: _Line) -> dict:
         **{name: _json(line.values[name]) for name in CASE_FIELDS},
         "categories": [[code, children] for code, children in line.categories],
         "phone": line.phone,
-        "date_of_death": _json(line.person.date_of_death),
+        "date_of_death": _json(line.record_death or line.person.date_of_death),
     }
 
 
@@ -658,6 +697,8 @@ def _old(line: _Line, categories: dict[int, list[CaseCategory]]) -> dict:
             old["categories"] = _category_rows(categories.get(line.case.pk, []))
     if line.phone is not None:
         old["phone"] = line.person.phone
+    if line.record_death is not None:
+        old["date_of_death"] = None  # the registry records no death: confirmation records it
     return old
 
 
@@ -748,7 +789,9 @@ def write_batch(batch: ImportBatch, *, acting_user) -> None:
         resident = residents.get(person.national_id)
         if resident is None or resident.commune_id != batch.commune_id:
             found.append(_("no longer lives in %(commune)s") % {"commune": commune.name})
-        if _json(person.date_of_death) != proposed["date_of_death"]:
+        # A death the list records: the registry still has none (or has meanwhile the same one).
+        records_death = "date_of_death" in old and person.date_of_death is None
+        if _json(person.date_of_death) != proposed["date_of_death"] and not records_death:
             found.append(_("the registry's date of death changed"))
         if "phone" in old and person.phone != old["phone"]:
             found.append(_("the phone number changed"))
@@ -775,7 +818,10 @@ def write_batch(batch: ImportBatch, *, acting_user) -> None:
             continue
         if action == ImportBatchLine.Action.UNCHANGED and proposed["phone"] is None:
             continue
-        lines.append(_staged_line(staged_line, case, commune_id=batch.commune_id))
+        line = _staged_line(staged_line, case, commune_id=batch.commune_id)
+        if records_death:
+            line.record_death = date.fromisoformat(proposed["date_of_death"])
+        lines.append(line)
     if problems:
         raise ValidationError(problems)
     _write(lines, categories, batch=batch, acting_user=acting_user)
@@ -809,6 +855,47 @@ def _staged_line(staged: ImportBatchLine, case: Case | None, *, commune_id: str)
     return line
 
 
+def _record_deaths(lines: list[_Line], *, batch: ImportBatch, acting_user) -> dict[int, date]:
+    """The deaths the lines record, through the registry's own service (the page's): the person
+    leaves their household that day, with a DEATH event on it. The officer who imported the list
+    declared the death and holds the registry role, so the event is theirs; it names the batch and
+    the chair who confirmed it (``acting_user``). Any refusal: ValidationError naming the line.
+    {person id: date of death}."""
+    from households.services import person_record_death
+
+    recorded = {}
+    for line in lines:
+        if line.record_death is None:
+            continue
+        try:
+            person_record_death(
+                person=copy.copy(line.person),
+                date_of_death=line.record_death,
+                reason=_("recorded by the allowance list %(file)s") % {"file": batch.filename or f"#{batch.pk}"},
+                acting_user=batch.imported_by,
+                batch=batch.pk,
+                confirmed_by=acting_user.username,
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                [
+                    _("line %(line)s: %(problem)s") % {"line": line.row, "problem": message}
+                    for messages in error.message_dict.values()
+                    for message in messages
+                ]
+            ) from error
+        except PermissionDenied as error:
+            raise ValidationError(
+                _("line %(line)s: %(problem)s")
+                % {
+                    "line": line.row,
+                    "problem": _("the person who imported the list can no longer write this commune's registry"),
+                }
+            ) from error
+        recorded[line.person.pk] = line.record_death
+    return recorded
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 
@@ -818,8 +905,13 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, bat
     phones, and two events per case written. Leaves ``lines``' cases and persons as they were read
     (copies are written), setting only each line's ``case_id``."""
     now = timezone.now()
+    deaths = _record_deaths(lines, batch=batch, acting_user=acting_user)
     new_lines = [line for line in lines if line.case is None]
-    changed = [line for line in lines if line.case is not None and (line.changed or line.categories_changed)]
+    changed = [
+        line
+        for line in lines
+        if line.case is not None and (line.changed or line.categories_changed or line.record_death)
+    ]
 
     new_cases = [
         {
@@ -895,6 +987,7 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, bat
         if line.phone is not None:
             person = copy.copy(line.person)
             person.phone, person.updated_at = line.phone, now
+            person.date_of_death = deaths.get(person.pk, person.date_of_death)
             phones.append(person)
     _copy_update(Person, phones, ["phone", "updated_at"])
     _copy_history(Person, _as_rows(Person, phones), user=acting_user, now=now, history_type="~")
@@ -908,4 +1001,6 @@ def _event_data(line: _Line) -> dict:
         data["decision"] = line.values["decision_number"]
     else:
         data["changed"] = [*line.changed, *(["categories"] if line.categories_changed else [])]
+    if line.record_death is not None:
+        data["date_of_death"] = line.record_death.isoformat()
     return data

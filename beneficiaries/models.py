@@ -399,7 +399,9 @@ class ImportBatchLine(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     action = models.CharField(_("action"), max_length=9, choices=Action.choices)
     # The CASE_FIELDS of beneficiaries.importing (dates as YYYY-MM-DD), "categories" as [[code,
-    # children], …], "phone" (None: left as it is) and "date_of_death" as the registry had it.
+    # children], …], "phone" (None: left as it is) and "date_of_death" as the registry had it, or as
+    # the file gives it when the list records the death (the registry had none: ``old`` then has
+    # "date_of_death": None, and confirmation records it through the registry's service).
     proposed = EncryptedKeysJSONField(_("values in the file"), encrypted_keys=("account_number",))
     # For a changed case, each changed field's value before (the same keys), checked again on confirmation.
     old = EncryptedKeysJSONField(_("values replaced"), default=dict, blank=True, encrypted_keys=("account_number",))

@@ -34,6 +34,7 @@ from beneficiaries.models import (
     PaymentMethod,
     Suspension,
 )
+from core.formatting import day as day_text
 from core.formatting import field_label, number
 from core.formatting import month as month_text
 from core.months import add_months, first_of_month
@@ -221,6 +222,24 @@ class CasePage:
     projection: list[MonthAmount]
     declarations: list[tuple[str, list[str]]] = field(default_factory=list)
     funeral: tuple[int, str] | None = None  # (amount, "10,000,000 = 20 × 500,000 (2025-05)")
+    paid_after_death: list[date] = field(default_factory=list)  # months to recover, oldest first
+
+
+def months_paid_after_death(case: Case) -> list[date]:
+    """The months paid for the case's person after their month of death, oldest first: by a payment
+    run (any of the person's cases) or before the product (``paid_through_month``). A death found
+    late (a hand-over, an imported list) leaves them paid: the payment history is never rewritten;
+    the case page shows them to be recovered. No query while the person is alive."""
+    died = case.person.date_of_death
+    if died is None:
+        return []
+    last = first_of_month(died)
+    months = set(case.person.paid_months.filter(month__gt=last).values_list("month", flat=True))
+    month = add_months(last, 1)
+    while case.paid_through_month is not None and month <= case.paid_through_month:
+        months.add(month)
+        month = add_months(month, 1)
+    return sorted(months)
 
 
 def case_page(case: Case, month: date) -> CasePage:
@@ -249,6 +268,7 @@ def case_page(case: Case, month: date) -> CasePage:
         projection=projection(case, month, rules=rules),
         declarations=[(row.category.code, row.category.declarations) for row in categories if row.to_month is None],
         funeral=funeral_support(case, rules=rules),
+        paid_after_death=months_paid_after_death(case),
     )
 
 
@@ -310,6 +330,8 @@ def event_detail(event: CaseEvent, *, masked: bool = False) -> str:
                 field_label(Case, name) if name != "categories" else _("categories") for name in data["changed"]
             )
             text += " · " + _("changed: %(fields)s") % {"fields": fields}
+        if data.get("date_of_death"):
+            text += " · " + _("death recorded in the registry: %(date)s") % {"date": day_text(data["date_of_death"])}
         return text
     return ""
 

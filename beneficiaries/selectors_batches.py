@@ -60,7 +60,12 @@ class LineRow:
 
 def _labels() -> dict[str, str]:
     labels = {name: str(Case._meta.get_field(name).verbose_name) for name in CASE_FIELDS}
-    return {**labels, "categories": _("categories"), "phone": _("phone")}
+    return {
+        **labels,
+        "categories": _("categories"),
+        "phone": _("phone"),
+        "date_of_death": _("date of death (recorded in the registry on confirmation)"),
+    }
 
 
 def _categories_text(rows: list) -> str:
@@ -84,7 +89,7 @@ def _value_text(name: str, value, *, full: bool) -> str:
         return "—"
     if name in MONTH_FIELDS:
         return _month_text(value)
-    if name == "decision_date":
+    if name in ("decision_date", "date_of_death"):
         return f"{date.fromisoformat(value):%d/%m/%Y}"
     if name == "payment_method":
         return str(PaymentMethod(value).label)
@@ -101,9 +106,14 @@ def _value_text(name: str, value, *, full: bool) -> str:
 
 def _changes(line: ImportBatchLine, labels: dict[str, str], *, full: bool) -> list[Change]:
     proposed, old = line.proposed, line.old
-    names = [*CASE_FIELDS, "categories", "phone"]
+    # A date of death shows only when the list records it (the registry had none: ``old`` says so).
+    names = [*CASE_FIELDS, "categories", "phone", "date_of_death"]
     if line.action == ImportBatchLine.Action.CREATE:
-        shown = [name for name in names if proposed.get(name) not in (None, "", [])]
+        shown = [
+            name
+            for name in names
+            if proposed.get(name) not in (None, "", []) and (name != "date_of_death" or name in old)
+        ]
         return [
             Change(labels[name], old=None if name not in old else _value_text(name, old[name], full=full),
                    new=_value_text(name, proposed[name], full=full))

@@ -33,6 +33,7 @@ VIETNAMESE_HEADERS = {
     "ethnicity": "Dân tộc",
     "phone": "Số điện thoại",
     "disability_level": "Mức độ khuyết tật",
+    "member_since": "Thành viên từ ngày",
     "categories": "Diện hưởng",
     "dependent_children": "Số con đang nuôi",
     "decision_number": "Số quyết định",
@@ -92,6 +93,7 @@ _OTHER_HEADERS = {
     "relationship": ["Quan hệ", "Quan hệ với chủ hộ", "Quan hệ chủ hộ"],
     "phone": ["Điện thoại", "SĐT", "Số ĐT"],
     "disability_level": ["Khuyết tật", "Mức độ khuyết tật"],
+    "member_since": ["Thành viên từ", "Ngày nhập hộ", "Ngày vào hộ", "Nhập hộ từ ngày"],
     "categories": ["Diện", "Đối tượng", "Diện đối tượng"],
     "dependent_children": ["Số con"],
     "decision_date": ["Ngày ký quyết định"],
@@ -239,7 +241,9 @@ ACCEPTED_VALUES: dict[str, list[str]] = {
     "payment_method": ["ngân hàng", "tiền mặt", "bank", "cash"],
 }
 
-DATE_COLUMNS = frozenset(("date_of_birth", "decision_date", "date_of_death", "disbursed_on", "balance_on"))
+DATE_COLUMNS = frozenset(
+    ("date_of_birth", "member_since", "decision_date", "date_of_death", "disbursed_on", "balance_on")
+)
 MONTH_COLUMNS = frozenset(("start_month", "paid_through_month", "end_month"))
 # The columns ``canonical_value`` may change (the others are read as they are).
 CONVERTED_COLUMNS = frozenset(VALUE_ALIASES) | DATE_COLUMNS | MONTH_COLUMNS

@@ -3,7 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 # These entries go in the menu's "More" dropdown, so that the menu fits a 1200 px laptop screen
 # (issue 16): the daily work stays one click away, the rest two.
-IN_MORE = ("notifications:reminder_communes", "geography:commune_list", "admin:index", "privacy:access_log")
+IN_MORE = (
+    "notifications:reminder_communes",
+    "geography:commune_list",
+    "admin:index",
+    "privacy:access_log",
+    "core:guide",
+)
 
 
 def navigation(request):
@@ -28,6 +34,8 @@ def navigation(request):
     if user.has_national_scope:
         items.append((_("Administration"), reverse("admin:index")))
         items.append((_("Personal data accesses"), reverse("privacy:access_log")))
+    # Last, for every role: the user guide (docs/huong-dan/), the pages of their own work.
+    items.append((_("User guide"), reverse("core:guide")))
     more = {reverse(name) for name in IN_MORE}
     return {
         "nav_items": items,

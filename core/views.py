@@ -1,10 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from core.formats_page import formats_html
+from core.formats_page import formats_html, guide_html, guide_image_file, guide_page_file, guide_pages
 from core.health import run_checks
 from core.worklists import worklist_for_user
 from geography.selectors import commune_list_for_user
@@ -38,3 +38,27 @@ def formats(request):
     """docs/formats.md, the columns and codes of every import and export, as a page of the product
     (each import page links to it): the officers do not have the repository."""
     return render(request, "core/formats.html", {"formats": formats_html()})
+
+
+@login_required
+@require_GET
+def guide(request, page: str = ""):
+    """The user guide (docs/huong-dan/), one page per role's work, with its pictures: what each
+    menu item and button does and what the product refuses."""
+    if guide_page_file(page) is None:
+        raise Http404
+    title, html = guide_html(page)
+    pages = [(name, guide_html(name)[0]) for name in guide_pages()]
+    return render(request, "core/guide.html", {"title": title, "guide": html, "pages": pages, "page": page})
+
+
+@login_required
+@require_GET
+def guide_image(request, filename: str):
+    """A picture of the guide (docs/huong-dan/anh/), served by the product as the guide is (no /media/)."""
+    path = guide_image_file(filename)
+    if path is None:
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -17,7 +17,8 @@ class WorkItem:
     title: str
     url: str
     count: int | None = None
-    due: str | None = None
+    due: str | None = None  # the day the work is due by, as the interface writes days
+    late: bool = False  # past ``due``
 
 
 WorklistProvider = Callable[..., list[WorkItem]]

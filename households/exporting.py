@@ -8,7 +8,7 @@ national IDs and phones in full.
 
 from collections.abc import Iterator
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 
 from core.tabular import csv_writer, xlsx_row
 from households.ethnicity import ethnicity_name
@@ -34,7 +34,14 @@ def export_rows(households_queryset: QuerySet[Household], *, mask_identifiers: b
                 When(relationship=Relationship.HEAD, then=Value(0)), default=Value(1), output_field=IntegerField()
             )
         )
-        .order_by("household__commune_id", "household__code", "household_id", "head_first", "joined_on", "id")
+        .order_by(
+            "household__commune_id",
+            "household__code",
+            "household_id",
+            "head_first",
+            F("joined_on").asc(nulls_first=True),
+            "id",
+        )
     )
     for membership in memberships.iterator(chunk_size=_CHUNK):
         household, person = membership.household, membership.person

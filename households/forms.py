@@ -7,23 +7,39 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import DATE_INPUT, CrispyForm, offer_choices, plain_bootstrap
 from geography.models import Area, Commune
-from households.ethnicity import ETHNICITY_CHOICES
+from households.ethnicity import ETHNICITY_CHOICES, KINH
 from households.models import DisabilityLevel, Relationship, Sex
-from households.services import PersonData
+from households.services import NATIONAL_ID_REQUIRED_FROM_AGE, PersonData
 
 NON_HEAD_RELATIONSHIPS = [choice for choice in Relationship.choices if choice[0] != Relationship.HEAD]
 
 
 class PersonForm(CrispyForm):
     full_name = forms.CharField(label=_("Full name"), max_length=120)
-    national_id = forms.CharField(label=_("National ID (CCCD)"), max_length=12, min_length=12)
+    # Optional here: the service requires it from 14 (``services.NATIONAL_ID_REQUIRED_FROM_AGE``), and
+    # says so on this field. The page carries the age for whoever reads it (the click-count script).
+    national_id = forms.CharField(
+        label=_("National ID (CCCD)"),
+        max_length=12,
+        min_length=12,
+        required=False,
+        help_text=_("Not required for a child under 14."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-required-from-age": NATIONAL_ID_REQUIRED_FROM_AGE}),
+    )
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=DATE_INPUT)
     # A blank first choice: an untouched row of the registration form stays "unchanged" and is skipped.
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices])
-    ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=ETHNICITY_CHOICES, initial="01")
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=ETHNICITY_CHOICES, initial=KINH)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     disability_level = forms.ChoiceField(label=_("Disability"), choices=DisabilityLevel.choices, initial="none")
     health_insurance_number = forms.CharField(label=_("Health-insurance card"), max_length=15, required=False)
+
+    def __init__(self, *args, common_ethnicities: list[str] | None = None, **kwargs):
+        """``common_ethnicities``: the commune's most common groups (``selectors.common_ethnicities``),
+        offered first; the first of them is the default."""
+        super().__init__(*args, **kwargs)
+        if common_ethnicities:
+            offer_common_ethnicities(self.fields["ethnicity"], common_ethnicities)
 
     def person_data(self) -> PersonData:
         data = self.cleaned_data
@@ -37,6 +53,18 @@ class PersonForm(CrispyForm):
             disability_level=data["disability_level"],
             health_insurance_number=data.get("health_insurance_number", ""),
         )
+
+
+def offer_common_ethnicities(field: forms.ChoiceField, common: list[str]) -> None:
+    """The commune's common groups in a first group of options, then the other groups in the
+    official order; the most common is chosen unless the form says otherwise."""
+    names = dict(ETHNICITY_CHOICES)
+    common = [code for code in common if code in names]
+    field.choices = [
+        (_("Common in this commune"), [(code, names[code]) for code in common]),
+        (_("Other ethnic groups"), [(code, name) for code, name in ETHNICITY_CHOICES if code not in common]),
+    ]
+    field.initial = common[0]
 
 
 class MemberForm(PersonForm):
@@ -54,7 +82,11 @@ class MemberRowForm(PersonForm):
 
 
 class HouseholdForm(CrispyForm):
-    code = forms.CharField(label=_("Household code"), max_length=30)
+    code = forms.CharField(
+        label=_("Household code"),
+        max_length=30,
+        help_text=_("Unique in the commune. The next free code is suggested; you may change it."),
+    )
     village = forms.ModelChoiceField(label=_("Village"), queryset=None)
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     area = forms.ChoiceField(
@@ -80,15 +112,19 @@ class HouseholdForm(CrispyForm):
 
 
 class RegisterMemberForm(MemberForm):
-    """A row of the registration form; an empty row is skipped."""
+    """A member block of the registration form (added with "Add a member"); one left empty is skipped.
+    The relationship starts as "child", the most common one after the head's spouse."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.empty_permitted = True
+        self.fields["relationship"].initial = Relationship.CHILD
         del self.fields["joined_on"]
 
 
-RegisterMemberFormSet = forms.formset_factory(RegisterMemberForm, extra=4, max_num=20)
+# No block to begin with: the head has their own form; the page adds a block per member
+# (static/js/household-register.js clones ``empty_form``).
+RegisterMemberFormSet = forms.formset_factory(RegisterMemberForm, extra=0, max_num=20, validate_max=True)
 
 
 class MoveForm(CrispyForm):

@@ -5,6 +5,9 @@ with a fixed number of queries per 10,000 lines (communes, villages, the househo
 file names, their current memberships); the report then names every bad line, column and reason.
 A change of a registered person that another app guards (``households.guards``: a beneficiary's
 date of birth) is such an error too, on its line and column.
+Two optional columns carry a hand-over from the paper registers: ``member_since`` (empty or
+"không rõ": not known, no lower bound) and ``date_of_death`` (a member who died before the hand-over,
+recorded after the write through ``services.person_record_death``, as the page records a death).
 A clean file is written set-based in one transaction (COPY for new rows, COPY into a temporary
 table and one UPDATE for changed ones), so a 100,000-line file costs seconds, not a query per person.
 """
@@ -25,6 +28,7 @@ from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
 from core.columns import ACCEPTED_VALUES, accepted
+from core.formatting import day
 from core.tabular import RowError, RowErrors, read_table, split_table
 from core.text import fold_vietnamese
 from geography.models import Area, Commune, Village
@@ -42,7 +46,7 @@ from households.models import (
     Relationship,
     Transfer,
 )
-from households.services import PersonData, household_summaries_refresh, person_data_problems
+from households.services import PersonData, household_summaries_refresh, person_data_problems, person_record_death
 from privacy.fields import (
     EncryptedCharField,
     EncryptedKeysJSONField,
@@ -65,11 +69,17 @@ COLUMNS = [
     "phone",
     "disability_level",
 ]
-# Village is required too, except for a registered household still awaiting its village (an arrival).
+# Columns a file may add (a hand-over from the paper registers): "member since" (empty or "không
+# rõ": not known, the membership then has no lower bound) and the date of death of a member who
+# died before the hand-over (recorded as a death, through the page's service).
+OPTIONAL_COLUMNS = ["member_since", "date_of_death"]
+FILE_COLUMNS = [*COLUMNS, *OPTIONAL_COLUMNS]
+UNKNOWN_DATE = frozenset(("khong ro", "chua ro", "unknown", "?"))
+# Village is required too, except for a registered household still awaiting its village (an arrival);
+# national_id from the age of 14 (``services.person_data_problems``: a younger child may have none).
 REQUIRED_COLUMNS = [
     "household_code",
     "commune_code",
-    "national_id",
     "full_name",
     "date_of_birth",
     "sex",
@@ -77,7 +87,8 @@ REQUIRED_COLUMNS = [
     "ethnicity",
 ]
 MAX_LENGTHS = {"household_code": 30, "address": 255, "full_name": 120}
-# The person fields a file carries (the health-insurance number and date of death are not in it).
+# The person fields a file carries and writes as they are (the health-insurance number is not in
+# it; a date of death is recorded as a death, by ``services.person_record_death``).
 FILE_PERSON_FIELDS = ["full_name", "date_of_birth", "sex", "ethnicity", "phone", "disability_level"]
 HOUSEHOLD_COLUMNS = ["village", "address", "area"]
 
@@ -91,7 +102,7 @@ _AREAS = frozenset(Area.values)
 _RELATIONSHIPS = frozenset(Relationship.values)
 _RELATIONSHIP_LIST = ", ".join(ACCEPTED_VALUES["relationship"])
 _ETHNIC_NAMES = [name for _code, name in ETHNIC_GROUPS]
-_COLUMN_ORDER = {name: index for index, name in enumerate(COLUMNS)}
+_COLUMN_ORDER = {name: index for index, name in enumerate(FILE_COLUMNS)}
 
 
 @dataclass
@@ -103,6 +114,7 @@ class ImportReport:
     persons_created: int = 0
     persons_updated: int = 0
     memberships_created: int = 0
+    deaths_recorded: int = 0
 
     @property
     def ok(self) -> bool:
@@ -115,7 +127,8 @@ class ImportReport:
 def read_rows(file, filename: str) -> list[dict[str, str]]:
     """The data lines of a CSV (UTF-8, BOM or not) or XLSX file as {column: stripped text}.
 
-    The header must name every column of §4.0 once (in any order) and nothing else. Blank lines at
+    The header must name every column of §4.0 once (in any order), may add the optional ones
+    (``OPTIONAL_COLUMNS``), and nothing else. Blank lines at
     the end are dropped; a blank line in the middle stays (``import_households`` skips it) so that
     the position of a line in the list keeps giving its line number.
     """
@@ -128,7 +141,7 @@ def _rows_from_table(table: list[list]) -> list[dict[str, str]]:
     problems = []
     missing = [name for name in COLUMNS if name not in header]
     unknown = [name for name in header if name and name not in _COLUMN_ORDER]
-    repeated = [name for name in COLUMNS if header.count(name) > 1]
+    repeated = [name for name in FILE_COLUMNS if header.count(name) > 1]
     if missing:
         problems.append(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
     if unknown:
@@ -165,9 +178,13 @@ class _Line:
     arrival: Transfer | None = None
     leaving: Membership | None = None
     person_id: int | None = None  # once written
+    member_since: date | None = None  # None: not known (or not given)
+    date_of_death: date | None = None  # a death before the hand-over, recorded after the write
     # The registered person may join here (``_check_persons``): only then is the file's change to
     # them checked further (a guard's refusal would tell of another commune's allowance case).
     admitted: bool = False
+    # A death the registry already records in this household, repeated by the file: nothing to write.
+    already_dead: bool = False
 
 
 @dataclass
@@ -230,19 +247,42 @@ def _parse_line(row: int, values: dict[str, str], *, communes, villages, today: 
         relationship = None
 
     skip = set(empty)
-    date_of_birth = None
-    if values["date_of_birth"]:
+    dates = {}
+    for name in ("date_of_birth", "member_since", "date_of_death"):
+        dates[name] = None
+        text = values[name]
+        if not text or (name == "member_since" and _fold(text).strip() in UNKNOWN_DATE):
+            continue
         try:
-            if not _ISO_DATE.match(values["date_of_birth"]):
-                raise ValueError(values["date_of_birth"])
-            date_of_birth = date.fromisoformat(values["date_of_birth"])
+            if not _ISO_DATE.match(text):
+                raise ValueError(text)
+            dates[name] = date.fromisoformat(text)
         except ValueError:
+            errors.add(row, name, _("%(value)s is not a date (dd/mm/yyyy or YYYY-MM-DD)") % {"value": text})
+            skip.add(name)
+    date_of_birth, member_since, died = dates["date_of_birth"], dates["member_since"], dates["date_of_death"]
+    if member_since is not None:
+        if member_since > today:
+            errors.add(row, "member_since", _("is in the future"))
+        elif date_of_birth is not None and member_since < date_of_birth:
+            errors.add(row, "member_since", _("is before the date of birth"))
+    if died is not None:
+        if died > today:
+            errors.add(row, "date_of_death", _("is in the future"))
+        elif date_of_birth is not None and died < date_of_birth:
+            errors.add(row, "date_of_death", _("is before the date of birth"))
+        elif member_since is not None and died < member_since:
             errors.add(
                 row,
-                "date_of_birth",
-                _("%(value)s is not a date (dd/mm/yyyy or YYYY-MM-DD)") % {"value": values["date_of_birth"]},
+                "date_of_death",
+                _("is before the person joined the household (%(date)s)") % {"date": day(member_since)},
             )
-            skip.add("date_of_birth")
+        if relationship == Relationship.HEAD:
+            errors.add(
+                row,
+                "date_of_death",
+                _("the head is a living member: list the deceased person with their relationship to the living head"),
+            )
     person = PersonData(
         national_id=values["national_id"],
         full_name=values["full_name"],
@@ -266,6 +306,8 @@ def _parse_line(row: int, values: dict[str, str], *, communes, villages, today: 
         area=area,
         relationship=relationship,
         person=person,
+        member_since=member_since,
+        date_of_death=died,
     )
 
 
@@ -366,6 +408,7 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> No
     run is not a lookup of other communes' registries)."""
     first_line: dict[str, int] = {}
     unique: list[_Line] = []
+    _match_children_without_id(lines, groups, errors)
     for line in lines:
         national_id = line.person.national_id
         if not national_id:
@@ -426,8 +469,23 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> No
         {m.household_id for _line, m in elsewhere} | {m.household_id for m in leaving}
         | {m.household_id for m in dead_homes}
     )  # fmt: skip
+    last_homes = _last_households([line.existing_person.pk for line in deceased])
     for line in deceased:
         person = line.existing_person
+        group = groups.get((line.commune.code, line.code)) if line.commune is not None and line.code else None
+        if (
+            line.date_of_death == person.date_of_death
+            and group is not None
+            and group.existing is not None
+            and last_homes.get(person.pk) == group.existing.pk
+        ):
+            # The file repeats a death recorded in this household (a hand-over file imported
+            # again): the line is left as it is, or refused if it would change the person.
+            line.already_dead = True
+            if _changed_fields(line):
+                errors.add(line.row, "national_id", _("%(id)s is recorded as deceased: the file may repeat the "
+                                                      "line as registered, not change it") % {"id": person.national_id})  # fmt: skip
+            continue
         membership = memberships.get(person.pk)
         commune_id = households[membership.household_id].commune_id if membership else homeless.get(person.pk)
         errors.add(
@@ -447,6 +505,7 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> No
             if in_scope(user, household.commune_id)
             else cannot_use_here(),
         )
+    _check_membership_dates(lines, errors)
     for line in lines:
         if line.leaving is None:
             continue
@@ -458,6 +517,80 @@ def _check_persons(lines: list[_Line], groups, errors: RowErrors, *, user) -> No
                 _("%(name)s is the head of the household: change the head first")
                 % {"name": line.existing_person.full_name},
             )
+
+
+def _match_children_without_id(lines: list[_Line], groups, errors: RowErrors) -> None:
+    """A line without a national ID (a child under 14) is the current member of the file's
+    registered household who has none either and the same name and date of birth, when there is
+    one (so that importing a household again does not register its children twice); otherwise a
+    new person. Two such lines alike in one household are one person written twice."""
+    keyed: dict[tuple, _Line] = {}
+    for line in lines:
+        if line.person.national_id or line.commune is None or not line.code or line.person.date_of_birth is None:
+            continue
+        key = (line.commune.code, line.code, _fold(line.person.full_name), line.person.date_of_birth)
+        if key in keyed:
+            errors.add(
+                line.row,
+                "full_name",
+                _("%(name)s, born %(date)s, is also on line %(line)s")
+                % {"name": line.person.full_name, "date": f"{line.person.date_of_birth:%d/%m/%Y}",
+                   "line": keyed[key].row},
+            )  # fmt: skip
+            continue
+        keyed[key] = line
+    registered = {group.existing.pk: group for group in groups.values() if group.existing is not None}
+    wanted = {key for key in keyed if (key[0], key[1]) in groups and groups[(key[0], key[1])].existing is not None}
+    if not wanted:
+        return
+    current = Membership.objects.filter(
+        household_id__in=list(registered), left_on__isnull=True, person__national_id=""
+    ).select_related("person")
+    for membership in current:
+        group = registered[membership.household_id]
+        person = membership.person
+        line = keyed.get((group.commune.code, group.code, person.search_name, person.date_of_birth))
+        if line is not None:
+            line.existing_person, line.membership, line.admitted = person, membership, True
+
+
+def _last_households(person_ids: list[int]) -> dict[int, int]:
+    """For persons without a current household (the deceased of a file: few): the household they left last."""
+    return dict(
+        Membership.objects.filter(person_id__in=person_ids)
+        .order_by("person_id", "-left_on", "-id")
+        .distinct("person_id")
+        .values_list("person_id", "household_id")
+    )
+
+
+def _check_membership_dates(lines: list[_Line], errors: RowErrors) -> None:
+    """The file's "member since" and date of death against what the registry holds: a membership
+    already registered keeps its own "member since" (the file repeats it or leaves it empty), and a
+    death may not come before it when it is known (``services.person_record_death`` says the same);
+    an arrival joins on its transfer's moving date and dies, if it did, in the sending commune."""
+    for line in lines:
+        if line.arrival is not None:
+            if line.member_since is not None and line.member_since != line.arrival.moved_on:
+                errors.add(line.row, "member_since", _("an arrival joins on the transfer's moving date (%(date)s)")
+                           % {"date": day(line.arrival.moved_on)})  # fmt: skip
+            if line.date_of_death is not None:
+                errors.add(line.row, "date_of_death",
+                           _("the person's transfer is pending: the sending commune records the death"))  # fmt: skip
+            continue
+        membership = line.membership
+        if membership is None:
+            continue
+        if line.member_since is not None and line.member_since != membership.joined_on:
+            errors.add(
+                line.row,
+                "member_since",
+                _("the registry has %(date)s: an import does not change a recorded member-since date")
+                % {"date": day(membership.joined_on) or _("not known")},
+            )
+        elif line.date_of_death is not None and membership.joined_on and line.date_of_death < membership.joined_on:
+            errors.add(line.row, "date_of_death", _("is before the person joined the household (%(date)s)")
+                       % {"date": day(membership.joined_on)})  # fmt: skip
 
 
 def _changed_fields(line: _Line) -> list[str]:
@@ -557,7 +690,7 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
     if not user.can_manage_registry:
         raise PermissionDenied
     today = timezone.localdate()
-    errors = RowErrors(COLUMNS)
+    errors = RowErrors(FILE_COLUMNS)
     codes = sorted({(row.get("commune_code") or "").strip() for row in rows} - {""})
     communes = {commune.code: commune for commune in communes_for_user(user).filter(code__in=codes)} if codes else {}
     villages = {
@@ -567,7 +700,7 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
 
     lines: list[_Line] = []
     for index, row in enumerate(rows):
-        values = {name: (row.get(name) or "").strip() for name in COLUMNS}
+        values = {name: (row.get(name) or "").strip() for name in FILE_COLUMNS}
         if any(values.values()):
             lines.append(
                 _parse_line(index + 2, values, communes=communes, villages=villages, today=today, errors=errors)
@@ -586,16 +719,27 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
     report = ImportReport(dry_run=dry_run, errors=errors.sorted())
     if not report.ok:
         return report
+    if any(line.already_dead for line in lines):
+        lines = [line for line in lines if not line.already_dead]
+        for group in groups.values():
+            group.lines = [line for line in group.lines if not line.already_dead]
+        groups = {key: group for key, group in groups.items() if group.lines}
     report.households_created = sum(1 for group in groups.values() if group.existing is None)
     report.households_updated = len(groups) - report.households_created
     report.persons_created = sum(1 for line in lines if line.existing_person is None)
     report.persons_updated = len(lines) - report.persons_created
     report.memberships_created = sum(1 for line in lines if line.membership is None)
+    report.deaths_recorded = sum(1 for line in lines if line.date_of_death is not None)
     if dry_run:
         return report
     try:
         with transaction.atomic(durable=True):
             _write(list(groups.values()), user=user)
+    except _DeathRefused as refused:
+        # Checked above; the registry changed meanwhile (a head chosen, a death recorded on the page).
+        report = ImportReport(dry_run=False, errors=[
+            RowError(refused.row, "date_of_death", message) for message in refused.messages
+        ])  # fmt: skip
     except IntegrityError:
         # Someone registered the same household or person between our check and our write.
         report = ImportReport(
@@ -612,7 +756,7 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
 
 
 def _write(groups: list[_Group], *, user) -> None:
-    now, today = timezone.now(), timezone.localdate()
+    now = timezone.now()
     lines = [line for group in groups for line in group.lines]
     if _guarded_changes(lines):
         # A change became guarded since the check (a case decided meanwhile): start again.
@@ -629,8 +773,9 @@ def _write(groups: list[_Group], *, user) -> None:
                         "person_id": line.person_id,
                         "household_id": group.household_id,
                         "relationship": line.relationship,
-                        # An arrival leaves the sending commune and joins here on the moving date.
-                        "joined_on": line.arrival.moved_on if line.arrival else today,
+                        # An arrival leaves the sending commune and joins here on the moving date;
+                        # anyone else since the file's "member since" date (None: not known).
+                        "joined_on": line.arrival.moved_on if line.arrival else line.member_since,
                     }
                 )
             elif line.membership.relationship != line.relationship:
@@ -648,6 +793,31 @@ def _write(groups: list[_Group], *, user) -> None:
     _dissolve_emptied(left_households)
     _copy_insert(HouseholdEvent, _complete(HouseholdEvent, [_event(group, user) for group in groups], now=now))
     _flag_possible_duplicates([line.person_id for line in lines if line.existing_person is None])
+    _record_deaths([line for line in lines if line.date_of_death is not None], user=user)
+
+
+class _DeathRefused(Exception):
+    def __init__(self, row: int, messages: list[str]):
+        super().__init__(row, messages)
+        self.row, self.messages = row, messages
+
+
+def _record_deaths(lines: list[_Line], *, user) -> None:
+    """Each death the file carries (a member who died before the hand-over), recorded as the page
+    records one: ``services.person_record_death`` checks it, ends the membership that day, writes
+    the DEATH event with the importing user, cancels a pending transfer and dissolves a household
+    left empty. One call per death (few in a file), after the set-based write, in its transaction."""
+    persons = Person.objects.in_bulk([line.person_id for line in lines])
+    for line in lines:
+        try:
+            person_record_death(
+                person=persons[line.person_id],
+                date_of_death=line.date_of_death,
+                reason=_("recorded by the household import"),
+                acting_user=user,
+            )
+        except ValidationError as error:
+            raise _DeathRefused(line.row, [m for messages in error.message_dict.values() for m in messages]) from error
 
 
 def _lock_arrivals(transfer_ids: list[int]) -> None:

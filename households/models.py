@@ -51,7 +51,10 @@ class PovertyStatus(models.TextChoices):
 
 class Person(BaseModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    national_id = models.CharField(_("national ID (CCCD)"), max_length=12, unique=True)
+    # The 12-digit personal ID number (số định danh cá nhân, printed on the CCCD). Empty only for a
+    # child registered before 14 without one (Law on Identification 2023: the CCCD is issued from
+    # 14; ``services.person_data_problems`` requires it from that age). Unique when given.
+    national_id = models.CharField(_("national ID (CCCD)"), max_length=12, blank=True)
     full_name = models.CharField(_("full name"), max_length=120)
     # fold_vietnamese(full_name): lower case without diacritics, for search; kept by services.
     search_name = models.CharField(max_length=120, editable=False)
@@ -71,13 +74,20 @@ class Person(BaseModel):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         constraints = [
-            models.CheckConstraint(condition=Q(national_id__regex=r"^[0-9]{12}$"), name="person_national_id_12_digits"),
+            models.CheckConstraint(
+                condition=Q(national_id__regex=r"^([0-9]{12})?$"), name="person_national_id_12_digits_or_none"
+            ),
+            models.UniqueConstraint(
+                fields=["national_id"], condition=~Q(national_id=""), name="person_national_id_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(date_of_death__isnull=True) | Q(date_of_death__gte=models.F("date_of_birth")),
                 name="person_death_after_birth",
             ),
         ]
         indexes = [
+            # Lookups by a list of IDs (the imports' "= ANY(…)") cannot use the partial unique index.
+            models.Index(fields=["national_id"], name="person_national_id"),
             GinIndex(fields=["search_name"], name="person_search_name_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["search_name", "date_of_birth"], name="person_name_birth"),
             models.Index(fields=["phone"], name="person_phone", condition=~Q(phone="")),
@@ -152,12 +162,15 @@ class Membership(BaseModel):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
     relationship = models.CharField(_("relationship to head"), max_length=12, choices=Relationship.choices)
-    joined_on = models.DateField(_("joined on"))
+    # "Member since" (thành viên từ ngày). Empty: not known (a household handed over from the paper
+    # registers): the membership has no lower bound, so a death or a move on any day (after birth)
+    # may end it; a known day is a lower bound that every writer keeps (services._end_membership).
+    joined_on = models.DateField(_("member since"), null=True, blank=True)
     left_on = models.DateField(_("left on"), null=True, blank=True)
     left_reason = models.CharField(_("reason for leaving"), max_length=255, blank=True)
 
     class Meta:
-        ordering = ["household_id", "joined_on", "id"]
+        ordering = ["household_id", models.F("joined_on").asc(nulls_first=True), "id"]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
@@ -170,7 +183,7 @@ class Membership(BaseModel):
                 name="membership_one_current_head_per_household",
             ),
             models.CheckConstraint(
-                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                condition=Q(left_on__isnull=True) | Q(joined_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
                 name="membership_left_after_joined",
             ),
         ]

@@ -4,6 +4,7 @@ label for person ids, and a person's registry records for their data report. Reg
 
 from collections.abc import Iterable
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from households.identity import mask
@@ -54,7 +55,9 @@ def person_registry_records(person_id: int) -> list[RecordSection]:
     if person.date_of_death:
         identity.append((_("Date of death"), person.date_of_death.strftime("%d/%m/%Y")))
     memberships = (
-        Membership.objects.filter(person_id=person_id).select_related("household__commune").order_by("joined_on", "id")
+        Membership.objects.filter(person_id=person_id)
+        .select_related("household__commune")
+        .order_by(F("joined_on").asc(nulls_first=True), "id")
     )
     households = [
         (
@@ -62,7 +65,7 @@ def person_registry_records(person_id: int) -> list[RecordSection]:
             _("%(relationship)s, from %(joined)s%(left)s")
             % {
                 "relationship": membership.get_relationship_display(),
-                "joined": membership.joined_on.strftime("%d/%m/%Y"),
+                "joined": membership.joined_on.strftime("%d/%m/%Y") if membership.joined_on else _("a date not known"),
                 "left": (" " + _("to %(date)s") % {"date": membership.left_on.strftime("%d/%m/%Y")})
                 if membership.left_on
                 else "",

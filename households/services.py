@@ -20,12 +20,13 @@ from datetime import date
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, ProtectedError, RestrictedError, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.formatting import day as format_day
 from core.text import fold_vietnamese
 from geography.models import Commune, Village
 from geography.scoping import require_scope
@@ -44,9 +45,12 @@ from households.models import (
     Sex,
     Transfer,
 )
-from households.selectors import residence_commune_id, transfer_identities
+from households.selectors import next_household_code, residence_commune_id, transfer_identities
 
 EARLIEST_BIRTH = date(1900, 1, 1)
+# Law on Identification 2023 (Luật Căn cước, art. 19): the CCCD is issued from 14. A younger child
+# may have a personal ID number (số định danh cá nhân) but need not: the registry takes them without.
+NATIONAL_ID_REQUIRED_FROM_AGE = 14
 REGISTRY_ROLE = "can_manage_registry"
 DECISION_ROLE = "can_sign_decisions"
 PERSON_FIELDS = [
@@ -74,6 +78,22 @@ class PersonData:
     disability_level: str = DisabilityLevel.NONE
     health_insurance_number: str = ""
     extra_errors: dict = field(default_factory=dict, repr=False)
+    # The registered person these details are about, when known otherwise than by national ID (a
+    # person transfer of a child without one): ``_person_for`` takes them instead of looking up.
+    known: Person | None = field(default=None, repr=False, compare=False)
+
+
+def age_on(born: date, day: date) -> int:
+    """Completed years on ``day``."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def national_id_required(date_of_birth: date | None, *, today: date | None = None) -> bool:
+    """A national ID is required from 14 (``NATIONAL_ID_REQUIRED_FROM_AGE``); for someone whose
+    date of birth is not known yet, too."""
+    if date_of_birth is None:
+        return True
+    return age_on(date_of_birth, today or timezone.localdate()) >= NATIONAL_ID_REQUIRED_FROM_AGE
 
 
 def person_data_problems(data: PersonData, *, today: date | None = None) -> dict[str, list[str]]:
@@ -94,12 +114,16 @@ def person_data_problems(data: PersonData, *, today: date | None = None) -> dict
         add("date_of_birth", _("is required"))
     elif not EARLIEST_BIRTH <= data.date_of_birth <= today:
         add("date_of_birth", _("%(date)s is not a possible date of birth") % {"date": data.date_of_birth.isoformat()})
-    for problem in national_id_problems(
-        data.national_id,
-        sex=data.sex if data.sex in Sex.values else None,
-        date_of_birth=data.date_of_birth if "date_of_birth" not in problems else None,
-    ):
-        add("national_id", problem)
+    birth = data.date_of_birth if "date_of_birth" not in problems else None
+    if not data.national_id:
+        # Unknown date of birth: that field has its error; the ID's rule waits for it.
+        if birth is not None and national_id_required(birth, today=today):
+            add("national_id", _("is required from the age of %(age)s") % {"age": NATIONAL_ID_REQUIRED_FROM_AGE})
+    else:
+        for problem in national_id_problems(
+            data.national_id, sex=data.sex if data.sex in Sex.values else None, date_of_birth=birth
+        ):
+            add("national_id", problem)
     if data.ethnicity not in dict(ETHNIC_GROUPS):
         add("ethnicity", _("unknown ethnicity"))
     if data.disability_level not in DisabilityLevel.values:
@@ -198,8 +222,11 @@ def _person_for(data: PersonData, *, commune: Commune, acting_user) -> tuple[Per
     that adding them completes, if any.
 
     Someone who lives in another commune (or, having no household now, was last registered in
-    another commune) is refused unless that commune asked for their transfer here."""
-    existing = Person.objects.filter(national_id=data.national_id).first()
+    another commune) is refused unless that commune asked for their transfer here. A child
+    without a national ID is a new person (unless ``data.known`` says who they are)."""
+    existing = data.known
+    if existing is None and data.national_id:
+        existing = Person.objects.filter(national_id=data.national_id).first()
     if existing is None:
         person = Person(**{name: getattr(data, name) for name in PERSON_FIELDS})
         person.search_name = fold_vietnamese(person.full_name)
@@ -209,7 +236,7 @@ def _person_for(data: PersonData, *, commune: Commune, acting_user) -> tuple[Per
     if existing.date_of_death is not None:
         # Named only to the commune that keeps the person (issue 15 §3: no lookup of other communes).
         raise ValidationError({"national_id": named_if_in_scope(
-            acting_user, residence_commune_id(existing), _("%(id)s is recorded as deceased") % {"id": data.national_id}
+            acting_user, residence_commune_id(existing), _("%(id)s is recorded as deceased") % {"id": _who(data)}
         )})  # fmt: skip
     arrival = (
         Transfer.objects.select_for_update()
@@ -224,16 +251,21 @@ def _person_for(data: PersonData, *, commune: Commune, acting_user) -> tuple[Per
         raise ValidationError(
             {"national_id": named_if_in_scope(acting_user, household.commune_id,
              _("%(id)s already belongs to household %(code)s of %(commune)s")
-             % {"id": data.national_id, "code": household.code, "commune": household.commune.name})}
+             % {"id": _who(data), "code": household.code, "commune": household.commune.name})}
         )  # fmt: skip
     last_commune = residence_commune_id(existing)
     if last_commune is not None and last_commune != commune.pk:
         raise ValidationError(
             {"national_id": named_if_in_scope(acting_user, last_commune,
              _("%(id)s is registered in another commune: that commune must transfer them here first")
-             % {"id": data.national_id})}
+             % {"id": _who(data)})}
         )  # fmt: skip
     return existing, False, None
+
+
+def _who(data: PersonData) -> str:
+    """The national ID a refusal names, or the name of a child who has none."""
+    return data.national_id or data.full_name
 
 
 def _flag_possible_duplicates(person: Person, *, commune: Commune) -> None:
@@ -308,8 +340,8 @@ def household_register(
     problems: dict[str, list[str]] = {}
     if not code:
         problems["code"] = [_("is required")]
-    elif Household.objects.filter(commune=commune, code=code).exists():
-        problems["code"] = [_("%(code)s is already used in %(commune)s") % {"code": code, "commune": commune.name}]
+    elif _code_taken(commune, code):
+        problems["code"] = [_code_taken_message(commune, code, village)]
     if village.commune_id != commune.pk:
         problems["village"] = [
             _("%(village)s is not in %(commune)s") % {"village": village.name, "commune": commune.name}
@@ -317,7 +349,7 @@ def household_register(
     everyone = [(head, Relationship.HEAD), *members]
     if any(relationship == Relationship.HEAD for _data, relationship in members):
         problems["members"] = [_("a household has exactly one head")]
-    ids = [data.national_id.strip() for data, _relationship in everyone]
+    ids = [data.national_id.strip() for data, _relationship in everyone if data.national_id.strip()]
     if len(set(ids)) != len(ids):
         problems.setdefault("members", []).append(_("the same national ID is entered twice"))
     for index, (data, _relationship) in enumerate(everyone):
@@ -326,14 +358,22 @@ def household_register(
             problems.setdefault(key, []).extend(messages)
     _raise_if(problems)
 
-    household = Household.objects.create(
-        commune=commune,
-        village=village,
-        code=code,
-        address=address.strip(),
-        area=area or commune.area,
-        housing_area_m2=housing_area_m2,
-    )
+    try:
+        # Two officers may submit the same suggested code at once: the unique constraint decides,
+        # and the later one gets the message above, with nothing saved.
+        with transaction.atomic():
+            household = Household.objects.create(
+                commune=commune,
+                village=village,
+                code=code,
+                address=address.strip(),
+                area=area or commune.area,
+                housing_area_m2=housing_area_m2,
+            )
+    except IntegrityError as error:
+        if not _code_taken(commune, code):
+            raise
+        raise ValidationError({"code": _code_taken_message(commune, code, village)}) from error
     for index, (data, relationship) in enumerate(everyone):
         try:
             person, _created, arrival = _person_for(data, commune=commune, acting_user=acting_user)
@@ -352,6 +392,18 @@ def household_register(
            code=code, members=len(everyone))  # fmt: skip
     household.refresh_from_db()
     return household
+
+
+def _code_taken(commune: Commune, code: str) -> bool:
+    return Household.objects.filter(commune=commune, code=code).exists()
+
+
+def _code_taken_message(commune: Commune, code: str, village: Village | None) -> str:
+    return _("%(code)s is already used in %(commune)s; the next free code is %(next)s") % {
+        "code": code,
+        "commune": commune.name,
+        "next": next_household_code(commune, village if village.commune_id == commune.pk else None),
+    }
 
 
 @transaction.atomic
@@ -388,7 +440,7 @@ def member_edit(*, person: Person, data: PersonData, reason: str = "", acting_us
     field, with nothing written: that change goes through the app's own approval."""
     _require_person_writer(acting_user, person)
     problems = person_data_problems(data)
-    if Person.objects.filter(national_id=data.national_id).exclude(pk=person.pk).exists():
+    if data.national_id and Person.objects.filter(national_id=data.national_id).exclude(pk=person.pk).exists():
         problems.setdefault("national_id", []).append(_("%(id)s belongs to someone else") % {"id": data.national_id})
     changed = [name for name in PERSON_FIELDS if getattr(data, name) != getattr(person, name)]
     for name, messages in person_change_problems([(person.pk, changed)]).get(person.pk, {}).items():
@@ -432,8 +484,10 @@ def birth_date_problems(person: Person, *, date_of_birth: date, national_id: str
     }
     if "date_of_birth" not in problems and person.date_of_death and date_of_birth > person.date_of_death:
         problems["date_of_birth"] = [_("is after the date of death")]
-    if data.national_id != person.national_id and (
-        Person.objects.filter(national_id=data.national_id).exclude(pk=person.pk).exists()
+    if (
+        data.national_id
+        and data.national_id != person.national_id
+        and (Person.objects.filter(national_id=data.national_id).exclude(pk=person.pk).exists())
     ):
         problems.setdefault("national_id", []).append(_("%(id)s belongs to someone else") % {"id": data.national_id})
     return problems
@@ -481,10 +535,22 @@ def person_birth_date_correct(
     return person
 
 
+def _joined_after(membership: Membership, day: date) -> bool:
+    """True when ``day`` is before the membership's "member since" date: a known date is a lower
+    bound for its end (a death, a move); an unknown one (``joined_on`` empty: a household handed
+    over from the paper registers) has none."""
+    return membership.joined_on is not None and day < membership.joined_on
+
+
+def _joined_problem(membership: Membership) -> str:
+    return _("is before the person joined the household (%(date)s)") % {"date": format_day(membership.joined_on)}
+
+
 def _end_membership(membership: Membership, *, left_on: date, reason: str, field: str = "moved_on") -> None:
-    if left_on < membership.joined_on:
-        raise ValidationError({field: _("is before the person joined the household (%(date)s)")
-                               % {"date": membership.joined_on.isoformat()}})  # fmt: skip
+    """End a membership on ``left_on``: refused (ValidationError on ``field``) before its known
+    "member since" date. Every writer that ends one (death, move, transfer, split) comes here."""
+    if _joined_after(membership, left_on):
+        raise ValidationError({field: _joined_problem(membership)})
     membership.left_on, membership.left_reason = left_on, reason
     membership.save(update_fields=["left_on", "left_reason", "updated_at"])
 
@@ -566,10 +632,16 @@ def household_change_head(
 
 @transaction.atomic
 def person_record_death(
-    *, person: Person, date_of_death: date, acting_user, new_head: Membership | None = None, reason: str = ""
+    *, person: Person, date_of_death: date, acting_user, new_head: Membership | None = None, reason: str = "", **trace
 ) -> Person:
     """Record a death: the person leaves their household that day; a head needs a successor. A
-    pending transfer of the person (or of the household their death dissolves) is cancelled."""
+    pending transfer of the person (or of the household their death dissolves) is cancelled.
+
+    The same rule holds through every door (the page, the household import, a confirmed allowance
+    list, the command line): the date may not be in the future, before birth, or before the
+    membership's "member since" date when it is known; an unknown one (a household handed over from
+    the paper registers) has no lower bound, so a death before the hand-over is recorded on its day.
+    ``trace`` adds to the DEATH event (the allowance list and the chair who confirmed it)."""
     _require_person_writer(acting_user, person)
     problems = {}
     if person.date_of_death:
@@ -578,8 +650,11 @@ def person_record_death(
         problems["date_of_death"] = [_("is in the future")]
     elif date_of_death < person.date_of_birth:
         problems["date_of_death"] = [_("is before the date of birth")]
-    _raise_if(problems)
     membership = _current_membership(person)
+    if not problems and membership and _joined_after(membership, date_of_death):
+        # A death before a known "member since" date; an unknown one (a hand-over) has no lower bound.
+        problems["date_of_death"] = [_joined_problem(membership)]
+    _raise_if(problems)
     if membership and membership.relationship == Relationship.HEAD and membership.household.member_count > 1:
         if new_head is None:
             raise ValidationError(
@@ -605,7 +680,7 @@ def person_record_death(
             if pending is not None:
                 _cancel(pending, reason=_("the household is dissolved"), acting_user=acting_user)
         _event(household=household, kind=HouseholdEvent.Kind.DEATH, person=person, acting_user=acting_user,
-               reason=reason, name=person.full_name, date_of_death=date_of_death.isoformat())  # fmt: skip
+               reason=reason, name=person.full_name, date_of_death=date_of_death.isoformat(), **trace)  # fmt: skip
     return person
 
 
@@ -730,9 +805,8 @@ def person_transfer(
     problems = _transfer_date_problems(moved_on, "moved_on")
     if not membership.is_current:
         problems["person"] = [_("no longer lives in this household")]
-    elif moved_on < membership.joined_on:
-        problems["moved_on"] = [_("is before the person joined the household (%(date)s)")
-                                % {"date": membership.joined_on.isoformat()}]  # fmt: skip
+    elif _joined_after(membership, moved_on):
+        problems["moved_on"] = [_joined_problem(membership)]
     if to_commune.pk == membership.household.commune_id:
         problems["to_commune"] = [_("is the same commune: move the member to another household instead")]
     if not reason.strip():
@@ -818,7 +892,7 @@ def transfer_accept_person(
     _require_commune(acting_user, transfer.to_commune_id)
     if transfer.kind != Transfer.Kind.PERSON:
         raise ValidationError({"transfer": _("a household is received with its village and code")})
-    data = person_data_from(transfer.person)
+    data = person_data_from(transfer.person, known=transfer.person)
     if household is not None:
         if household.commune_id != transfer.to_commune_id:
             raise ValidationError({"household": _("is not in %(commune)s") % {"commune": transfer.to_commune.name}})

@@ -217,8 +217,10 @@ class NationalIdAllocator:
     @classmethod
     def from_database(cls) -> NationalIdAllocator:
         with connection.cursor() as cursor:
+            # A child registered without a national ID has none to count.
             cursor.execute(
-                f"SELECT left(national_id, 6), max(right(national_id, 6))::int FROM {Person._meta.db_table} GROUP BY 1"
+                f"SELECT left(national_id, 6), max(right(national_id, 6))::int FROM {Person._meta.db_table} "
+                "WHERE national_id <> '' GROUP BY 1"
             )
             return cls(dict(cursor.fetchall()))
 

@@ -6,6 +6,7 @@ app_name = "households"
 urlpatterns = [
     path("", views.household_list, name="list"),
     path("new/", views.household_register, name="register"),
+    path("new/code/", views.household_register_code, name="register_code"),
     path("arrivals/", views.arrivals, name="arrivals"),
     path("transfers/<uuid:transfer_uuid>/", views.transfer_detail, name="transfer_detail"),
     path("transfers/<uuid:transfer_uuid>/accept/", views.transfer_accept, name="transfer_accept"),

@@ -45,11 +45,14 @@ from households.searching import refuse_identifier_search
 from households.selectors import (
     COUNT_LIMIT,
     PAGE_SIZE,
+    RANK_EXACT_MEMBER,
     arrivals_for_user,
+    common_ethnicities,
     count_up_to,
     duplicates_shown,
     household_list_for_user,
     household_page_data,
+    next_household_code,
     sender_history,
     status_for_year,
     transfer_identities,
@@ -90,8 +93,10 @@ def household_list(request):
     rows = rows[:PAGE_SIZE]
     year = filters.get("year") or timezone.localdate().year - 1
     statuses = status_for_year([household.pk for household in rows], year)
+    relationships = dict(Relationship.choices)
     for household in rows:
         household.year_status = statuses.get(household.pk, "")
+        household.matched = _matched_member(household, relationships)
     # Asked for even when another filter did not validate (the list is then empty): say so.
     uninsured_on = form.cleaned_data.get("uninsured_on") if form.is_bound else None
     # How many the list holds: read off the page when it is the only one, else one count query
@@ -106,7 +111,9 @@ def household_list(request):
             if uninsured_on
             else 0
         )
-    record_list_view(request, person_ids=[household.head_id for household in rows], count=count)
+    shown = [household.head_id for household in rows]
+    shown += [household.matched["person_id"] for household in rows if household.matched]
+    record_list_view(request, person_ids=shown, count=count)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -131,6 +138,15 @@ def household_list(request):
     )
 
 
+def _matched_member(household, relationships: dict) -> dict | None:
+    """The member a name search found, when it was not the head (``search_rank`` ≥ 2): name,
+    relationship and birth year for the row, so the officer sees why the household is listed."""
+    member = getattr(household, "matched_member", None)
+    if not member or household.search_rank < RANK_EXACT_MEMBER:
+        return None
+    return {**member, "relationship": relationships.get(member["relationship"], ""), "born": str(member["born"])}
+
+
 def _page_number(request) -> int:
     try:
         return max(int(request.GET.get("page", "1")), 1)
@@ -143,11 +159,16 @@ def _page_number(request) -> int:
 def household_register(request):
     _require_editor(request.user)
     commune = _commune_from_request(request)
-    form = HouseholdForm(request.POST or None, commune=commune, prefix="household")
-    head_form = MemberForm(request.POST or None, prefix="head")
+    # The code is suggested (the next free one of the commune's pattern), the ethnicity defaults to
+    # the commune's most common one; both stay editable.
+    suggested = next_household_code(commune) if request.method == "GET" else request.POST.get("suggested_code", "")
+    form = HouseholdForm(request.POST or None, commune=commune, prefix="household", initial={"code": suggested})
+    _suggest_on_village_change(form, commune)
+    common = common_ethnicities(commune)
+    head_form = MemberForm(request.POST or None, prefix="head", common_ethnicities=common)
     del head_form.fields["relationship"]
     del head_form.fields["joined_on"]
-    members = RegisterMemberFormSet(request.POST or None, prefix="members")
+    members = RegisterMemberFormSet(request.POST or None, prefix="members", form_kwargs={"common_ethnicities": common})
     if request.method == "POST" and form.is_valid() and head_form.is_valid() and members.is_valid():
         entered = [member for member in members if member.has_changed() and member.cleaned_data]
         try:
@@ -170,8 +191,36 @@ def household_register(request):
     return render(
         request,
         "households/household_register.html",
-        {"commune": commune, "form": form, "head_form": head_form, "members": members},
+        {"commune": commune, "form": form, "head_form": head_form, "members": members, "suggested_code": suggested},
     )
+
+
+def _suggest_on_village_change(form: HouseholdForm, commune: Commune) -> None:
+    """Choosing the village asks for the code again (htmx): a village numbered apart has its own."""
+    form.fields["village"].widget.attrs.update(
+        {
+            "hx-get": reverse("households:register_code") + f"?commune={commune.code}",
+            "hx-trigger": "change",
+            "hx-target": "#household-code-box",
+            "hx-include": "[name='household-code'], [name='suggested_code']",
+        }
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def household_register_code(request):
+    """The registration form's code field for the chosen village (htmx): the next free code of
+    the village's pattern (``next_household_code``) while the officer has left the suggestion as it
+    was; a code they typed stays."""
+    _require_editor(request.user)
+    commune = _commune_from_request(request)
+    village = commune.villages.filter(pk=request.GET.get("household-village") or None).first()
+    typed, suggested = request.GET.get("household-code", ""), request.GET.get("suggested_code", "")
+    if typed.strip() in ("", suggested):
+        suggested = typed = next_household_code(commune, village)
+    form = HouseholdForm(commune=commune, prefix="household", initial={"code": typed})
+    return render(request, "households/_register_code.html", {"form": form, "suggested_code": suggested})
 
 
 def _commune_from_request(request) -> Commune:

@@ -22,7 +22,7 @@ from households.access import can_see_full_identifiers
 from households.ethnicity import ETHNIC_GROUPS
 from households.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, export_rows, write_xlsx
 from households.forms import HouseholdFilterForm
-from households.importing import COLUMNS, import_households, read_rows
+from households.importing import COLUMNS, FILE_COLUMNS, OPTIONAL_COLUMNS, import_households, read_rows
 from households.searching import refuse_identifier_search
 from households.selectors import household_list_for_user
 from privacy.log import Purpose, communes_of, query_filters, record_view
@@ -78,7 +78,9 @@ def import_page(request):
                     "form": ImportForm(initial={"dry_run": not report.ok}),
                 },
             )
-    return render(request, "households/import.html", {"form": form, "columns": COLUMNS})
+    return render(
+        request, "households/import.html", {"form": form, "columns": COLUMNS, "optional_columns": OPTIONAL_COLUMNS}
+    )
 
 
 @login_required
@@ -141,6 +143,7 @@ def import_template(request):
         "relationship": "chủ hộ",
         "ethnicity": "Kinh",
         "disability_level": "không",
+        "member_since": "không rõ",
     }
     ethnic_groups = [name for _code, name in ETHNIC_GROUPS]
-    return template_response("mau-nhap-ho.xlsx", COLUMNS, example, choices={"ethnicity": ethnic_groups})
+    return template_response("mau-nhap-ho.xlsx", FILE_COLUMNS, example, choices={"ethnicity": ethnic_groups})

@@ -368,7 +368,7 @@ SELECT month_end, count(DISTINCT person.id),
        ))
 FROM unnest(%(ends)s::date[]) AS month_end
 JOIN households_membership membership
-  ON membership.joined_on <= month_end AND (membership.left_on IS NULL OR membership.left_on > month_end)
+  ON coalesce(membership.joined_on, '-infinity') <= month_end AND (membership.left_on IS NULL OR membership.left_on > month_end)
 JOIN households_household household ON household.id = membership.household_id AND household.commune_id = %(commune)s
 JOIN households_person person
   ON person.id = membership.person_id AND person.date_of_birth <= month_end
@@ -382,8 +382,11 @@ def month_end(month: date) -> date:
 
 
 def coverage(commune_code: str, months: list[date]) -> list[Coverage]:
-    """Health-insurance coverage of a commune on the last day of each month. One query."""
-    ends = [month_end(month) for month in months]
+    """Health-insurance coverage of a commune on the last day of each month, or today for a month
+    whose last day is still to come (as ``reports.figures`` counts it: a day to come would count the
+    cards ending before it as gone). One query."""
+    today = timezone.localdate()
+    ends = [min(month_end(month), today) for month in months]
     with connection.cursor() as cursor:
         cursor.execute(_COVERAGE_SQL, {"ends": ends, "commune": commune_code})
         found = {end: (members, covered) for end, members, covered in cursor.fetchall()}

@@ -1,18 +1,21 @@
 """Shared reads of the poverty review: progress, the posted list, results, what-if, timeline."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.formatting import day
 from core.timeline import TimelineEntry
 from core.worklists import WorkItem
-from geography.scoping import scope_to_user
+from geography.scoping import commune_codes_for_user, has_national_scope, scope_to_user
 from households.models import Household, HouseholdYearStatus, PovertyStatus
+from povertyreview import deadlines
 from povertyreview.classification import rules_for
 from povertyreview.models import Assessment, Campaign, Complaint, ReductionTarget, ReviewEvent
 
@@ -277,30 +280,188 @@ def _review_event_detail(event: ReviewEvent, rules_by_standard: dict) -> str:
 
 
 def review_worklist(user) -> list[WorkItem]:
-    """Home-page items: reviews waiting for the chair; complaints past their deadline."""
-    items = []
+    """Home-page items of the review, for the user's communes: for whoever runs it (the officer,
+    the steering committee, the chair) the complaints awaiting an answer, the public posting's days
+    left, the households still to survey, the village meetings still to hold, a step late against
+    the calendar (``deadlines``) and a review not opened in time; for the chair, the results
+    awaiting recognition. Each item links to the page where the work is done.
+
+    One query for the reviews (their counts as subqueries), and one more only when a commune of
+    the user has no review of this year after ``deadlines.OPEN_BY``; none for a provincial viewer."""
     if not (user.can_sign_decisions or user.can_run_poverty_review):
-        return items  # a provincial viewer: no query at all
-    campaigns = scope_to_user(Campaign.objects.all(), user)
-    if user.can_sign_decisions:
-        waiting = campaigns.filter(status=Campaign.Status.AWAITING_APPROVAL).count()
-        if waiting:
-            items.append(
-                WorkItem(
-                    title=_("Poverty reviews awaiting your approval"), url=reverse("povertyreview:list"), count=waiting
-                )  # fmt: skip
-            )
-    if user.can_run_poverty_review:
-        overdue = Complaint.objects.filter(
-            campaign__in=campaigns, status=Complaint.Status.OPEN, deadline__lt=timezone.localdate()
-        ).count()
-        if overdue:
-            items.append(
-                WorkItem(
-                    title=_("Review complaints past their deadline"), url=reverse("povertyreview:list"), count=overdue
-                )  # fmt: skip
-            )
+        return []  # a provincial viewer: no query at all
+    today = timezone.localdate()
+    campaigns = list(_worklist_campaigns(user, today))
+    items = []
+    for campaign in campaigns:
+        items.extend(_campaign_work(user, campaign, today))
+    if user.can_run_poverty_review and not has_national_scope(user) and today > deadlines.open_by(today.year):
+        items.extend(_reviews_not_opened(user, campaigns, today))
     return items
+
+
+def _count_of(queryset: QuerySet, field: str = "pk") -> Coalesce:
+    """How many rows of ``queryset`` belong to the outer campaign (a subquery; 0 when none)."""
+    counted = Count(field, distinct=field != "pk")
+    return Coalesce(
+        Subquery(
+            queryset.filter(campaign=OuterRef("pk")).order_by().values("campaign").annotate(n=counted).values("n")
+        ),
+        0,
+    )
+
+
+def _worklist_campaigns(user, today) -> QuerySet[Campaign]:
+    """The user's reviews still under way, and this year's periodic ones (approved or not: they
+    say the review was opened), each with the counts its work items show."""
+    open_complaints = Complaint.objects.filter(status=Complaint.Status.OPEN)
+    waiting_for_meeting = Assessment.objects.filter(_PROPOSED, meeting_result=Assessment.MeetingResult.PENDING)
+    return (
+        scope_to_user(Campaign.objects.all(), user)
+        .filter(~Q(status=Campaign.Status.APPROVED) | Q(kind=Campaign.Kind.PERIODIC, year=today.year))
+        .select_related("commune", "household")
+        .annotate(
+            open_complaints=_count_of(open_complaints),
+            first_deadline=Subquery(
+                open_complaints.filter(campaign=OuterRef("pk")).order_by("deadline").values("deadline")[:1]
+            ),
+            to_survey=_count_of(Assessment.objects.filter(surveyed_at__isnull=True)),
+            returned=_count_of(Assessment.objects.filter(meeting_result=Assessment.MeetingResult.RETURNED)),
+            villages_to_meet=_count_of(waiting_for_meeting, "village"),
+        )
+        .order_by("commune__name", "-year", "id")
+    )
+
+
+def _review_name(campaign: Campaign) -> str:
+    if campaign.kind == Campaign.Kind.REGULAR:
+        return _("in-year review of household %(code)s, %(commune)s") % {
+            "code": campaign.household.code,
+            "commune": campaign.commune.name,
+        }
+    return _("review %(year)s, %(commune)s") % {"year": campaign.year, "commune": campaign.commune.name}
+
+
+def _campaign_work(user, campaign: Campaign, today) -> list[WorkItem]:
+    if campaign.status == Campaign.Status.APPROVED:
+        return []
+    status, review = Campaign.Status, {"review": _review_name(campaign)}
+    ends_by = deadlines.step_ends_by(campaign)
+
+    def is_late(due) -> bool:
+        return due is not None and today > due
+
+    def url(name: str, query: str = "") -> str:
+        return reverse(f"povertyreview:{name}", kwargs={"campaign_id": campaign.pk}) + query
+
+    items = []
+    if user.can_run_poverty_review:
+        if campaign.open_complaints:
+            items.append(
+                WorkItem(
+                    title=_("Complaints awaiting an answer (%(review)s)") % review,
+                    url=url("complaints"),
+                    count=campaign.open_complaints,
+                    due=day(campaign.first_deadline),
+                    late=campaign.first_deadline < today,
+                )
+            )
+        if campaign.status == status.PUBLIC_POSTING and campaign.posting_ends_on:
+            items.append(_posting_item(campaign, today, review, url("detail")))
+        step_items = _step_work(campaign, review, url)
+        for item in step_items:  # the step's own work carries the step's last day
+            items.append(replace(item, due=day(ends_by), late=is_late(ends_by)))
+        # A late step without work of its own on the list (at posting, or awaiting the chair) says
+        # so once; the chair reads a late recognition on the item below.
+        awaiting_chair = campaign.status == status.AWAITING_APPROVAL and user.can_sign_decisions
+        if is_late(ends_by) and not step_items and not awaiting_chair:
+            items.append(
+                WorkItem(
+                    title=_("Late: %(review)s is still at the step “%(step)s”")
+                    % {**review, "step": campaign.get_status_display()},
+                    url=url("detail"),
+                    due=day(ends_by),
+                    late=True,
+                )
+            )
+    if user.can_sign_decisions and campaign.status == status.AWAITING_APPROVAL:
+        recognise_by = deadlines.recognise_by(campaign)
+        items.append(
+            WorkItem(
+                title=_("Review results awaiting your recognition (%(review)s)") % review,
+                url=url("approve"),
+                due=day(recognise_by),
+                late=is_late(recognise_by),
+            )
+        )
+    return items
+
+
+def _step_work(campaign: Campaign, review: dict, url) -> list[WorkItem]:
+    """What the step the review is at still needs, or, once done, the move to the next step."""
+    status = Campaign.Status
+    if campaign.status == status.PREPARING:
+        return [WorkItem(title=_("Households listed (%(review)s): add those who applied, then start the survey")
+                         % review, url=url("detail"))]  # fmt: skip
+    if campaign.status == status.SURVEYING:
+        if campaign.to_survey:
+            return [WorkItem(title=_("Households still to survey (%(review)s)") % review,
+                             url=url("assessments", "?state=missing"), count=campaign.to_survey)]  # fmt: skip
+        return [WorkItem(title=_("Every household surveyed (%(review)s): move on to the village meetings") % review,
+                         url=url("detail"))]  # fmt: skip
+    if campaign.status == status.VILLAGE_MEETINGS:
+        work = []
+        if campaign.returned:
+            work.append(WorkItem(title=_("Households returned to survey by a village meeting (%(review)s)") % review,
+                                 url=url("assessments", "?state=returned"), count=campaign.returned))  # fmt: skip
+        if campaign.villages_to_meet:
+            work.append(WorkItem(title=_("Village meetings still to hold (%(review)s)") % review,
+                                 url=url("meetings"), count=campaign.villages_to_meet))  # fmt: skip
+        return work or [WorkItem(title=_("Every village has met (%(review)s): post the list publicly") % review,
+                                 url=url("detail"))]  # fmt: skip
+    if campaign.status == status.COMPLAINTS and not campaign.open_complaints:
+        return [WorkItem(title=_("Every complaint answered (%(review)s): send the review to the chair") % review,
+                         url=url("detail"))]  # fmt: skip
+    return []
+
+
+def _posting_item(campaign: Campaign, today, review: dict, url: str) -> WorkItem:
+    days_left = (campaign.posting_ends_on - today).days
+    if days_left < 0:
+        title = _("Public posting over (%(review)s): move the review on to complaints") % review
+    elif days_left == 0:
+        title = _("Public posting ends today (%(review)s)") % review
+    else:
+        title = ngettext(
+            "Public posting ends in %(days)d day (%(review)s)",
+            "Public posting ends in %(days)d days (%(review)s)",
+            days_left,
+        ) % {**review, "days": days_left}
+    return WorkItem(title=title, url=url, due=day(campaign.posting_ends_on))
+
+
+def _reviews_not_opened(user, campaigns: list[Campaign], today) -> list[WorkItem]:
+    """The user's communes with households and no periodic review of this year (one query, only
+    when some commune has none)."""
+    from geography.models import Commune
+
+    opened = {c.commune_id for c in campaigns if c.kind == Campaign.Kind.PERIODIC and c.year == today.year}
+    missing = [code for code in commune_codes_for_user(user) if code not in opened]
+    if not missing:
+        return []
+    communes = Commune.objects.filter(
+        Exists(Household.objects.filter(commune=OuterRef("pk"), dissolved_on__isnull=True)), code__in=missing
+    ).order_by("name")
+    return [
+        WorkItem(
+            title=_("The poverty review %(year)s of %(commune)s is not opened")
+            % {"year": today.year, "commune": commune.name},  # fmt: skip
+            url=reverse("povertyreview:open"),
+            due=day(deadlines.open_by(today.year)),
+            late=True,
+        )
+        for commune in communes
+    ]
 
 
 # --- reads for the review's pages (views.py) ------------------------------------------------------
@@ -364,3 +525,95 @@ def communes_with_reviews(user):
 
     campaigns = scope_to_user(Campaign.objects.all(), user)
     return Commune.objects.filter(code__in=campaigns.values("commune_id")).order_by("name")
+
+
+# --- is a year's result recognised? (reports, the results page) -------------------------------------
+
+# How far back the default year is looked for.
+RECOGNISED_YEARS_BACK = 8
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """Where the periodic review of ``year`` stands in a commune, for the pages that show its result.
+
+    Recognised: the chair approved the periodic review of ``year``, or there is no periodic review of
+    ``year`` but its list (the statuses of ``year + 1``) is in the registry (a list kept before the
+    product, imported). A review still open (``campaign_status`` any other), or no review and no
+    list, has no result to show: its households have no status of ``year + 1`` yet, so counting
+    them would show zeros."""
+
+    code: str
+    name: str
+    year: int
+    campaign_status: str  # "" when the commune has no periodic review of ``year``
+    has_list: bool
+    has_households: bool
+
+    @property
+    def recognised(self) -> bool:
+        if self.campaign_status:
+            return self.campaign_status == Campaign.Status.APPROVED
+        return self.has_list
+
+    @property
+    def status_label(self) -> str:
+        if not self.campaign_status:
+            return _("no review")
+        return str(dict(Campaign.Status.choices).get(self.campaign_status, self.campaign_status))
+
+    def warning(self) -> str:
+        """What a page says instead of a result that does not exist yet."""
+        if self.campaign_status:
+            return _(
+                "The result of the %(year)s review of %(commune)s is not yet recognised (the review is at: "
+                "%(status)s). The list of poor and near-poor households for %(next)s exists only once the chair "
+                "recognises the result, so no figure of it is shown."
+            ) % {"year": self.year, "commune": self.name, "status": self.status_label, "next": self.year + 1}
+        return _(
+            "The result of the %(year)s review of %(commune)s is not recognised: there is no review of that year "
+            "and no list of poor and near-poor households for %(next)s."
+        ) % {"year": self.year, "commune": self.name, "next": self.year + 1}
+
+
+def review_states(commune_codes, year: int) -> dict[str, ReviewState]:
+    """code -> ``ReviewState`` of the review of ``year``, for each commune of ``commune_codes``: one
+    query (the list's existence is asked only of the communes without a periodic review of ``year``,
+    and stops at the first household found)."""
+    from django.db.models import BooleanField, Case, OuterRef, Subquery, Value, When
+
+    from geography.models import Commune
+
+    periodic = Campaign.objects.filter(commune=OuterRef("pk"), year=year, kind=Campaign.Kind.PERIODIC)
+    has_list = Exists(HouseholdYearStatus.objects.filter(household__commune=OuterRef("pk"), year=year + 1))
+    rows = (
+        Commune.objects.filter(code__in=list(commune_codes))
+        .annotate(
+            campaign_status=Subquery(periodic.values("status")[:1]),
+            has_households=Exists(Household.objects.filter(commune=OuterRef("pk"))),
+            has_list=Case(When(Exists(periodic), then=Value(False)), default=has_list, output_field=BooleanField()),
+        )
+        .values_list("code", "name", "campaign_status", "has_list", "has_households")
+    )
+    return {
+        code: ReviewState(code, name, year, status or "", has_list_, has_households_)
+        for code, name, status, has_list_, has_households_ in rows
+    }
+
+
+def latest_recognised_year(commune_codes, *, up_to: int) -> tuple[int | None, dict[str, ReviewState]]:
+    """The latest review year, at most ``up_to``, whose result is recognised in every commune of
+    ``commune_codes`` that keeps records here (households or a review); if no year is, the latest
+    recognised in any of them; None when none is within ``RECOGNISED_YEARS_BACK`` years. With that
+    year's states (so a page does not ask again). One query a year looked at (usually one or two)."""
+    first_any: tuple[int, dict] | None = None
+    for year in range(up_to, up_to - RECOGNISED_YEARS_BACK, -1):
+        states = review_states(commune_codes, year)
+        keeping = [state for state in states.values() if state.has_households or state.campaign_status]
+        if keeping and all(state.recognised for state in keeping):
+            return year, states
+        if first_any is None and any(state.recognised for state in keeping):
+            first_any = (year, states)
+    if first_any is not None:
+        return first_any
+    return None, {}

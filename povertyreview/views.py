@@ -508,12 +508,18 @@ def results(request):
     if commune is not None:  # a commune in scope without a review yet is still a choice
         communes = communes | Commune.objects.filter(code=commune.code)
     year = _year(request.GET.get("year"))
+    state = None
     if year is None and commune is not None:
-        latest = Campaign.objects.filter(commune=commune, kind=Campaign.Kind.PERIODIC).order_by("-year").first()
-        year = latest.year if latest else None
-    year = year or timezone.localdate().year
+        # The list in force: the latest review the chair recognised, not one still open.
+        year, states = selectors.latest_recognised_year([commune.code], up_to=timezone.localdate().year)
+        state = states.get(commune.code)
+    year = year or timezone.localdate().year - 1
+    if state is None and commune is not None:
+        state = selectors.review_states([commune.code], year).get(commune.code)
     form = ResultsFilterForm(initial={"commune": commune.code if commune else "", "year": year}, communes=communes)
-    result = selectors.review_results(commune, year) if commune else None
+    # A year whose result is not recognised has no list yet: a warning, never a page of zeros.
+    recognised = state is not None and state.recognised
+    result = selectors.review_results(commune, year) if recognised else None
     return render(
         request,
         "povertyreview/results.html",
@@ -522,6 +528,7 @@ def results(request):
             "commune": commune,
             "year": year,
             "result": result,
+            "not_recognised": state.warning() if state is not None and not recognised else "",
             "rows": _result_rows(result) if result else [],
             "can_set_target": request.user.can_run_poverty_review,
         },

@@ -321,7 +321,12 @@ def coverage_svg(trend: list[figures.MonthCoverage], *, reminders_began: date | 
     ) or _("No figure yet.")
     if reminders_began is not None:
         description += ". " + _("Reminders began in %(month)s.") % {"month": f"{reminders_began:%m/%Y}"}
-    return _svg(name, _("Health-insurance coverage on the last day of each month"), description, body)
+    return _svg(
+        name,
+        _("Health-insurance coverage on the last day of each month (today for the month that runs)"),
+        description,
+        body,
+    )
 
 
 def _marker(x: float, y: float, colour: str, circle: bool) -> str:

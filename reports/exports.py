@@ -38,7 +38,16 @@ from django.utils import formats, timezone
 from core.pdf import ascii_filename, render_pdf
 from core.tabular import xlsx_row
 from reports.models import ExportJob, FileFormat, OfficialTable
-from reports.tables import Kind, Table, TableScope, build_table, source_rows, table_scope
+from reports.tables import (
+    Kind,
+    NotRecognised,
+    Table,
+    TableScope,
+    build_table,
+    poverty_recognition,
+    source_rows,
+    table_scope,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +206,15 @@ class ExportRequest:
         return source_rows(self.table, self.scope, self.parameters) > DIRECT_MAX_SOURCE_ROWS
 
 
+def export_refusal_check(request: ExportRequest) -> None:
+    """Raise ``tables.NotRecognised`` for the poverty table of a year no commune of the scope has
+    recognised (one query); the builder refuses it too, so a job queued before cannot write it."""
+    if request.table == OfficialTable.POVERTY:
+        recognition = poverty_recognition(request.scope, request.parameters["year"])
+        if recognition.refused:
+            raise recognition.refusal(request.scope)
+
+
 def export_now(request: ExportRequest) -> tuple[bytes, str]:
     """Build the file while the user waits: (content, file name)."""
     table = build_table(request.table, request.scope, request.parameters)
@@ -215,6 +233,7 @@ def export_job_create(*, request: ExportRequest, acting_user) -> ExportJob:
     if not acting_user.is_authenticated:
         raise PermissionDenied
     scope = request.scope
+    export_refusal_check(request)  # never a job for a table that must not exist
     fields = {
         "owner": acting_user,
         "table": request.table,
@@ -302,6 +321,8 @@ def export_job_run(job_id: int) -> str:
 
 
 def _failure_text(error: Exception) -> str:
+    if isinstance(error, NotRecognised):
+        return " ".join(error.messages)
     if isinstance(error, (Http404, PermissionDenied)):
         return "The scope of this export is no longer yours."
     return f"{type(error).__name__}: {error}"

@@ -25,7 +25,8 @@ Definitions (the pages say them too):
   (5.5a and 5.5c are "elderly", 5.6s and 5.6es "people with disabilities").
 - **This month's run**: the commune's run of M (not cancelled): total, people, and the share of the
   people (and of the amount) paid through bank accounts.
-- **Health-insurance coverage** on the last day of a month: the living members of the commune's
+- **Health-insurance coverage** on the month's coverage day (its last day once passed, today while it
+  runs: never a day to come, when cards ending later in the month would count as gone): the living members of the commune's
   households that day, and the month's beneficiaries, holding a ``beneficiaries.HealthInsuranceCard``
   valid that day (as ``notifications.reminders.coverage`` counts it; a test holds them together).
   The trend covers the twelve months up to M.
@@ -56,6 +57,7 @@ from beneficiaries.selectors import clause_of
 from core.months import add_months, first_of_month
 
 APPROVED_RUN_STATUSES = ("approved", "exported", "reconciled")
+RUN_STATUS_ORDER = ["preparing", "computed", "approved", "exported", "reconciled"]
 CARD_WARNING_DAYS = 30  # beneficiaries.selectors.CARD_WARNING_DAYS
 TREND_MONTHS = 12
 POVERTY_YEARS = 6  # years on the poverty-rate chart
@@ -76,6 +78,11 @@ def clause_order(clause: str) -> tuple:
 
 def month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def coverage_day(month: date, today: date) -> date:
+    """A month's coverage day: its last day, or today when that is still to come."""
+    return min(month_end(month), today)
 
 
 # --- the period -----------------------------------------------------------------------------------
@@ -99,6 +106,13 @@ class Period:
     @property
     def is_current(self) -> bool:
         return self.month == first_of_month(self.today)
+
+    @property
+    def coverage_day(self) -> date:
+        """The day health-insurance coverage is counted on: the month's last day once it has passed,
+        today while the month runs (a card ending later this month still covers its holder today;
+        counting a day to come would count it gone)."""
+        return coverage_day(self.month, self.today)
 
     @property
     def as_of(self) -> date:
@@ -222,6 +236,15 @@ class CommuneFigures:
         return percent(self.beneficiaries_covered, self.beneficiaries)
 
     @property
+    def has_data(self) -> bool:
+        """Whether the commune keeps any record here: households, beneficiaries, a run or a review
+        (a province's communes that do not yet are summed up in one line, not rows of zeros)."""
+        return bool(
+            self.households or self.beneficiaries or self.run_status or self.review_status or self.status_year
+            or self.open_cases or self.cases_suspended or self.complaints_open
+        )  # fmt: skip
+
+    @property
     def open_cases(self) -> int:
         return self.cases_applied + self.cases_verified
 
@@ -297,10 +320,11 @@ class MonthCoverage:
     members_covered: int
     beneficiaries: int
     beneficiaries_covered: int
+    day: date | None = None  # the month's last day, or today for the month that runs (``coverage_day``)
 
-    @property
-    def day(self) -> date:
-        return month_end(self.month)
+    def __post_init__(self):
+        if self.day is None:
+            self.day = month_end(self.month)
 
     @property
     def member_coverage(self) -> float:
@@ -342,6 +366,7 @@ class Dashboard:
     support: SupportFigures | None
     reminders_began: date | None  # first day of the month the first health-insurance reminder was asked for
     computed_at: datetime
+    workflow_stamp: tuple[str, str] | None = None  # set by reports.snapshots (``workflow_stamp``)
 
     @property
     def late_runs(self) -> list[CommuneFigures]:
@@ -354,6 +379,32 @@ class Dashboard:
     @property
     def status_years(self) -> list[int]:
         return sorted({row.status_year for row in self.communes if row.status_year})
+
+    @property
+    def runs_by_status(self) -> list[dict]:
+        """The communes' runs of the month by status, in the order of the procedure: what a total
+        (a province's) says of "the month's run", which is many runs."""
+        counts: dict[str, int] = defaultdict(int)
+        for row in self.communes:
+            if row.run_status:
+                counts[row.run_status] += 1
+        return [
+            {"status": status, "label": CommuneFigures(code="", name="", run_status=status).run_status_label,
+             "communes": counts[status]}
+            for status in sorted(counts, key=lambda status: RUN_STATUS_ORDER.index(status))
+        ]  # fmt: skip
+
+    @property
+    def communes_with_runs(self) -> int:
+        return sum(1 for row in self.communes if row.run_status)
+
+    @property
+    def communes_with_data(self) -> list[CommuneFigures]:
+        return [row for row in self.communes if row.has_data]
+
+    @property
+    def communes_without_data(self) -> list[CommuneFigures]:
+        return [row for row in self.communes if not row.has_data]
 
     @property
     def coverage_now(self) -> MonthCoverage | None:
@@ -510,13 +561,13 @@ _MEMBER_COVERAGE_SQL = f"""
 SELECT h.commune_id,
        {
     _counts(
-        "count(*) FILTER (WHERE m.joined_on <= %(d{i})s AND (m.left_on IS NULL OR m.left_on > %(d{i})s)"
+        "count(*) FILTER (WHERE coalesce(m.joined_on, '-infinity') <= %(d{i})s AND (m.left_on IS NULL OR m.left_on > %(d{i})s)"
         " AND p.date_of_birth <= %(d{i})s AND (p.date_of_death IS NULL OR p.date_of_death > %(d{i})s))"
     )
 },
        {
     _counts(
-        "count(*) FILTER (WHERE m.joined_on <= %(d{i})s AND (m.left_on IS NULL OR m.left_on > %(d{i})s)"
+        "count(*) FILTER (WHERE coalesce(m.joined_on, '-infinity') <= %(d{i})s AND (m.left_on IS NULL OR m.left_on > %(d{i})s)"
         " AND p.date_of_birth <= %(d{i})s AND (p.date_of_death IS NULL OR p.date_of_death > %(d{i})s)"
         " AND cd.c{i})"
     )
@@ -530,7 +581,7 @@ CROSS JOIN LATERAL (
     WHERE c.person_id = m.person_id AND c.valid_to >= %(first_day)s AND c.valid_from <= %(last_day)s
 ) cd
 WHERE h.commune_id = ANY(%(codes)s)
-  AND m.joined_on <= %(last_day)s AND (m.left_on IS NULL OR m.left_on > %(first_day)s)
+  AND coalesce(m.joined_on, '-infinity') <= %(last_day)s AND (m.left_on IS NULL OR m.left_on > %(first_day)s)
   AND p.date_of_birth <= %(last_day)s AND (p.date_of_death IS NULL OR p.date_of_death > %(first_day)s)
 GROUP BY h.commune_id
 """
@@ -547,7 +598,7 @@ LEFT JOIN (
     WHERE c.valid_from <= %(day)s AND c.valid_to >= %(day)s
 ) cv ON cv.person_id = m.person_id
 WHERE h.commune_id = ANY(%(codes)s)
-  AND m.joined_on <= %(day)s AND (m.left_on IS NULL OR m.left_on > %(day)s)
+  AND coalesce(m.joined_on, '-infinity') <= %(day)s AND (m.left_on IS NULL OR m.left_on > %(day)s)
   AND p.date_of_birth <= %(day)s AND (p.date_of_death IS NULL OR p.date_of_death > %(day)s)
 GROUP BY h.commune_id
 """
@@ -665,13 +716,14 @@ def dashboard(
         "month": period.month,
         "first": trend[0],
         "first_day": month_end(trend[0]),
-        "last_day": period.last_day,
-        "day": period.last_day,
+        # Coverage is counted on each month's coverage day: never a day after today.
+        "last_day": period.coverage_day,
+        "day": period.coverage_day,
         "today": period.today,
         "warn_until": period.today + timedelta(days=CARD_WARNING_DAYS),
         "template": REMINDER_TEMPLATE,
         **{f"m{i}": month for i, month in enumerate(trend)},
-        **{f"d{i}": month_end(month) for i, month in enumerate(trend)},
+        **{f"d{i}": coverage_day(month, period.today) for i, month in enumerate(trend)},
     }
     empty = not rows
     if not empty:
@@ -830,7 +882,14 @@ def _coverage(rows: dict[str, CommuneFigures], params: dict, period: Period) -> 
         rows[code].living_members, rows[code].members_covered = counts[TREND_MONTHS - 1], counts[-1]
     beneficiaries = _rows(_BENEFICIARY_COVERAGE_SQL, params)[0]
     return [
-        MonthCoverage(month, living[i], covered[i], beneficiaries[i], beneficiaries[TREND_MONTHS + i])
+        MonthCoverage(
+            month,
+            living[i],
+            covered[i],
+            beneficiaries[i],
+            beneficiaries[TREND_MONTHS + i],
+            day=coverage_day(month, period.today),
+        )  # fmt: skip
         for i, month in enumerate(trend)
     ]
 
@@ -888,6 +947,43 @@ def _support(codes: list[str], period: Period) -> SupportFigures:
 def _reminders_began(params: dict) -> date | None:
     (first,) = _rows(_REMINDERS_BEGAN_SQL, params)[0]
     return first_of_month(timezone.localtime(first).date()) if first else None
+
+
+# --- what a cached dashboard may have missed -------------------------------------------------------
+
+# The runs of the trend's months and the periodic reviews up to the year, as they stand: any change of
+# status (the chair approves a run or a review, a run is recomputed or cancelled) saves the row, so
+# moves its updated_at. Two index reads, whatever the size of the province.
+_CHANGES_SINCE_SQL = """
+SELECT (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM disbursements_run
+        WHERE commune_id = ANY(%(codes)s) AND month BETWEEN %(first)s AND %(month)s),
+       (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM povertyreview_campaign
+        WHERE commune_id = ANY(%(codes)s) AND year <= %(year)s)
+"""
+
+
+def workflow_stamp(codes, period: Period) -> tuple[str, str]:
+    """(runs, reviews): a stamp of the runs and reviews the figures of ``codes`` for ``period`` read;
+    one query. Two computations with the same stamps saw the same statuses."""
+    trend = period.trend_months()
+    params = {"codes": list(codes), "first": trend[0], "month": period.month, "year": period.year}
+    runs, reviews = _rows(_CHANGES_SINCE_SQL, params)[0]
+    return runs, reviews
+
+
+def refresh_runs(dashboard: Dashboard) -> Dashboard:
+    """The month's runs and the payments by month read again into ``dashboard`` (two queries), with
+    the lateness and the total they decide: what changes when a run changes status."""
+    rows = {row.code: row for row in dashboard.communes}
+    for row in rows.values():
+        row.run_id, row.run_status, row.run_people, row.run_bank_people = None, "", 0, 0
+        row.run_total_vnd = row.run_bank_vnd = row.run_cash_vnd = 0
+    period = dashboard.period
+    trend = period.trend_months()
+    params = {"codes": list(rows), "month": period.month, "first": trend[0]}
+    dashboard.payment_months = _payments(rows, params, period) if rows else dashboard.payment_months
+    dashboard.total = _total(dashboard.communes)
+    return dashboard
 
 
 # --- a commune's villages ------------------------------------------------------------------------

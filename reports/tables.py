@@ -47,6 +47,7 @@ from disbursements.models import Run
 from geography.models import Commune, Province
 from geography.scoping import communes_for_user, provinces_for_user
 from households.models import Household
+from povertyreview.selectors import ReviewState, latest_recognised_year, review_states
 from reports.access import access_commune_dashboard, access_province_dashboard, may_see_provinces
 from reports.models import OfficialTable
 
@@ -222,6 +223,7 @@ class Table:
     total: TableRow
     notes: list[str] = field(default_factory=list)
     notes_vi: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the page's, above the table
     landscape: bool = False
 
     @property
@@ -293,18 +295,23 @@ def _month(data: dict, key: str, default: date) -> date:
         raise ValidationError({key: _("Enter a month as YYYY-MM.")}) from None
 
 
-def parse_parameters(table: str, data, *, today: date | None = None) -> dict:
+def parse_parameters(table: str, data, *, today: date | None = None, scope: TableScope | None = None) -> dict:
     """The period of ``table`` from a query string (or a job's stored parameters), defaults filled
     in, as JSON-ready values; ValidationError naming the field otherwise.
 
-    poverty: ``year`` of the review (default: last year's review, whose list is this year's);
+    poverty: ``year`` of the review (default, given the ``scope``: the latest review whose result the
+    chair recognised, i.e. the list in force (``povertyreview.selectors.latest_recognised_year``);
+    without a scope, or when none is recognised: last year's review);
     allowances: ``year`` and ``half`` (1: January–June, 2: July–December; default: the half-year
     of last month); payments: ``month_from`` .. ``month_to`` (default: last month), at most 24 months.
     """
     today = today or timezone.localdate()
     last_month = add_months(first_of_month(today), -1)
     if table == OfficialTable.POVERTY:
-        return {"year": _int(data, "year", 2000, today.year, today.year - 1)}
+        default = today.year - 1
+        if scope is not None and data.get("year") in (None, ""):
+            default = latest_recognised_year(scope.commune_codes, up_to=today.year)[0] or default
+        return {"year": _int(data, "year", 2000, today.year, default)}
     if table == OfficialTable.ALLOWANCES:
         return {
             "year": _int(data, "year", 2000, today.year, last_month.year),
@@ -429,10 +436,108 @@ def poverty_counts(commune_codes, year: int, *, by: str) -> dict:
         return {row[0]: dict(zip(_POVERTY_COUNTS, row[1:], strict=True)) for row in cursor.fetchall()}
 
 
-def poverty_table(scope: TableScope, *, year: int, progress: Progress | None = None) -> Table:
+class NotRecognised(ValidationError):
+    """The poverty table of a year whose result no commune of the scope has recognised: there is no
+    table to show, print or sign (the page says so; every export refuses it)."""
+
+
+@dataclass
+class Recognition:
+    """Which communes of a scope have the result of the review of ``year`` recognised by the chair
+    (``povertyreview.selectors.ReviewState``)."""
+
+    year: int
+    states: dict[str, ReviewState]
+
+    @property
+    def recognised_codes(self) -> tuple[str, ...]:
+        return tuple(sorted(code for code, state in self.states.items() if state.recognised))
+
+    @property
+    def pending(self) -> list[ReviewState]:
+        """The communes keeping records here (households or a review) whose result is not recognised."""
+        waiting = [
+            state
+            for state in self.states.values()
+            if not state.recognised and (state.has_households or state.campaign_status)
+        ]
+        return sorted(waiting, key=lambda state: (fold_vietnamese(state.name), state.code))
+
+    @property
+    def refused(self) -> bool:
+        return not self.recognised_codes
+
+    def warnings(self, scope: TableScope) -> list[str]:
+        """The page's warnings (in the reader's language)."""
+        if not scope.is_province:
+            state = self.states.get(scope.commune.code)
+            return [state.warning()] if state is not None and not state.recognised else []
+        pending = self.pending
+        if self.refused:
+            return [
+                _(
+                    "The result of the %(year)s poverty review is recognised by the chair in none of these "
+                    "communes yet: there is no list of %(next)s to sum."
+                )
+                % {"year": self.year, "next": self.year + 1}
+            ]
+        if not pending:
+            return []
+        return [
+            _(
+                "The result of the %(year)s poverty review is not yet recognised in these communes "
+                "(%(count)d): %(communes)s. The table sums only the communes whose result is recognised."
+            )
+            % {"year": self.year, "count": len(pending), "communes": _state_list(pending)}
+        ]
+
+    def notes_vi(self) -> list[str]:
+        pending = self.pending
+        if not pending:
+            return []
+        with translation.override("vi"):  # the documents are in Vietnamese whatever the reader's language
+            names = "; ".join(f"{state.name} ({state.status_label})" for state in pending)
+        return [
+            f"Chưa tổng hợp {len(pending)} xã, phường, đặc khu chưa được Chủ tịch UBND công nhận kết quả rà soát "
+            f"năm {self.year}: {names}."
+        ]
+
+    def refusal(self, scope: TableScope) -> NotRecognised:
+        return NotRecognised(self.warnings(scope))
+
+
+def _state_list(states: list[ReviewState]) -> str:
+    return "; ".join(f"{state.name} ({state.status_label})" for state in states)
+
+
+def poverty_title(year: int) -> str:
+    return _("Poverty-review summary %(year)s") % {"year": year}
+
+
+def poverty_period(year: int) -> str:
+    return _("Review of %(year)s: the list for %(next)s compared with the list for %(year)s") % {
+        "year": year,
+        "next": year + 1,
+    }
+
+
+def poverty_recognition(scope: TableScope, year: int) -> Recognition:
+    """One query: the state of the review of ``year`` in each commune of ``scope``."""
+    return Recognition(year=year, states=review_states(scope.commune_codes, year))
+
+
+def poverty_table(
+    scope: TableScope, *, year: int, progress: Progress | None = None, recognition: Recognition | None = None
+) -> Table:
+    """The summary of the review of ``year`` over the communes of ``scope`` whose result the chair
+    recognised (the others are named in the notes); ``NotRecognised`` when none is: no table of
+    zeros is ever drawn, shown or signed."""
     _tell(progress, 10)
+    recognition = recognition or poverty_recognition(scope, year)
+    if recognition.refused:
+        raise recognition.refusal(scope)
     by = "commune" if scope.is_province else "village"
-    counts = poverty_counts(scope.commune_codes, year, by=by)
+    counts = poverty_counts(recognition.recognised_codes, year, by=by)
     _tell(progress, 60)
     status_year = year + 1
     if scope.is_province:
@@ -491,10 +596,9 @@ def poverty_table(scope: TableScope, *, year: int, progress: Progress | None = N
     _tell(progress, 70)
     return Table(
         kind=OfficialTable.POVERTY,
-        title=_("Poverty-review summary %(year)s") % {"year": year},
+        title=poverty_title(year),
         title_vi=f"TỔNG HỢP KẾT QUẢ RÀ SOÁT HỘ NGHÈO, HỘ CẬN NGHÈO NĂM {year}",
-        period=_("Review of %(year)s: the list for %(next)s compared with the list for %(year)s")
-        % {"year": year, "next": status_year},
+        period=poverty_period(year),
         period_vi=f"Kết quả rà soát năm {year}: danh sách năm {status_year} so với danh sách năm {year}",
         scope=scope,
         parameters={"year": year},
@@ -512,8 +616,10 @@ def poverty_table(scope: TableScope, *, year: int, progress: Progress | None = N
         notes_vi=[
             f"Số hộ đang cư trú; tỷ lệ tính trên tổng số hộ. Thoát nghèo, thoát cận nghèo: có trong danh sách "
             f"năm {year}, không còn trong danh sách năm {status_year}. Phát sinh mới: chưa từng có tên trong danh "
-            f"sách; tái nghèo, tái cận nghèo: đã có tên trong danh sách các năm trước."
+            f"sách; tái nghèo, tái cận nghèo: đã có tên trong danh sách các năm trước.",
+            *recognition.notes_vi(),
         ],
+        warnings=recognition.warnings(scope),
         landscape=True,
     )
 

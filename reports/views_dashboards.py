@@ -115,7 +115,7 @@ class Links:
     def uninsured_members(self, code: str) -> str:
         """Households with members living on the month's last day without a valid card (the list
         names them and counts them)."""
-        return self.households(code, uninsured_on=self.period.last_day.isoformat())
+        return self.households(code, uninsured_on=self.period.coverage_day.isoformat())
 
     def results(self, code: str, status_year: int | None) -> str:
         return self._query(self.results_url, commune=code, year=status_year - 1 if status_year else None)
@@ -239,7 +239,7 @@ def _urls(links: Links, total: figures.CommuneFigures, code: str) -> dict[str, s
     of the province)."""
     year = total.status_year
     review_list = links.reviews_url
-    last_day = links.period.last_day.isoformat()
+    last_day = links.period.coverage_day.isoformat()
 
     def listed(status: str, list_year: int | None) -> str:
         # No link without a list year: no list yet (the number is 0), or communes whose lists are of
@@ -377,8 +377,11 @@ def province_dashboard(request, code):
     key = sort.removeprefix("-")
     if key not in SORTS:
         sort, key = "name", "name"
-    rows = sorted(dashboard.communes, key=SORTS[key], reverse=sort.startswith("-"))
-    for row in rows:
+    # The communes with records first, in the table; those without any are one line under it (a
+    # province where few communes use the product yet is not a page of rows of zeros).
+    rows = sorted(dashboard.communes_with_data, key=SORTS[key], reverse=sort.startswith("-"))
+    empty = dashboard.communes_without_data
+    for row in [*rows, *empty]:
         row.url = links.commune(row.code)
         row.run_url = links.run(row.run_id) if row.run_id else links.runs()
     base = f"{request.path}?{links.month_query()}"
@@ -411,6 +414,7 @@ def province_dashboard(request, code):
             **_context(dashboard, links, "", request.user),
             "province": province,
             "rows": rows,
+            "empty_communes": empty,
             "headers": headers,
             "sort": sort,
             "cache_minutes": cache_seconds() // 60,

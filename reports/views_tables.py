@@ -28,7 +28,17 @@ from geography.scoping import communes_for_user, has_national_scope, provinces_f
 from reports import exports
 from reports.access import may_see_provinces
 from reports.models import ExportJob, FileFormat, OfficialTable
-from reports.tables import MAX_PAYMENT_MONTHS, Kind, Table, build_table, parse_parameters, table_scope
+from reports.tables import (
+    MAX_PAYMENT_MONTHS,
+    Kind,
+    NotRecognised,
+    Table,
+    build_table,
+    parse_parameters,
+    poverty_period,
+    poverty_title,
+    table_scope,
+)
 
 POLL_SECONDS = 2
 # A select of every commune in scope is offered up to this many (a province has at most ~170).
@@ -146,19 +156,27 @@ def table_page(request, table: str):
     scope = table_scope(request.user, **_scope_arguments(request.GET))
     errors = []
     try:
-        parameters = parse_parameters(table, request.GET)
+        parameters = parse_parameters(table, request.GET, scope=scope)
     except ValidationError as error:
         errors = error.messages
-        parameters = parse_parameters(table, {})
-    built = build_table(table, scope, parameters)
+        parameters = parse_parameters(table, {}, scope=scope)
+    warnings = []
+    try:
+        built = build_table(table, scope, parameters)
+    except NotRecognised as refused:  # a year whose review the chair has not recognised: no table of zeros
+        built, warnings = None, refused.messages
     initial = {"scope": f"{'commune' if scope.commune else 'province'}:{scope.code}", **parameters}
     form = TableForm(initial=initial, table=table, scope_choices=_scope_choices(request.user, scope))
     context = {
         "table": built,
+        "title": built.title if built else poverty_title(parameters["year"]),
+        "period": built.period if built else poverty_period(parameters["year"]),
+        "scope_label": scope.label(),
+        "warnings": warnings or (built.warnings if built else []),
         "form": form,
         "errors": errors,
-        "header_rows": built.header_rows(vietnamese=False),
-        "rows": page_rows(built),
+        "header_rows": built.header_rows(vietnamese=False) if built else [],
+        "rows": page_rows(built) if built else [],
         "export_fields": {**scope.query, **parameters, "table": table},
         "formats": FileFormat.choices,
         "max_months": MAX_PAYMENT_MONTHS,
@@ -181,14 +199,19 @@ def table_export(request):
         raise Http404("table or format")
     scope = table_scope(request.user, **_scope_arguments(request.POST))
     try:
-        parameters = parse_parameters(table, request.POST)
+        parameters = parse_parameters(table, request.POST, scope=scope)
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain; charset=utf-8")
     wanted = exports.ExportRequest(table=table, file_format=file_format, scope=scope, parameters=parameters)
-    if not wanted.is_large:
-        content, filename = exports.export_now(wanted)
-        return exports.attachment(content, filename, file_format)
-    job = exports.export_job_create(request=wanted, acting_user=request.user)
+    try:
+        if not wanted.is_large:
+            content, filename = exports.export_now(wanted)
+            return exports.attachment(content, filename, file_format)
+        job = exports.export_job_create(request=wanted, acting_user=request.user)
+    except NotRecognised as refused:  # no file of a year whose review the chair has not recognised
+        for message in refused.messages:
+            messages.error(request, message)
+        return redirect(reverse(URL_NAMES[table]) + "?" + urlencode({**scope.query, **parameters}))
     messages.info(
         request,
         _("This table is large: it is being prepared in the background. Download it here when it is ready."),

@@ -93,6 +93,10 @@ def assessment(targets):
 MATRIX: dict[str, Row] = {
     "core:home": Row(expect={"anonymous": LOGIN}),
     "core:formats": Row(expect={"anonymous": LOGIN}),
+    # The user guide and its pictures (docs/huong-dan/): the same for every signed-in role.
+    "core:guide": Row(expect={"anonymous": LOGIN}),
+    "core:guide_page": Row(kwargs={"page": "cong-chuc"}, expect={"anonymous": LOGIN}),
+    "core:guide_image": Row(kwargs={"filename": "cong-chuc-trang-chu.png"}, expect={"anonymous": LOGIN}),
     "healthz": Row(),  # public on purpose: load balancers and monitors call it
     "set_language": Row(method="post", default=302),  # public: the login page has the switch too
     "accounts:login": Row(expect=dict.fromkeys(ROLE_USERS, 302)),  # signed-in users go home

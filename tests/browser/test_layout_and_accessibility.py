@@ -36,6 +36,7 @@ MENU = [
     "/reports/",
     "/notifications/reminders/",
     "/communes/",
+    "/help/guide/",
 ]
 # The officer, the chair, a committee member and the provincial viewer: the same entries (the viewer's
 # "Communes" reads "Communes of the province").

@@ -17,7 +17,7 @@ from beneficiaries.importing import import_beneficiaries, read_beneficiaries
 from core.columns import VIETNAMESE_HEADERS, canonical_header
 from disbursements.exporting import COLUMNS as PAYMENT_COLUMNS
 from disbursements.importing import COLUMNS as REPORT_COLUMNS
-from households.importing import COLUMNS as REGISTRY_COLUMNS
+from households.importing import FILE_COLUMNS as REGISTRY_COLUMNS
 from households.services import PersonData, household_register
 from povertyreview.exporting import COLUMNS as CLASSIFICATION_COLUMNS
 from povertyreview.importing import COLUMNS as SURVEY_COLUMNS

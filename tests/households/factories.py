@@ -16,7 +16,8 @@ def national_id_for(sex: str, born: date, *, prefix: str = "072") -> str:
 
 
 def person_data(full_name="Nguyễn Văn An", sex="M", born=date(1980, 5, 1), **extra) -> PersonData:
-    return PersonData(national_id=national_id_for(sex, born), full_name=full_name, date_of_birth=born, sex=sex, **extra)
+    national_id = extra.pop("national_id") if "national_id" in extra else national_id_for(sex, born)
+    return PersonData(national_id=national_id, full_name=full_name, date_of_birth=born, sex=sex, **extra)
 
 
 def make_person(full_name="Nguyễn Văn An", sex="M", born=date(1980, 5, 1), **extra) -> Person:

@@ -240,7 +240,8 @@ SINGLE_LINE_ERRORS = {
     "empty household code": ({"household_code": ""}, "household_code", "is required"),
     "empty commune code": ({"commune_code": ""}, "commune_code", "is required"),
     "empty village": ({"village": ""}, "village", "is required"),
-    "empty national ID": ({"national_id": ""}, "national_id", "is required"),
+    # An adult (born 1980): a child under 14 may have none (tests/households/test_register.py).
+    "empty national ID": ({"national_id": ""}, "national_id", "is required from the age of 14"),
     "empty name": ({"full_name": "  "}, "full_name", "is required"),
     "empty date of birth": ({"date_of_birth": ""}, "date_of_birth", "is required"),
     "empty sex": ({"sex": ""}, "sex", "is required"),

@@ -34,6 +34,8 @@ HEADER = [
     "Số điện thoại",
     "Mức độ khuyết tật",
 ]
+# The template adds the hand-over's optional columns (the import reads a file without them too).
+TEMPLATE_HEADER = [*HEADER, "Thành viên từ ngày", "Ngày mất"]
 HEAD = cccd("M", "1960-06-15", 1)
 WIFE = cccd("F", "1962-03-08", 2)
 SON = cccd("M", "1990-01-20", 3)
@@ -188,10 +190,10 @@ def test_the_template_downloads_with_vietnamese_headers_lists_and_an_example_tha
     assert response["Content-Disposition"] == 'attachment; filename="mau-nhap-ho.xlsx"'
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     sheet = workbook["Mẫu"]
-    assert [cell.value for cell in sheet[1]] == HEADER
+    assert [cell.value for cell in sheet[1]] == TEMPLATE_HEADER
     assert [cell.value for cell in sheet[2]] == [
         "HO-001", "25522", "Ấp Đông Hà", "Số 12, đường Số 1", None, "072060001234", "Nguyễn Văn An",
-        datetime(1960, 6, 15), "Nam", "chủ hộ", "Kinh", None, "không",
+        datetime(1960, 6, 15), "Nam", "chủ hộ", "Kinh", None, "không", "không rõ", None,
     ]  # fmt: skip
     assert sheet["H2"].number_format == "DD/MM/YYYY"
     lists = workbook["Danh mục"]
@@ -226,6 +228,8 @@ def test_the_template_downloads_with_vietnamese_headers_lists_and_an_example_tha
     assert saved_members() == [
         ("072060001234", "Nguyễn Văn An", date(1960, 6, 15), "M", "01", "", "none", "head"),
     ]
+    # "không rõ": member since a day not known (no lower bound), not the import's day.
+    assert list(Membership.objects.values_list("joined_on", flat=True)) == [None]
 
 
 def test_every_value_of_the_template_lists_is_read_back_as_a_code(units):

@@ -4,6 +4,7 @@ The rule of a name search is "the folded query is a substring of the household's
 property test holds the search to that rule.
 """
 
+import re
 from datetime import date
 
 import pytest
@@ -152,9 +153,116 @@ TYPED = st.one_of(
 def test_search_is_the_substring_rule(registry, users, query):
     tan_dong = Household.objects.filter(commune=registry["TD-0100"].commune)
     expected = sorted(
-        code
-        for code, search_text in tan_dong.values_list("code", "search_text")
-        if fold_vietnamese(query) in search_text or code.upper() == query.strip().upper()
+        (
+            code
+            for code, search_text in tan_dong.values_list("code", "search_text")
+            if fold_vietnamese(query) in search_text or code.upper() == query.strip().upper()
+        ),
+        key=lambda code: (reference_rank(code, query), code),
     )
 
     assert found(users["tandong_officer"], query) == expected
+
+
+def reference_rank(code: str, query: str) -> int:
+    """The ranking rule (``households.selectors.search_rank``) written out for the test's households."""
+    name = fold_vietnamese(query)
+    head, *others = (fold_vietnamese(member) for member in TAN_DONG_HOUSEHOLDS[code])
+
+    def from_word_start(member: str) -> bool:
+        return member.startswith(name) or f" {name}" in member
+
+    if code.upper() == query.strip().upper() or head == name:
+        return 0
+    if from_word_start(head):
+        return 1
+    if name in others:
+        return 2
+    if any(from_word_start(member) for member in others):
+        return 3
+    return 4
+
+
+# --- Ranking: the nearest matches first, and the member who matched ---------------------------
+
+# code -> members (name, sex, born, relationship); codes deliberately in another order than the ranks.
+RANKED_HOUSEHOLDS = {
+    "TD-0001": (("Trần Thị Bình", "F", date(1968, 3, 1), "head"), ("Nguyễn Văn An", "M", date(1995, 6, 2), "child")),
+    "TD-0002": (("Nguyễn Văn Anh", "M", date(1971, 1, 1), "head"),),
+    "TD-0003": (
+        ("Lê Thị Hoa", "F", date(1975, 1, 1), "head"),
+        ("Nguyễn Văn Anh Tuấn", "M", date(1973, 2, 3), "spouse"),
+    ),
+    "TD-0004": (("Nguyễn Văn An", "M", date(1960, 1, 1), "head"),),
+    "TD-0005": (("Phạm Văn Nam", "M", date(1980, 1, 1), "head"),),
+    "TD-0006": (("Nguyen Van An", "M", date(1990, 1, 1), "head"),),
+}
+
+
+@pytest.fixture
+def ranked(units):
+    households = {
+        code: make_household(units.tan_dong, units.tan_dong_village, code=code, members=members)
+        for code, members in RANKED_HOUSEHOLDS.items()
+    }
+    households["BM-0001"] = make_household(
+        units.binh_minh, units.binh_minh_village, code="BM-0001",
+        members=(("Nguyễn Văn An", "M", date(1985, 1, 1), "head"),),
+    )  # fmt: skip
+    return households
+
+
+def test_exact_head_first_then_the_head_s_name_then_a_member_exactly_then_from_a_word_start(ranked, users):
+    officer = users["tandong_officer"]
+
+    # The head exactly (diacritics aside: TD-0006 is written without them), by code; the head's name
+    # from a word start (Nguyễn Văn Anh); a member exactly (the son of Trần Thị Bình); a member's name
+    # from a word start (Nguyễn Văn Anh Tuấn). Phạm Văn Nam is not found.
+    assert found(officer, "Nguyễn Văn An") == ["TD-0004", "TD-0006", "TD-0002", "TD-0001", "TD-0003"]
+    assert found(officer, "nguyen van an") == ["TD-0004", "TD-0006", "TD-0002", "TD-0001", "TD-0003"]
+    # Two words: every head holding them from a word start ranks before the members; then by code.
+    assert found(officer, "nguyen van") == ["TD-0002", "TD-0004", "TD-0006", "TD-0001", "TD-0003"]
+    # A code is an exact match; the search by a code finds that household only.
+    assert found(officer, "td-0003") == ["TD-0003"]
+
+
+def test_the_list_names_the_member_who_matched_when_it_is_not_the_head(ranked, client_for):
+    page = client_for("tandong_officer").get(reverse("households:list"), {"q": "nguyen van an"}).content.decode()
+
+    assert re.findall(r">(TD-\d{4})</a>", page) == ["TD-0004", "TD-0006", "TD-0002", "TD-0001", "TD-0003"]
+    assert re.findall(r'data-testid="matched-member">([^<]*)<', page) == [
+        "Tìm thấy: Nguyễn Văn An (con, sinh năm 1995)",
+        "Tìm thấy: Nguyễn Văn Anh Tuấn (vợ/chồng, sinh năm 1973)",
+    ]
+    row_of_binh = page.split(">TD-0001</a>")[1].split("</tr>")[0]
+    assert "Trần Thị Bình" in row_of_binh and "Nguyễn Văn An (con" in row_of_binh
+
+
+def test_the_access_log_names_the_heads_and_the_members_shown(ranked, client_for):
+    from privacy.models import AccessRecord
+
+    client_for("tandong_officer").get(reverse("households:list"), {"q": "nguyen van an"})
+
+    record = AccessRecord.objects.get()
+    son = ranked["TD-0001"].memberships.get(relationship="child").person_id
+    husband = ranked["TD-0003"].memberships.get(relationship="spouse").person_id
+    heads = [ranked[code].head_id for code in ("TD-0004", "TD-0006", "TD-0002", "TD-0001", "TD-0003")]
+    assert sorted(record.person_ids) == sorted([*heads, son, husband])
+    assert (record.count, record.filters) == (5, {"q": "nguyen van an"})
+
+
+def test_a_ranked_search_runs_in_the_queries_of_the_plain_list(ranked, client_for, django_assert_num_queries):
+    client = client_for("tandong_officer")
+    client.get(reverse("households:list"))  # the first request of a session writes it once
+    # session, user, commune codes, communes and villages, the ranked page (with its matched
+    # members), statuses of the page, the access-log row, the sliding session save (3) = 10.
+    with django_assert_num_queries(10):
+        client.get(reverse("households:list"), {"q": "nguyen van an"})
+
+
+def test_a_search_of_another_commune_s_names_finds_nothing(ranked, users, client_for):
+    assert found(users["binhminh_officer"], "nguyen van an") == ["BM-0001"]
+    assert found(users["binhminh_officer"], "tran thi binh") == []
+    assert found(users["binhminh_officer"], "nguyen van anh tuan") == []
+    page = client_for("binhminh_officer").get(reverse("households:list"), {"q": "nguyen van anh"}).content.decode()
+    assert "TD-0002" not in page and "Nguyễn Văn Anh Tuấn" not in page and 'data-testid="matched-member"' not in page

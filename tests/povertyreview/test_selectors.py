@@ -1,6 +1,7 @@
 """The review's shared reads: progress, results, what-if, the household timeline, the work list."""
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -9,6 +10,8 @@ from core.worklists import WorkItem
 from households.models import Household, HouseholdYearStatus
 from povertyreview import selectors, services
 from povertyreview.models import Assessment, Campaign, Complaint, ReviewEvent
+from tests.clock import VIETNAM
+from tests.conftest import on_day
 from tests.households.factories import make_household
 from tests.povertyreview.conftest import SURVEYS
 
@@ -268,7 +271,14 @@ def at_meetings_with_complaint(campaign, review_households, drive):
     return campaign
 
 
-def test_work_list_of_the_chair_and_the_officer(campaign, review_households, drive, users):
+@pytest.fixture
+def on_20_november_2024():
+    """The 2024 review's fixtures are made on 20 November 2024, inside its calendar."""
+    with on_day(datetime(2024, 11, 20, 10, 0, tzinfo=VIETNAM)):
+        yield
+
+
+def test_work_list_of_the_chair_and_the_officer(on_20_november_2024, campaign, review_households, drive, users):
     campaign = drive.to_step(campaign, Status.VILLAGE_MEETINGS)
     drive.meet_all(campaign)
     campaign = drive.advance(campaign, **drive.posting(starts=-30, ends=-25))
@@ -280,23 +290,36 @@ def test_work_list_of_the_chair_and_the_officer(campaign, review_households, dri
         assessment=drive.assessment(campaign, review_households.near_poor), complainant="Tư",
         received_on=drive.today, content="x", acting_user=drive.officer,
     )  # fmt: skip
-    assert late.deadline < drive.today
+    assert late.deadline == date(2024, 11, 10)
 
-    assert selectors.review_worklist(users["tandong_officer"]) == [
-        WorkItem(title="Review complaints past their deadline", url="/reviews/", count=1)
-    ]
-    assert selectors.review_worklist(users["tandong_chair"]) == [
-        WorkItem(title="Review complaints past their deadline", url="/reviews/", count=1)
-    ]
+    # Two open complaints, the first past its deadline; the posting ended on 26 October.
+    expected = [
+        WorkItem(title="Complaints awaiting an answer (review 2024, Xã Tân Đông)",
+                 url=f"/reviews/{campaign.pk}/complaints/", count=2, due="10/11/2024", late=True),
+        WorkItem(title="Public posting over (review 2024, Xã Tân Đông): move the review on to complaints",
+                 url=f"/reviews/{campaign.pk}/", due="26/10/2024"),
+    ]  # fmt: skip
+    assert selectors.review_worklist(users["tandong_officer"]) == expected
+    assert selectors.review_worklist(users["tandong_committee"]) == expected
+    assert selectors.review_worklist(users["tandong_chair"]) == expected  # the chair chairs the committee
     assert selectors.review_worklist(users["binhminh_officer"]) == []
     assert selectors.review_worklist(users["tayninh_province"]) == []
 
 
-def test_work_list_of_the_chair_when_a_review_awaits_approval(campaign, drive, users):
+def test_work_list_of_the_chair_when_a_review_awaits_approval(on_20_november_2024, campaign, drive, users):
     drive.to_step(campaign, Status.AWAITING_APPROVAL)
+    awaiting = WorkItem(title="Review results awaiting your recognition (review 2024, Xã Tân Đông)",
+                        url=f"/reviews/{campaign.pk}/approve/", due="14/12/2024")  # fmt: skip
 
-    assert selectors.review_worklist(users["tandong_chair"]) == [
-        WorkItem(title="Poverty reviews awaiting your approval", url="/reviews/", count=1)
-    ]
+    assert selectors.review_worklist(users["tandong_chair"]) == [awaiting]
     assert selectors.review_worklist(users["tandong_officer"]) == []
     assert selectors.review_worklist(users["binhminh_officer"]) == []
+
+    # After 14 December the recognition is late: the chair's item says so, and the officer is told.
+    with on_day(datetime(2024, 12, 15, 10, 0, tzinfo=VIETNAM)):
+        assert selectors.review_worklist(users["tandong_chair"]) == [replace(awaiting, late=True)]
+        assert selectors.review_worklist(users["tandong_officer"]) == [
+            WorkItem(title="Late: review 2024, Xã Tân Đông is still at the step “Awaiting approval”",
+                     url=f"/reviews/{campaign.pk}/", due="14/12/2024", late=True)
+        ]  # fmt: skip
+        assert selectors.review_worklist(users["binhminh_officer"]) == []

@@ -28,4 +28,5 @@ class Command(BaseCommand):
             + f"Households created: {report.households_created}, updated: {report.households_updated}. "
             f"Persons created: {report.persons_created}, updated: {report.persons_updated}. "
             f"Memberships created: {report.memberships_created}."
+            + (f" Deaths recorded: {report.deaths_recorded}." if report.deaths_recorded else "")
         )

@@ -42,6 +42,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries import banks
 from beneficiaries.entitlement import PAYABLE_STATUSES, compute
 from beneficiaries.models import Case, CaseEvent, ChangeRequest, PaymentMethod
 from beneficiaries.services import (
@@ -474,4 +475,4 @@ def masked_payment(values: dict, *, full: bool = False) -> str:
     if values.get("payment_method") != PaymentMethod.BANK:
         return str(PaymentMethod.CASH.label)
     number = values.get("account_number", "")
-    return f"{values.get('bank_bin', '')} {number if full else mask_account(number)}"
+    return banks.account_text(values.get("bank_bin", ""), number if full else mask_account(number))

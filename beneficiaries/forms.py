@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaries import banks, category_labels
 from beneficiaries.models import Case, PaymentMethod
 from beneficiaries.selectors import clause_of
 from beneficiaries.services import CategoryChoice, PaymentDetails
@@ -17,6 +18,13 @@ TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
 def reason_field(label=None) -> forms.CharField:
     return forms.CharField(label=label or _("Reason"), widget=TEXTAREA, max_length=1000)
+
+
+def category_text(category) -> str:
+    """A category as a choice reads: the decree's short wording and citation, never the bare code."""
+    if category.code in category_labels.LABELS:
+        return category_labels.short_label(category.code)
+    return str(category)
 
 
 class CategoriesMixin(forms.Form):
@@ -33,7 +41,7 @@ class CategoriesMixin(forms.Form):
 
     def set_categories(self, categories) -> None:
         self.per_child = {category.code for category in categories if category.per_child_addition}
-        self.fields["categories"].choices = [(category.code, str(category)) for category in categories]
+        self.fields["categories"].choices = [(category.code, category_text(category)) for category in categories]
 
     def category_choices(self) -> list[CategoryChoice]:
         children = self.cleaned_data.get("dependent_children") or 0
@@ -46,11 +54,16 @@ class PaymentMixin(forms.Form):
     payment_method = forms.ChoiceField(
         label=_("Payment method"), choices=PaymentMethod.choices, initial=PaymentMethod.BANK, widget=forms.RadioSelect
     )
-    bank_bin = forms.CharField(
-        label=_("Bank (NAPAS BIN)"), max_length=6, required=False, help_text=_("6 digits, e.g. 970405 for Agribank")
-    )
+    # Chosen by name; the value kept is the bank's NAPAS BIN, as the bank files need it.
+    bank_bin = forms.ChoiceField(label=_("Bank"), required=False, choices=banks.choices)
     account_number = forms.CharField(label=_("Account number"), max_length=19, required=False)
     account_name = forms.CharField(label=_("Account holder"), max_length=120, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A case imported with a BIN the list does not know keeps it when edited.
+        current = self.initial.get("bank_bin") or ""
+        self.fields["bank_bin"].choices = banks.choices(current)
 
     def payment(self) -> PaymentDetails:
         data = self.cleaned_data
@@ -227,13 +240,13 @@ class CaseFilterForm(forms.Form):
         commune is chosen) offers only the one asked for, not every village of the country.
         ``communes``: those a filter may name (None: no commune filter)."""
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Any")), *((c.code, str(c)) for c in categories)]
+        self.fields["category"].choices = [("", _("Any")), *((c.code, category_text(c)) for c in categories)]
         self.clauses: dict[str, list[str]] = {}
         for category in categories:
             self.clauses.setdefault(clause_of(category.code), []).append(category.code)
         self.fields["clause"].choices = [
             ("", _("Any")),
-            *((clause, f"{clause} ({', '.join(codes)})") for clause, codes in self.clauses.items()),
+            *((clause, category_labels.clause_label(clause)) for clause in self.clauses),
         ]
         asked = self.data.get("village", "") if self.is_bound else ""
         offer_choices(self.fields["village"], villages, asked=asked, list_all=list_villages)

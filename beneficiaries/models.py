@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.models import BaseModel, DomainEvent
@@ -175,7 +176,9 @@ class Case(BlindIndexedModel, BaseModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey("households.Person", on_delete=models.PROTECT, related_name="allowance_cases")
     commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="allowance_cases")
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.APPLIED)
+    status = models.CharField(
+        pgettext_lazy("allowance case", "status"), max_length=12, choices=Status.choices, default=Status.APPLIED
+    )
     applied_on = models.DateField(_("application date"))
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     verified_by = models.ForeignKey(
@@ -328,7 +331,9 @@ class ImportBatch(BaseModel):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="allowance_imports")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.AWAITING)
+    status = models.CharField(
+        pgettext_lazy("allowance import", "status"), max_length=10, choices=Status.choices, default=Status.AWAITING
+    )
     filename = models.CharField(_("file"), max_length=255, blank=True)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_by = models.ForeignKey(
@@ -514,7 +519,9 @@ class ChangeRequest(BaseModel):
     before = EncryptedKeysJSONField(_("values before"), encrypted_keys=("account_number",))
     reason = models.TextField(_("reason"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        pgettext_lazy("change request", "status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

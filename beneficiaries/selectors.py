@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries import banks, category_labels
 from beneficiaries.entitlement import (
     PAYABLE_STATUSES,
     MonthAmount,
@@ -44,7 +45,7 @@ from geography.scoping import scope_to_user
 from households.identity import mask
 from households.models import Membership
 from households.selectors import province_commune_codes
-from privacy.visibility import generalised_category, mask_account
+from privacy.visibility import HEALTH_CATEGORIES, generalised_category, mask_account
 
 OPEN_STATUSES = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, Case.Status.SUSPENDED)
 # Ages at which a category's band begins or ends (rules.md §2): 80 (5.5a 2.0, 5.5c), 75 (5.5b),
@@ -200,7 +201,7 @@ def masked_account(case: Case, *, full: bool) -> str:
     if case.payment_method == PaymentMethod.CASH:
         return str(PaymentMethod.CASH.label)
     number = case.account_number if full else mask_account(case.account_number)
-    return f"{case.bank_bin} {number}"
+    return banks.account_text(case.bank_bin, number)
 
 
 # --- a case's page ---------------------------------------------------------------------------------
@@ -276,7 +277,13 @@ def event_detail(event: CaseEvent, *, masked: bool = False) -> str:
     (``privacy.visibility``; accounts and national IDs are kept masked in the event's data)."""
     data = event.data or {}
     kind = CaseEvent.Kind
-    code = generalised_category if masked else str
+
+    def code(category: str) -> str:
+        """A category in the decree's words; a health-related one generalised when ``masked``."""
+        if masked and category in HEALTH_CATEGORIES:
+            return str(generalised_category(category))
+        return category_labels.short_label(category)
+
     if event.kind == kind.APPLIED:
         return ", ".join(code(category) for category in data.get("categories", []))
     if event.kind == kind.VERIFIED and data.get("warnings"):
@@ -612,7 +619,12 @@ def _day_text(value: str | None) -> str:
 
 
 def _categories_text(rows) -> str:
-    return ", ".join(code + (f" ×{children}" if children else "") for code, children, *_rest in rows) or "—"
+    return (
+        ", ".join(
+            category_labels.short_label(code) + (f" ×{children}" if children else "") for code, children, *_rest in rows
+        )
+        or "—"
+    )
 
 
 def change_lines(change: ChangeRequest, *, full: bool) -> list[ChangeLine]:
@@ -629,7 +641,10 @@ def change_lines(change: ChangeRequest, *, full: bool) -> list[ChangeLine]:
         return [
             ChangeLine(_("Payment method"), str(methods.get(before["payment_method"], "")),
                        str(methods.get(after["payment_method"], ""))),
-            ChangeLine(_("Bank (NAPAS BIN)"), before["bank_bin"] or "—", after["bank_bin"] or "—", account=True),
+            ChangeLine(
+                _("Bank"), banks.bank_name(before["bank_bin"]) or "—", banks.bank_name(after["bank_bin"]) or "—",
+                account=True,
+            ),
             ChangeLine(_("Account number"), number(before) or "—", number(after) or "—", account=True),
             ChangeLine(_("Account holder"), before["account_name"] or "—", after["account_name"] or "—", account=True),
         ]  # fmt: skip

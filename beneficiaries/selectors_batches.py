@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from beneficiaries import banks, category_labels
 from beneficiaries.importing import ACCOUNT_FIELDS, CASE_FIELDS
 from beneficiaries.models import Case, ImportBatch, ImportBatchLine, PaymentMethod
 from core.worklists import WorkItem
@@ -71,7 +72,7 @@ def _categories_text(rows: list) -> str:
     """[[code, children], …] (the file's) or [[code, children, from, to], …] (a case's rows)."""
     parts = []
     for code, children, *period in rows:
-        text = code + (f" ×{children}" if children else "")
+        text = category_labels.short_label(code) + (f" ×{children}" if children else "")
         start, end = (period + [None, None])[:2]
         if start or end:
             text += " (" + (_month_text(start) if start else "") + "–" + (_month_text(end) if end else "") + ")"
@@ -96,6 +97,8 @@ def _value_text(name: str, value, *, full: bool) -> str:
         return value if full else "••••" + value[-4:]
     if name == "categories":
         return _categories_text(value)
+    if name == "bank_bin":
+        return banks.bank_name(value)
     if name == "phone":
         return display_phone(value) if full else mask(value)
     return str(value)

@@ -19,6 +19,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries import banks
 from beneficiaries.models import (
     Case,
     CaseCategory,
@@ -429,7 +430,7 @@ def payment_change(*, case: Case, payment: PaymentDetails, reason: str, acting_u
 def _masked(case: Case) -> str:
     if case.payment_method == PaymentMethod.CASH:
         return str(PaymentMethod.CASH.label)
-    return f"{case.bank_bin} ••••{case.account_number[-4:]}"
+    return banks.account_text(case.bank_bin, f"••••{case.account_number[-4:]}")
 
 
 # --- changes that move money -----------------------------------------------------------------------

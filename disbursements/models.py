@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q, Value
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from beneficiaries.models import PaymentMethod
 from core.models import BaseModel, DomainEvent
@@ -37,7 +38,9 @@ class Run(BaseModel):
 
     commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="payment_runs")
     month = models.DateField(_("month"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREPARING)
+    status = models.CharField(
+        pgettext_lazy("payment run", "status"), max_length=10, choices=Status.choices, default=Status.PREPARING
+    )
     # Bumped by every (re-)prepare: a batch task of an older generation finds nothing to do.
     generation = models.PositiveIntegerField(default=1)
     prepared_by = models.ForeignKey(
@@ -143,7 +146,9 @@ class RunLine(models.Model):
     account_number = EncryptedCharField(_("account number"), max_length=19, blank=True)
     account_hash = BlindIndexField(source="account_number", purpose="account")
     account_name = models.CharField(_("account holder"), max_length=120, blank=True)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        pgettext_lazy("payment line", "status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
     # The payer's report that settled the line (paid or failed): final once set.

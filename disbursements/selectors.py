@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from beneficiaries import banks
 from beneficiaries.models import Case, PaymentMethod
 from core.formatting import months as format_months
 from core.formatting import number
@@ -107,7 +108,7 @@ def masked_line_account(line: RunLine, *, full: bool) -> str:
     if line.payment_method == PaymentMethod.CASH:
         return str(PaymentMethod.CASH.label)
     number = line.account_number if full else mask_account(line.account_number)
-    return f"{line.bank_bin} {number}"
+    return banks.account_text(line.bank_bin, number)
 
 
 @dataclass

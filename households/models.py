@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.models import BaseModel, DomainEvent
@@ -203,7 +204,9 @@ class HouseholdYearStatus(BaseModel):
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="year_statuses")
     year = models.PositiveSmallIntegerField(_("year"))
-    status = models.CharField(_("status"), max_length=16, choices=PovertyStatus.choices)
+    status = models.CharField(
+        pgettext_lazy("poverty classification", "status"), max_length=16, choices=PovertyStatus.choices
+    )
 
     class Meta:
         ordering = ["household_id", "-year"]
@@ -303,7 +306,9 @@ class Transfer(BaseModel):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        pgettext_lazy("transfer", "status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     # The household that moves (a household transfer) or that the person leaves (a person transfer;
     # empty only for transfers recorded before transfers were requests).
     household = models.ForeignKey(

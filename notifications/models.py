@@ -26,6 +26,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.models import BaseModel, DomainEvent
@@ -146,7 +147,9 @@ class Message(BaseModel):
     context = models.JSONField(_("placeholders"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     text = models.TextField(_("text"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        pgettext_lazy("message", "status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
     failure_reason = models.TextField(_("reason for failure"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # Not sent before this time (quiet hours, backoff after a temporary failure, a chosen time).

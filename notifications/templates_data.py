@@ -33,12 +33,12 @@ TEMPLATES = [
     },
     {
         "code": "review_awaiting_approval",
-        "name": "Kết quả rà soát chờ phê duyệt",
+        "name": "Kết quả rà soát chờ công nhận",
         "description": "Email to the commune chair when a poverty review reaches the approval step.",
         "placeholders": "commune, year, url",
-        "subject_vi": "Kết quả rà soát hộ nghèo năm {year} chờ phê duyệt",
+        "subject_vi": "Kết quả rà soát hộ nghèo năm {year} chờ công nhận",
         "subject_en": "Poverty review {year} awaits approval",
-        "body_vi": "Kết quả rà soát hộ nghèo, hộ cận nghèo năm {year} của {commune} đang chờ Chủ tịch phê duyệt: {url}",
+        "body_vi": "Kết quả rà soát hộ nghèo, hộ cận nghèo năm {year} của {commune} đang chờ Chủ tịch công nhận: {url}",
         "body_en": "The {year} poverty review of {commune} awaits the chair's approval: {url}",
     },
     {

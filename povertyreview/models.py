@@ -15,6 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.models import BaseModel, DomainEvent
@@ -152,14 +153,16 @@ class Campaign(BaseModel):
         VILLAGE_MEETINGS = "village_meetings", _("Village meetings")
         PUBLIC_POSTING = "public_posting", _("Public posting")
         COMPLAINTS = "complaints", _("Complaints")
-        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
-        APPROVED = "approved", _("Approved")
+        AWAITING_APPROVAL = "awaiting_approval", pgettext_lazy("poverty review", "Awaiting approval")
+        APPROVED = "approved", pgettext_lazy("poverty review", "Approved")
 
     commune = models.ForeignKey("geography.Commune", on_delete=models.PROTECT, related_name="review_campaigns")
     year = models.PositiveSmallIntegerField(_("review year"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERIODIC)
     standard = models.ForeignKey(PovertyStandard, on_delete=models.PROTECT, related_name="campaigns")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PREPARING)
+    status = models.CharField(
+        pgettext_lazy("poverty review", "status"), max_length=20, choices=Status.choices, default=Status.PREPARING
+    )
     # A regular review: the household that asked, and when.
     household = models.ForeignKey(
         "households.Household", on_delete=models.PROTECT, related_name="regular_reviews", null=True, blank=True
@@ -173,7 +176,7 @@ class Campaign(BaseModel):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_at = models.DateTimeField(pgettext_lazy("poverty review", "approved at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -308,7 +311,9 @@ class Complaint(BaseModel):
     received_on = models.DateField(_("received on"))
     content = models.TextField(_("complaint"))
     deadline = models.DateField(_("answer due by"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        pgettext_lazy("complaint", "status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     recheck_result = models.TextField(_("re-check result"), blank=True)
     answer = models.TextField(_("answer"), blank=True)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)

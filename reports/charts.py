@@ -42,6 +42,7 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from beneficiaries import category_labels
 from reports import figures
 
 WIDTH, HEIGHT = 640, 300
@@ -227,16 +228,14 @@ def categories_svg(categories: list[figures.CategoryCount], *, name: str = "cate
     rows = max(len(categories), 1)
     row_height = 30
     height = TOP + rows * row_height + 20
-    label_width = 250
+    label_width = 330
     top_value = max((row.people for row in categories), default=0) or 1
     plot_width = WIDTH - LEFT - label_width - RIGHT - 48
     body = []
     for index, row in enumerate(categories):
         y = TOP + index * row_height
         width = plot_width * row.people / top_value
-        body.append(
-            _text(LEFT + label_width - 8, y + 17, f"{row.code} {clause_label(row.code)}", anchor="end", size=12)
-        )
+        body.append(_text(LEFT + label_width - 8, y + 17, clause_label(row.code), anchor="end", size=12))
         body.append(
             f'<rect x="{LEFT + label_width:.1f}" y="{y + 5:.1f}" width="{max(width, 1):.1f}" height="18" '
             f'fill="{PRIMARY}" stroke="{INK}" stroke-width="0.5"/>'
@@ -246,7 +245,7 @@ def categories_svg(categories: list[figures.CategoryCount], *, name: str = "cate
         body.append(_text(WIDTH / 2, TOP + 18, _("No beneficiary this month."), fill=MUTED))
     total = sum(row.people for row in categories)
     body.append(_text(LEFT, 20, _("People receiving a monthly allowance, by category"), anchor="start", weight="bold"))
-    description = "; ".join(f"{row.code} {clause_label(row.code)}: {row.people}" for row in categories)
+    description = "; ".join(f"{clause_label(row.code)}: {row.people}" for row in categories)
     return _svg(
         name,
         _("Beneficiaries by category: %(total)s") % {"total": _number(total)},
@@ -346,17 +345,8 @@ def _marker_swatch(colour: str, circle: bool, dash: str) -> str:
 
 
 def clause_label(code: str) -> str:
-    labels = {
-        "5.1": _("Orphans and children without support"),
-        "5.2": _("Young people of 5.1 still in education"),
-        "5.3": _("Children with HIV in poor households"),
-        "5.4": _("Poor single parents"),
-        "5.5": _("Elderly people"),
-        "5.6": _("People with disabilities"),
-        "5.7": _("Children under 3 in ethnic-minority areas"),
-        "5.8": _("People with HIV in poor households"),
-    }
-    return labels.get(code, code)
+    """A clause of Decree 20 Art. 5 in words, with its citation: "Người cao tuổi (k.5 Đ.5)"."""
+    return category_labels.clause_label(code)
 
 
 def dashboard_charts(dashboard: figures.Dashboard) -> dict[str, str]:
@@ -397,7 +387,7 @@ def dashboard_panels(dashboard: figures.Dashboard) -> list[ChartPanel]:
         _("Beneficiaries by category"),
         svgs["categories"],
         [_("Category"), _("People")],
-        [[f"{row.code} {clause_label(row.code)}", _number(row.people)] for row in dashboard.categories],
+        [[clause_label(row.code), _number(row.people)] for row in dashboard.categories],
     )
     payments = ChartPanel(
         "payments",

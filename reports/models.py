@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import BaseModel
 
@@ -47,7 +48,9 @@ class ExportJob(BaseModel):
     # The period, as the table's form takes it: {"year": 2024}, {"year": 2026, "half": 2},
     # {"month_from": "2026-05", "month_to": "2026-10"}.
     parameters = models.JSONField(_("parameters"), default=dict)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        pgettext_lazy("export job", "status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(_("file"), upload_to="reports/exports/%Y/%m/", blank=True)
     filename = models.CharField(_("file name"), max_length=200, blank=True)

@@ -36,8 +36,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from beneficiaries import banks, category_labels
 from beneficiaries.models import Category, PaymentMethod
 from core.months import add_months, first_of_month
 from core.pdf import OfficialHeader, commune_header
@@ -167,14 +168,27 @@ class Kind:
     TEXT, COUNT, VND, PERCENT = "text", "count", "vnd", "percent"
 
 
+def in_vietnamese(text) -> str:
+    """A catalogue text as the documents print it (Vietnamese by law), whatever the page's language:
+    the page in Vietnamese and the PDF or XLSX say the same words, from the same catalogue entry."""
+    with translation.override("vi"):
+        return str(text)
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str  # the page's (translated)
-    label_vi: str  # the documents' (Vietnamese by law)
+    label: str  # a lazy catalogue text: the page shows it in its language, the documents in Vietnamese
     kind: str = Kind.COUNT
-    group: str = ""  # a header over consecutive columns of the same group
-    group_vi: str = ""
+    group: str = ""  # a header over consecutive columns of the same group (lazy text, or a month)
+
+    @property
+    def label_vi(self) -> str:
+        return in_vietnamese(self.label)
+
+    @property
+    def group_vi(self) -> str:
+        return in_vietnamese(self.group) if self.group else ""
 
 
 @dataclass
@@ -182,7 +196,8 @@ class TableRow:
     values: list  # one per column: str, int, or a fraction (float) / None for a rate
     level: str = "data"  # data, group (a subtotal heading its rows), total
     links: dict = field(default_factory=dict)  # column key -> URL of the records behind the number
-    label_vi: str | None = None  # the first cell in the documents, when it differs from the page's
+    label_vi: str | None = None  # the first cell in the documents (``in_vietnamese`` of the page's label)
+    key: str = ""  # what the row stands for, when its label is words (a category's code)
 
     def document_values(self) -> list:
         return [self.label_vi, *self.values[1:]] if self.label_vi is not None else self.values
@@ -227,7 +242,7 @@ class Table:
             if not column.group:
                 top.append({"label": label, "colspan": 1, "rowspan": 2, "group": ""})
                 continue
-            group = column.group_vi if vietnamese else column.group
+            group = column.group_vi if vietnamese else str(column.group)
             if top and top[-1].get("group") == group and top[-1]["rowspan"] == 1:
                 top[-1]["colspan"] += 1
             else:
@@ -527,40 +542,27 @@ def poverty_table(
     status_year = year + 1
     if scope.is_province:
         names = dict(Commune.objects.filter(code__in=counts).values_list("code", "name"))
-        first = Column("name", gettext_lazy("Commune"), "Xã, phường, đặc khu", Kind.TEXT)
+        first = Column("name", pgettext_lazy("report table", "Commune"), Kind.TEXT)
     else:
         names = dict(scope.commune.villages.values_list("id", "name"))
-        first = Column("name", gettext_lazy("Village"), "Thôn, ấp, khu phố", Kind.TEXT)
-    poor, near, listed = _("Poor households"), _("Near-poor households"), _("Poor and near-poor")
-    escaped, new = _("Left the list"), _("Came onto the list")
+        first = Column("name", gettext_lazy("Village"), Kind.TEXT)
+    poor, near = gettext_lazy("Poor households"), gettext_lazy("Near-poor households")
+    listed = pgettext_lazy("report table", "Poor and near-poor")
+    escaped, new = gettext_lazy("Left the list"), gettext_lazy("Came onto the list")
+    number, share = gettext_lazy("Number"), gettext_lazy("Rate (%)")
     columns = [
         first,
-        Column("households", gettext_lazy("Households"), "Tổng số hộ"),
-        Column("poor", gettext_lazy("Number"), "Số hộ", group=poor, group_vi="Hộ nghèo"),
-        Column("poor_rate", gettext_lazy("Rate (%)"), "Tỷ lệ (%)", Kind.PERCENT, group=poor, group_vi="Hộ nghèo"),
-        Column("near_poor", gettext_lazy("Number"), "Số hộ", group=near, group_vi="Hộ cận nghèo"),
-        Column(
-            "near_poor_rate", gettext_lazy("Rate (%)"), "Tỷ lệ (%)", Kind.PERCENT, group=near, group_vi="Hộ cận nghèo"
-        ),
-        Column("listed", gettext_lazy("Number"), "Số hộ", group=listed, group_vi="Hộ nghèo và cận nghèo"),
-        Column(
-            "listed_rate",
-            gettext_lazy("Rate (%)"),
-            "Tỷ lệ (%)",
-            Kind.PERCENT,
-            group=listed,
-            group_vi="Hộ nghèo và cận nghèo",
-        ),  # fmt: skip
-        Column("escaped_poverty", gettext_lazy("Escaped poverty"), "Thoát nghèo", group=escaped, group_vi="Giảm"),
-        Column(
-            "escaped_near_poverty",
-            gettext_lazy("Escaped near-poverty"),
-            "Thoát cận nghèo",
-            group=escaped,
-            group_vi="Giảm",
-        ),  # fmt: skip
-        Column("new_listed", gettext_lazy("Newly listed"), "Phát sinh mới", group=new, group_vi="Tăng"),
-        Column("fell_back", gettext_lazy("Fell back"), "Tái nghèo, tái cận nghèo", group=new, group_vi="Tăng"),
+        Column("households", pgettext_lazy("report table", "Households")),
+        Column("poor", number, group=poor),
+        Column("poor_rate", share, Kind.PERCENT, group=poor),
+        Column("near_poor", number, group=near),
+        Column("near_poor_rate", share, Kind.PERCENT, group=near),
+        Column("listed", number, group=listed),
+        Column("listed_rate", share, Kind.PERCENT, group=listed),
+        Column("escaped_poverty", gettext_lazy("Escaped poverty"), group=escaped),
+        Column("escaped_near_poverty", gettext_lazy("Escaped near-poverty"), group=escaped),
+        Column("new_listed", gettext_lazy("Newly listed"), group=new),
+        Column("fell_back", gettext_lazy("Fell back"), group=new),
     ]
 
     def values(label: str, found: dict) -> list:
@@ -571,13 +573,14 @@ def poverty_table(
             found["escaped_near_poverty"], found["new_listed"], found["fell_back"],
         ]  # fmt: skip
 
-    no_village = _("No village yet")
+    no_village = gettext_lazy("No village yet")
+    total_label = pgettext_lazy("report table", "Total")
     keys = sorted(counts, key=lambda key: (key is None, fold_vietnamese(names.get(key) or str(key))))
     rows = []
     households_url = reverse("households:list")
     for key in keys:
         found = counts[key]
-        label = names.get(key) or (no_village if key is None else str(key))
+        label = names.get(key) or (str(no_village) if key is None else str(key))
         links = {}
         if scope.is_province:
             links["name"] = reverse("reports:table_poverty") + "?" + urlencode({"commune": key, "year": year})
@@ -585,9 +588,11 @@ def poverty_table(
             query = {"commune": scope.commune.code, "village": key, "year": status_year}
             links["poor"] = households_url + "?" + urlencode({**query, "status": "poor"})
             links["near_poor"] = households_url + "?" + urlencode({**query, "status": "near_poor"})
-        rows.append(TableRow(values(label, found), links=links, label_vi="Chưa có thôn, ấp" if key is None else None))
+        rows.append(
+            TableRow(values(label, found), links=links, label_vi=in_vietnamese(no_village) if key is None else None)
+        )
     totals = {name: sum(found[name] for found in counts.values()) for name in _POVERTY_COUNTS}
-    total = TableRow(values(_("Total"), totals), level="total", label_vi="Tổng cộng")
+    total = TableRow(values(str(total_label), totals), level="total", label_vi=in_vietnamese(total_label))
     _tell(progress, 70)
     return Table(
         kind=OfficialTable.POVERTY,
@@ -655,25 +660,18 @@ def allowance_table(scope: TableScope, *, year: int, half: int, progress: Progre
     categories = list(Category.objects.order_by("position").values_list("code", "name_vi", "name_en"))
     known = {code for code, *_names in categories}
     extra = sorted({key[0] for key in cells if key[0] is not every and key[0] not in known})
-    columns = [Column("category", gettext_lazy("Category"), "Đối tượng", Kind.TEXT)]
+    columns = [Column("category", gettext_lazy("Category"), Kind.TEXT)]
     for month in months:
         label = f"{month:%m/%Y}"
-        columns.append(Column(f"people_{month:%Y_%m}", gettext_lazy("People"), "Số người", group=label, group_vi=label))
-        columns.append(
-            Column(
-                f"amount_{month:%Y_%m}", gettext_lazy("Amount (đồng)"), "Kinh phí (đồng)", Kind.VND, group=label,
-                group_vi=label,
-            )
-        )  # fmt: skip
-    half_label, half_label_vi = _("Half-year"), f"6 tháng {'đầu' if half == 1 else 'cuối'} năm"
-    columns.append(
-        Column("people", gettext_lazy("People (different)"), "Số người (không trùng)", group=half_label,
-               group_vi=half_label_vi)
-    )  # fmt: skip
-    columns.append(
-        Column("amount", gettext_lazy("Amount (đồng)"), "Kinh phí (đồng)", Kind.VND, group=half_label,
-               group_vi=half_label_vi)
-    )  # fmt: skip
+        columns.append(Column(f"people_{month:%Y_%m}", gettext_lazy("People"), group=label))
+        columns.append(Column(f"amount_{month:%Y_%m}", gettext_lazy("Amount (đồng)"), Kind.VND, group=label))
+    half_label = (
+        pgettext_lazy("report table", "First half of the year")
+        if half == 1
+        else pgettext_lazy("report table", "Second half of the year")
+    )
+    columns.append(Column("people", gettext_lazy("People (different)"), group=half_label))
+    columns.append(Column("amount", gettext_lazy("Amount (đồng)"), Kind.VND, group=half_label))
 
     def values(label: str, key) -> list:
         row = [label]
@@ -685,12 +683,15 @@ def allowance_table(scope: TableScope, *, year: int, half: int, progress: Progre
     payments_url = reverse("disbursements:list")
     rows = []
     for code, name_vi, name_en in [*categories, *((code, code or "—", code or "—") for code in extra)]:
-        rows.append(
-            TableRow(
-                values(f"{code} {in_language(name_vi, name_en)}".strip(), code), label_vi=f"{code} {name_vi}".strip()
-            )
-        )
-    total = TableRow(values(_("Total"), every), level="total", label_vi="Tổng cộng")
+        if code in category_labels.LABELS:
+            label = category_labels.short_label(code)
+            with translation.override("vi"):
+                label_vi = category_labels.short_label(code)
+        else:
+            label, label_vi = f"{code} {in_language(name_vi, name_en)}".strip(), f"{code} {name_vi}".strip()
+        rows.append(TableRow(values(label, code), label_vi=label_vi, key=code))
+    total_label = pgettext_lazy("report table", "Total")
+    total = TableRow(values(str(total_label), every), level="total", label_vi=in_vietnamese(total_label))
     total.links = {f"amount_{month:%Y_%m}": f"{payments_url}?month={month:%Y-%m}" for month in months}
     _tell(progress, 70)
     return Table(
@@ -756,13 +757,12 @@ def payment_table(scope: TableScope, *, month_from: str, month_to: str, progress
         else:
             by_bank.setdefault(method, {})[bank_bin] = (count, amount)
     columns = [
-        Column("method", gettext_lazy("Method"), "Hình thức chi trả", Kind.TEXT),
-        Column("bank", gettext_lazy("Bank (NAPAS BIN)"), "Ngân hàng (mã BIN)", Kind.TEXT),
-        Column("payments", gettext_lazy("Payments"), "Số lượt chi trả"),
-        Column("amount", gettext_lazy("Amount (đồng)"), "Số tiền (đồng)", Kind.VND),
-        Column("share", gettext_lazy("Share of the amount (%)"), "Tỷ lệ số tiền (%)", Kind.PERCENT),
+        Column("method", pgettext_lazy("report table", "Method"), Kind.TEXT),
+        Column("bank", gettext_lazy("Bank"), Kind.TEXT),
+        Column("payments", pgettext_lazy("report table", "Payments")),
+        Column("amount", gettext_lazy("Amount (đồng)"), Kind.VND),
+        Column("share", gettext_lazy("Share of the amount (%)"), Kind.PERCENT),
     ]
-    labels = {PaymentMethod.BANK: "Chuyển khoản qua tài khoản", PaymentMethod.CASH: "Tiền mặt"}
     page_labels = dict(PaymentMethod.choices)
     runs_url = reverse("disbursements:list")
     rows = []
@@ -772,15 +772,24 @@ def payment_table(scope: TableScope, *, month_from: str, month_to: str, progress
             TableRow(
                 [str(page_labels[method]), "", count, amount, rate(amount, grand[1])],
                 level="group",
-                label_vi=labels[method],
+                label_vi=in_vietnamese(page_labels[method]),
             )
         )
         if method == PaymentMethod.BANK:
             for bank_bin in sorted(by_bank.get(method, {})):
                 bank_count, bank_amount = by_bank[method][bank_bin]
-                rows.append(TableRow(["", bank_bin, bank_count, bank_amount, rate(bank_amount, grand[1])]))
+                # By name for people ("Agribank"), the BIN kept beside it for the bank files.
+                rows.append(
+                    TableRow(
+                        ["", f"{banks.bank_name(bank_bin)} ({bank_bin})" if bank_bin in banks.BY_BIN else
+                         banks.bank_name(bank_bin), bank_count, bank_amount, rate(bank_amount, grand[1])]
+                    )
+                )  # fmt: skip
+    total_label = pgettext_lazy("report table", "Total")
     total = TableRow(
-        [_("Total"), "", grand[0], grand[1], 1.0 if grand[1] else None], level="total", label_vi="Tổng cộng"
+        [str(total_label), "", grand[0], grand[1], 1.0 if grand[1] else None],
+        level="total",
+        label_vi=in_vietnamese(total_label),
     )
     total.links = {"payments": f"{runs_url}?month={first:%Y-%m}"} if first == last else {}
     _tell(progress, 70)
@@ -799,11 +808,11 @@ def payment_table(scope: TableScope, *, month_from: str, month_to: str, progress
         notes=[
             _(
                 "Lines of payment runs approved by the chair, sent to the payer or reconciled; transfers the "
-                "payer reported failed are left out. Banks are shown by their NAPAS BIN."
+                "payer reported failed are left out. Banks are shown by name, with their NAPAS BIN."
             )
         ],
         notes_vi=[
             "Số liệu từ các danh sách chi trả đã được phê duyệt, đã chuyển tổ chức dịch vụ chi trả hoặc đã đối "
-            "soát; không tính các khoản chi trả không thành công. Ngân hàng ghi theo mã BIN của NAPAS."
+            "soát; không tính các khoản chi trả không thành công. Ngân hàng ghi theo tên, kèm mã BIN của NAPAS."
         ],
     )

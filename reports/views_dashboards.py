@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries import category_labels
 from beneficiaries.models import Category
 from beneficiaries.selectors import clause_of
 from core.months import add_months, first_of_month
@@ -174,7 +175,8 @@ def _category_rows(
         rows.append(
             {
                 "code": clause.code,
-                "label": charts.clause_label(clause.code),
+                "label": category_labels.clause_label(clause.code),
+                "title": "",
                 "people": clause.people,
                 "url": url(links.beneficiaries(code, clause=clause.code), health=clause.code in health_clauses),
                 "clause": True,
@@ -184,7 +186,10 @@ def _category_rows(
             rows += [
                 {
                     "code": category,
-                    "label": names.get(category, category),
+                    "label": category_labels.short_label(category)
+                    if category in category_labels.LABELS
+                    else names.get(category, category),
+                    "title": category_labels.full_label(category) if category in category_labels.LABELS else "",
                     "people": people,
                     "url": url(links.beneficiaries(code, category=category), health=category in HEALTH_CATEGORIES),
                     "clause": False,

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.models import BaseModel, DomainEvent
@@ -139,7 +140,9 @@ class Distribution(BaseModel):
     planned_on = models.DateField(_("distribution date"))
     unit_value_vnd = models.PositiveBigIntegerField(_("value per household (đồng)"), default=0)
     in_kind = models.CharField(_("in kind"), max_length=255, blank=True)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        pgettext_lazy("distribution", "status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
 
@@ -177,7 +180,9 @@ class Record(BaseModel):
     distribution = models.ForeignKey(
         Distribution, on_delete=models.PROTECT, related_name="records", null=True, blank=True
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    status = models.CharField(
+        pgettext_lazy("support record", "status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
     planned_on = models.DateField(_("planned for"))
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     value_vnd = models.PositiveBigIntegerField(_("value (đồng)"), default=0)

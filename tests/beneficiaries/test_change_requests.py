@@ -177,9 +177,9 @@ def test_the_chair_s_approval_applies_exactly_the_change_and_names_both(bank_cas
     assert (change.status, change.decided_by, change.decided_at, change.decision_note) == ("approved", chair, NOW, "")
     assert events(bank_case)[-2:] == [
         ("change_requested", "tandong.officer", "Đổi tài khoản",
-         {"request": str(change.uuid), "change": "payment", "before": "970436 ••••6789", "after": "970415 ••••6655"}),
+         {"request": str(change.uuid), "change": "payment", "before": "Vietcombank – ••••6789", "after": "VietinBank – ••••6655"}),
         ("payment_changed", "tandong.chair", "Đổi tài khoản",
-         {"before": "970436 ••••6789", "after": "970415 ••••6655", "request": str(change.uuid),
+         {"before": "Vietcombank – ••••6789", "after": "VietinBank – ••••6655", "request": str(change.uuid),
           "requested_by": "tandong.officer", "approved_by": "tandong.chair"}),
     ]  # fmt: skip
     run = prepare_run(units.tan_dong, JULY, officer)
@@ -446,7 +446,7 @@ def test_a_direct_change_on_an_applied_case_still_works(family, units, officer, 
     assert account(applied) == NEW_ACCOUNT_FIELDS
     assert not ChangeRequest.objects.exists()
     assert events(applied)[-1] == (
-        "payment_changed", "tandong.officer", "Sai số tài khoản", {"before": "970436 ••••6789", "after": "970415 ••••6655"}
+        "payment_changed", "tandong.officer", "Sai số tài khoản", {"before": "Vietcombank – ••••6789", "after": "VietinBank – ••••6655"}
     )  # fmt: skip
 
 
@@ -631,8 +631,11 @@ def test_the_household_timeline_tells_the_story_with_accounts_masked(bank_case, 
     )
 
     text = page.content.decode()
-    assert "Payment details: 970436 ••••6789 → 970415 ••••6655" in text
-    assert "970436 ••••6789 → 970415 ••••6655 · requested by tandong.officer, approved by tandong.chair" in text
+    assert "Payment details: Vietcombank – ••••6789 → VietinBank – ••••6655" in text
+    assert (
+        "Vietcombank – ••••6789 → VietinBank – ••••6655 · requested by tandong.officer, approved by tandong.chair"
+        in text
+    )
     assert "Months paid: first month paid 03/2026 → 02/2026" in text
     assert "Change request rejected: Nguyễn Thị Hoa" in text and "Không có căn cứ" in text
     assert "9988776655" not in text and "0123456789" not in text

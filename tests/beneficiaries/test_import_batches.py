@@ -228,7 +228,7 @@ def test_the_importer_promoted_to_chair_is_told_on_the_page(family, officer, use
     refused = client.post(reverse("beneficiaries:import_batch_confirm", args=[batch.uuid]), follow=True)
 
     assert 'data-testid="batch-confirm"' not in page.content.decode()
-    assert "Bạn đã nhập danh sách này" in page.content.decode()
+    assert "Anh/chị đã nhập danh sách này" in page.content.decode()
     assert refused.redirect_chain[-1][0] == reverse("beneficiaries:import_batch", args=[batch.uuid])
     assert (money_tables(), batches()) == before
 

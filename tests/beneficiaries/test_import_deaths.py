@@ -152,7 +152,7 @@ def test_the_batch_page_shows_the_death_the_list_records(family, officer, client
 
     html = page.content.decode()
     assert (
-        '<li>Ngày mất (ghi vào sổ hộ khi xác nhận): <span class="text-decoration-line-through">—</span> → '
+        '<li>Ngày qua đời (ghi vào dữ liệu hộ gia đình khi xác nhận): <span class="text-decoration-line-through">—</span> → '
         '<span class="font-monospace">02/11/2025</span></li>'
     ) in html
 

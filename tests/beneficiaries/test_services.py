@@ -709,7 +709,7 @@ def test_payment_details_change_keeps_only_the_last_digits_in_the_event(verified
         "bank", "970436", "0123456789", "NGUYEN VAN AN"
     )  # fmt: skip
     assert events(case)[-1] == (
-        "payment_changed", "tandong.officer", "Mở tài khoản", {"before": "Cash (post office)", "after": "970436 ••••6789"}
+        "payment_changed", "tandong.officer", "Mở tài khoản", {"before": "Cash (post office)", "after": "Vietcombank – ••••6789"}
     )  # fmt: skip
 
 

@@ -249,7 +249,7 @@ def test_the_officer_files_a_case_for_a_single_parent_by_national_id(client_for,
     ("overrides", "field_error"),
     [
         ({"categories": ["5.4"], "dependent_children": ""}, "5.4 needs the number of dependent children"),
-        ({"bank_bin": "12"}, "must be the bank&#x27;s 6-digit NAPAS BIN"),
+        ({"bank_bin": ""}, "must be the bank&#x27;s 6-digit NAPAS BIN"),
         ({"applied_on": (TODAY + timedelta(days=3)).isoformat()}, "cannot be in the future"),
     ],
 )
@@ -512,8 +512,8 @@ def test_account_numbers_are_masked_for_the_provincial_viewer(client_for, applie
     viewer_list = page_of(client_for("tayninh_province").get(url("list")))
     viewer_case = page_of(client_for("tayninh_province").get(url("detail", applied)))
 
-    assert "970405 0123456789" in officer_list
-    assert "0123456789" not in viewer_list and "970405 ••••6789" in viewer_list
+    assert "Agribank – 0123456789" in officer_list
+    assert "0123456789" not in viewer_list and "Agribank – ••••6789" in viewer_list
     assert "0123456789" not in viewer_case and applied.person.national_id not in viewer_case
 
 

@@ -70,7 +70,7 @@ def test_officer_registers_searches_records_a_death_and_sees_the_timeline(demo, 
     officer.click(page.get_by_role("link", name="Đăng ký hộ mới"))
     # No household in the commune yet: its initials and six digits.
     expect(page.get_by_label("Mã hộ")).to_have_value("TD-000001")
-    village = page.get_by_label("Thôn/ấp")
+    village = page.get_by_label("Thôn/tổ dân phố")
     with page.expect_response(lambda response: "/households/new/code/" in response.url):
         officer.select(village, village.locator("option", has_text="Ấp Đông Hà").get_attribute("value"))
     expect(page.get_by_label("Mã hộ")).to_have_value("TD-000001")  # the village's code: the commune's here
@@ -104,7 +104,7 @@ def test_officer_registers_searches_records_a_death_and_sees_the_timeline(demo, 
     assert (child.national_id, child.date_of_birth, child.sex) == ("", CHILD_BORN, "F")
 
     page.get_by_role("link", name="Hộ gia đình").first.click()
-    page.get_by_label("Họ tên, số CCCD, điện thoại hoặc mã hộ").fill("tran ngoc anh")
+    page.get_by_label("Họ tên, số định danh cá nhân, điện thoại hoặc mã hộ").fill("tran ngoc anh")
     page.get_by_role("button", name="Tìm", exact=True).click()
     expect(page.get_by_test_id("household-table")).to_contain_text("TD-000001")
     page.get_by_role("link", name="TD-000001").click()
@@ -112,7 +112,7 @@ def test_officer_registers_searches_records_a_death_and_sees_the_timeline(demo, 
     row = page.locator("tr", has_text="Đỗ Thị Hương")
     row.get_by_role("button", name="Thao tác").click()
     row.get_by_role("link", name="Ghi nhận qua đời").click()
-    page.get_by_label("Ngày mất").fill(today)
+    page.get_by_label("Ngày qua đời").fill(today)
     page.get_by_role("button", name="Lưu").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Đã ghi nhận Đỗ Thị Hương qua đời.")

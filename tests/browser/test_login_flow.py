@@ -9,11 +9,11 @@ pytestmark = pytest.mark.browser
 
 # username, Vietnamese role label in the user menu, a unit the role sees on its home page
 DEMO_ROLES = [
-    ("tandong.officer", "Cán bộ văn hóa – xã hội", "Xã Tân Đông"),
+    ("tandong.officer", "Công chức Văn hóa – Xã hội", "Xã Tân Đông"),
     ("tandong.committee", "Thành viên Ban chỉ đạo rà soát", "Xã Tân Đông"),
     ("tandong.chair", "Chủ tịch UBND xã", "Xã Tân Đông"),
-    ("binhminh.officer", "Cán bộ văn hóa – xã hội", "Phường Bình Minh"),
-    ("tayninh.province", "Cán bộ cấp tỉnh (chỉ xem)", "Phường Bình Minh"),
+    ("binhminh.officer", "Công chức Văn hóa – Xã hội", "Phường Bình Minh"),
+    ("tayninh.province", "Người theo dõi cấp tỉnh (chỉ xem)", "Phường Bình Minh"),
     ("admin", "Quản trị hệ thống", None),
 ]
 
@@ -49,7 +49,7 @@ def test_officer_works_in_own_commune_and_cannot_open_the_neighbour(demo, login,
 
     page.get_by_role("link", name="Xã Tân Đông").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xã Tân Đông")
-    page.get_by_label("Tên thôn/ấp/khu phố").fill("Ấp Suối Dây")
+    page.get_by_label("Tên thôn/tổ dân phố").fill("Ấp Suối Dây")
     page.get_by_label("Loại").select_option("ap")
     page.get_by_role("button", name="Thêm").click()
     expect(page.get_by_role("alert")).to_contain_text("Đã thêm Ấp Suối Dây.")

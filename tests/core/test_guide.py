@@ -21,16 +21,6 @@ PICTURES = GUIDE / "anh"
 PAGES = guide_pages()
 BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 PICTURE = re.compile(r"!\[([^\]]*)\]\((anh/[^)]+)\)")
-# Labels another helper of issue 16 (i16-words) renames in the catalogue at the same time as the guide
-# is written: new label -> the label the catalogue has until that change is merged. A label passes
-# with either; delete this table once the renames are merged (then only the new label passes).
-RENAMES_UNDER_WAY = {
-    "Công nhận kết quả rà soát": "Phê duyệt kết quả rà soát",
-    "Tiếp tục chi trả": "Chi trả lại",
-    "Họp dân ở thôn/tổ dân phố": "Họp dân thôn/ấp",
-    "Tiến độ theo thôn/tổ dân phố": "Tiến độ theo thôn/ấp",
-    "Đợt trao quà mới": "Đợt tặng quà mới",
-}
 # A placeholder of a translation ("Tải về %(label)s", "Chuyển sang “%(step)s”") stands for any words.
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{\{[^}]*\}\}")
 
@@ -144,10 +134,7 @@ def labels() -> set[str]:
 
 @pytest.mark.parametrize(("page", "label"), quoted_labels())
 def test_every_label_the_guide_quotes_is_written_by_the_interface(labels, page, label):
-    if label in RENAMES_UNDER_WAY:
-        assert written_by_the_interface(label, labels) or RENAMES_UNDER_WAY[label] in labels, f"{page}: **{label}**"
-    else:
-        assert written_by_the_interface(label, labels), f"{page}: **{label}** is not a label of the interface"
+    assert written_by_the_interface(label, labels), f"{page}: **{label}** is not a label of the interface"
 
 
 def test_a_label_the_interface_does_not_write_is_caught(labels):

@@ -255,7 +255,7 @@ def test_cash_list_pdf_has_diacritics_full_ids_and_a_signature_column(run, cases
     assert "DANH SÁCH CHI TRẢ TRỢ CẤP XÃ HỘI BẰNG TIỀN MẶT" in text
     assert "Tháng 05 năm 2026" in text
     # with the columns, the signature column included
-    assert "STT Họ và tên Số CCCD Tháng chi trả Số tiền (đồng) Ký nhận" in text
+    assert "STT Họ và tên Số định danh cá nhân Tháng chi trả Số tiền (đồng) Ký nhận" in text
     # the cash lines only, by village, with the national ID in full
     assert f"1 Phạm Văn Bảy {cases[3].person.national_id} 04/2026; 05/2026 1.000.000" in text
     assert f"2 Lê Thị Ánh {cases[2].person.national_id} 05/2026 500.000" in text

@@ -58,7 +58,7 @@ def test_duplicate_village_name_is_refused_on_the_form_and_nothing_is_saved(clie
     )
 
     assert response.status_code == 200
-    assert "Xã Tân Đông đã có thôn/ấp tên “ấp đông hà”." in response.content.decode()
+    assert "Xã Tân Đông đã có thôn/tổ dân phố tên “ấp đông hà”." in response.content.decode()
     assert Village.objects.count() == before
     assert VillageEvent.objects.count() == 0
 

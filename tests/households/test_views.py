@@ -308,7 +308,7 @@ def test_work_list_shows_arrivals_and_duplicates_and_closes_a_check(client_for, 
     response = client_for("tandong_officer").post(reverse("households:duplicate_resolve", kwargs={"flag_id": flag.pk}),
                                                   {"decision": "different"})  # fmt: skip
 
-    assert "<title>Việc cần làm của sổ hộ · casework</title>" in tan_dong
+    assert "<title>Việc cần làm về hộ gia đình · casework</title>" in tan_dong
     assert "Lê Văn Tám" in section(tan_dong, "duplicates") and "Lê Văn Tám" not in binh_minh
     # The request: a departure on the sending side, an arrival to answer on the receiving side.
     assert "Lê Thị Mai" in section(tan_dong, "departing-transfers")

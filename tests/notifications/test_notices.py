@@ -227,7 +227,7 @@ def test_the_chair_is_told_when_the_review_awaits_approval(campaign, staff, djan
         reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"])
     assert told() == [("review_awaiting_approval", "chair@tandong.gov.vn", "25522")]
     assert Message.objects.get().text == (
-        "Kết quả rà soát hộ nghèo, hộ cận nghèo năm 2025 của Xã Tân Đông đang chờ Chủ tịch phê duyệt: "
+        "Kết quả rà soát hộ nghèo, hộ cận nghèo năm 2025 của Xã Tân Đông đang chờ Chủ tịch công nhận: "
         f"http://127.0.0.1:8000/reviews/{campaign.pk}/"
     )
 

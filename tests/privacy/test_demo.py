@@ -45,7 +45,7 @@ def test_the_log_answers_who_saw_a_demo_beneficiary(db, on_demo_day):
     report = signed_in("admin").get(reverse("privacy:subject_report"), {"national_id": person.national_id})
     assert report.status_code == 200
     titles = [section.title for section in report.context["sections"]]  # the page speaks Vietnamese
-    assert titles[:2] == ["Nhân thân (sổ hộ)", "Hộ gia đình"]
+    assert titles[:2] == ["Nhân thân (dữ liệu hộ gia đình)", "Hộ gia đình"]
     assert any(title.startswith("Hồ sơ trợ cấp lập ngày") for title in titles)
     # The command's own look is on record too (no user: whoever ran it on the server).
     assert [(a.user and a.user.username, a.what) for a in report.context["accesses"]] == [

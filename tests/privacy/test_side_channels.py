@@ -32,11 +32,11 @@ NEUTRAL_EN = (
     "transfer them to yours (a transfer request)"
 )
 NEUTRAL_VI = (
-    "không dùng được số CCCD này ở đây: nếu người này đang đăng ký ở xã khác, hãy đề nghị xã đó làm thủ tục "
+    "không dùng được số định danh cá nhân này ở đây: nếu người này đang đăng ký ở xã khác, hãy đề nghị xã đó làm thủ tục "
     "chuyển người này về xã mình (đề nghị chuyển xã)"
 )
 PARTIAL_VI = (
-    "Tìm theo CCCD hoặc số điện thoại phải nhập đủ số: 12 chữ số của CCCD hoặc 10 chữ số của số điện thoại. "
+    "Tìm theo số định danh cá nhân hoặc số điện thoại phải nhập đủ số: 12 chữ số của số định danh cá nhân hoặc 10 chữ số của số điện thoại. "
     "Không tìm theo một phần của số."
 )
 
@@ -346,9 +346,7 @@ def test_identifier_searches_are_limited_per_user_and_the_limit_resets(client_fo
     now += 600
     reset = viewer.get(url, {"q": tan_dong.head.national_id})
 
-    limit = (
-        "Anh/chị đã tìm theo CCCD hoặc số điện thoại 3 lần trong 10 phút, mức tối đa cho phép: vui lòng thử lại sau."
-    )
+    limit = "Anh/chị đã tìm theo số định danh cá nhân hoặc số điện thoại 3 lần trong 10 phút, mức tối đa cho phép: vui lòng thử lại sau."
     assert answered == [[], [], []]
     assert (refused.status_code, household_codes(refused), refused.context["form"].errors["q"]) == (200, [], [limit])
     assert limit in refused.content.decode()
@@ -368,7 +366,7 @@ def test_the_daily_limit_has_its_own_message(client_for, tan_dong, settings):
     refused = viewer.get(url, {"q": tan_dong.head.national_id})
 
     assert refused.context["form"].errors["q"] == [
-        "Anh/chị đã tìm theo CCCD hoặc số điện thoại 1 lần trong 24 giờ, mức tối đa cho phép: vui lòng thử lại sau."
+        "Anh/chị đã tìm theo số định danh cá nhân hoặc số điện thoại 1 lần trong 24 giờ, mức tối đa cho phép: vui lòng thử lại sau."
     ]
 
 

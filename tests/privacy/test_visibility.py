@@ -202,9 +202,9 @@ def test_the_case_pages_show_no_identifier_account_hiv_or_disability_level(clien
     national_id = hiv_case.person.national_id
     for page in (detail, listed):
         assert national_id not in page and "0123456789" not in page
-        assert ">5.8<" not in page and "5.8 " not in page and "HIV" not in page
+        assert ">5.8<" not in page and "5.8 " not in page and "HIV" not in page and 'data-category="5.8"' not in page
         assert "health-related category" in page
-    assert f"•••••••••{national_id[-3:]}" in detail and "970436 ••••6789" in detail
+    assert f"•••••••••{national_id[-3:]}" in detail and "Vietcombank – ••••6789" in detail
     assert "Severe" not in detail
 
 
@@ -231,8 +231,9 @@ def test_the_officer_and_the_chair_read_the_case_in_full(client_for, hiv_case):
     for role in ("tandong_officer", "tandong_chair"):
         detail = _page(client_for(role, language="en"),
                        reverse("beneficiaries:detail", kwargs={"case_uuid": hiv_case.uuid}))  # fmt: skip
-        assert hiv_case.person.national_id in detail and "970436 0123456789" in detail
-        assert ">5.8<" in detail and "Severe" in detail
+        assert hiv_case.person.national_id in detail and "Vietcombank – 0123456789" in detail
+        assert 'data-category="5.8">Person with HIV/AIDS in a poor household (cl. 8 Art. 5)<' in detail
+        assert "Severe" in detail
 
 
 def _csv(response) -> list[list[str]]:

@@ -67,7 +67,7 @@ def test_categories_chart_labels_each_clause_with_its_people():
         root = parse(charts.categories_svg(categories))
     labels = texts(root)
     assert {"2", "132", "235"} <= set(labels)
-    assert "5.5 Elderly people" in labels and "5.6 People with disabilities" in labels
+    assert "Elderly people (cl. 5 Art. 5)" in labels and "People with disabilities (cl. 6 Art. 5)" in labels
     assert root.find(f"{SVG}title").text == "Beneficiaries by category: 369"
     widths = [float(rect.get("width")) for rect in root.iter(f"{SVG}rect") if rect.get("height") == "18"]
     assert widths[2] > widths[1] > widths[0]  # proportional to the people

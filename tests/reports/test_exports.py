@@ -8,10 +8,11 @@ from unittest import mock
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from beneficiaries import category_labels
 from core.pdf import vietnamese_date
 from reports import exports
 from reports.models import ExportJob
@@ -55,14 +56,14 @@ def test_poverty_summary_xlsx_holds_numbers_as_numbers(users, poverty_households
     assert rows[1][0] == "ỦY BAN NHÂN DÂN XÃ TÂN ĐÔNG – Xã Tân Đông"
     assert rows[3][0] == today_text("Tân Đông")
     assert rows[5] == [
-        "Thôn, ấp, khu phố", "Tổng số hộ", "Hộ nghèo – Số hộ", "Hộ nghèo – Tỷ lệ (%)", "Hộ cận nghèo – Số hộ",
+        "Thôn/tổ dân phố", "Tổng số hộ", "Hộ nghèo – Số hộ", "Hộ nghèo – Tỷ lệ (%)", "Hộ cận nghèo – Số hộ",
         "Hộ cận nghèo – Tỷ lệ (%)", "Hộ nghèo và cận nghèo – Số hộ", "Hộ nghèo và cận nghèo – Tỷ lệ (%)",
         "Giảm – Thoát nghèo", "Giảm – Thoát cận nghèo", "Tăng – Phát sinh mới", "Tăng – Tái nghèo, tái cận nghèo",
     ]  # fmt: skip
     assert rows[6:10] == [
         ["Ấp Bến Cừ", 3, 1, 1 / 3, 0, 0, 1, 1 / 3, 0, 0, 0, 0],
         ["Ấp Đông Hà", 9, 2, 2 / 9, 4, 4 / 9, 6, 6 / 9, 2, 1, 2, 1],
-        ["Chưa có thôn, ấp", 1, 1, 1.0, 0, 0, 1, 1.0, 0, 0, 1, 0],
+        ["Chưa xếp thôn/tổ dân phố", 1, 1, 1.0, 0, 0, 1, 1.0, 0, 0, 1, 0],
         ["Tổng cộng", 13, 4, 4 / 13, 4, 4 / 13, 8, 8 / 13, 2, 1, 3, 1],
     ]
     total = sheet[10]
@@ -78,9 +79,13 @@ def test_allowance_xlsx_of_the_province(users, payment_runs):
 
     assert workbook.sheetnames == ["Tro cap xa hoi"]
     assert rows[1][0] == "ỦY BAN NHÂN DÂN TỈNH TÂY NINH – Toàn tỉnh Tây Ninh (2 xã, phường, đặc khu)"
-    assert rows[5][:3] == ["Đối tượng", "07/2026 – Số người", "07/2026 – Kinh phí (đồng)"]
-    assert rows[5][-2:] == ["6 tháng cuối năm – Số người (không trùng)", "6 tháng cuối năm – Kinh phí (đồng)"]
-    by_code = {row[0].split(" ")[0]: row[1:] for row in rows[6:18]}
+    assert rows[5][:3] == ["Diện hưởng", "07/2026 – Số người", "07/2026 – Số tiền (đồng)"]
+    assert rows[5][-2:] == ["6 tháng cuối năm – Số người (không trùng)", "6 tháng cuối năm – Số tiền (đồng)"]
+    # Each line names its category in the decree's words (Vietnamese in the documents), not by its code.
+    with translation.override("vi"):
+        codes = {category_labels.short_label(code): code for code in category_labels.LABELS}
+    by_code = {codes[row[0]]: row[1:] for row in rows[6:18]}
+    assert rows[6][0] == "Trẻ em không có nguồn nuôi dưỡng (k.1 Đ.5)"
     assert by_code["5.5a"] == [2, 1_500_000, 2, 2_250_000, *[0] * 8, 3, 3_750_000]
     assert by_code["5.2"] == [0] * 14
     assert rows[18] == ["Tổng cộng", 5, 3_500_000, 3, 2_750_000, *[0] * 8, 6, 6_250_000]
@@ -93,13 +98,13 @@ def test_payment_xlsx_rates_are_fractions_formatted_as_percent(users, payment_ru
 
     _workbook, sheet, rows = sheet_rows(exports.table_xlsx(table))
 
-    assert rows[5] == ["Hình thức chi trả", "Ngân hàng (mã BIN)", "Số lượt chi trả", "Số tiền (đồng)",
-                       "Tỷ lệ số tiền (%)"]  # fmt: skip
+    assert rows[5] == ["Hình thức chi trả", "Ngân hàng", "Số lượt chi trả", "Số tiền (đồng)",
+                       "Tỷ trọng số tiền (%)"]  # fmt: skip
     assert rows[6:11] == [
-        ["Chuyển khoản qua tài khoản", None, 5, 4_000_000, 0.8],
-        [None, "970415", 1, 1_500_000, 0.3],
-        [None, "970436", 4, 2_500_000, 0.5],
-        ["Tiền mặt", None, 1, 1_000_000, 0.2],
+        ["Tài khoản ngân hàng", None, 5, 4_000_000, 0.8],
+        [None, "VietinBank (970415)", 1, 1_500_000, 0.3],
+        [None, "Vietcombank (970436)", 4, 2_500_000, 0.5],
+        ["Tiền mặt (qua bưu điện)", None, 1, 1_000_000, 0.2],
         ["Tổng cộng", None, 6, 5_000_000, 1],
     ]
     assert sheet["E11"].number_format == "0.00%"
@@ -121,7 +126,7 @@ def test_poverty_summary_pdf_has_the_official_header_and_exact_figures(users, po
     )
     assert "Ấp Bến Cừ 3 1 33,33 0 0,00 1 33,33 0 0 0 0" in text
     assert "Ấp Đông Hà 9 2 22,22 4 44,44 6 66,67 2 1 2 1" in text
-    assert "Chưa có thôn, ấp 1 1 100,00 0 0,00 1 100,00 0 0 1 0" in text
+    assert "Chưa xếp thôn/tổ dân phố 1 1 100,00 0 0,00 1 100,00 0 0 1 0" in text
     assert "Tổng cộng 13 4 30,77 4 30,77 8 61,54 2 1 3 1" in text
     assert text.endswith("Trang 1/1")
 
@@ -143,8 +148,8 @@ def test_allowance_and_payment_pdfs_of_the_province(users, payment_runs):
     assert "Tổng cộng 5 3.500.000 3 2.750.000 0 0 0 0 0 0 0 0 6 6.250.000" in allowance_text
     assert allowance_text.endswith(f"Trang {len(allowance_sizes)}/{len(allowance_sizes)}")
     assert (
-        "Chuyển khoản qua tài khoản 3 1.750.000 50,00 970415 1 500.000 14,29 970436 2 1.250.000 35,71 "
-        "Tiền mặt 2 1.750.000 50,00 Tổng cộng 5 3.500.000 100,00" in payment_text
+        "Tài khoản ngân hàng 3 1.750.000 50,00 VietinBank (970415) 1 500.000 14,29 Vietcombank (970436) 2 1.250.000 35,71 "
+        "Tiền mặt (qua bưu điện) 2 1.750.000 50,00 Tổng cộng 5 3.500.000 100,00" in payment_text
     )
     assert "Tháng 07/2026" in payment_text and payment_text.endswith("Trang 1/1")
 

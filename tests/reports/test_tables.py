@@ -162,7 +162,7 @@ def test_poverty_summary_of_a_commune_by_village(users, poverty_households):
         "TOTAL": poverty_row(13, 4, 4, 2, 1, 3, 1),
     }
     assert table.total.document_values()[0] == "Tổng cộng"
-    assert table.rows[2].document_values()[0] == "Chưa có thôn, ấp"
+    assert table.rows[2].document_values()[0] == "Chưa xếp thôn/tổ dân phố"
 
 
 def test_poverty_summary_total_agrees_with_the_review_results(users, units, poverty_households):
@@ -219,7 +219,7 @@ ZERO_MONTHS = [0, 0] * 4  # September to December: nothing approved
 def allowance_values(table) -> dict:
     """Category code -> [people, amount] × 6 months, then [people, amount] of the half-year; only
     the categories with a payment, and the total."""
-    rows = {row.values[0].split(" ")[0]: row.values[1:] for row in table.rows if any(row.values[1:])}
+    rows = {row.key: row.values[1:] for row in table.rows if any(row.values[1:])}
     rows["TOTAL"] = table.total.values[1:]
     return rows
 
@@ -236,7 +236,10 @@ def test_allowances_of_a_commune_by_category_and_month(users, payment_runs):
         "TOTAL": [3, 2_250_000, 3, 2_750_000, *ZERO_MONTHS, 4, 5_000_000],
     }
     assert len(table.rows) == 12  # every category of the rules, in order, with or without payments
-    assert table.rows[0].values[0].startswith("5.1 ")
+    # People read the decree's words, in the page's language and in Vietnamese in the documents.
+    assert table.rows[0].key == "5.1"
+    assert table.rows[0].values[0] == "Child without a source of support (cl. 1 Art. 5)"
+    assert table.rows[0].document_values()[0] == "Trẻ em không có nguồn nuôi dưỡng (k.1 Đ.5)"
     assert table.total.links["amount_2026_07"] == "/payments/?month=2026-07"
 
 
@@ -269,13 +272,13 @@ def test_payments_by_method_and_bank_over_a_range(users, payment_runs):
 
     assert [row.values for row in table.rows] == [
         ["Bank account", "", 5, 4_000_000, 0.8],
-        ["", "970415", 1, 1_500_000, 0.3],
-        ["", "970436", 4, 2_500_000, 0.5],
+        ["", "VietinBank (970415)", 1, 1_500_000, 0.3],
+        ["", "Vietcombank (970436)", 4, 2_500_000, 0.5],
         ["Cash (post office)", "", 1, 1_000_000, 0.2],
     ]
     assert table.total.values == ["Total", "", 6, 5_000_000, 1.0]
     assert [row.level for row in table.rows] == ["group", "data", "data", "group"]
-    assert [row.document_values()[0] for row in table.rows[::3]] == ["Chuyển khoản qua tài khoản", "Tiền mặt"]
+    assert [row.document_values()[0] for row in table.rows[::3]] == ["Tài khoản ngân hàng", "Tiền mặt (qua bưu điện)"]
 
 
 def test_payments_of_one_month_in_the_province(users, payment_runs):
@@ -284,8 +287,8 @@ def test_payments_of_one_month_in_the_province(users, payment_runs):
 
     assert [row.values[1:4] for row in table.rows] == [
         ["", 3, 1_750_000],  # A, B (Tân Đông), F (Bình Minh)
-        ["970415", 1, 500_000],
-        ["970436", 2, 1_250_000],
+        ["VietinBank (970415)", 1, 500_000],
+        ["Vietcombank (970436)", 2, 1_250_000],
         ["", 2, 1_750_000],  # C (Tân Đông), E (Bình Minh)
     ]
     assert table.total.values[2:] == [5, 3_500_000, 1.0]

@@ -22,10 +22,10 @@ pytestmark = pytest.mark.django_db
 HEADER = [
     "Mã hộ",
     "Mã xã",
-    "Thôn/ấp",
+    "Thôn/tổ dân phố",
     "Địa chỉ",
     "Khu vực",
-    "Số CCCD",
+    "Số định danh cá nhân",
     "Họ và tên",
     "Ngày sinh",
     "Giới tính",
@@ -35,7 +35,7 @@ HEADER = [
     "Mức độ khuyết tật",
 ]
 # The template adds the hand-over's optional columns (the import reads a file without them too).
-TEMPLATE_HEADER = [*HEADER, "Thành viên từ ngày", "Ngày mất"]
+TEMPLATE_HEADER = [*HEADER, "Thành viên từ ngày", "Ngày qua đời"]
 HEAD = cccd("M", "1960-06-15", 1)
 WIFE = cccd("F", "1962-03-08", 2)
 SON = cccd("M", "1990-01-20", 3)

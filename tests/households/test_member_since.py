@@ -191,8 +191,8 @@ def test_a_hand_over_file_imported_again_leaves_its_deaths_as_recorded(units, us
 
 
 def test_vietnamese_headers_of_the_optional_columns_are_read(units, users):
-    header = ["Mã hộ", "Mã xã", "Thôn/ấp", "Địa chỉ", "Khu vực", "Số CCCD", "Họ và tên", "Ngày sinh", "Giới tính",
-              "Quan hệ với chủ hộ", "Dân tộc", "Số điện thoại", "Mức độ khuyết tật", "Ngày nhập hộ", "Ngày mất"]  # fmt: skip
+    header = ["Mã hộ", "Mã xã", "Thôn/tổ dân phố", "Địa chỉ", "Khu vực", "Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính",
+              "Quan hệ với chủ hộ", "Dân tộc", "Số điện thoại", "Mức độ khuyết tật", "Ngày nhập hộ", "Ngày qua đời"]  # fmt: skip
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(header)

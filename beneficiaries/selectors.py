@@ -22,6 +22,7 @@ from beneficiaries.entitlement import (
     coefficient_text,
     compute,
     funeral_support,
+    paid_months,
     projection,
 )
 from beneficiaries.models import (
@@ -223,6 +224,7 @@ class CasePage:
     declarations: list[tuple[str, list[str]]] = field(default_factory=list)
     funeral: tuple[int, str] | None = None  # (amount, "10,000,000 = 20 × 500,000 (2025-05)")
     paid_after_death: list[date] = field(default_factory=list)  # months to recover, oldest first
+    month_paid: bool = False  # the month itself is already paid (by a run, or before the product)
 
 
 def months_paid_after_death(case: Case) -> list[date]:
@@ -253,7 +255,8 @@ def case_page(case: Case, month: date) -> CasePage:
     )
     categories = list(case.categories.select_related("category").order_by("from_month", "category__position"))
     rules = Rules()
-    entitlement = compute([case.pk], month, rules=rules)[case.pk]
+    paid = paid_months([case.pk])  # asked here (compute would ask the same) to say why nothing is owed
+    entitlement = compute([case.pk], month, paid=paid, rules=rules)[case.pk]
     return CasePage(
         household=membership.household if membership else None,
         categories=categories,
@@ -269,6 +272,8 @@ def case_page(case: Case, month: date) -> CasePage:
         declarations=[(row.category.code, row.category.declarations) for row in categories if row.to_month is None],
         funeral=funeral_support(case, rules=rules),
         paid_after_death=months_paid_after_death(case),
+        month_paid=month in paid.get(case.pk, ())
+        or (case.paid_through_month is not None and case.paid_through_month >= month),
     )
 
 

@@ -115,6 +115,10 @@ MATRIX: dict[str, Row] = {
     "households:register": Row(
         query={"commune": TAN_DONG}, expect={"anonymous": LOGIN, **NOT_EDITORS, "binhminh_officer": 404}
     ),
+    # The registration form's code field for the chosen village (htmx), as the registration page.
+    "households:register_code": Row(
+        query={"commune": TAN_DONG}, expect={"anonymous": LOGIN, **NOT_EDITORS, "binhminh_officer": 404}
+    ),
     # POST without a decision = "different people"; then back to the work list.
     "households:duplicate_resolve": Row(
         kwargs=lambda targets: {"flag_id": targets["flag"].pk}, method="post", default=302, expect=EDIT

@@ -322,6 +322,15 @@ def test_the_chair_decides_and_the_case_page_shows_the_amount_and_why(client_for
     assert 'data-testid="projection"' in page and page.count("750,000 = 500,000 × 1.5") >= 12
 
 
+def test_the_case_page_says_the_month_is_paid_rather_than_that_nothing_is_payable(client_for, active):
+    Case.objects.filter(pk=active.pk).update(paid_through_month=THIS_MONTH)  # paid before the product
+
+    page = page_of(client_for("tandong_officer").get(url("detail", active)))
+
+    assert f"{THIS_MONTH:%m/%Y} is already paid: nothing more is owed for it." in page
+    assert "Nothing is payable this month." not in page and 'data-testid="amount">' not in page
+
+
 def test_the_case_page_counts_unpaid_earlier_months_as_arrears(client_for, active):
     Case.objects.filter(pk=active.pk).update(start_month=add_months(THIS_MONTH, -2))
 

@@ -1,4 +1,4 @@
-"""Forms of the support pages: they check the shape of input only; services.py decides what is
+"""Forms of the support pages: they check the shape of input only; ``support.services`` decides what is
 allowed (role, scope, sums, a household listed twice, a closed distribution …)."""
 
 import re
@@ -11,7 +11,10 @@ from core.documents import DOCUMENT_HELP, validate_document
 from core.forms import DATE_INPUT, CrispyForm
 from households.models import PovertyStatus
 from support.models import Donor, Evidence, FollowUpVisit, House, Kind, Loan, Record, Source
-from support.services import FundingLine, HouseDetails, LivelihoodDetails, LoanDetails, RecipientFilter
+from support.services.distributions import RecipientFilter
+from support.services.loans import LoanDetails
+from support.services.programmes import FundingLine
+from support.services.records import HouseDetails, LivelihoodDetails
 
 
 def _this_year() -> int:

@@ -7,7 +7,7 @@ current household, the contracts already recorded, the loan programmes of the ye
 report then names every bad line, column and reason.
 
 - A line whose contract is already recorded **updates the loan's balance and repayment status**,
-  under the rule of ``services.loan_balance_update`` (a balance older than the one on record is
+  under the rule of ``services.loans.loan_balance_update`` (a balance older than the one on record is
   refused); its household, borrower, amount, disbursement date and term must agree with the record.
   A line that repeats the balance on record changes nothing.
 - Any other line **creates a delivered support record** (the amount lent, delivered on the day it
@@ -15,7 +15,7 @@ report then names every bad line, column and reason.
   programme of the **year of disbursement**: "Vay vốn ưu đãi NHCSXH <year>", created by the first
   import that needs it, funded by the state budget (the bank's policy capital) for the amount lent
   through it, which each import keeps equal to the loans it holds. The record's funding follows
-  the programme's split, as ``services.record_create`` does.
+  the programme's split, as ``services.records.record_create`` does.
 
 A clean file is written set-based in one transaction (COPY for records, their funding, loans, their
 history and events; one UPDATE … FROM for the balances), with one ``loans_imported`` event for the
@@ -51,8 +51,10 @@ from households.importing import (
     _where_any,
 )
 from households.models import Household, Membership, Person
-from support import services
 from support.models import Funding, Kind, Loan, Programme, Record, RecordFunding, Source, SupportEvent
+from support.services import loans as loan_services
+from support.services import programmes as programme_services
+from support.services._common import _require
 
 __all__ = ["COLUMNS", "BANK", "LoanFile", "LoanImportReport", "RowError", "import_loans", "read_loans"]
 
@@ -461,7 +463,7 @@ def import_loans(
     of the first one, or an open file with a ``name`` ending .csv or .xlsx (an unreadable file
     raises ValidationError). The user must keep the commune's registry (PermissionDenied).
     """
-    services._require(acting_user, commune.pk)  # the officer of the commune (PermissionDenied)
+    _require(acting_user, commune.pk)  # the officer of the commune (PermissionDenied)
     if hasattr(source, "read"):
         filename = filename or getattr(source, "name", "")
         source = read_loans(source, getattr(source, "name", ""))
@@ -553,12 +555,12 @@ def _programmes(commune, new: list[_Line], *, acting_user) -> dict[int, Programm
     }
     for year, amount in sorted(amounts.items()):
         if year not in programmes:
-            programmes[year] = services.programme_create(
+            programmes[year] = programme_services.programme_create(
                 commune=commune,
                 kind=Kind.LOAN,
                 name=names[year],
                 year=year,
-                fundings=[services.FundingLine(Source.STATE_BUDGET, amount)],
+                fundings=[programme_services.FundingLine(Source.STATE_BUDGET, amount)],
                 organiser=PROGRAMME_ORGANISER,
                 target_group="Hộ nghèo, hộ cận nghèo, hộ mới thoát nghèo và các đối tượng chính sách",
                 acting_user=acting_user,
@@ -589,7 +591,7 @@ def _keep_budgets(programmes: list[Programme]) -> None:
 def _write(commune, new: list[_Line], changed: list[_Line], report: LoanImportReport, *, acting_user, filename):
     now = timezone.now()
     programmes = _programmes(commune, new, acting_user=acting_user)
-    splits = {year: services.programme_funding_lines(programme) for year, programme in programmes.items()}
+    splits = {year: programme_services.programme_funding_lines(programme) for year, programme in programmes.items()}
 
     records = []
     for line in new:
@@ -620,7 +622,7 @@ def _write(commune, new: list[_Line], changed: list[_Line], report: LoanImportRe
         {"record_id": row["id"], "source": split.source, "donor_id": split.donor.pk if split.donor else None,
          "amount_vnd": split.amount_vnd}
         for row, line in zip(records, new, strict=True)
-        for split in services.proportional_split(line.amount_vnd, splits[line.disbursed_on.year])
+        for split in programme_services.proportional_split(line.amount_vnd, splits[line.disbursed_on.year])
     ]  # fmt: skip
     _copy_insert(RecordFunding, _complete(RecordFunding, fundings, now=now))
 
@@ -632,7 +634,7 @@ def _write(commune, new: list[_Line], changed: list[_Line], report: LoanImportRe
             "loan_programme": line.loan_programme,
             "disbursed_on": line.disbursed_on,
             "term_months": line.term_months,
-            "due_on": services.loan_due_on(line.disbursed_on, line.term_months),
+            "due_on": loan_services.loan_due_on(line.disbursed_on, line.term_months),
             "outstanding_vnd": line.outstanding_vnd,
             "balance_on": line.balance_on,
             "repayment": line.repayment,

@@ -21,7 +21,7 @@ from core.forms import apply_validation_error
 from core.pdf import commune_header, pdf_response, render_pdf
 from core.text import fold_vietnamese
 from privacy.log import Purpose, record_view
-from support import selectors, services
+from support import selectors
 from support.access import access_distribution, access_programme
 from support.forms import (
     BulkDeliverForm,
@@ -33,6 +33,8 @@ from support.forms import (
     RemoveRecipientForm,
 )
 from support.models import Distribution, Record
+from support.services import distributions as distribution_services
+from support.services import records as record_services
 from support.views import EVIDENCE_INTRO, action, evidence_response, paginate, posted, posted_files
 from support.views_programmes import KINDS_WITH_DETAILS
 
@@ -53,7 +55,7 @@ def distribution_new(request, programme_id: int):
     back = reverse("support:programme", kwargs={"programme_id": programme.pk})
     return action(
         request, DistributionForm(posted(request)),
-        lambda data: services.distribution_create(
+        lambda data: distribution_services.distribution_create(
             programme=programme, name=data["name"], planned_on=data["planned_on"],
             unit_value_vnd=data["unit_value_vnd"] or 0, in_kind=data["in_kind"], acting_user=request.user,
         ),
@@ -129,7 +131,7 @@ def distribution_recipients(request, distribution_id: int):
     )  # fmt: skip
 
     def add(data):
-        result = services.distribution_add_recipients(
+        result = distribution_services.distribution_add_recipients(
             distribution=distribution, criteria=form.criteria(), acting_user=request.user
         )
         return result
@@ -159,7 +161,7 @@ def distribution_remove(request, distribution_id: int, record_id: int):
         raise Http404("recipient")
     return action(
         request, RemoveRecipientForm(posted(request)),
-        lambda data: services.distribution_remove_recipient(
+        lambda data: distribution_services.distribution_remove_recipient(
             distribution=distribution, record=record, reason=data["reason"], acting_user=request.user
         ) or distribution,
         title=_("Take household %(code)s off the list") % {"code": record.household.code},
@@ -177,7 +179,7 @@ def distribution_deliver(request, distribution_id: int):
     form = BulkDeliverForm(request.POST)
     if form.is_valid():
         try:
-            delivered = services.distribution_deliver(
+            delivered = distribution_services.distribution_deliver(
                 distribution=distribution, record_ids=form.record_ids(),
                 delivered_on=form.cleaned_data["delivered_on"], acting_user=request.user,
             )  # fmt: skip
@@ -199,7 +201,7 @@ def distribution_close(request, distribution_id: int):
     distribution = access_distribution(request.user, distribution_id, for_edit=True)
     return action(
         request, ConfirmForm(posted(request)),
-        lambda data: services.distribution_close(distribution=distribution, acting_user=request.user),
+        lambda data: distribution_services.distribution_close(distribution=distribution, acting_user=request.user),
         title=_("Close the distribution"), subject=distribution.name, back_url=_distribution_url(distribution),
         button=_("Close the distribution"), success=_("Distribution closed."),
         intro=_("Households still planned have not come: their support is cancelled. Nothing can be added or "
@@ -213,7 +215,7 @@ def distribution_evidence(request, distribution_id: int):
     distribution = access_distribution(request.user, distribution_id, for_edit=True)
     return action(
         request, EvidenceForm(posted(request), posted_files(request), initial={"kind": "receipt"}),
-        lambda data: services.evidence_add(kind=data["kind"], file=data["file"], title=data["title"],
+        lambda data: record_services.evidence_add(kind=data["kind"], file=data["file"], title=data["title"],
                                            distribution=distribution, acting_user=request.user) and distribution,
         title=_("Add the signed receipt list or a photo"), subject=distribution.name,
         back_url=_distribution_url(distribution), success=_("Evidence added."), intro=EVIDENCE_INTRO,

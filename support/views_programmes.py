@@ -15,10 +15,11 @@ from core.forms import submit
 from geography.access import access_commune_by_code
 from geography.models import Province
 from geography.scoping import communes_for_user
-from support import selectors, services
+from support import selectors
 from support.access import access_donor, access_programme, donors_for_user
 from support.forms import DonorForm, FundingFormSet, ProgrammeFilterForm, ProgrammeForm, funding_initial
 from support.models import Donor, Funding, Kind, Record
+from support.services import programmes as programme_services
 from support.views import paginate, posted, user_communes
 
 PROGRAMME_RECORDS_SHOWN = 50
@@ -108,7 +109,7 @@ def programme_new(request):
     fundings = FundingFormSet(posted(request), prefix="fundings", donors=donors_for_user(request.user))
 
     def create(data, lines):
-        return services.programme_create(
+        return programme_services.programme_create(
             commune=access_commune_by_code(request.user, data["commune"]), kind=data["kind"], name=data["name"],
             year=data["year"], fundings=lines, organiser=data["organiser"], target_group=data["target_group"],
             description=data["description"], attendees=data["attendees"], acting_user=request.user,
@@ -134,11 +135,11 @@ def programme_edit(request, programme_id: int):
     donors = Donor.objects.filter(province_id=programme.commune.province_id).order_by("name")
     fundings = FundingFormSet(
         posted(request), prefix="fundings", donors=donors,
-        initial=funding_initial(services.programme_funding_lines(programme)),
+        initial=funding_initial(programme_services.programme_funding_lines(programme)),
     )  # fmt: skip
 
     def update(data, lines):
-        return services.programme_update(
+        return programme_services.programme_update(
             programme=programme, name=data["name"], fundings=lines, organiser=data["organiser"],
             target_group=data["target_group"], description=data["description"], attendees=data.get("attendees"),
             reason=data["reason"], acting_user=request.user,
@@ -209,7 +210,7 @@ def donor_list(request):
 def _donor_form_page(request, form, donor, province_for):
     def save(data):
         try:
-            return services.donor_save(
+            return programme_services.donor_save(
                 province=province_for(data), name=data["name"], kind=data["kind"], contact=data["contact"],
                 note=data["note"], donor=donor, acting_user=request.user,
             )  # fmt: skip

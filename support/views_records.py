@@ -19,7 +19,7 @@ from households.access import access_household_by_uuid
 from households.models import Household, Person
 from households.selectors import household_search_q
 from privacy.log import Purpose, record_view
-from support import selectors, services
+from support import selectors
 from support.access import access_programme, access_record_by_uuid, donors_for_user
 from support.forms import (
     DETAIL_FORMS,
@@ -35,6 +35,8 @@ from support.forms import (
     VisitForm,
 )
 from support.models import Donor, House, Kind, Livelihood, Loan, Record, RecordFunding
+from support.services import loans as loan_services
+from support.services import records as record_services
 from support.templatetags.support_format import vnd
 from support.views import (
     EVIDENCE_INTRO,
@@ -213,7 +215,7 @@ def _record_form_page(request, programme, household):
         else:
             kind_details = details.details()
         try:
-            record = services.record_create(
+            record = record_services.record_create(
                 programme=programme, household=household, planned_on=record_data["planned_on"],
                 value_vnd=record_data["value_vnd"] or 0, in_kind=record_data["in_kind"], person=record_data["person"],
                 delivered_on=record_data["delivered_on"], fundings=fundings.lines() or None, details=kind_details,
@@ -300,7 +302,7 @@ def record_deliver(request, record_uuid):
     record = access_record_by_uuid(request.user, record_uuid, for_edit=True)
     return _record_action(
         request, record, DeliverForm(posted(request)),
-        lambda data: services.record_deliver(record=record, delivered_on=data["delivered_on"],
+        lambda data: record_services.record_deliver(record=record, delivered_on=data["delivered_on"],
                                              acting_user=request.user),
         title=_("Record the delivery"), success=_("Delivery recorded."), button=_("Record the delivery"),
     )  # fmt: skip
@@ -312,7 +314,7 @@ def record_cancel(request, record_uuid):
     record = access_record_by_uuid(request.user, record_uuid, for_edit=True)
     return _record_action(
         request, record, CancelForm(posted(request)),
-        lambda data: services.record_cancel(record=record, reason=data["reason"], acting_user=request.user),
+        lambda data: record_services.record_cancel(record=record, reason=data["reason"], acting_user=request.user),
         title=_("Cancel the planned support"), success=_("Support cancelled."),
         button=_("Cancel the planned support"),
     )  # fmt: skip
@@ -324,7 +326,7 @@ def record_evidence(request, record_uuid):
     record = access_record_by_uuid(request.user, record_uuid, for_edit=True)
     return _record_action(
         request, record, EvidenceForm(posted(request), posted_files(request)),
-        lambda data: services.evidence_add(kind=data["kind"], file=data["file"], title=data["title"], record=record,
+        lambda data: record_services.evidence_add(kind=data["kind"], file=data["file"], title=data["title"], record=record,
                                            acting_user=request.user),
         title=_("Add a photo or a signed receipt"), success=_("Evidence added."), intro=EVIDENCE_INTRO,
     )  # fmt: skip
@@ -338,7 +340,7 @@ def record_visit(request, record_uuid):
         raise Http404("not a livelihood model")
     return _record_action(
         request, record, VisitForm(posted(request)),
-        lambda data: services.visit_record(record=record, visited_on=data["visited_on"], outcome=data["outcome"],
+        lambda data: record_services.visit_record(record=record, visited_on=data["visited_on"], outcome=data["outcome"],
                                            note=data["note"], acting_user=request.user),
         title=_("Record a follow-up visit"), success=_("Visit recorded."),
     )  # fmt: skip
@@ -355,7 +357,7 @@ def loan_balance(request, record_uuid):
     initial = {"outstanding_vnd": vnd(loan.outstanding_vnd), "repayment": loan.repayment}
     return _record_action(
         request, record, BalanceForm(posted(request), initial=initial),
-        lambda data: services.loan_balance_update(record=record, outstanding_vnd=data["outstanding_vnd"],
+        lambda data: loan_services.loan_balance_update(record=record, outstanding_vnd=data["outstanding_vnd"],
                                                   balance_on=data["balance_on"], repayment=data["repayment"],
                                                   acting_user=request.user) and record,
         title=_("Update the loan's balance"), success=_("Balance updated."),

@@ -35,9 +35,9 @@ def prepare_data():
     from django.core.management import call_command
     from django.db import connection
 
+    from demo.synthetic import generate_households
     from geography.models import Commune
     from households.models import Household
-    from households.synthetic import generate_households
 
     say("migrate, load_admin_units")
     call_command("migrate", "--no-input", verbosity=0)

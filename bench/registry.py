@@ -69,7 +69,7 @@ def prepare_data() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from households.demo import load_demo_households
+    from demo.households import load_demo_households
     from households.models import Household
 
     say("migrate, load_admin_units, load_demo")
@@ -150,8 +150,8 @@ def bench_pages(client, targets: list[tuple[str, str, str]]) -> list[Line]:
 
 def import_rows(commune, count: int) -> list[dict[str, str]]:
     """``count`` lines (one per person) of new households in ``commune``, as read_rows gives them."""
+    from demo.synthetic import NationalIdAllocator, iter_synthetic_households, next_household_numbers
     from households.ethnicity import ethnicity_name
-    from households.synthetic import NationalIdAllocator, iter_synthetic_households, next_household_numbers
 
     villages = list(commune.villages.order_by("name").values_list("id", "name"))
     households = iter_synthetic_households(

@@ -7,7 +7,7 @@ ONE province (Tây Ninh, 80, or $BENCH_PROVINCE) with:
 - **300,000 active allowance cases** ($BENCH_REPORT_CASES), written by ``bench.beneficiaries``'s COPY
   generator over the province's communes (its mix of categories, ages and payment methods);
 - **1,000,000 households** ($BENCH_REPORT_HOUSEHOLDS, about 3.5 million persons), written by
-  ``households.synthetic.generate_households`` with the poverty lists of 2024 and 2025 (0.6 % / 1.1 %
+  ``demo.synthetic.generate_households`` with the poverty lists of 2024 and 2025 (0.6 % / 1.1 %
   and 0.5 % / 1 % poor / near-poor, plus a few households newly near-poor in 2025);
 - **payment runs** of the last six months (reconciled, every 200th line failed) and this month's
   (computed), one per commune, their lines written by INSERT … SELECT from the cases (the amounts are
@@ -47,7 +47,7 @@ PAGE_RUNS, PAGE_WARM_UPS, TABLE_RUNS = 15, 2, 3
 DASHBOARD_MAX_MS, XLSX_MAX_S = 500.0, 10.0
 VIEWER = "bench.reports.province"
 BANK_BINS = ["970436", "970405", "970415", "970418", "970422"]  # Vietcombank, Agribank, VietinBank, BIDV, MB
-# 2024 and 2025 lists: shares of each commune's households, the neediest first (synthetic.py).
+# 2024 and 2025 lists: shares of each commune's households, the neediest first (demo/synthetic.py).
 YEAR_STATUSES = {
     2024: {"poor": 0.006, "near_poor": 0.011},
     2025: {"poor": 0.005, "near_poor": 0.010},
@@ -96,9 +96,9 @@ def prepare_cases(communes: list[str]) -> bool:
 
 def prepare_households(communes: list[str]) -> None:
 
+    from demo.synthetic import generate_households
     from geography.models import Commune
     from households.models import Household
-    from households.synthetic import generate_households
 
     present = Household.objects.filter(commune__province_id=PROVINCE).count()
     if present >= HOUSEHOLDS:

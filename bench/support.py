@@ -36,9 +36,9 @@ OFFICER = "bench.support.officer"
 def prepare_data():
     from django.core.management import call_command
 
+    from demo.synthetic import generate_households
     from geography.models import Commune
     from households.models import Household
-    from households.synthetic import generate_households
 
     say("migrate, load_admin_units")
     call_command("migrate", "--no-input", verbosity=0)

@@ -584,6 +584,18 @@ _CODE_DIGITS = "[0-9]+$"
 CODE_DIGITS_WHEN_NONE = 6
 
 
+def commune_code_prefix(commune: Commune) -> str:
+    """The default prefix of the commune's household codes, the initials of its name without its type
+    ("Xã Tân Đông" -> "TD"): ``next_household_code`` starts there, and so do the synthetic households."""
+    folded = fold_vietnamese(commune.name)
+    for kind in ("phuong ", "xa ", "dac khu ", "thi tran "):
+        if folded.startswith(kind):
+            folded = folded[len(kind) :]
+            break
+    initials = "".join(word[0] for word in folded.split() if word).upper()
+    return initials or commune.code
+
+
 def next_household_code(commune: Commune, village=None) -> str:
     """The next free household code of ``commune`` in the pattern its codes follow: the prefix most
     of its codes share before their trailing digits (of ``village``'s households, when it has some:
@@ -592,8 +604,6 @@ def next_household_code(commune: Commune, village=None) -> str:
     ("TD-004700" -> "TD-004701"). A commune without numbered codes starts at the demo's pattern,
     its initials and six digits ("TD-000001"). Free when read; ``services.household_register``
     refuses it if someone takes it first."""
-    from households.synthetic import commune_code_prefix
-
     numbered = Household.objects.filter(commune=commune, code__regex=_CODE_DIGITS)
     pattern = None
     for scope in ([numbered.filter(village=village)] if village is not None else []) + [numbered]:

@@ -77,8 +77,8 @@ def setup_database(keepdb: bool) -> str:
 
 
 def load_demo_if_needed() -> None:
-    from accounts.demo import load_demo
     from accounts.models import User
+    from demo.accounts import load_demo
     from households.models import Household
 
     if User.objects.filter(username="tandong.officer").exists() and Household.objects.exists():
@@ -104,7 +104,7 @@ def start_server():
 
 
 def sign_in(page, base: str, username: str) -> None:
-    from accounts.demo import DEMO_PASSWORD
+    from demo.accounts import DEMO_PASSWORD
 
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Tên đăng nhập").fill(username)

@@ -23,8 +23,8 @@ from django.db import transaction
 from django.test import Client
 from pypdf import PdfReader
 
-from accounts.demo import load_demo
 from accounts.models import User
+from demo.accounts import load_demo
 from tests.conftest import DEMO_DAY, on_day
 
 PER_PATTERN = 3  # addresses visited per shape of address (see _pattern)

@@ -80,8 +80,10 @@ INSTALLED_APPS = [
     "disbursements",
     "support",
     "notifications",
-    # Reads every app above; nothing imports it.
+    # The top floor: may import every app above, and nothing imports them (reports reads, demo writes
+    # the demo data and the synthetic households).
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

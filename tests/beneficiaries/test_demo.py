@@ -8,12 +8,12 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.demo import load_demo
 from accounts.models import User
 from beneficiaries.batches import import_batch_confirm
 from beneficiaries.entitlement import age_in_month, compute
 from beneficiaries.models import Case, CaseCategory, CaseEvent, HealthInsuranceCard, ImportBatch
 from core.months import first_of_month
+from demo.accounts import load_demo
 
 
 def _with(prefix: str) -> Exists:
@@ -75,7 +75,7 @@ def test_demo_allowances_of_tan_dong_and_binh_minh(db, on_demo_day):
     assert (bank, round(100 * bank / 922, 1)) == (889, 96.4)
     assert not Case.objects.filter(commune_id="25480").exclude(status="active").exists()
 
-    # The demo's payment runs (disbursements/demo.py) pay every month since the hand-over, this
+    # The demo's payment runs (demo/disbursements.py) pay every month since the hand-over, this
     # month's computed run included: nothing is left owed. Without any run, every beneficiary is
     # owed this month. The registry agrees with their disability category.
     active = Case.objects.filter(status="active")

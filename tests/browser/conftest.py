@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts.demo import load_demo
+from demo.accounts import load_demo
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from django.db.models import Count
 
-from accounts.demo import load_demo
 from beneficiaries.rule_data import load_rules
+from demo.accounts import load_demo
 from households.models import Household
 from notifications.templates_data import load_templates
 from povertyreview.standard_data import load_standards

@@ -18,8 +18,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.demo import TAN_DONG
 from accounts.models import User
+from demo.accounts import TAN_DONG
 from households.models import DisabilityLevel, Person
 from households.services import household_edit, member_edit, person_data_from
 from tests.crawler import crawl, demo, loaded  # noqa: F401  (fixtures)

@@ -11,10 +11,10 @@ from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
 
-from accounts.demo import load_demo
 from accounts.models import User
 from beneficiaries.entitlement import compute
 from core.months import add_months, first_of_month
+from demo.accounts import load_demo
 from disbursements.models import PaidMonth, Run, RunEvent, RunLine
 from disbursements.services import payable_cases
 

@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.demo import load_demo
 from accounts.models import User
+from demo.accounts import load_demo
 from geography.models import Commune
 from households import services
 from households.importing import COLUMNS, import_households
@@ -381,7 +381,7 @@ def test_the_import_command_refuses_a_fifteen_year_old_without_an_id(units, user
 def test_synthetic_households_are_added_beside_a_child_without_an_id(units, users):
     """The generator numbers national IDs after the highest in the database: a person without one
     is not a number to continue from."""
-    from households.synthetic import generate_households
+    from demo.synthetic import generate_households
 
     household = make_household(units.tan_dong, units.tan_dong_village, code="TD-000001")
     services.member_add(household=household, data=person_data("Nguyễn Văn Bé", born=FIVE, national_id=""),

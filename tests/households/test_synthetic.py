@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from core.text import fold_vietnamese
-from households.demo import DEMO_HOUSEHOLDS, load_demo_households
+from demo.households import DEMO_HOUSEHOLDS, load_demo_households
+from demo.synthetic import generate_households
 from households.ethnicity import ETHNIC_GROUPS
 from households.identity import national_id_problems, normalise_phone
 from households.models import (
@@ -20,7 +21,7 @@ from households.models import (
     Person,
     Relationship,
 )
-from households.synthetic import commune_code_prefix, generate_households
+from households.selectors import commune_code_prefix
 from tests.households.factories import make_household
 
 pytestmark = pytest.mark.django_db
@@ -218,7 +219,7 @@ def test_outside_a_transaction_a_second_connection_writes_the_chunks(units):
 
 
 def test_demo_households_are_loaded_once_with_43_poor_or_near_poor_in_tan_dong(on_demo_day):
-    from accounts.demo import load_demo
+    from demo.accounts import load_demo
 
     load_demo(with_households=False)  # admin units, users, villages
     created = load_demo_households()

@@ -1,4 +1,4 @@
-"""The demo's health-insurance story of Xã Tân Đông (notifications/demo.py): coverage 83.0 % in the
+"""The demo's health-insurance story of Xã Tân Đông (demo/notifications.py): coverage 83.0 % in the
 month the reminders began and 87.5 % eight months later, the reminders sent since (delivered, some
 failed), renewals following them, two pauses; loading it again changes nothing."""
 
@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from accounts.demo import load_demo
 from beneficiaries.models import HealthInsuranceCard
 from core.months import add_months, first_of_month
+from demo.accounts import load_demo
+from demo.notifications import REMINDERS_BEGAN_MONTHS_AGO, load_notifications_demo
 from households.models import Person
 from notifications import reminders
-from notifications.demo import REMINDERS_BEGAN_MONTHS_AGO, load_notifications_demo
 from notifications.models import Message, MessageEvent, OptOut
 
 TAN_DONG = "25522"
@@ -38,7 +38,7 @@ def test_the_health_insurance_story_of_tan_dong(db, on_demo_day):
     began = add_months(current, -REMINDERS_BEGAN_MONTHS_AGO)
 
     load_demo()
-    load_notifications_demo()  # (a no-op once accounts.demo.load_demo calls it)
+    load_notifications_demo()  # (a no-op once demo.accounts.load_demo calls it)
 
     # Coverage on the last day of the month: 83.0 % when the reminders began, 87.5 % eight months later.
     months = [add_months(current, n) for n in range(-15, 0)]

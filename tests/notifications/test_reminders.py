@@ -339,8 +339,8 @@ def test_coverage_counts_living_members_with_a_card_on_the_last_day_of_the_month
 
 @pytest.fixture
 def demo_with_gateway(db, gateway, settings, broker, on_demo_day):
-    from accounts.demo import load_demo
-    from notifications.demo import load_notifications_demo
+    from demo.accounts import load_demo
+    from demo.notifications import load_notifications_demo
 
     load_demo()
     load_notifications_demo()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from accounts.demo import load_demo
+from demo.accounts import load_demo
 from geography.models import Village
 from households.models import HouseholdYearStatus
 from povertyreview.models import (

@@ -1,4 +1,4 @@
-"""The demo's calendar moves with the day it is loaded (povertyreview/demo.py): last year's review is
+"""The demo's calendar moves with the day it is loaded (demo/povertyreview.py): last year's review is
 approved in both demo communes and its list is in force, this year's review is at the stage of the
 day (not open before September, then at survey, posting, awaiting approval), the dashboard's review
 item says so, and the notifier sends nothing about the demo's past events while a fresh event still
@@ -8,10 +8,10 @@ from datetime import date, datetime, time
 
 import pytest
 
-from accounts.demo import load_demo
+from demo.accounts import load_demo
+from demo.povertyreview import this_year_opened_on
 from households.models import HouseholdYearStatus
 from notifications.models import Message
-from povertyreview.demo import this_year_opened_on
 from povertyreview.models import Campaign, ReviewEvent
 from reports import figures
 from tests.conftest import BINH_MINH, TAN_DONG, VIETNAM, on_day

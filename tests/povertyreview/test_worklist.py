@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.demo import load_demo
 from accounts.models import User
 from core.worklists import WorkItem
+from demo.accounts import load_demo
 from povertyreview import selectors, services
 from povertyreview.models import Campaign
 from tests.clock import VIETNAM

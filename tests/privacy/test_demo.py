@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from accounts.demo import load_demo
 from accounts.models import User
 from beneficiaries.models import Case
+from demo.accounts import load_demo
 from households.models import Membership
 from privacy.models import AccessRecord
 

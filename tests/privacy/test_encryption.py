@@ -10,7 +10,6 @@ from django.core.exceptions import FieldError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from accounts.demo import load_demo
 from accounts.models import User
 from beneficiaries import changes, services
 from beneficiaries.batches import import_batch_confirm
@@ -18,6 +17,7 @@ from beneficiaries.exporting import export_rows
 from beneficiaries.models import Case, ChangeRequest, ImportBatch, ImportBatchLine
 from beneficiaries.selectors import cases_paid_to
 from beneficiaries.services import CategoryChoice, PaymentDetails
+from demo.accounts import load_demo
 from disbursements.models import RunLine
 from disbursements.selectors import lines_paid_to
 from privacy.encryption import PersonalDataKeyError, blind_index, decrypt, encrypt

@@ -299,14 +299,14 @@ def _amount(text: str) -> int:
 
 @pytest.mark.django_db
 def test_the_field_story_figures_read_off_the_demo_dashboards(client, on_demo_day):
-    from accounts.demo import load_demo
     from accounts.models import User
-    from notifications.demo import load_notifications_demo
+    from demo.accounts import load_demo
+    from demo.notifications import load_notifications_demo
+    from demo.support import load_support_demo
     from notifications.reminders import coverage
-    from support.demo import load_support_demo
 
     load_demo()
-    load_support_demo()  # idempotent: nothing happens once accounts.demo loads them itself
+    load_support_demo()  # idempotent: nothing happens once demo.accounts loads them itself
     load_notifications_demo()
     client.force_login(User.objects.get(username="tandong.officer"))
     client.cookies["django_language"] = "en"

@@ -212,8 +212,8 @@ def test_the_field_story_s_numbers_lead_to_their_records_on_the_demo(client, on_
     """The demo's dashboards (the figures people quote: 43 poor or near-poor households, 369
     beneficiaries, 132 elderly, 235 with disabilities, the coverage): every linked number is what its
     list states, past the first page too."""
-    from accounts.demo import load_demo
     from accounts.models import User
+    from demo.accounts import load_demo
 
     load_demo()
     client.force_login(User.objects.get(username="tandong.officer"))

@@ -192,7 +192,7 @@ def test_bình_minh_s_demo_members_are_covered_like_tân_đông_s_on_another_day
     """On DEMO_DAY the field-story test reads 88.10 % (9,281 of 10,535; the province 87.82 %); its
     members' cards are one-year cards back to back, each starting between the 3rd and the 28th, so
     the share does not move with the day the demo is loaded."""
-    from accounts.demo import load_demo
+    from demo.accounts import load_demo
 
     with on_day(datetime(2027, 3, 9, 10, 0, tzinfo=VIETNAM)):
         load_demo()

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from accounts.demo import load_demo
 from beneficiaries.models import Case
+from demo.accounts import load_demo
+from demo.support import load_support_demo
 from households.models import Household, HouseholdYearStatus, Membership
 from support import selectors
-from support.demo import load_support_demo
 from support.models import (
     Distribution,
     Donor,
@@ -272,7 +272,7 @@ def test_the_received_nothing_list_is_right_for_every_year(loaded):
         assert sorted(household.pk for household in found) == unsupported_by_hand(TAN_DONG, year), year
         assert [(h.village.name, h.code) for h in found] == sorted((h.village.name, h.code) for h in found)
 
-    # This year's list (in force: last year's review made it; see povertyreview/demo.py) has
+    # This year's list (in force: last year's review made it; see demo/povertyreview.py) has
     # names in it: households that never received anything, each listed for gifts they never came for.
     nobody = unsupported_by_hand(TAN_DONG, today.year)
     never = [pk for pk in nobody if not Record.objects.filter(household=pk, status="delivered").exists()]

@@ -1,4 +1,4 @@
-"""Demo social-allowance cases (called by ``accounts.demo.load_demo`` after the households).
+"""Demo social-allowance cases (called by ``demo.accounts.load_demo`` after the households).
 
 - **Xã Tân Đông**: 369 people receiving a monthly allowance, as in the field story: 2 orphans (5.1),
   132 elderly (mostly 5.5c, aged 80 or more; a few 5.5a in poor households) and 235 people with
@@ -9,7 +9,7 @@
   office); the ward's registry has fewer disabled people than that needs, so some registered
   adults are recorded with a disability first. Its other members hold household cards too
   (``_member_cards``: 87 % of them, one-year cards back to back), so the ward's coverage is 88.10 %
-  on any day the demo is loaded (Tân Đông's cards come with its reminders story, ``notifications.demo``).
+  on any day the demo is loaded (Tân Đông's cards come with its reminders story, ``demo.notifications``).
 
 In Tân Đông, tandong.officer has also imported a small supplementary list (``danh-sach-bo-sung.csv``:
 two new beneficiaries, one of them owed more than ``ALLOWANCE_ARREARS_WARN_MONTHS`` months of arrears,
@@ -402,7 +402,7 @@ MEMBER_CARDS_BACK = 3  # one-year cards, back to back, the current one and the t
 
 def _member_cards(commune, beneficiaries: set[int], today: date) -> int:
     """Cards of the ward's other living members (Tân Đông's come with its reminders story,
-    ``notifications.demo``): a share of them hold one-year household cards renewed on time, each
+    ``demo.notifications``): a share of them hold one-year household cards renewed on time, each
     person on their own anniversary (a month and a day from the 3rd to the 28th, drawn from a fixed
     seed), so coverage is the same on every month's last day and on any day the demo is loaded.
     Without simple-history rows, like the synthetic households. Returns the cards written."""

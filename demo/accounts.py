@@ -1,21 +1,20 @@
-"""Demo data for Tây Ninh: two communes, their villages and one user per role.
-
-Lives in ``accounts`` because it is the lowest app that knows both users and admin units; later
-issues add their demo data through their own loaders called from here.
+"""Demo data for Tây Ninh: two communes, their villages and one user per role, then (``load_demo``)
+every app's demo data through the loaders of the other ``demo`` modules, in the order they build on
+each other: households, reviews, allowance cases, payment runs, support, notifications.
 """
 
 from django.db import transaction
 
 from accounts.models import Role, User
 from accounts.services import user_create_or_update
-from beneficiaries.demo import load_demo_beneficiaries
-from disbursements.demo import load_demo_disbursements
+from demo.beneficiaries import load_demo_beneficiaries
+from demo.disbursements import load_demo_disbursements
+from demo.households import load_demo_households
+from demo.notifications import load_notifications_demo
+from demo.povertyreview import load_demo_reviews
+from demo.support import load_support_demo
 from geography.models import Commune, Province, Village
 from geography.services import admin_units_load, village_create
-from households.demo import load_demo_households
-from notifications.demo import load_notifications_demo
-from povertyreview.demo import load_demo_reviews
-from support.demo import load_support_demo
 
 DEMO_PASSWORD = "demo12345"
 TAY_NINH = "80"

@@ -1,4 +1,4 @@
-"""Demo health-insurance story of Xã Tân Đông (called by ``accounts.demo.load_demo`` after the
+"""Demo health-insurance story of Xã Tân Đông (called by ``demo.accounts.load_demo`` after the
 payment runs): an officer reminded people by SMS that their cards were due for renewal, and coverage
 rose from 83 % to over 87 % in eight months. Here the product sends those reminders.
 
@@ -58,10 +58,10 @@ from django.utils import timezone
 from accounts.models import User
 from beneficiaries.models import HealthInsuranceCard
 from core.months import add_months, first_of_month
+from demo.synthetic import _MOBILE_PREFIXES
 from geography.models import Commune
 from households.importing import _allocate_ids, _complete, _copy_insert, _copy_update
 from households.models import Membership, Person, Relationship
-from households.synthetic import _MOBILE_PREFIXES
 from notifications import reminders
 from notifications.models import Message, MessageEvent, MessageTemplate
 from notifications.services import opt_out, render, sms_parts
@@ -87,7 +87,7 @@ SEND_TIME = time(8, 0)
 PROVINCE_DIGITS = "72"  # the insurance code of Tây Ninh on the registry's cards
 # The month the story is told from: ages, births and the households' contacts count from it, as if
 # the demo were loaded that month (the synthetic people do not age with the calendar either, see
-# households.synthetic.REFERENCE_DATE); the cards' dates move with today.
+# demo.synthetic.REFERENCE_DATE); the cards' dates move with today.
 STORY_MONTH = date(2026, 11, 1)
 PAUSES = [  # (reason, by the officer?) for two reminders of the coming week
     ("Đang điều trị dài ngày tại bệnh viện tỉnh, gia đình đã liên hệ gia hạn.", True),

@@ -1,4 +1,4 @@
-"""Demo support programmes (called by ``accounts.demo.load_demo`` after the payment runs).
+"""Demo support programmes (called by ``demo.accounts.load_demo`` after the payment runs).
 
 **Xã Tân Đông**, as in the field story:
 

@@ -1,4 +1,4 @@
-"""Demo poverty reviews of Xã Tân Đông and Phường Bình Minh (called by ``accounts.demo.load_demo``
+"""Demo poverty reviews of Xã Tân Đông and Phường Bình Minh (called by ``demo.accounts.load_demo``
 after the households). Their years move with the day the demo is loaded (Y, its year), as every
 other demo date does; the periodic review of year Y runs from September to December and makes the
 list of Y + 1 (``reports.figures``: opened by 30 September, approved by 14 December).

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.synthetic import DEFAULT_CHUNK_SIZE, GenerationReport, generate_households
 from geography.models import Commune
-from households.synthetic import DEFAULT_CHUNK_SIZE, GenerationReport, generate_households
 
 # Tây Ninh, 2024: about 0.5 % poor and 1 % near-poor households.
 DEFAULT_POOR_SHARE = 0.005

@@ -52,6 +52,7 @@ from households.models import (
     PovertyStatus,
     Relationship,
 )
+from households.selectors import commune_code_prefix
 
 # Ages are counted at this date, not today, so that the same seed gives the same people next year.
 REFERENCE_DATE = date(2025, 7, 1)
@@ -544,17 +545,6 @@ class _CommuneGenerator:
         if rng.random() < _share_for(_INSURED_SHARE, age):
             person.health_insurance_number = _health_insurance_number(rng, age, self.insurance_province)
         person.uuid_hex = _uuid_hex(rng)
-
-
-def commune_code_prefix(commune: Commune) -> str:
-    """Initials of the commune's name without its type: "Xã Tân Đông" -> "TD"."""
-    folded = fold_vietnamese(commune.name)
-    for kind in ("phuong ", "xa ", "dac khu ", "thi tran "):
-        if folded.startswith(kind):
-            folded = folded[len(kind) :]
-            break
-    initials = "".join(word[0] for word in folded.split() if word).upper()
-    return initials or commune.code
 
 
 def next_household_numbers(communes: Sequence[Commune]) -> dict[str, int]:

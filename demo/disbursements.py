@@ -1,4 +1,4 @@
-"""Demo payment runs (called by ``accounts.demo.load_demo`` after the allowance cases).
+"""Demo payment runs (called by ``demo.accounts.load_demo`` after the allowance cases).
 
 For Xã Tân Đông and Phường Bình Minh: a **reconciled run for each of the last six months** and
 **this month's run computed, awaiting the chair's approval**.

@@ -11,9 +11,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from core.timeline import register_timeline_provider
         from core.worklists import register_worklist_provider
-        from notifications import notices
         from notifications.selectors import household_message_timeline, notifications_worklist
 
         register_timeline_provider(household_message_timeline)
         register_worklist_provider(notifications_worklist)
-        notices.connect()

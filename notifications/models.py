@@ -313,3 +313,20 @@ class RateBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway}: {self.tokens:.2f}"
+
+
+class NoticeWatermark(BaseModel):
+    """The outbox's bookmark: the last event id the notice dispatcher has read from one event table
+    (``notifications/notices.py``). The every-minute dispatcher reads the rows after it, asks for
+    their notices and moves it in the same transaction."""
+
+    source = models.CharField(_("event source"), max_length=60, unique=True)
+    last_event_id = models.BigIntegerField(_("last event read"), default=0)
+
+    class Meta:
+        ordering = ["source"]
+        verbose_name = _("notice watermark")
+        verbose_name_plural = _("notice watermarks")
+
+    def __str__(self) -> str:
+        return f"{self.source} @ {self.last_event_id}"

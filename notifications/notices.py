@@ -1,6 +1,9 @@
 """Notices that follow other apps' workflow events, without those apps knowing (they never import
-notifications): ``NotificationsConfig.ready()`` connects ``post_save`` receivers to their event
-models, and each receiver asks for its messages once the event's transaction commits.
+notifications): an outbox read from the event tables themselves. The every-minute dispatcher
+(``notifications.dispatch_due``) calls ``notices_dispatch``, which reads the event rows written
+since each table's watermark (``NoticeWatermark``, the last event id read) and asks for the messages
+of those that call for a notice. An event is a row committed with the change it records, so no
+notice is lost between a commit and a callback, and a rolled-back event tells nobody.
 
 ================================  ==========================================  =====================
 event                             who is told                                 template
@@ -18,29 +21,30 @@ RunEvent "reconciled"             each beneficiary paid, with a phone (SMS),  am
 Staff have no phone number in ``accounts.User``: they are told by email (the "email" channel's
 backend), and a member of staff without an email address is skipped. Chairs and committee members
 are those assigned to the commune itself (not through a province). Every notice has a dedup key,
-so an event seen twice (a retried transaction, a replay) tells nobody twice. A notice that fails
-is logged and never undoes the event (``on_commit(robust=True)``).
+so an event read twice (a gap read again, a replay) tells nobody twice. A notice that fails is
+logged and skipped; it never undoes the event, nor stops the other notices.
 
 An event older than ``NOTIFICATION_EVENT_MAX_AGE_HOURS`` (24 by default) tells nobody: a notice is
 for something that just happened. A demo or an import writes its past events and dates them to
-the days they stand for before its transaction commits; the receivers run at the commit and see
-those dates, so runs computed months ago or a complaint of last year send nothing.
-
-This is one of the uses of signals the house style allows: the receivers change nothing in the
-domain; they only ask for messages.
+the days they stand for before its transaction commits; the dispatcher reads them after the commit
+and sees those dates, so runs computed months ago or a complaint of last year send nothing (and
+the watermark moves past them). The first deploy of the outbox starts each watermark at the newest
+event (migration 0005), so events before it are not read again.
 """
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import Channel
+from notifications.models import Channel, NoticeWatermark
 from notifications.services import MessageRequest, notice_settings_for, request_messages
 
 logger = logging.getLogger(__name__)
@@ -198,43 +202,107 @@ def complaint_registered(event_id: int) -> int:
     )  # fmt: skip
 
 
-# --- wiring ------------------------------------------------------------------------------------------
+# --- the outbox: event rows read from a watermark ---------------------------------------------------
 
 
-def _after_commit(handler, event_id: int) -> None:
-    def run() -> None:
-        try:
-            handler(event_id)
-        except Exception:  # a notice must never break the workflow that caused it
-            logger.exception("notice %s for event %s failed", handler.__name__, event_id)
-
-    transaction.on_commit(run, robust=True)
+def _run_event_notice(event) -> Callable[[int], int] | None:
+    if event.kind == "computed":
+        return run_computed
+    if event.kind == "reconciled":
+        return run_reconciled
+    return None
 
 
-def on_run_event(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if not created or raw:
-        return
-    if instance.kind == "computed":
-        _after_commit(run_computed, instance.pk)
-    elif instance.kind == "reconciled":
-        _after_commit(run_reconciled, instance.pk)
+def _review_event_notice(event) -> Callable[[int], int] | None:
+    if event.kind == "complaint":
+        return complaint_registered
+    if event.kind == "advanced" and event.data.get("status") == "awaiting_approval":
+        return review_awaiting_approval
+    if event.kind == "advanced" and event.data.get("status") == "public_posting":
+        return posting_started
+    return None
 
 
-def on_review_event(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if not created or raw:
-        return
-    if instance.kind == "complaint":
-        _after_commit(complaint_registered, instance.pk)
-    elif instance.kind == "advanced" and instance.data.get("status") == "awaiting_approval":
-        _after_commit(review_awaiting_approval, instance.pk)
-    elif instance.kind == "advanced" and instance.data.get("status") == "public_posting":
-        _after_commit(posting_started, instance.pk)
+@dataclass(frozen=True)
+class EventSource:
+    """An event table the notices read: its name in ``NoticeWatermark.source``, the model (loaded
+    lazily: notifications is above the apps it reads, which never import it) and which notice an
+    event row asks for (None: none)."""
+
+    name: str
+    app_label: str
+    model_name: str
+    notice_for: Callable[[object], Callable[[int], int] | None]
+
+    @property
+    def model(self):
+        return apps.get_model(self.app_label, self.model_name)
 
 
-def connect() -> None:
-    """Called once from ``NotificationsConfig.ready()``."""
-    from disbursements.models import RunEvent
-    from povertyreview.models import ReviewEvent
+SOURCES = (
+    EventSource("disbursements.runevent", "disbursements", "RunEvent", _run_event_notice),
+    EventSource("povertyreview.reviewevent", "povertyreview", "ReviewEvent", _review_event_notice),
+)
+BATCH_SIZE = 500
 
-    post_save.connect(on_run_event, sender=RunEvent, dispatch_uid="notifications.run_event")
-    post_save.connect(on_review_event, sender=ReviewEvent, dispatch_uid="notifications.review_event")
+
+def notices_dispatch(*, now: datetime | None = None) -> dict[str, int]:
+    """Every minute (``notifications.dispatch_due``): read each event table after its watermark, ask
+    for the notices of the new rows and move the watermark, in one transaction per batch (the
+    watermark row locked, so two dispatchers never read the same rows at once). Returns the number
+    of notices asked for, per source.
+
+    - An event older than ``NOTIFICATION_EVENT_MAX_AGE_HOURS`` tells nobody; the watermark moves
+      past it all the same.
+    - A notice that fails is logged and skipped (its savepoint rolled back); it never stops the
+      others nor holds the watermark, as a failing receiver never undid the event before.
+    - Reading twice is harmless: every notice has a dedup key.
+    - A gap in the ids (an event whose transaction has not committed yet, or rolled back) holds the
+      watermark before it while the rows after it are fresher than ``NOTIFICATION_OUTBOX_GAP_SECONDS``;
+      those rows are told now and read again at the next minutes (the dedup keys stop repeats), so
+      an event committed late is still seen. An older gap is a rollback: the watermark moves on.
+    """
+    now = now or timezone.now()
+    return {source.name: _dispatch_source(source, now) for source in SOURCES}
+
+
+def _dispatch_source(source: EventSource, now: datetime) -> int:
+    told = 0
+    settled_before = now - timedelta(seconds=settings.NOTIFICATION_OUTBOX_GAP_SECONDS)
+    while True:
+        with transaction.atomic():
+            # A watermark missing (a database emptied after migrating, as transactional tests do)
+            # starts at 0: safe, as the events older than the max age tell nobody.
+            mark, _created = NoticeWatermark.objects.select_for_update().get_or_create(source=source.name)
+            events = list(
+                source.model.objects.filter(pk__gt=mark.last_event_id)
+                .only("pk", "kind", "data", "occurred_at")
+                .order_by("pk")[:BATCH_SIZE]
+            )
+            held = False
+            expected = mark.last_event_id + 1
+            last = mark.last_event_id
+            for event in events:
+                if event.pk != expected and event.occurred_at > settled_before:
+                    held = True  # a gap that may still fill: keep the watermark before it
+                expected = event.pk + 1
+                if not held:
+                    last = event.pk
+                told += _tell(source, event)
+            if last != mark.last_event_id:
+                mark.last_event_id = last
+                mark.save(update_fields=["last_event_id", "updated_at"])
+        if held or len(events) < BATCH_SIZE:
+            return told
+
+
+def _tell(source: EventSource, event) -> int:
+    notice = source.notice_for(event)
+    if notice is None or is_too_old(event):
+        return 0
+    try:
+        with transaction.atomic():
+            return notice(event.pk)
+    except Exception:  # a notice must never stop the others nor hold the watermark
+        logger.exception("notice %s for %s %s failed", notice.__name__, source.name, event.pk)
+        return 0

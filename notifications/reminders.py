@@ -1,15 +1,7 @@
-"""Health-insurance renewal reminders (issue 9 §3): who gets one, sending them, and what followed.
-
-**Who.** A reminder is due for a health-insurance card (``beneficiaries.HealthInsuranceCard``) when
-
-- it ends between today and today + ``NOTIFICATION_REMINDER_DAYS`` (default 30), both days included:
-  a card ending in 30 days is in, in 31 days is out, one that ended yesterday is out;
-- it is the person's latest card (no card ending later, so a renewed card is out);
-- the person is alive and a current member of a household of a commune in scope;
-- there is a phone to send it to: the person's own, or else the household's contact, the first
-  living adult current member with a phone (the head first, then the oldest). The text names the
-  card's holder ("Thẻ BHYT của Nguyễn Văn An hết hạn ngày 15/03/2026"), so a parent gets the
-  reminder for a child's card and a son for his mother's.
+"""Health-insurance renewal reminders (issue 9 §3): sending them, and what followed. Who needs one
+and when, which phone it goes to, what counts as renewed in time and coverage are the allowances
+app's rules (``beneficiaries/renewals.py``); this module renders and sends, and adds what only it
+knows: the reminder already asked for and the pauses (opt-outs).
 
 **Once.** Each reminder is asked for with ``dedup_key = "bhyt:<card id>:<valid_to YYYYMMDD>"``: the
 messages table holds a key at most once (a unique index, ``INSERT … ON CONFLICT DO NOTHING``), so a
@@ -23,14 +15,8 @@ SMS shows as paused as well. An opt-out is of the person's SMS, not only of remi
 SMS notices (the amount paid) stop too, which is what a person who asked not to be texted wants.
 
 **Results.** For the reminders sent: sent (the gateway took it), delivered, failed, and
-**renewed within 30 days**: the person has a later card (ending after the reminded one) that starts
-no later than 30 days after the reminded card ended, i.e. they were uncovered for at most 30 days.
-A renewal recorded before the card ended counts too. For the most recent months the count grows
-as cards are renewed.
-
-**Coverage.** ``coverage`` counts, on the last day of each month, the living members of a
-commune's households and those of them holding a card valid that day (what the Tân Đông story
-measures: 83 % when the reminders began, over 87 % eight months later).
+**renewed within 30 days** (``renewals.renewed_in_time_sql``). For the most recent months the count
+grows as cards are renewed.
 
 Every read here is set-based (one query for the candidates of any number of communes, one for the
 results, one for coverage); the job writes through ``services.request_messages`` (one INSERT per
@@ -40,7 +26,7 @@ thousand messages).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -48,6 +34,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries import renewals
+from beneficiaries.renewals import ADULT_AGE, RENEWAL_DAYS, Coverage, coverage, month_end, reminder_days
 from core.months import add_months, first_of_month
 from geography.scoping import commune_codes_for_user, has_national_scope
 from notifications.models import Channel, Message
@@ -56,26 +44,14 @@ from notifications.services import MessageRequest, request_messages
 TEMPLATE_CODE = "bhyt_renewal"
 CHANNEL = Channel.SMS
 DEDUP_PREFIX = "bhyt"
-RENEWAL_DAYS = 30  # "renewed within 30 days": a later card starting at most this long after the end
 UPCOMING_DAYS = 7  # the reminders page also lists those that go in the coming week, to pause ahead
-ADULT_AGE = 18
 BATCH_SIZE = 1000
+__all__ = ["ADULT_AGE", "RENEWAL_DAYS", "Coverage", "coverage", "month_end", "reminder_days"]  # the rules read
 
 
 def dedup_key(card_id: int, valid_to: date) -> str:
     """The key of the one reminder a card may get for its end date."""
     return f"{DEDUP_PREFIX}:{card_id}:{valid_to:%Y%m%d}"
-
-
-def reminder_days() -> int:
-    return settings.NOTIFICATION_REMINDER_DAYS
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 @dataclass
@@ -136,78 +112,43 @@ class Reminder:
 
 
 _CANDIDATES_SQL = """
-WITH window_cards AS (
-    SELECT card.id, card.person_id, card.number, card.valid_to
-    FROM beneficiaries_healthinsurancecard card
-    WHERE card.valid_to BETWEEN %(first)s AND %(last)s
-      AND NOT EXISTS (
-          SELECT 1 FROM beneficiaries_healthinsurancecard later
-          WHERE later.person_id = card.person_id
-            AND (later.valid_to > card.valid_to OR (later.valid_to = card.valid_to AND later.id > card.id))
-      )
-)
-SELECT card.id, card.number, card.valid_to,
-       person.id, person.uuid, person.full_name, person.date_of_birth,
-       household.id, household.uuid, household.code, COALESCE(village.name, ''),
-       commune.code, commune.name,
-       CASE WHEN person.phone <> '' THEN person.phone ELSE contact.phone END,
-       CASE WHEN person.phone <> '' THEN person.full_name ELSE contact.full_name END,
+SELECT due.*,
        EXISTS (
            SELECT 1 FROM notifications_optout o
-           WHERE o.revoked_at IS NULL AND o.person_id = person.id AND o.channel IN (%(channel)s, '')
+           WHERE o.revoked_at IS NULL AND o.person_id = due.person_id AND o.channel IN (%(channel)s, '')
        ),
        EXISTS (
            SELECT 1 FROM notifications_optout o
            WHERE o.revoked_at IS NULL AND o.person_id IS NULL AND o.channel IN (%(channel)s, '')
-             AND o.phone = CASE WHEN person.phone <> '' THEN person.phone ELSE contact.phone END
+             AND o.phone = due.recipient
        ),
        message.id, message.status, message.sent_at, COALESCE(message.failure_reason, '')
-FROM window_cards card
-JOIN households_person person ON person.id = card.person_id AND person.date_of_death IS NULL
-JOIN households_membership membership ON membership.person_id = person.id AND membership.left_on IS NULL
-JOIN households_household household ON household.id = membership.household_id
-JOIN geography_commune commune ON commune.code = household.commune_id
-LEFT JOIN geography_village village ON village.id = household.village_id
-LEFT JOIN LATERAL (
-    SELECT member.phone, member.full_name
-    FROM households_membership m
-    JOIN households_person member ON member.id = m.person_id
-    WHERE m.household_id = household.id AND m.left_on IS NULL AND member.date_of_death IS NULL
-      AND member.phone <> '' AND member.date_of_birth <= %(adult_born_by)s
-    ORDER BY (m.relationship <> 'head'), member.date_of_birth, member.id
-    LIMIT 1
-) contact ON person.phone = ''
+FROM ({renewals_due}) due
 LEFT JOIN notifications_message message
-       ON message.dedup_key = %(prefix)s || ':' || card.id || ':' || to_char(card.valid_to, 'YYYYMMDD')
-WHERE (%(every_commune)s OR household.commune_id = ANY(%(communes)s))
-  AND (person.phone <> '' OR contact.phone IS NOT NULL)
-ORDER BY card.valid_to, person.full_name, card.id
+       ON message.dedup_key = %(prefix)s || ':' || due.card_id || ':' || to_char(due.valid_to, 'YYYYMMDD')
+ORDER BY due.valid_to, due.full_name, due.card_id
 """
 
 
 def reminders_in_window(
     *, communes: list[str] | None, today: date | None = None, days: int | None = None, upcoming: int = 0
 ) -> list[Reminder]:
-    """Every card of ``communes`` (codes; None: every commune) ending within ``days`` days (the
-    setting by default) or ``upcoming`` days more, with its recipient, whether it is paused and the
-    reminder already asked for, if any; soonest end first. One query."""
+    """Every card of ``communes`` (codes; None: every commune) that needs a renewal reminder within
+    ``days`` days (the setting by default) or ``upcoming`` days more (``renewals.renewals_due_sql``),
+    with whether it is paused and the reminder already asked for, if any; soonest end first. One
+    query: the allowances app's selection with this app's tables joined."""
     today = today or timezone.localdate()
     days = reminder_days() if days is None else days
     if communes is not None and not communes:
         return []
-    params = {
-        "first": today,
-        "last": today + timedelta(days=days + upcoming),
-        "adult_born_by": _years_before(today, ADULT_AGE),
-        "channel": CHANNEL,
-        "prefix": DEDUP_PREFIX,
-        "every_commune": communes is None,
-        "communes": list(communes or []),
-    }
+    renewals_due, params = renewals.renewals_due_sql(communes=communes, today=today, days=days + upcoming)
     with connection.cursor() as cursor:
-        cursor.execute(_CANDIDATES_SQL, params)
-        lead = timedelta(days=days)
-        return [Reminder(*row, goes_on=row[2] - lead, today=today) for row in cursor.fetchall()]
+        cursor.execute(
+            _CANDIDATES_SQL.format(renewals_due=renewals_due), {**params, "channel": CHANNEL, "prefix": DEDUP_PREFIX}
+        )
+        return [
+            Reminder(*row, goes_on=renewals.reminder_goes_on(row[2], days), today=today) for row in cursor.fetchall()
+        ]
 
 
 @dataclass(frozen=True)
@@ -298,12 +239,7 @@ SELECT date_trunc('month', message.created_at AT TIME ZONE %(zone)s)::date AS mo
        count(*) FILTER (WHERE message.sent_at IS NOT NULL),
        count(*) FILTER (WHERE message.status = 'delivered'),
        count(*) FILTER (WHERE message.status = 'failed'),
-       count(*) FILTER (WHERE EXISTS (
-           SELECT 1 FROM beneficiaries_healthinsurancecard renewal
-           WHERE renewal.person_id = message.person_id
-             AND renewal.valid_to > to_date(split_part(message.dedup_key, ':', 3), 'YYYYMMDD')
-             AND renewal.valid_from <= to_date(split_part(message.dedup_key, ':', 3), 'YYYYMMDD') + %(grace)s
-       ))
+       count(*) FILTER (WHERE {renewed_in_time})
 FROM notifications_message message
 WHERE message.commune_id = %(commune)s
   AND message.template_id = (SELECT id FROM notifications_messagetemplate WHERE code = %(template)s)
@@ -323,14 +259,16 @@ def results_by_month(commune_code: str, *, months: int = 12, today: date | None 
     since = timezone.make_aware(datetime.combine(first, time.min))
     params = {
         "zone": settings.TIME_ZONE,
-        "grace": RENEWAL_DAYS,
         "commune": commune_code,
         "template": TEMPLATE_CODE,
         "prefix": f"{DEDUP_PREFIX}:%",
         "since": since,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_RESULTS_SQL, params)
+        renewed_in_time = renewals.renewed_in_time_sql(
+            "message.person_id", "to_date(split_part(message.dedup_key, ':', 3), 'YYYYMMDD')"
+        )
+        cursor.execute(_RESULTS_SQL.format(renewed_in_time=renewed_in_time), params)
         found = {row[0]: MonthResult(*row) for row in cursor.fetchall()}
     return [found.get(add_months(first, n), MonthResult(add_months(first, n))) for n in range(months - 1, -1, -1)]
 
@@ -344,50 +282,3 @@ def results_total(rows: list[MonthResult]) -> MonthResult:
         total.failed += row.failed
         total.renewed += row.renewed
     return total
-
-
-# --- coverage ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Coverage:
-    month: date
-    members: int  # living members of the commune's households on the month's last day
-    covered: int  # of them, holding a card valid that day
-
-    @property
-    def share(self) -> float:
-        return round(100 * self.covered / self.members, 1) if self.members else 0.0
-
-
-_COVERAGE_SQL = """
-SELECT month_end, count(DISTINCT person.id),
-       count(DISTINCT person.id) FILTER (WHERE EXISTS (
-           SELECT 1 FROM beneficiaries_healthinsurancecard card
-           WHERE card.person_id = person.id AND card.valid_from <= month_end AND card.valid_to >= month_end
-       ))
-FROM unnest(%(ends)s::date[]) AS month_end
-JOIN households_membership membership
-  ON coalesce(membership.joined_on, '-infinity') <= month_end AND (membership.left_on IS NULL OR membership.left_on > month_end)
-JOIN households_household household ON household.id = membership.household_id AND household.commune_id = %(commune)s
-JOIN households_person person
-  ON person.id = membership.person_id AND person.date_of_birth <= month_end
- AND (person.date_of_death IS NULL OR person.date_of_death > month_end)
-GROUP BY month_end
-"""
-
-
-def month_end(month: date) -> date:
-    return add_months(first_of_month(month), 1) - timedelta(days=1)
-
-
-def coverage(commune_code: str, months: list[date]) -> list[Coverage]:
-    """Health-insurance coverage of a commune on the last day of each month, or today for a month
-    whose last day is still to come (as ``reports.figures`` counts it: a day to come would count the
-    cards ending before it as gone). One query."""
-    today = timezone.localdate()
-    ends = [min(month_end(month), today) for month in months]
-    with connection.cursor() as cursor:
-        cursor.execute(_COVERAGE_SQL, {"ends": ends, "commune": commune_code})
-        found = {end: (members, covered) for end, members, covered in cursor.fetchall()}
-    return [Coverage(first_of_month(month), *found.get(end, (0, 0))) for month, end in zip(months, ends, strict=True)]

@@ -351,8 +351,6 @@ def schedule_sending(due: list[tuple[int, datetime]], *, now: datetime | None = 
     """Put a send task on the broker for each (message id, not before) due within
     NOTIFICATION_ENQUEUE_HORIZON seconds (with a countdown); later ones are left to the sweeper
     (``dispatch_due``), so no task waits for hours in the broker. Returns how many were sent."""
-    from notifications.tasks import send_message_task
-
     now = now or timezone.now()
     horizon = timedelta(seconds=settings.NOTIFICATION_ENQUEUE_HORIZON)
     soon = [(pk, at) for pk, at in due if at is None or at - now <= horizon]
@@ -361,8 +359,25 @@ def schedule_sending(due: list[tuple[int, datetime]], *, now: datetime | None = 
     Message.objects.filter(pk__in=[pk for pk, _at in soon], status=Status.QUEUED).update(enqueued_at=now)
     for pk, at in soon:
         countdown = max(0.0, (at - now).total_seconds()) if at else 0.0
-        send_message_task.apply_async(args=[pk], countdown=math.ceil(countdown) if countdown else None)
+        enqueue_send_message(pk, countdown=math.ceil(countdown) if countdown else None)
     return len(soon)
+
+
+def enqueue_send_message(message_id: int, **options) -> None:
+    """Put the send task of one message on the broker. The task module imports this one; this one
+    imports it only here, when called, so the two never import each other at import time."""
+    from notifications.tasks import send_message_task
+
+    send_message_task.apply_async(args=[message_id], **options)  # options: apply_async's (countdown)
+
+
+def enqueue_health_insurance_reminders(*, commune: str | None = None, acting_user=None) -> None:
+    """Put the renewal-reminder job on the broker once the caller's transaction commits (the
+    reminders page's "send now"; beat runs the same task every morning)."""
+    from notifications.tasks import send_health_insurance_reminders_task
+
+    user_id = acting_user.pk if acting_user is not None else None
+    transaction.on_commit(lambda: send_health_insurance_reminders_task.delay(commune=commune, user_id=user_id))
 
 
 # --- quiet hours and rate limits --------------------------------------------------------------------
@@ -583,11 +598,8 @@ def dispatch_due(*, now: datetime | None = None) -> dict:
             [now, now, overdue],
         )
         due = [row[0] for row in cursor.fetchall()]
-    if due:
-        from notifications.tasks import send_message_task
-
-        for pk in sorted(due):
-            send_message_task.apply_async(args=[pk])
+    for pk in sorted(due):
+        enqueue_send_message(pk)
     stuck_before = now - timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
     interrupted = 0
     for pk in Message.objects.filter(status=Status.SENDING, updated_at__lt=stuck_before).values_list("pk", flat=True):

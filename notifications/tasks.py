@@ -1,7 +1,10 @@
 """Celery tasks of outgoing messages: thin, by id; the work (at most once, quiet hours, rate
-limits, retries) is in services.py."""
+limits, retries) is in services.py. Tasks import the services; the services put tasks on the
+broker through ``services.enqueue_*``, which import this module only when called (no circle)."""
 
 from celery import shared_task
+
+from notifications import notices, services
 
 
 @shared_task(name="notifications.send_message", acks_late=True, reject_on_worker_lost=True, time_limit=120,
@@ -9,18 +12,16 @@ from celery import shared_task
 def send_message_task(message_id: int) -> str:
     """Send one message. Running it twice (redelivery, a duplicate, the sweeper) sends nothing more:
     the message is claimed (queued → sending) in the database before the gateway is called."""
-    from notifications.services import send_message
-
-    return send_message(message_id)
+    return services.send_message(message_id)
 
 
 @shared_task(name="notifications.dispatch_due", time_limit=300, soft_time_limit=280)
 def dispatch_due_task() -> dict:
-    """Beat, every minute: tasks for messages now due or whose task was lost; fail messages left
-    "sending" by a killed worker."""
-    from notifications.services import dispatch_due
-
-    return dispatch_due()
+    """Beat, every minute: the notices of workflow events written since the last minute (the
+    outbox, ``notices.notices_dispatch``); then tasks for messages now due or whose task was lost,
+    and fail messages left "sending" by a killed worker."""
+    told = notices.notices_dispatch()
+    return {**services.dispatch_due(), "notices": sum(told.values())}
 
 
 @shared_task(name="notifications.send_health_insurance_reminders", time_limit=1800, soft_time_limit=1700)

@@ -11,12 +11,10 @@ reminder job for "send now").
 """
 
 import re
-from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -34,7 +32,7 @@ from notifications import reminders
 from notifications.forms import MessageFilterForm, PauseForm, ResumeForm
 from notifications.models import Channel, MessageTemplate, OptOut
 from notifications.selectors import messages_for_user
-from notifications.services import opt_in, opt_out
+from notifications.services import enqueue_health_insurance_reminders, opt_in, opt_out
 from privacy.log import Purpose, record_list_view, record_view
 
 PAGE_SIZE = 50
@@ -196,16 +194,12 @@ def reminder_resume(request, code):
 def reminder_send(request, code):
     """Send now what is due: the reminder job for this commune, on behalf of the officer, by the
     workers (the same task beat runs every morning; what went before is not sent again)."""
-    from notifications.tasks import send_health_insurance_reminders_task
-
     commune = _commune_for_act(request, code)
     due = sum(1 for row in reminders.reminders_in_window(communes=[commune.code]) if row.is_due)
     if not due:
         messages.info(request, _("No reminder is due: nothing was sent."))
         return redirect(_reminders_url(commune))
-    transaction.on_commit(
-        partial(send_health_insurance_reminders_task.delay, commune=commune.code, user_id=request.user.pk)
-    )
+    enqueue_health_insurance_reminders(commune=commune.code, acting_user=request.user)
     messages.success(
         request,
         _("%(count)d reminders are being sent; their status shows below as the gateway answers.") % {"count": due},

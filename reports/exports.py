@@ -228,8 +228,6 @@ def export_now(request: ExportRequest) -> tuple[bytes, str]:
 def export_job_create(*, request: ExportRequest, acting_user) -> ExportJob:
     """Queue the export of ``request`` for ``acting_user`` (who must be able to see its scope: the
     caller resolved it with ``table_scope`` for that user) and send it to a worker after the commit."""
-    from reports.tasks import export_job_task
-
     if not acting_user.is_authenticated:
         raise PermissionDenied
     scope = request.scope
@@ -248,8 +246,16 @@ def export_job_create(*, request: ExportRequest, acting_user) -> ExportJob:
     if job is not None:
         return job
     job = ExportJob.objects.create(**fields)
-    transaction.on_commit(lambda: export_job_task.delay(job.pk))
+    transaction.on_commit(lambda: enqueue_export_job(job.pk))
     return job
+
+
+def enqueue_export_job(job_id: int) -> None:
+    """Put the job's task on the broker. The task module imports this one; this one imports it only
+    here, when called, so the two never import each other at import time."""
+    from reports.tasks import export_job_task
+
+    export_job_task.delay(job_id)
 
 
 def job_scope(job: ExportJob) -> TableScope:

@@ -1,8 +1,12 @@
 """Celery task of the reports app: an export job's file, built by a worker. Thin and idempotent: the
-work and its status guard are in ``reports.exports.export_job_run``."""
+work and its status guard are in ``reports.exports.export_job_run``. Tasks import the services;
+the services enqueue through ``exports.enqueue_export_job``, which imports this module only when
+called (no circle)."""
 
 from celery import shared_task
 from django.db import OperationalError
+
+from reports import exports, snapshots
 
 
 @shared_task(
@@ -18,22 +22,16 @@ from django.db import OperationalError
 def export_job_task(job_id: int) -> str:
     """Build and store the file of export job ``job_id``; a second delivery of a finished job does
     nothing, one of a job whose worker was lost builds it again."""
-    from reports.exports import export_job_run  # the service imports this module, not the reverse
-
-    return export_job_run(job_id)
+    return exports.export_job_run(job_id)
 
 
 @shared_task(name="reports.refresh_province_dashboards", acks_late=True, soft_time_limit=10 * 60, time_limit=12 * 60)
 def refresh_province_dashboards_task() -> int:
     """Beat: keep every province's dashboard figures warm in the shared cache."""
-    from reports.snapshots import refresh_province_dashboards
-
-    return refresh_province_dashboards()
+    return snapshots.refresh_province_dashboards()
 
 
 @shared_task(name="reports.purge_export_jobs", acks_late=True)
 def purge_export_jobs_task() -> int:
     """Beat, daily: delete finished export jobs and their files after REPORTS_EXPORT_KEEP_DAYS."""
-    from reports.exports import export_jobs_purge
-
-    return export_jobs_purge()
+    return exports.export_jobs_purge()

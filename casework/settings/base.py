@@ -354,6 +354,10 @@ NOTIFICATION_REMINDER_DAYS = env.int("NOTIFICATION_REMINDER_DAYS", default=30)
 # A workflow event older than this tells nobody (notifications/notices.py): a fresh installation, the
 # demo or an import that writes past events sends no notice about them.
 NOTIFICATION_EVENT_MAX_AGE_HOURS = env.int("NOTIFICATION_EVENT_MAX_AGE_HOURS", default=24)
+# The notices' outbox reads event rows after a watermark; a gap in their ids followed by events
+# younger than this may be a transaction not yet committed, so the watermark waits before it (the
+# rows after it are read again; their dedup keys stop repeats). An older gap is a rollback.
+NOTIFICATION_OUTBOX_GAP_SECONDS = env.int("NOTIFICATION_OUTBOX_GAP_SECONDS", default=600)
 
 # --- Reports (issue 8) --------------------------------------------------------------------
 # The province dashboard's figures live this long in the cache; beat refreshes them every

@@ -1,19 +1,28 @@
 """Notices follow the other apps' events through their own services: the chair hears of a payment
 run or a review awaiting approval, the steering committee of a complaint and of the posting, a
-beneficiary of the amount paid (when the commune says so) — each only in their own commune."""
+beneficiary of the amount paid (when the commune says so) — each only in their own commune. The
+notices are read from the event rows by the every-minute dispatcher (the outbox,
+``notifications.dispatch_due``), which the tests run synchronously after the workflow's commit."""
 
+import importlib
 from datetime import date, timedelta
 from unittest import mock
 
 import pytest
+from django.apps import apps as django_apps
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from accounts.models import Role
 from beneficiaries.rule_data import load_rules
 from disbursements import services as payments
-from notifications.models import Message, NoticeSettings
+from notifications import notices
+from notifications.models import Message, NoticeSettings, NoticeWatermark
+from notifications.tasks import dispatch_due_task
 from povertyreview import services as reviews
-from povertyreview.models import Assessment, Campaign, PovertyStandard
+from povertyreview.models import Assessment, Campaign, PovertyStandard, ReviewEvent
 from povertyreview.standard_data import STANDARD_2022, load_standards
 from tests.disbursements.conftest import Beneficiary, make_cases, prepare_now
 from tests.factories import UserFactory
@@ -47,6 +56,11 @@ def told() -> list[tuple[str, str, str]]:
     return list(Message.objects.order_by("pk").values_list("template_id__code", "recipient", "commune_id"))
 
 
+def dispatch() -> dict:
+    """What beat does every minute: the dispatcher task, run here in the test's process."""
+    return dispatch_due_task()
+
+
 # --- payment runs ------------------------------------------------------------------------------------
 
 
@@ -60,6 +74,7 @@ def computed_run(units, staff, django_capture_on_commit_callbacks, people=2):
                                    enqueue=False)  # fmt: skip
         run = prepare_now(run)
     assert run.status == "computed"
+    dispatch()
     return run
 
 
@@ -88,6 +103,7 @@ def test_preparing_the_run_again_tells_the_chair_again_but_one_event_never_twice
         run = payments.run_prepare(commune=units.tan_dong, month=MONTH, acting_user=staff["tandong_officer"],
                                    enqueue=False)  # fmt: skip
         prepare_now(run)
+    dispatch()
     assert told() == [("run_awaiting_approval", "chair@tandong.gov.vn", "25522")] * 2
 
 
@@ -95,7 +111,7 @@ def test_an_event_older_than_a_day_tells_nobody_as_when_the_demo_dates_its_past(
     units, staff, settings, django_capture_on_commit_callbacks
 ):
     """The demo (and an import) writes past events and dates them before its transaction commits;
-    the receiver runs at the commit and sees the date. A fresh event beside them still tells."""
+    the dispatcher reads them after the commit and sees the date. A fresh event beside them still tells."""
     from disbursements.models import RunEvent
 
     assert settings.NOTIFICATION_EVENT_MAX_AGE_HOURS == 24
@@ -108,6 +124,7 @@ def test_an_event_older_than_a_day_tells_nobody_as_when_the_demo_dates_its_past(
         # Dated 24 hours and a minute ago, in the same transaction, as the demo dates its runs.
         RunEvent.objects.filter(run=run).update(occurred_at=timezone.now() - timedelta(hours=24, minutes=1))
     assert run.status == "computed"
+    dispatch()
     assert told() == []
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -118,6 +135,7 @@ def test_an_event_older_than_a_day_tells_nobody_as_when_the_demo_dates_its_past(
         RunEvent.objects.filter(
             run=run, kind="computed", occurred_at__gte=timezone.now() - timedelta(minutes=5)
         ).update(occurred_at=timezone.now() - timedelta(hours=23))
+    dispatch()
     assert told() == [("run_awaiting_approval", "chair@tandong.gov.vn", "25522")]
 
     from notifications import notices
@@ -155,6 +173,7 @@ def reconciled_run(units, staff, django_capture_on_commit_callbacks, *, phones):
                  "paid_on": "2025-11-20" if index != 1 else "", "note": "Sai số tài khoản" if index == 1 else ""}
                 for index, line in enumerate(lines)]  # fmt: skip
         payments.run_reconcile(run=run, rows=rows, acting_user=staff["tandong_officer"])
+    dispatch()
     return run, lines
 
 
@@ -196,6 +215,7 @@ def test_the_committee_is_told_the_posting_dates(campaign, staff, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"], posting_starts_on=starts,
                                  posting_ends_on=starts + timedelta(days=9), posting_place="Nhà văn hóa ấp Đông Hà")  # fmt: skip
+    dispatch()
     assert told() == [("posting_dates", "committee@tandong.gov.vn", "25522")]
     assert Message.objects.get().text == (
         f"Xã Tân Đông: danh sách rà soát hộ nghèo năm 2025 được niêm yết công khai từ {starts:%d/%m/%Y} đến "
@@ -214,6 +234,7 @@ def test_the_committee_is_told_of_a_new_complaint(campaign, units, staff, django
             assessment=assessment, complainant="Lê Văn Cường", received_on=date(2025, 11, 3),
             content="Hộ tôi khó khăn hơn", acting_user=staff["tandong_officer"],
         )  # fmt: skip
+    dispatch()
     assert told() == [("complaint_received", "committee@tandong.gov.vn", "25522")]
     assert Message.objects.get().text == (
         "Xã Tân Đông: có khiếu nại mới của Lê Văn Cường về hộ TD-0042 (rà soát năm 2025), hạn trả lời "
@@ -225,6 +246,7 @@ def test_the_chair_is_told_when_the_review_awaits_approval(campaign, staff, djan
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLAINTS)
     with django_capture_on_commit_callbacks(execute=True):
         reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"])
+    dispatch()
     assert told() == [("review_awaiting_approval", "chair@tandong.gov.vn", "25522")]
     assert Message.objects.get().text == (
         "Kết quả rà soát hộ nghèo, hộ cận nghèo năm 2025 của Xã Tân Đông đang chờ Chủ tịch công nhận: "
@@ -236,6 +258,7 @@ def test_other_steps_tell_nobody_and_committee_notices_can_be_off(campaign, unit
                                                                    django_capture_on_commit_callbacks):  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
         reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"])  # → surveying
+    dispatch()
     assert told() == []
     NoticeSettings.objects.create(commune=units.tan_dong, committee_notices=False)
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.VILLAGE_MEETINGS)
@@ -243,4 +266,109 @@ def test_other_steps_tell_nobody_and_committee_notices_can_be_off(campaign, unit
         reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"],
                                  posting_starts_on=date(2025, 11, 1), posting_ends_on=date(2025, 11, 10),
                                  posting_place="UBND")  # fmt: skip
+    dispatch()
     assert told() == []
+
+
+# --- the outbox: the dispatcher reads the event rows after a watermark ------------------------------
+
+
+def mark_of(source: str) -> int:
+    return NoticeWatermark.objects.get(source=source).last_event_id
+
+
+def awaiting_approval(campaign, staff):
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLAINTS)
+    reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"])
+    return ReviewEvent.objects.filter(campaign=campaign).latest("pk")
+
+
+def test_an_event_tells_once_at_the_first_dispatch_and_a_second_dispatch_tells_nobody(campaign, staff):
+    event = awaiting_approval(campaign, staff)
+    assert told() == []  # nothing at the commit: the dispatcher reads the row
+
+    assert dispatch()["notices"] == 1
+    assert told() == [("review_awaiting_approval", "chair@tandong.gov.vn", "25522")]
+    assert dispatch()["notices"] == 0
+    assert notices.notices_dispatch() == {"disbursements.runevent": 0, "povertyreview.reviewevent": 0}
+    assert len(told()) == 1
+    # Once past the event, the watermark stands on it and the rows before it are not read again.
+    notices.notices_dispatch(now=timezone.now() + timedelta(seconds=settings.NOTIFICATION_OUTBOX_GAP_SECONDS + 1))
+    assert mark_of("povertyreview.reviewevent") == event.pk
+
+
+def test_an_event_older_than_the_max_age_tells_nobody_but_moves_the_watermark(campaign, staff):
+    event = awaiting_approval(campaign, staff)
+    ReviewEvent.objects.filter(pk=event.pk).update(occurred_at=timezone.now() - timedelta(hours=24, minutes=1))
+
+    assert notices.notices_dispatch() == {"disbursements.runevent": 0, "povertyreview.reviewevent": 0}
+    assert told() == []
+    assert mark_of("povertyreview.reviewevent") == event.pk
+
+
+class RequestFailed(Exception):
+    pass
+
+
+def test_the_event_of_a_rolled_back_transaction_tells_nobody(campaign, staff):
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLAINTS)
+    with pytest.raises(RequestFailed), transaction.atomic():
+        reviews.campaign_advance(campaign=campaign, acting_user=staff["tandong_committee"])
+        assert ReviewEvent.objects.filter(campaign=campaign).count() == 1
+        raise RequestFailed("the request failed after the advance")
+
+    assert not ReviewEvent.objects.filter(campaign=campaign).exists()
+    assert dispatch()["notices"] == 0
+    assert told() == []
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.COMPLAINTS
+
+
+def test_a_gap_in_the_ids_holds_the_watermark_while_it_is_fresh_and_the_rows_after_it_tell_once(campaign, staff):
+    """A gap may be a transaction not yet committed: the watermark waits before it (the rows after
+    it are read again, told once thanks to the dedup keys); an old gap is a rollback: it moves on."""
+    NoticeWatermark.objects.filter(source="povertyreview.reviewevent").update(last_event_id=0)
+    event = awaiting_approval(campaign, staff)
+    assert event.pk > 1  # ids 1… belong to rolled-back tests: a gap before the event
+
+    assert notices.notices_dispatch()["povertyreview.reviewevent"] == 1
+    assert mark_of("povertyreview.reviewevent") == 0
+    assert notices.notices_dispatch()["povertyreview.reviewevent"] == 0
+    later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_OUTBOX_GAP_SECONDS + 1)
+    assert notices.notices_dispatch(now=later)["povertyreview.reviewevent"] == 0
+    assert mark_of("povertyreview.reviewevent") == event.pk
+    assert told() == [("review_awaiting_approval", "chair@tandong.gov.vn", "25522")]
+
+
+def test_the_first_deploy_starts_the_watermark_at_the_newest_event(campaign, staff):
+    start = importlib.import_module("notifications.migrations.0005_notice_watermark_start")
+    event = awaiting_approval(campaign, staff)
+    NoticeWatermark.objects.all().delete()  # the table as migration 0004 leaves it
+
+    start.forwards(django_apps, None)
+
+    assert mark_of("povertyreview.reviewevent") == event.pk
+    assert notices.notices_dispatch()["povertyreview.reviewevent"] == 0
+    assert told() == []
+
+
+def test_no_receiver_carries_a_notice_any_more():
+    from disbursements.models import RunEvent
+
+    assert not post_save.has_listeners(RunEvent) and not post_save.has_listeners(ReviewEvent)
+
+
+@pytest.mark.worker
+def test_a_real_worker_s_dispatcher_reads_the_committed_event_and_tells_once(start_worker, campaign, staff):
+    """End to end: the event commits (no receiver runs), beat's task on the real broker, a worker
+    process reads the event row and writes the chair's notice; the next minute's run writes nothing.
+    The database was emptied before this test, watermarks too: the dispatcher starts them at 0."""
+    start_worker(NOTIFICATION_QUIET_START="00:00", NOTIFICATION_QUIET_END="00:00")
+    awaiting_approval(campaign, staff)
+    assert told() == []
+
+    first = dispatch_due_task.delay().get(timeout=60)
+    second = dispatch_due_task.delay().get(timeout=60)
+
+    assert (first["notices"], second["notices"]) == (1, 0)
+    assert told() == [("review_awaiting_approval", "chair@tandong.gov.vn", "25522")]

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from beneficiaries import renewals
 from beneficiaries.models import HealthInsuranceCard
 from households.models import Membership, Person
 from notifications import reminders
@@ -117,6 +118,28 @@ def test_no_phone_of_their_own_nor_an_adults_in_the_household_is_out(family):
     card(family["Sáu"], TODAY + timedelta(days=10))
 
     assert in_window(communes=None) == []
+
+
+def test_who_needs_a_reminder_and_when_is_the_allowances_apps_selection_and_the_list_sends_exactly_it(family):
+    """The rule lives in beneficiaries/renewals.py; notifications adds only its own facts (asked,
+    paused). Days: the reminder goes NOTIFICATION_REMINDER_DAYS (30) before the card ends."""
+    card(family["Cường"], TODAY + timedelta(days=5))
+    card(family["Tư"], TODAY + timedelta(days=33))  # in the window only with the 7 days ahead
+    card(family["Sáu"], TODAY + timedelta(days=10))  # nobody with a phone: not in the selection
+
+    due = renewals.renewals_due(communes=None, today=TODAY, upcoming=reminders.UPCOMING_DAYS)
+
+    assert [(r.full_name, r.valid_to, r.recipient, r.recipient_name, renewals.reminder_goes_on(r.valid_to))
+            for r in due] == [
+        ("Nguyễn Văn Cường", date(2026, 3, 7), "+84912000001", "Nguyễn Văn An", date(2026, 2, 5)),
+        ("Phạm Thị Tư", date(2026, 4, 4), "+84912000009", "Phạm Thị Tư", date(2026, 3, 5)),
+    ]  # fmt: skip
+    assert renewals.renewals_due(communes=["25480"], today=TODAY) == []  # Tư's goes in 3 days, not yet
+    listed = reminders.reminders_in_window(communes=None, today=TODAY, upcoming=reminders.UPCOMING_DAYS)
+    assert [(r.card_id, r.goes_on, r.is_due, r.is_upcoming) for r in listed] == [
+        (due[0].card_id, date(2026, 2, 5), True, False),
+        (due[1].card_id, date(2026, 3, 5), False, True),
+    ]
 
 
 def test_a_child_and_a_spouse_without_a_phone_are_reminded_at_the_heads_phone(family):

@@ -12,11 +12,12 @@ from demo.accounts import load_demo
 from demo.povertyreview import this_year_opened_on
 from households.models import HouseholdYearStatus
 from notifications.models import Message
+from notifications.notices import notices_dispatch
 from povertyreview.models import Campaign, ReviewEvent
 from reports import figures
 from tests.conftest import BINH_MINH, TAN_DONG, VIETNAM, on_day
 
-# Notices about workflow events (notifications/notices.py), as against the demo's reminder history.
+# Notices about workflow events (notifications/notices.py, read by the dispatcher), as against the demo's reminder history.
 NOTICE_TEMPLATES = ["run_awaiting_approval", "review_awaiting_approval", "posting_dates", "complaint_received",
                     "amount_paid"]  # fmt: skip
 
@@ -40,6 +41,7 @@ def test_the_demo_on_any_day(db, day, this_year, django_capture_on_commit_callba
     with on_day(datetime.combine(day, time(10), tzinfo=VIETNAM)):
         with django_capture_on_commit_callbacks(execute=True):
             load_demo()
+            notices_dispatch()  # the every-minute dispatcher reads the demo's events (the notices' outbox)
         last = day.year - 1
 
         # Last year's review is approved in both communes, and its list (of this year) is in force.

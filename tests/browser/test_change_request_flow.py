@@ -54,7 +54,7 @@ def test_officer_proposes_a_new_account_and_the_chair_approves_it(active_case, l
     page.locator(f"a[href='/allowances/{active_case.uuid}/payment/']").click()
     expect(page.get_by_test_id("action-intro")).to_be_visible()
     page.locator("input[name='payment_method'][value='bank']").check()
-    page.locator("[name='bank_bin']").fill("970415")
+    page.locator("[name='bank_bin']").select_option("970415")  # banks are chosen by name; the BIN is stored
     page.locator("[name='account_number']").fill("9988776655")
     page.locator("[name='account_name']").fill("Phạm Thị Gấm")
     page.locator("[name='reason']").fill("Tài khoản cũ bị khoá, bà Gấm mở tài khoản mới")
@@ -77,13 +77,13 @@ def test_officer_proposes_a_new_account_and_the_chair_approves_it(active_case, l
 
     # The case page shows the new account and the history of the request.
     expect(page).to_have_url(case_url)
-    expect(page.get_by_test_id("person")).to_contain_text("970415 9988776655")
+    expect(page.get_by_test_id("person")).to_contain_text("VietinBank – 9988776655")
     expect(page.get_by_test_id("pending-change")).to_have_count(0)
     history = page.get_by_test_id("change-history")
     expect(history).to_contain_text("Nguyễn Thị Hiếu Trang")
     expect(history).to_contain_text("Lê Minh Hùng")
     expect(history).to_contain_text("Tài khoản cũ bị khoá")
-    expect(page.get_by_test_id("events")).to_contain_text("970415 ••••6655")
+    expect(page.get_by_test_id("events")).to_contain_text("VietinBank – ••••6655")
     active_case.refresh_from_db()
     assert (active_case.bank_bin, active_case.account_number, active_case.account_name) == (
         "970415", "9988776655", "PHẠM THỊ GẤM"

@@ -55,24 +55,10 @@ def dedup_key(card_id: int, valid_to: date) -> str:
 
 
 @dataclass
-class Reminder:
-    """One card in the reminder window, with whom it goes to and what happened to it so far."""
+class Reminder(renewals.RenewalDue):
+    """One card in the reminder window (the allowances app's ``RenewalDue``, with the phone as
+    E.164), with what happened to its reminder so far."""
 
-    card_id: int
-    card_number: str
-    valid_to: date
-    person_id: int
-    person_uuid: object
-    full_name: str
-    date_of_birth: date
-    household_id: int
-    household_uuid: object
-    household_code: str
-    village_name: str
-    commune_id: str
-    commune_name: str
-    recipient: str  # E.164
-    recipient_name: str  # who holds the phone: the person, or the household's contact
     paused: bool  # an SMS opt-out of the person (the officer's pause, or their own wish)
     phone_opted_out: bool  # the phone number itself opted out (only its owner can change that)
     message_id: int | None

@@ -58,12 +58,13 @@ from beneficiaries.selectors import clause_of
 from core.months import add_months, first_of_month
 from core.sql import fragment
 from disbursements import sql as disbursements_sql
+from disbursements.models import Run
 from geography import sql as geography_sql
 from households import sql as households_sql
 from povertyreview import sql as povertyreview_sql
 
-APPROVED_RUN_STATUSES = ("approved", "exported", "reconciled")
-RUN_STATUS_ORDER = ["preparing", "computed", "approved", "exported", "reconciled"]
+APPROVED_RUN_STATUSES = (Run.Status.APPROVED, Run.Status.EXPORTED, Run.Status.RECONCILED)
+RUN_STATUS_ORDER = [status for status in Run.Status.values if status != Run.Status.CANCELLED]  # the procedure's
 TREND_MONTHS = 12
 POVERTY_YEARS = 6  # years on the poverty-rate chart
 REVIEW_OPEN_BY = (9, 30)  # (month, day) in the review year
@@ -255,8 +256,6 @@ class CommuneFigures:
 
     @property
     def run_status_label(self) -> str:
-        from disbursements.models import Run
-
         return str(dict(Run.Status.choices).get(self.run_status, self.run_status))
 
     @property

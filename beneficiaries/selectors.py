@@ -98,10 +98,11 @@ def category_in_month_q(month: date) -> Q:
 
 
 def paid_in_month_q(month: date) -> Q:
-    """The cases paid for ``month`` (a Case filter): the month's beneficiaries as the dashboard counts
-    them (``reports.figures``, a test holds the two together) and as the entitlement engine pays
-    them: a payable status, ``month`` from the start to the end month, no suspension over it, not
-    after the month of death, and a category held that month."""
+    """The cases paid for ``month`` (a Case filter): the month's beneficiaries as the entitlement
+    engine pays them: a payable status, ``month`` from the start to the end month, no suspension over
+    it, not after the month of death, and a category held that month. Its SQL twin, which the
+    dashboard (``reports.figures``) counts with, is ``sql.paid_cases`` (``tests/beneficiaries/test_sql.py``
+    holds the two together)."""
     suspended = Suspension.objects.filter(case=OuterRef("pk"), from_month__lte=month).filter(
         Q(to_month__isnull=True) | Q(to_month__gte=month)
     )
@@ -116,7 +117,8 @@ def paid_in_month_q(month: date) -> Q:
 
 
 def card_valid_on_q(day: date, person_ref: str = "person") -> Q:
-    """The person (of a Case, by default) holds a health-insurance card valid on ``day``."""
+    """The person (of a Case, by default) holds a health-insurance card valid on ``day`` (in SQL:
+    ``sql.holds_card_on``, ``sql.card_holders_on``)."""
     return Q(
         Exists(HealthInsuranceCard.objects.filter(person=OuterRef(person_ref), valid_from__lte=day, valid_to__gte=day))
     )

@@ -47,18 +47,24 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from beneficiaries import sql as beneficiaries_sql
 from beneficiaries.selectors import clause_of
 from core.months import add_months, first_of_month
+from core.sql import fragment
+from disbursements import sql as disbursements_sql
+from disbursements.models import Run
+from geography import sql as geography_sql
+from households import sql as households_sql
+from povertyreview import sql as povertyreview_sql
 
-APPROVED_RUN_STATUSES = ("approved", "exported", "reconciled")
-RUN_STATUS_ORDER = ["preparing", "computed", "approved", "exported", "reconciled"]
-CARD_WARNING_DAYS = 30  # beneficiaries.selectors.CARD_WARNING_DAYS
+APPROVED_RUN_STATUSES = (Run.Status.APPROVED, Run.Status.EXPORTED, Run.Status.RECONCILED)
+RUN_STATUS_ORDER = [status for status in Run.Status.values if status != Run.Status.CANCELLED]  # the procedure's
 TREND_MONTHS = 12
 POVERTY_YEARS = 6  # years on the poverty-rate chart
 REVIEW_OPEN_BY = (9, 30)  # (month, day) in the review year
@@ -250,8 +256,6 @@ class CommuneFigures:
 
     @property
     def run_status_label(self) -> str:
-        from disbursements.models import Run
-
         return str(dict(Run.Status.choices).get(self.run_status, self.run_status))
 
     @property
@@ -424,6 +428,11 @@ class Dashboard:
 
 
 # --- SQL ------------------------------------------------------------------------------------------
+#
+# Each query composes the owners' fragments (``households.sql``, ``beneficiaries.sql``,
+# ``disbursements.sql``, ``povertyreview.sql``, ``geography.sql``; notifications' through
+# ``core.sql``): relations with stated output columns, so this module names no other app's table and
+# rebuilds none of their rules. The parameters are the dashboard's (``dashboard``'s ``params``).
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:
@@ -432,258 +441,88 @@ def _rows(sql: str, params: dict) -> list[tuple]:
         return cursor.fetchall()
 
 
-_REGISTRY_SQL = """
-SELECT commune_id, count(*), coalesce(sum(member_count), 0)::bigint
-FROM households_household
-WHERE commune_id = ANY(%(codes)s) AND dissolved_on IS NULL
-GROUP BY commune_id
-"""
+_REGISTRY_SQL = f"SELECT commune_id, households, members FROM ({households_sql.households_by_commune()}) r"
 
 # Statuses that make a list, by commune and year up to the dashboard's year: the lists in force and
-# the chart. 'none' rows (every household of an imported year) are never read.
-_STATUSES_SQL = """
-SELECT h.commune_id, s.year, s.status, count(*)
-FROM households_householdyearstatus s
-JOIN households_household h ON h.id = s.household_id
-WHERE h.commune_id = ANY(%(codes)s) AND h.dissolved_on IS NULL
-  AND s.status IN ('poor', 'near_poor', 'middle_income') AND s.year <= %(year)s
-GROUP BY h.commune_id, s.year, s.status
-"""
+# the chart.
+_STATUSES_SQL = f"SELECT commune_id, year, status, households FROM ({households_sql.list_counts()}) s"
 
 # Periodic reviews and poverty-reduction targets by commune and review year (two small tables).
-_REVIEWS_SQL = """
-SELECT coalesce(c.commune_id, t.commune_id), coalesce(c.year, t.year), c.id, c.status, t.planned_reduction
-FROM (SELECT id, commune_id, year, status FROM povertyreview_campaign
-      WHERE kind = 'periodic' AND commune_id = ANY(%(codes)s) AND year <= %(year)s) c
-FULL JOIN (SELECT commune_id, year, planned_reduction FROM povertyreview_reductiontarget
-           WHERE commune_id = ANY(%(codes)s) AND year <= %(year)s) t
-  ON t.commune_id = c.commune_id AND t.year = c.year
+_REVIEWS_SQL = f"""
+SELECT commune_id, year, campaign_id, status, planned_reduction FROM ({povertyreview_sql.reviews_and_targets()}) r
 """
 
 # Year on year as review_results counts it, for each commune's list (status_year) against the year
 # before: read from the households listed in either year only.
-_CHANGES_SQL = """
-WITH target AS (
-    SELECT * FROM unnest(%(codes)s::varchar[], %(years)s::int[]) AS t(commune_id, status_year)
-), candidates AS (
-    SELECT DISTINCT s.household_id, t.commune_id, t.status_year
-    FROM target t
-    JOIN households_householdyearstatus s
-      ON s.year IN (t.status_year, t.status_year - 1) AND s.status IN ('poor', 'near_poor')
-    JOIN households_household h
-      ON h.id = s.household_id AND h.commune_id = t.commune_id AND h.dissolved_on IS NULL
-)
-SELECT k.commune_id,
-    count(*) FILTER (WHERE b.status = 'poor' AND s.status <> 'poor'),
-    count(*) FILTER (WHERE b.status = 'near_poor' AND s.status IN ('middle_income', 'none')),
-    count(*) FILTER (WHERE s.status IN ('poor', 'near_poor')
-                       AND (b.status IS NULL OR b.status NOT IN ('poor', 'near_poor')) AND NOT e.listed_earlier),
-    count(*) FILTER (WHERE s.status IN ('poor', 'near_poor')
-                       AND (b.status IS NULL OR b.status NOT IN ('poor', 'near_poor')) AND e.listed_earlier)
-FROM candidates k
-JOIN households_householdyearstatus s ON s.household_id = k.household_id AND s.year = k.status_year
-LEFT JOIN households_householdyearstatus b ON b.household_id = k.household_id AND b.year = k.status_year - 1
-CROSS JOIN LATERAL (
-    SELECT EXISTS (SELECT 1 FROM households_householdyearstatus x
-                   WHERE x.household_id = k.household_id AND x.year < k.status_year - 1
-                     AND x.status IN ('poor', 'near_poor')) AS listed_earlier
-) e
-GROUP BY k.commune_id
+_CHANGES_SQL = f"""
+SELECT commune_id, escaped_poverty, escaped_near_poverty, new_listed, fell_back
+FROM ({households_sql.list_changes()}) k
 """
 
-# The cases paid for a month (the engine's rules, see the module's docstring).
-_PAID_CASES = """
-    SELECT c.id, c.commune_id, c.person_id
-    FROM beneficiaries_case c
-    WHERE c.commune_id = ANY(%(codes)s) AND c.status IN ('active', 'suspended', 'terminated', 'transferred')
-      AND c.start_month <= {month} AND (c.end_month IS NULL OR c.end_month >= {month})
-      AND NOT EXISTS (SELECT 1 FROM beneficiaries_suspension u WHERE u.case_id = c.id
-                      AND u.from_month <= {month} AND (u.to_month IS NULL OR u.to_month >= {month}))
-      AND NOT EXISTS (SELECT 1 FROM households_person p WHERE p.id = c.person_id AND p.date_of_death < {month})
-"""
-_CURRENT_CATEGORY = (
-    "(cc.from_month IS NULL OR cc.from_month <= {month}) AND (cc.to_month IS NULL OR cc.to_month >= {month})"
-)
-
-# The month's beneficiaries by commune and category; the commune's total (each person once) and
-# those holding a card valid on the month's last day.
+# The month's beneficiaries (the cases paid for it, as the engine pays them) by commune and category;
+# the commune's total (each person once) and those holding a card valid on the coverage day.
 _BENEFICIARIES_SQL = f"""
-WITH paid AS ({_PAID_CASES.format(month="%(month)s")}),
-counted AS (
-    SELECT paid.commune_id, cc.category_id, count(DISTINCT paid.id) AS people, 0 AS covered
-    FROM paid JOIN beneficiaries_casecategory cc ON cc.case_id = paid.id
-     AND {_CURRENT_CATEGORY.format(month="%(month)s")}
-    GROUP BY paid.commune_id, cc.category_id
+WITH paid AS ({beneficiaries_sql.paid_cases("%(month)s")}),
+held AS (
+    SELECT paid.commune_id, paid.case_id, cc.category_id
+    FROM paid JOIN ({beneficiaries_sql.categories_held("%(month)s")}) cc ON cc.case_id = paid.case_id
 )
-SELECT commune_id, category_id, people, covered FROM counted
+SELECT commune_id, category_id, count(DISTINCT case_id), 0 FROM held GROUP BY commune_id, category_id
 UNION ALL
 -- Each clause counts a person once, even one who holds two categories of it (5.5a and 5.5c).
-SELECT paid.commune_id, 'clause:' || substring(cc.category_id from '^[0-9]+[.][0-9]+'), count(DISTINCT paid.id), 0
-FROM paid JOIN beneficiaries_casecategory cc ON cc.case_id = paid.id
- AND {_CURRENT_CATEGORY.format(month="%(month)s")}
-GROUP BY 1, 2
+SELECT commune_id, 'clause:' || {beneficiaries_sql.clause_of("category_id")}, count(DISTINCT case_id), 0
+FROM held GROUP BY 1, 2
 UNION ALL
 SELECT paid.commune_id, NULL, count(*),
-       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM beneficiaries_healthinsurancecard h
-                                      WHERE h.person_id = paid.person_id
-                                        AND h.valid_from <= %(day)s AND h.valid_to >= %(day)s))
+       count(*) FILTER (WHERE {beneficiaries_sql.holds_card_on("paid.person_id", "%(day)s")})
 FROM paid
-WHERE EXISTS (SELECT 1 FROM beneficiaries_casecategory cc WHERE cc.case_id = paid.id
-              AND {_CURRENT_CATEGORY.format(month="%(month)s")})
 GROUP BY paid.commune_id
 """
 
 # Each commune's run of the month, with the people paid by bank (the run keeps the amounts).
-_RUNS_SQL = """
-SELECT r.commune_id, r.id, r.status, r.line_count, r.total_amount, r.bank_amount, r.cash_amount,
-       (SELECT count(*) FROM disbursements_runline l WHERE l.run_id = r.id AND l.payment_method = 'bank')
-FROM disbursements_run r
-WHERE r.commune_id = ANY(%(codes)s) AND r.month = %(month)s AND r.status <> 'cancelled'
+_RUNS_SQL = f"""
+SELECT commune_id, run_id, status, people, total_vnd, bank_vnd, cash_vnd, bank_people
+FROM ({disbursements_sql.runs_of_month()}) r
 """
 
-_PAYMENT_MONTHS_SQL = """
-SELECT r.month, coalesce(sum(r.bank_amount), 0)::bigint, coalesce(sum(r.cash_amount), 0)::bigint
-FROM disbursements_run r
-WHERE r.commune_id = ANY(%(codes)s) AND r.status <> 'cancelled' AND r.month BETWEEN %(first)s AND %(month)s
-GROUP BY r.month
-"""
+_PAYMENT_MONTHS_SQL = f"SELECT month, bank_vnd, cash_vnd FROM ({disbursements_sql.payments_by_month()}) p"
 
-# Health-insurance coverage on the last day of each month of the trend, read in one pass: each
-# membership (or case) is read once, with its person's cards that overlap the trend (through the
-# card's person index), and counted in a column per month. No row is repeated per month.
-
-
-def _counts(expression: str, count: int = TREND_MONTHS) -> str:
-    return ", ".join(expression.format(i=i) for i in range(count))
-
+# Health-insurance coverage on the coverage day of each month of the trend, read in one pass (each
+# membership, or case, is read once with its person's cards, and counted in a column per month).
+_TREND_MONTHS = [f"%(m{i})s" for i in range(TREND_MONTHS)]
+_TREND_DAYS = [f"%(d{i})s" for i in range(TREND_MONTHS)]
 
 _MEMBER_COVERAGE_SQL = f"""
-SELECT h.commune_id,
-       {
-    _counts(
-        "count(*) FILTER (WHERE coalesce(m.joined_on, '-infinity') <= %(d{i})s AND (m.left_on IS NULL OR m.left_on > %(d{i})s)"
-        " AND p.date_of_birth <= %(d{i})s AND (p.date_of_death IS NULL OR p.date_of_death > %(d{i})s))"
-    )
-},
-       {
-    _counts(
-        "count(*) FILTER (WHERE coalesce(m.joined_on, '-infinity') <= %(d{i})s AND (m.left_on IS NULL OR m.left_on > %(d{i})s)"
-        " AND p.date_of_birth <= %(d{i})s AND (p.date_of_death IS NULL OR p.date_of_death > %(d{i})s)"
-        " AND cd.c{i})"
-    )
-}
-FROM households_household h
-JOIN households_membership m ON m.household_id = h.id
-JOIN households_person p ON p.id = m.person_id
-CROSS JOIN LATERAL (
-    SELECT {_counts("coalesce(bool_or(c.valid_from <= %(d{i})s AND c.valid_to >= %(d{i})s), false) AS c{i}")}
-    FROM beneficiaries_healthinsurancecard c
-    WHERE c.person_id = m.person_id AND c.valid_to >= %(first_day)s AND c.valid_from <= %(last_day)s
-) cd
-WHERE h.commune_id = ANY(%(codes)s)
-  AND coalesce(m.joined_on, '-infinity') <= %(last_day)s AND (m.left_on IS NULL OR m.left_on > %(first_day)s)
-  AND p.date_of_birth <= %(last_day)s AND (p.date_of_death IS NULL OR p.date_of_death > %(first_day)s)
-GROUP BY h.commune_id
+SELECT * FROM ({beneficiaries_sql.coverage_on_days(_TREND_DAYS, "%(first_day)s", "%(last_day)s")}) c
 """
 
-# The same count for the month's last day only, by commune, for a province: a membership is matched
-# to the set of people holding a card valid that day (a hash join, not a lookup per member).
-_MEMBER_COVERAGE_DAY_SQL = """
-SELECT h.commune_id, count(*), count(cv.person_id)
-FROM households_household h
-JOIN households_membership m ON m.household_id = h.id
-JOIN households_person p ON p.id = m.person_id
-LEFT JOIN (
-    SELECT DISTINCT c.person_id FROM beneficiaries_healthinsurancecard c
-    WHERE c.valid_from <= %(day)s AND c.valid_to >= %(day)s
-) cv ON cv.person_id = m.person_id
-WHERE h.commune_id = ANY(%(codes)s)
-  AND coalesce(m.joined_on, '-infinity') <= %(day)s AND (m.left_on IS NULL OR m.left_on > %(day)s)
-  AND p.date_of_birth <= %(day)s AND (p.date_of_death IS NULL OR p.date_of_death > %(day)s)
-GROUP BY h.commune_id
-"""
+# The same count for the coverage day only, by commune, for a province.
+_MEMBER_COVERAGE_DAY_SQL = f"SELECT commune_id, members, covered FROM ({beneficiaries_sql.coverage_on('%(day)s')}) c"
 
-# The beneficiaries of each month of the trend (the cases paid for it, as _PAID_CASES) and those
-# covered on its last day, all communes together: one row per case with a flag per month.
+# The beneficiaries of each month of the trend and those covered on its coverage day, all communes
+# together.
 _BENEFICIARY_COVERAGE_SQL = f"""
-WITH paid AS (
-    SELECT {
-    _counts(
-        "(c.start_month <= %(m{i})s AND (c.end_month IS NULL OR c.end_month >= %(m{i})s)"
-        " AND (p.date_of_death IS NULL OR p.date_of_death >= %(m{i})s)"
-        " AND g.k{i} AND NOT u.s{i}) AS p{i}"
-    )
-},
-           {_counts("cd.c{i}")}
-    FROM beneficiaries_case c
-    JOIN households_person p ON p.id = c.person_id
-    CROSS JOIN LATERAL (
-        SELECT {
-    _counts(
-        "coalesce(bool_or((cc.from_month IS NULL OR cc.from_month <= %(m{i})s)"
-        " AND (cc.to_month IS NULL OR cc.to_month >= %(m{i})s)), false) AS k{i}"
-    )
-}
-        FROM beneficiaries_casecategory cc WHERE cc.case_id = c.id
-    ) g
-    CROSS JOIN LATERAL (
-        SELECT {
-    _counts(
-        "coalesce(bool_or(u.from_month <= %(m{i})s AND (u.to_month IS NULL OR u.to_month >= %(m{i})s)), false) AS s{i}"
-    )
-}
-        FROM beneficiaries_suspension u WHERE u.case_id = c.id
-    ) u
-    CROSS JOIN LATERAL (
-        SELECT {_counts("coalesce(bool_or(h.valid_from <= %(d{i})s AND h.valid_to >= %(d{i})s), false) AS c{i}")}
-        FROM beneficiaries_healthinsurancecard h
-        WHERE h.person_id = c.person_id AND h.valid_to >= %(first_day)s AND h.valid_from <= %(last_day)s
-    ) cd
-    WHERE c.commune_id = ANY(%(codes)s) AND c.status IN ('active', 'suspended', 'terminated', 'transferred')
-      AND c.start_month <= %(month)s AND (c.end_month IS NULL OR c.end_month >= %(first)s)
-)
-SELECT {_counts("count(*) FILTER (WHERE p{i})")},
-       {_counts("count(*) FILTER (WHERE p{i} AND c{i})")}
-FROM paid
+SELECT * FROM ({
+    beneficiaries_sql.paid_and_covered_by_month(_TREND_MONTHS, _TREND_DAYS, "%(first_day)s", "%(last_day)s")
+}) b
 """
 
 # Open work as of today, by commune: (commune, kind, count, campaign id for the complaints' link).
-_OPEN_WORK_SQL = """
-SELECT commune_id, status, count(*), NULL::bigint
-FROM beneficiaries_case
-WHERE commune_id = ANY(%(codes)s) AND status IN ('applied', 'verified', 'suspended')
-GROUP BY commune_id, status
+_OPEN_WORK_SQL = f"""
+SELECT commune_id, status, cases, NULL::bigint FROM ({beneficiaries_sql.waiting_cases_by_commune()}) w
 UNION ALL
-SELECT c.commune_id, CASE WHEN k.deadline < %(today)s THEN 'complaint_overdue' ELSE 'complaint_open' END,
-       count(*), max(c.id)
-FROM povertyreview_complaint k
-JOIN povertyreview_campaign c ON c.id = k.campaign_id
-WHERE c.commune_id = ANY(%(codes)s) AND k.status = 'open'
-GROUP BY 1, 2
+SELECT commune_id, CASE WHEN overdue THEN 'complaint_overdue' ELSE 'complaint_open' END, complaints, campaign_id
+FROM ({povertyreview_sql.open_complaints_by_commune()}) k
 UNION ALL
-SELECT c.commune_id, 'cards_expiring', count(DISTINCT h.person_id), NULL
-FROM beneficiaries_healthinsurancecard h
-JOIN beneficiaries_case c ON c.person_id = h.person_id
-WHERE c.commune_id = ANY(%(codes)s) AND c.status IN ('applied', 'verified', 'active', 'suspended')
-  AND h.valid_to BETWEEN %(today)s AND %(warn_until)s
-  AND NOT EXISTS (SELECT 1 FROM beneficiaries_healthinsurancecard n
-                  WHERE n.person_id = h.person_id AND n.valid_to > h.valid_to)
-GROUP BY c.commune_id
+SELECT commune_id, 'cards_expiring', people, NULL FROM ({beneficiaries_sql.cards_expiring_by_commune()}) e
 """
 
-# The first health-insurance reminder asked for in the communes: each commune's oldest through the
-# (commune, created_at) index, then the oldest of those.
-_REMINDERS_BEGAN_SQL = """
-SELECT min(first.created_at)
-FROM unnest(%(codes)s::varchar[]) AS code
-CROSS JOIN LATERAL (
-    SELECT m.created_at FROM notifications_message m
-    WHERE m.commune_id = code AND m.status <> 'cancelled'
-      AND m.template_id = (SELECT id FROM notifications_messagetemplate WHERE code = %(template)s)
-    ORDER BY m.created_at
-    LIMIT 1
-) first
-"""
+# The first health-insurance reminder asked for in the communes (notifications' fragment).
+FIRST_MESSAGE = "notifications.first_message"
+
+
+def _reminders_began_sql() -> str:
+    return f"SELECT created_at FROM ({fragment(FIRST_MESSAGE)()}) f"
 
 
 # --- the dashboard --------------------------------------------------------------------------------
@@ -720,7 +559,7 @@ def dashboard(
         "last_day": period.coverage_day,
         "day": period.coverage_day,
         "today": period.today,
-        "warn_until": period.today + timedelta(days=CARD_WARNING_DAYS),
+        "warn_until": beneficiaries_sql.card_warning_until(period.today),
         "template": REMINDER_TEMPLATE,
         **{f"m{i}": month for i, month in enumerate(trend)},
         **{f"d{i}": coverage_day(month, period.today) for i, month in enumerate(trend)},
@@ -945,7 +784,7 @@ def _support(codes: list[str], period: Period) -> SupportFigures:
 
 
 def _reminders_began(params: dict) -> date | None:
-    (first,) = _rows(_REMINDERS_BEGAN_SQL, params)[0]
+    (first,) = _rows(_reminders_began_sql(), params)[0]
     return first_of_month(timezone.localtime(first).date()) if first else None
 
 
@@ -954,12 +793,7 @@ def _reminders_began(params: dict) -> date | None:
 # The runs of the trend's months and the periodic reviews up to the year, as they stand: any change of
 # status (the chair approves a run or a review, a run is recomputed or cancelled) saves the row, so
 # moves its updated_at. Two index reads, whatever the size of the province.
-_CHANGES_SINCE_SQL = """
-SELECT (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM disbursements_run
-        WHERE commune_id = ANY(%(codes)s) AND month BETWEEN %(first)s AND %(month)s),
-       (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM povertyreview_campaign
-        WHERE commune_id = ANY(%(codes)s) AND year <= %(year)s)
-"""
+_CHANGES_SINCE_SQL = f"SELECT {disbursements_sql.runs_stamp()}, {povertyreview_sql.reviews_stamp()}"
 
 
 def workflow_stamp(codes, period: Period) -> tuple[str, str]:
@@ -1007,14 +841,10 @@ class VillageFigures:
         return percent(self.listed, self.households)
 
 
-_VILLAGES_SQL = """
-SELECT v.id, v.name, count(h.id), coalesce(sum(h.member_count), 0)::bigint,
-       count(*) FILTER (WHERE s.status = 'poor'), count(*) FILTER (WHERE s.status = 'near_poor')
-FROM households_household h
-LEFT JOIN geography_village v ON v.id = h.village_id
-LEFT JOIN households_householdyearstatus s ON s.household_id = h.id AND s.year = %(year)s
-WHERE h.commune_id = %(code)s AND h.dissolved_on IS NULL
-GROUP BY v.id, v.name
+_VILLAGES_SQL = f"""
+SELECT h.village_id, v.name, h.households, h.members, h.poor, h.near_poor
+FROM ({households_sql.households_by_village()}) h
+LEFT JOIN ({geography_sql.villages()}) v ON v.village_id = h.village_id
 ORDER BY v.name NULLS LAST
 """
 

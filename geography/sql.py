@@ -1,0 +1,12 @@
+"""Admin units as SQL fragments a reader embeds in its own query, so that no other app names
+geography's tables: each function returns a relation (a SELECT to use as ``JOIN (...) alias``) whose
+output columns its docstring states."""
+
+from __future__ import annotations
+
+from geography.models import Village
+
+
+def villages() -> str:
+    """Relation ``(village_id, name)``: every village (join it on ``village_id``)."""
+    return f"SELECT id AS village_id, name FROM {Village._meta.db_table}"

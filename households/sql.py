@@ -1,0 +1,164 @@
+"""The registry's rules as SQL fragments a reader embeds in its own query (a report's aggregation over
+many communes in one statement), so that no other app names the registry's tables or rebuilds its rules.
+
+Each function returns a fragment built from the registry's models and enums:
+
+- a **relation**: a SELECT to use as ``FROM (...) alias`` or ``JOIN (...) alias``, whose output columns
+  its docstring states (the reader needs nothing else of the registry's tables);
+- or a **condition** over such a relation's columns, or over an SQL expression the reader names.
+
+Arguments are SQL expressions embedded as given: named placeholders the reader passes in its params
+(``communes="%(codes)s"``, a list of commune codes; ``day="%(day)s"``), or columns of its own query.
+The functions are small and self-contained: read one, and you know the rule.
+"""
+
+from __future__ import annotations
+
+from core.sql import literals
+from households.models import Household, HouseholdYearStatus, Membership, Person, PovertyStatus
+
+HOUSEHOLD = Household._meta.db_table
+PERSON = Person._meta.db_table
+MEMBERSHIP = Membership._meta.db_table
+YEAR_STATUS = HouseholdYearStatus._meta.db_table
+
+# The statuses that make a year's list (an imported year gives every other household a 'none' row).
+LIST_STATUSES = (PovertyStatus.POOR, PovertyStatus.NEAR_POOR, PovertyStatus.MIDDLE_INCOME)
+# The statuses of the poverty list proper (poor and near-poor households).
+LISTED_STATUSES = (PovertyStatus.POOR, PovertyStatus.NEAR_POOR)
+
+
+_POOR, _NEAR_POOR = literals([PovertyStatus.POOR]), literals([PovertyStatus.NEAR_POOR])
+
+
+def households_by_commune(communes: str = "%(codes)s") -> str:
+    """Relation ``(commune_id, households, members)``: the registry now, by commune of ``communes``
+    (an SQL array of commune codes): households not dissolved, and their living current members
+    (``Household.member_count``, kept by the registry's services). A commune without households has
+    no row."""
+    return f"""
+    SELECT commune_id, count(*) AS households, coalesce(sum(member_count), 0)::bigint AS members
+    FROM {HOUSEHOLD}
+    WHERE commune_id = ANY({communes}) AND dissolved_on IS NULL
+    GROUP BY commune_id
+    """
+
+
+def households_by_village(commune: str = "%(code)s", year: str = "%(year)s") -> str:
+    """Relation ``(village_id, households, members, poor, near_poor)``: one commune's households not
+    dissolved by village (``village_id`` NULL: households waiting for a village), their living current
+    members, and how many are poor and near-poor in the statuses of exactly ``year`` (as
+    ``povertyreview.selectors.review_results(...).by_village`` counts them)."""
+    return f"""
+    SELECT h.village_id, count(h.id) AS households, coalesce(sum(h.member_count), 0)::bigint AS members,
+           count(*) FILTER (WHERE s.status = {_POOR}) AS poor,
+           count(*) FILTER (WHERE s.status = {_NEAR_POOR}) AS near_poor
+    FROM {HOUSEHOLD} h
+    LEFT JOIN {YEAR_STATUS} s ON s.household_id = h.id AND s.year = {year}
+    WHERE h.commune_id = {commune} AND h.dissolved_on IS NULL
+    GROUP BY h.village_id
+    """
+
+
+def list_counts(communes: str = "%(codes)s", up_to: str = "%(year)s") -> str:
+    """Relation ``(commune_id, year, status, households)``: the lists of ``communes`` of every year up
+    to ``up_to``: how many households not dissolved have each status that makes a list (poor,
+    near-poor, middle-income; the 'none' rows of an imported year are never read). The list in force
+    in a year Y is the one of the latest year ≤ Y with a row here (or written by an approved review):
+    until a new review is approved, the last one stays in force (``selectors.status_in_force``)."""
+    return f"""
+    SELECT h.commune_id, s.year, s.status, count(*) AS households
+    FROM {YEAR_STATUS} s
+    JOIN {HOUSEHOLD} h ON h.id = s.household_id
+    WHERE h.commune_id = ANY({communes}) AND h.dissolved_on IS NULL
+      AND s.status IN ({literals(LIST_STATUSES)}) AND s.year <= {up_to}
+    GROUP BY h.commune_id, s.year, s.status
+    """
+
+
+def list_changes(communes: str = "%(codes)s", years: str = "%(years)s") -> str:
+    """Relation ``(commune_id, escaped_poverty, escaped_near_poverty, new_listed, fell_back)``: each
+    commune's list of a year against the year before, as ``povertyreview.selectors.review_results``
+    counts them (a report test holds them together). ``communes`` and ``years`` are two SQL arrays of
+    the same length (commune i's list year is years[i]). Read from the households (not dissolved)
+    listed poor or near-poor in either year only:
+
+    - escaped poverty: poor the year before, not poor now;
+    - escaped near-poverty: near-poor the year before, middle-income or unclassified now;
+    - new: listed now, not the year before, and never listed earlier;
+    - fell back: listed now, not the year before, but listed in some earlier year."""
+    listed = literals(LISTED_STATUSES)
+    return f"""
+    WITH target AS (
+        SELECT * FROM unnest({communes}::varchar[], {years}::int[]) AS t(commune_id, status_year)
+    ), candidates AS (
+        SELECT DISTINCT s.household_id, t.commune_id, t.status_year
+        FROM target t
+        JOIN {YEAR_STATUS} s ON s.year IN (t.status_year, t.status_year - 1) AND s.status IN ({listed})
+        JOIN {HOUSEHOLD} h ON h.id = s.household_id AND h.commune_id = t.commune_id AND h.dissolved_on IS NULL
+    )
+    SELECT k.commune_id,
+        count(*) FILTER (WHERE b.status = {_POOR} AND s.status <> {_POOR}) AS escaped_poverty,
+        count(*) FILTER (WHERE b.status = {_NEAR_POOR}
+                           AND s.status IN ({literals([PovertyStatus.MIDDLE_INCOME, PovertyStatus.NONE])})
+        ) AS escaped_near_poverty,
+        count(*) FILTER (WHERE s.status IN ({listed})
+                           AND (b.status IS NULL OR b.status NOT IN ({listed})) AND NOT e.listed_earlier
+        ) AS new_listed,
+        count(*) FILTER (WHERE s.status IN ({listed})
+                           AND (b.status IS NULL OR b.status NOT IN ({listed})) AND e.listed_earlier) AS fell_back
+    FROM candidates k
+    JOIN {YEAR_STATUS} s ON s.household_id = k.household_id AND s.year = k.status_year
+    LEFT JOIN {YEAR_STATUS} b ON b.household_id = k.household_id AND b.year = k.status_year - 1
+    CROSS JOIN LATERAL (
+        SELECT EXISTS (SELECT 1 FROM {YEAR_STATUS} x
+                       WHERE x.household_id = k.household_id AND x.year < k.status_year - 1
+                         AND x.status IN ({listed})) AS listed_earlier
+    ) e
+    GROUP BY k.commune_id
+    """
+
+
+# --- persons and memberships -------------------------------------------------------------------------
+
+
+def died_before(person: str, day: str) -> str:
+    """Condition: the person (``person``, an SQL expression of a person id: qualify a column,
+    ``c.person_id``) died before ``day``."""
+    return f"EXISTS (SELECT 1 FROM {PERSON} dead WHERE dead.id = {person} AND dead.date_of_death < {day})"
+
+
+def persons() -> str:
+    """Relation ``(person_id, date_of_birth, date_of_death)``: every person of the registry (join it
+    on ``person_id``; the planner reads only the persons joined)."""
+    return f"SELECT id AS person_id, date_of_birth, date_of_death FROM {PERSON}"
+
+
+def members_between(first: str, last: str, communes: str = "%(codes)s") -> str:
+    """Relation ``(commune_id, person_id, joined_on, left_on, date_of_birth, date_of_death)``: one row
+    per membership in a household of ``communes`` (dissolved or not) that may make its person a
+    living member on some day from ``first`` to ``last`` (``living_member_on`` says which days)."""
+    return f"""
+    SELECT h.commune_id, m.person_id, m.joined_on, m.left_on, p.date_of_birth, p.date_of_death
+    FROM {HOUSEHOLD} h
+    JOIN {MEMBERSHIP} m ON m.household_id = h.id
+    JOIN {PERSON} p ON p.id = m.person_id
+    WHERE h.commune_id = ANY({communes})
+      AND coalesce(m.joined_on, '-infinity') <= {last} AND (m.left_on IS NULL OR m.left_on > {first})
+      AND p.date_of_birth <= {last} AND (p.date_of_death IS NULL OR p.date_of_death > {first})
+    """
+
+
+def living_member_on(member: str, day: str) -> str:
+    """Condition over a row ``member`` of ``members_between`` (its alias): on ``day`` the person is a
+    member (joined by then, not yet left), born and alive."""
+    return (
+        f"(coalesce({member}.joined_on, '-infinity') <= {day} AND ({member}.left_on IS NULL OR {member}.left_on > {day})"
+        f" AND {member}.date_of_birth <= {day} AND ({member}.date_of_death IS NULL OR {member}.date_of_death > {day}))"
+    )
+
+
+def members_on(day: str, communes: str = "%(codes)s") -> str:
+    """Relation ``(commune_id, person_id)``: the living members of the households of ``communes`` on
+    ``day``, one row per membership (``members_between`` of that one day)."""
+    return f"SELECT m.commune_id, m.person_id FROM ({members_between(day, day, communes)}) m"

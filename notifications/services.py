@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.queue import registered_task
 from notifications.backends import OutgoingMessage, SendResult, backend_path, get_backend
 from notifications.models import (
     Channel,
@@ -286,19 +287,21 @@ def schedule_sending(due: list[tuple[int, datetime]], *, now: datetime | None = 
     return len(soon)
 
 
-def enqueue_send_message(message_id: int, **options) -> None:
-    """Put the send task of one message on the broker. The task module imports this one; this one
-    imports it only here, when called, so the two never import each other at import time."""
-    from notifications.tasks import send_message_task
+# The registered names of the tasks put on the broker here (tasks.py registers them under these).
+# The task module imports this one; this one finds them by name, without importing it (no circle).
+SEND_MESSAGE_TASK = "notifications.send_message"
+HEALTH_INSURANCE_REMINDERS_TASK = "notifications.send_health_insurance_reminders"
 
-    send_message_task.apply_async(args=[message_id], **options)  # options: apply_async's (countdown)
+
+def enqueue_send_message(message_id: int, **options) -> None:
+    """Put the send task of one message on the broker."""
+    registered_task(SEND_MESSAGE_TASK).apply_async(args=[message_id], **options)  # options: apply_async's (countdown)
 
 
 def enqueue_health_insurance_reminders(*, commune: str | None = None, acting_user=None) -> None:
     """Put the renewal-reminder job on the broker once the caller's transaction commits (the
     reminders page's "send now"; beat runs the same task every morning)."""
-    from notifications.tasks import send_health_insurance_reminders_task
-
+    send_health_insurance_reminders_task = registered_task(HEALTH_INSURANCE_REMINDERS_TASK)
     user_id = acting_user.pk if acting_user is not None else None
     transaction.on_commit(lambda: send_health_insurance_reminders_task.delay(commune=commune, user_id=user_id))
 

@@ -35,13 +35,10 @@ FLOORS: dict[str, int] = {
 }
 SKIPPED_PARTS = {"migrations", "tests", "bench", "scripts", "__pycache__"}
 
-# issue 17: to be removed. Arrows from an app to one on its own floor or above, as they stand today.
-KNOWN_UPWARD: set[tuple[str, str]] = {
-    # core's home page asks geography for the user's communes (function-level import).
-    ("core.views", "geography.selectors"),
-    # the registry's template tags read the allowance categories' short labels.
-    ("households.templatetags.registry", "beneficiaries.category_labels"),
-}
+# Arrows from an app to one on its own floor or above. None today: core's home page gets the user's
+# communes through core.worklists.register_units_provider (geography registers), and the allowance
+# categories' filters live in beneficiaries/templatetags/allowances.py, not in the registry's tags.
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 # Function-level imports that close an import circle, each the edge that closes one. None today: services
 # enqueue their tasks by registered name (core.queue.registered_task) instead of importing their task

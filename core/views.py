@@ -6,8 +6,7 @@ from django.views.decorators.http import require_GET
 
 from core.formats_page import formats_html, guide_html, guide_image_file, guide_page_file, guide_pages
 from core.health import run_checks
-from core.worklists import worklist_for_user
-from geography.selectors import commune_list_for_user
+from core.worklists import units_for_user, worklist_for_user
 
 
 @login_required
@@ -18,7 +17,7 @@ def home(request):
     the commune list has a search box instead.
     """
     user = request.user
-    communes = [] if user.has_national_scope else commune_list_for_user(user)
+    communes = [] if user.has_national_scope else units_for_user(user)
     return render(request, "core/home.html", {"work_items": worklist_for_user(user), "communes": communes})
 
 

@@ -64,7 +64,8 @@ from households.importing import _allocate_ids, _complete, _copy_insert, _copy_u
 from households.models import Membership, Person, Relationship
 from notifications import reminders
 from notifications.models import Message, MessageEvent, MessageTemplate
-from notifications.services import opt_out, render, sms_parts
+from notifications.rendering import render, sms_parts
+from notifications.services import opt_out
 
 TAN_DONG = "25522"
 SEED = 83

@@ -130,10 +130,15 @@ def _plan_batches(run: Run) -> None:
     )
 
 
+# The batch task's registered name (tasks.py registers it under this; looked up by name, not imported).
+PREPARE_BATCH_TASK = "disbursements.prepare_batch"
+
+
 def enqueue_pending_batches(run_id: int, generation: int) -> int:
     """Send one task per batch not yet done (also how a run left half done resumes)."""
-    from disbursements.tasks import prepare_batch_task
+    from core.queue import registered_task
 
+    prepare_batch_task = registered_task(PREPARE_BATCH_TASK)
     pending = list(
         RunBatch.objects.filter(run_id=run_id, generation=generation, done_at__isnull=True).values_list("low", "high")
     )

@@ -6,7 +6,7 @@ from disbursements import services
 
 
 @shared_task(
-    name="disbursements.prepare_batch",
+    name=services.PREPARE_BATCH_TASK,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,

@@ -9,6 +9,9 @@ transaction commits, put a ``notifications.send_message`` task on the broker. ``
 and records the answer: sent (or delivered), a retry with backoff, or failed with the reason.
 ``dispatch_due`` (beat, every minute) re-sends tasks for messages whose task was lost or whose
 time has come, and fails messages left ``sending`` by a killed worker.
+
+What a message says is ``rendering.py``'s (templates, SMS parts); when it may go is
+``throttle.py``'s (quiet hours, rate limits, backoff).
 """
 
 from __future__ import annotations
@@ -17,11 +20,9 @@ import json
 import logging
 import math
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as clock
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.queue import registered_task
 from notifications.backends import OutgoingMessage, SendResult, backend_path, get_backend
 from notifications.models import (
     Channel,
@@ -41,90 +43,12 @@ from notifications.models import (
     MessageTemplate,
     NoticeSettings,
     OptOut,
-    template_placeholders,
 )
+from notifications.rendering import render, sms_parts
+from notifications.throttle import quiet_until, retry_delay, take_token
 
 logger = logging.getLogger(__name__)
 Status = Message.Status
-
-# --- text helpers ----------------------------------------------------------------------------------
-
-# The GSM 03.38 default alphabet and its extension table (an extension character costs two septets).
-GSM7_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = set("^{}\\[~]|€\f")
-
-
-def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
-
-
-def _count_parts(units: list[int], single: int, multi: int) -> int:
-    """Parts needed for a text of ``units`` (the size of each character, never split across parts)."""
-    if sum(units) <= single:
-        return 1
-    parts, used = 1, 0
-    for size in units:
-        if used + size > multi:
-            parts, used = parts + 1, 0
-        used += size
-    return parts
-
-
-def sms_parts(text: str) -> int:
-    """How many SMS parts ``text`` takes: GSM-7 holds 160 septets in one part and 153 per part of a
-    long message; any other character (Vietnamese diacritics such as "ẻ", "ạ", "đ") makes it UCS-2:
-    70 UTF-16 units in one part, 67 per part. An empty text is still one part."""
-    if is_gsm7(text):
-        return _count_parts([2 if ch in GSM7_EXTENSION else 1 for ch in text], 160, 153)
-    return _count_parts([2 if ord(ch) > 0xFFFF else 1 for ch in text], 70, 67)
-
-
-# Typography a phone without Unicode cannot show either.
-_PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "\u00a0": " "})
-
-
-def unaccent_text(text: str) -> str:
-    """``text`` without Vietnamese diacritics, keeping case and spacing: "Thẻ BHYT của Đặng" →
-    "The BHYT cua Dang". Like ``core.text.fold_vietnamese`` but for sending, not for matching."""
-    text = text.replace("đ", "d").replace("Đ", "D").translate(_PLAIN)
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
-
-
-# --- rendering -------------------------------------------------------------------------------------
-
-
-def format_value(key: str, value, language: str) -> str:
-    """How a placeholder's value appears in a message: dates dd/mm/yyyy (a key named ``month`` or
-    ending in ``_month``: mm/yyyy), amounts (a key ending in ``amount`` or ``_vnd``) with thousands
-    separators ("1.500.000" in Vietnamese, "1,500,000" in English), anything else as ``str()``."""
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if timezone.is_aware(value) else (
-            value.strftime("%d/%m/%Y %H:%M"))  # fmt: skip
-    if isinstance(value, date):
-        return value.strftime("%m/%Y") if key == "month" or key.endswith("_month") else value.strftime("%d/%m/%Y")
-    if isinstance(value, int) and not isinstance(value, bool) and (key.endswith("amount") or key.endswith("_vnd")):
-        grouped = f"{value:,}"
-        return grouped.replace(",", ".") if language == Language.VI else grouped
-    return "" if value is None else str(value)
-
-
-def render(template: MessageTemplate, context: dict, language: str) -> tuple[str, str, dict]:
-    """(subject, text, the placeholders as formatted) of ``template`` in ``language``; raises
-    ValidationError naming the missing placeholders."""
-    formatted = {key: format_value(key, value, language) for key, value in context.items()}
-    body, subject = template.body(language), template.subject(language)
-    missing = (template_placeholders(body) | template_placeholders(subject)) - set(formatted)
-    if missing:
-        raise ValidationError(
-            {"context": _("The template %(code)s needs %(names)s.") % {"code": template.code,
-                                                                         "names": ", ".join(sorted(missing))}}
-        )  # fmt: skip
-    return subject.format_map(formatted), body.format_map(formatted).strip(), formatted
-
 
 # --- asking for messages ---------------------------------------------------------------------------
 
@@ -363,81 +287,23 @@ def schedule_sending(due: list[tuple[int, datetime]], *, now: datetime | None = 
     return len(soon)
 
 
-def enqueue_send_message(message_id: int, **options) -> None:
-    """Put the send task of one message on the broker. The task module imports this one; this one
-    imports it only here, when called, so the two never import each other at import time."""
-    from notifications.tasks import send_message_task
+# The registered names of the tasks put on the broker here (tasks.py registers them under these).
+# The task module imports this one; this one finds them by name, without importing it (no circle).
+SEND_MESSAGE_TASK = "notifications.send_message"
+HEALTH_INSURANCE_REMINDERS_TASK = "notifications.send_health_insurance_reminders"
 
-    send_message_task.apply_async(args=[message_id], **options)  # options: apply_async's (countdown)
+
+def enqueue_send_message(message_id: int, **options) -> None:
+    """Put the send task of one message on the broker."""
+    registered_task(SEND_MESSAGE_TASK).apply_async(args=[message_id], **options)  # options: apply_async's (countdown)
 
 
 def enqueue_health_insurance_reminders(*, commune: str | None = None, acting_user=None) -> None:
     """Put the renewal-reminder job on the broker once the caller's transaction commits (the
     reminders page's "send now"; beat runs the same task every morning)."""
-    from notifications.tasks import send_health_insurance_reminders_task
-
+    send_health_insurance_reminders_task = registered_task(HEALTH_INSURANCE_REMINDERS_TASK)
     user_id = acting_user.pk if acting_user is not None else None
     transaction.on_commit(lambda: send_health_insurance_reminders_task.delay(commune=commune, user_id=user_id))
-
-
-# --- quiet hours and rate limits --------------------------------------------------------------------
-
-
-def _clock(value: str) -> clock:
-    hours, minutes = value.split(":")
-    return clock(int(hours), int(minutes))
-
-
-def quiet_until(channel: str, now: datetime) -> datetime | None:
-    """The end of the quiet hours if ``now`` is in them for ``channel`` (local time,
-    NOTIFICATION_QUIET_START–NOTIFICATION_QUIET_END, e.g. 21:00–07:00), else None."""
-    if channel not in settings.NOTIFICATION_QUIET_CHANNELS:
-        return None
-    start, end = _clock(settings.NOTIFICATION_QUIET_START), _clock(settings.NOTIFICATION_QUIET_END)
-    if start == end:
-        return None
-    local = timezone.localtime(now)
-    moment = local.time()
-    quiet = (start <= moment or moment < end) if start > end else (start <= moment < end)
-    if not quiet:
-        return None
-    day = local.date() if moment < end else local.date() + timedelta(days=1)
-    return timezone.make_aware(datetime.combine(day, end), local.tzinfo)
-
-
-def take_token(gateway: str, *, now: datetime | None = None) -> float:
-    """Take one token from ``gateway``'s bucket (NOTIFICATION_RATE_LIMITS: messages per second,
-    also the burst). Returns 0 when taken, else the seconds until one is due. One UPDATE decides:
-    PostgreSQL serialises it on the bucket's row, so workers on several machines share one limit."""
-    rate = float(settings.NOTIFICATION_RATE_LIMITS.get(gateway) or 0)
-    if rate <= 0:
-        return 0.0
-    capacity = max(1.0, rate)
-    now = now or timezone.now()
-    refill = "LEAST(%(capacity)s, tokens + GREATEST(0, EXTRACT(EPOCH FROM (%(now)s - refilled_at))) * %(rate)s)"
-    values = {"gateway": gateway, "capacity": capacity, "rate": rate, "now": now}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO notifications_ratebucket (gateway, tokens, refilled_at) "
-            "VALUES (%(gateway)s, %(capacity)s, %(now)s) ON CONFLICT (gateway) DO NOTHING",
-            values,
-        )
-        cursor.execute(
-            f"UPDATE notifications_ratebucket SET tokens = {refill} - 1, refilled_at = GREATEST(refilled_at, %(now)s) "
-            f"WHERE gateway = %(gateway)s AND {refill} >= 1 RETURNING tokens",
-            values,
-        )
-        if cursor.fetchone() is not None:
-            return 0.0
-        cursor.execute(f"SELECT {refill} FROM notifications_ratebucket WHERE gateway = %(gateway)s", values)
-        available = cursor.fetchone()[0]
-    return max((1 - available) / rate, 0.001)
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Backoff after the ``attempts``-th temporary failure: base × 2^(attempts−1), capped."""
-    base = settings.NOTIFICATION_RETRY_BACKOFF
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_RETRY_BACKOFF_MAX))
 
 
 # --- sending ----------------------------------------------------------------------------------------

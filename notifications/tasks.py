@@ -1,13 +1,14 @@
 """Celery tasks of outgoing messages: thin, by id; the work (at most once, quiet hours, rate
 limits, retries) is in services.py. Tasks import the services; the services put tasks on the
-broker through ``services.enqueue_*``, which import this module only when called (no circle)."""
+broker through ``services.enqueue_*``, which find the tasks by their registered names
+(``services.*_TASK``) without importing this module (no circle)."""
 
 from celery import shared_task
 
 from notifications import notices, services
 
 
-@shared_task(name="notifications.send_message", acks_late=True, reject_on_worker_lost=True, time_limit=120,
+@shared_task(name=services.SEND_MESSAGE_TASK, acks_late=True, reject_on_worker_lost=True, time_limit=120,
              soft_time_limit=100)  # fmt: skip
 def send_message_task(message_id: int) -> str:
     """Send one message. Running it twice (redelivery, a duplicate, the sweeper) sends nothing more:
@@ -24,7 +25,7 @@ def dispatch_due_task() -> dict:
     return {**services.dispatch_due(), "notices": sum(told.values())}
 
 
-@shared_task(name="notifications.send_health_insurance_reminders", time_limit=1800, soft_time_limit=1700)
+@shared_task(name=services.HEALTH_INSURANCE_REMINDERS_TASK, time_limit=1800, soft_time_limit=1700)
 def send_health_insurance_reminders_task(commune: str | None = None, user_id: int | None = None) -> dict:
     """Beat, daily at 08:00: ask for the renewal reminder of every card ending within
     NOTIFICATION_REMINDER_DAYS days, in every commune; or, from the reminders page ("send now"),

@@ -2,7 +2,7 @@
 wording afterwards in /admin/, and reloading never overwrites an edited template).
 
 Placeholders are str.format fields filled by the code that asks for the message; dates arrive
-formatted dd/mm/yyyy, months mm/yyyy and amounts with thousands separators (``services.render``).
+formatted dd/mm/yyyy, months mm/yyyy and amounts with thousands separators (``rendering.render``).
 Keep the Vietnamese SMS texts short: with diacritics an SMS part holds 70 characters (67 when
 split), so every character counts.
 """

@@ -36,6 +36,7 @@ from django.http import Http404, HttpResponse
 from django.utils import formats, timezone
 
 from core.pdf import ascii_filename, render_pdf
+from core.queue import registered_task
 from core.tabular import xlsx_row
 from reports.models import ExportJob, FileFormat, OfficialTable
 from reports.tables import (
@@ -250,12 +251,14 @@ def export_job_create(*, request: ExportRequest, acting_user) -> ExportJob:
     return job
 
 
-def enqueue_export_job(job_id: int) -> None:
-    """Put the job's task on the broker. The task module imports this one; this one imports it only
-    here, when called, so the two never import each other at import time."""
-    from reports.tasks import export_job_task
+# The export task's registered name (reports/tasks.py registers it under this).
+EXPORT_JOB_TASK = "reports.export_job"
 
-    export_job_task.delay(job_id)
+
+def enqueue_export_job(job_id: int) -> None:
+    """Put the job's task on the broker. The task module imports this one; this one finds the task by
+    its registered name, without importing that module (no circle)."""
+    registered_task(EXPORT_JOB_TASK).delay(job_id)
 
 
 def job_scope(job: ExportJob) -> TableScope:

@@ -1,7 +1,7 @@
 """Celery task of the reports app: an export job's file, built by a worker. Thin and idempotent: the
 work and its status guard are in ``reports.exports.export_job_run``. Tasks import the services;
-the services enqueue through ``exports.enqueue_export_job``, which imports this module only when
-called (no circle)."""
+the services enqueue through ``exports.enqueue_export_job``, which finds the task by its registered
+name (``exports.EXPORT_JOB_TASK``) without importing this module (no circle)."""
 
 from celery import shared_task
 from django.db import OperationalError
@@ -10,7 +10,7 @@ from reports import exports, snapshots
 
 
 @shared_task(
-    name="reports.export_job",
+    name=exports.EXPORT_JOB_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OperationalError,),

@@ -36,22 +36,15 @@ FLOORS: dict[str, int] = {
 }
 SKIPPED_PARTS = {"migrations", "tests", "bench", "scripts", "__pycache__"}
 
-# issue 17: to be removed. Arrows from an app to one on its own floor or above, as they stand today.
-KNOWN_UPWARD: set[tuple[str, str]] = {
-    # core's home page asks geography for the user's communes (function-level import).
-    ("core.views", "geography.selectors"),
-    # the registry's template tags read the allowance categories' short labels.
-    ("households.templatetags.registry", "beneficiaries.category_labels"),
-}
+# Arrows from an app to one on its own floor or above. None today: core's home page gets the user's
+# communes through core.worklists.register_units_provider (geography registers), and the allowance
+# categories' filters live in beneficiaries/templatetags/allowances.py, not in the registry's tags.
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
-# issue 17: to be removed. Each import circle of today is closed by a function-level import from a
-# service to its own task module (the service enqueues the task); the edge below is the one that closes
-# it. Module-level circles have no allowance at all.
-KNOWN_CIRCLE_EDGES: set[tuple[str, str]] = {
-    ("disbursements.services", "disbursements.tasks"),  # disbursements.tasks → disbursements.services
-    ("notifications.services", "notifications.tasks"),  # notifications.tasks → .services, .reminders → .services
-    ("reports.exports", "reports.tasks"),  # reports.tasks → reports.exports
-}
+# Function-level imports that close an import circle, each the edge that closes one. None today: services
+# enqueue their tasks by registered name (core.queue.registered_task) instead of importing their task
+# module, which imports them. Module-level circles have no allowance at all.
+KNOWN_CIRCLE_EDGES: set[tuple[str, str]] = set()
 
 # issue 17: to be removed. Another app's table named in a string literal (SQL) of a file: how many times
 # each table name occurs in the file's strings (docstrings not counted). The owner should export the
@@ -203,9 +196,9 @@ def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_walk_sees_every_app_and_the_imports_inside_functions():
     assert {_app(module) for module in MODULES} >= set(FLOORS) - {"demo"}
     graph = _graph(module_level_only=False)
-    # function-level imports are arrows too (disbursements.services imports its task inside a function)
-    assert "disbursements.tasks" in graph["disbursements.services"]
-    assert "disbursements.tasks" not in _graph(module_level_only=True)["disbursements.services"]
+    # function-level imports are arrows too (notifications.tasks imports the reminders inside a task)
+    assert "notifications.reminders" in graph["notifications.tasks"]
+    assert "notifications.reminders" not in _graph(module_level_only=True)["notifications.tasks"]
     # ``from support import services`` is the package, ``from support.services.loans import x`` the module
     assert "support.services.loans" in graph["support.importing"]
 

@@ -1,6 +1,6 @@
 """No module imports itself back at import time in the apps whose services enqueue tasks: their
-tasks import the services, the services enqueue through ``enqueue_*`` functions that import the
-task module only when called (issue 17). An AST walk of the module-level imports, no import run."""
+tasks import the services, the services enqueue through ``enqueue_*`` functions that find the task
+by its registered name, never importing the task module (issue 17; tests/core/test_queue.py). An AST walk of the module-level imports, no import run."""
 
 import ast
 from pathlib import Path

@@ -3,9 +3,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from beneficiaries import category_labels
 from households.identity import display_phone
-from privacy.visibility import GENERALISED_DISABILITY, HEALTH_CATEGORIES, generalised_category, mask_account, mask_value
+from privacy.visibility import GENERALISED_DISABILITY, mask_account, mask_value
 
 register = template.Library()
 
@@ -33,40 +32,6 @@ def account(value: str, show_full: bool) -> str:
 def disability(level_display: str, show_full: bool) -> str:
     """A disability level's label, or only "with a disability" for a role that may not see the level."""
     return level_display if show_full or not level_display else str(GENERALISED_DISABILITY)
-
-
-@register.filter
-def category(code: str, show_full: bool) -> str:
-    """An allowance category in the decree's words: its short label and citation ("Người khuyết tật
-    đặc biệt nặng (k.6 Đ.5)") with the decree's full wording as a tooltip; a health-related one
-    generalised for a role that may not see it. A code unknown to ``category_labels`` shows as it is."""
-    if not show_full and code in HEALTH_CATEGORIES:
-        return str(generalised_category(code))
-    if code not in category_labels.LABELS:
-        return code
-    return format_html(
-        '<span title="{}" data-category="{}">{}</span>',
-        category_labels.full_label(code),
-        code,
-        category_labels.short_label(code),
-    )
-
-
-@register.filter
-def category_name(category_object, show_full: bool) -> str:
-    """An allowance category's full wording with its citation (the case page); a health-related one
-    generalised for a role that may not see it."""
-    if show_full or category_object.code not in HEALTH_CATEGORIES:
-        if category_object.code in category_labels.LABELS:
-            return category_labels.full_label(category_object.code)
-        return category_object.name
-    return generalised_category(category_object.code)
-
-
-@register.filter
-def clause(code: str) -> str:
-    """A clause of Decree 20 Art. 5 ("5.5") in words: "Người cao tuổi (k.5 Đ.5)"."""
-    return category_labels.clause_label(code)
 
 
 _STATUS_BADGES = {

@@ -51,6 +51,7 @@ may have taken).
 
 from notifications.backends import _http
 from notifications.backends.base import BaseBackend, DeliveryReport, OutgoingMessage, SendResult
+from notifications.rendering import is_gsm7, sms_parts, unaccent_text
 
 TEMPORARY_HTTP = {408, 425, 429}
 
@@ -78,8 +79,6 @@ class HttpSmsBackend(BaseBackend):
 
     def payload(self, message: OutgoingMessage) -> tuple[dict, dict, str]:
         """(body, headers, the text sent)."""
-        from notifications.services import is_gsm7, unaccent_text
-
         text = unaccent_text(message.text) if self.option("unaccented", False) else message.text
         body = dict(self.option("extra_fields") or {})
         body[self.option("phone_field", "phone")] = format_phone(message.recipient, self.option("phone_format", "84"))
@@ -103,8 +102,6 @@ class HttpSmsBackend(BaseBackend):
         return body, headers, text
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        from notifications.services import sms_parts
-
         body, headers, text = self.payload(message)
         as_json = self.option("body_format", "json") == "json"
         try:

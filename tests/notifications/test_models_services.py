@@ -10,10 +10,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.timeline import timeline_for_household
-from notifications import services
+from notifications import rendering, services
 from notifications.models import Message, MessageEvent, MessageTemplate, OptOut
+from notifications.rendering import sms_parts, unaccent_text
 from notifications.selectors import messages_for_user
-from notifications.services import MessageRequest, request_message, request_messages, sms_parts, unaccent_text
+from notifications.services import MessageRequest, request_message, request_messages
 from tests.households.factories import make_household
 from tests.notifications.conftest import local
 
@@ -93,11 +94,11 @@ def test_unaccent_keeps_case_and_spacing_and_plain_typography():
 def test_renewal_template_renders_in_vietnamese_and_english(templates):
     template = MessageTemplate.objects.get(code="bhyt_renewal")
     context = {"name": "Nguyễn Thị Lan", "date": date(2026, 8, 15), "commune": "Xã Tân Đông"}
-    subject, text, formatted = services.render(template, context, "vi")
+    subject, text, formatted = rendering.render(template, context, "vi")
     assert text == "Thẻ BHYT của Nguyễn Thị Lan hết hạn ngày 15/08/2026. Mời đến UBND Xã Tân Đông để gia hạn thẻ."
     assert subject == "Nhắc gia hạn thẻ BHYT"
     assert formatted == {"name": "Nguyễn Thị Lan", "date": "15/08/2026", "commune": "Xã Tân Đông"}
-    _subject, text, _formatted = services.render(template, context, "en")
+    _subject, text, _formatted = rendering.render(template, context, "en")
     assert text == (
         "The health-insurance card of Nguyễn Thị Lan expires on 15/08/2026. Please renew it at the Xã Tân Đông "
         "People's Committee."
@@ -107,10 +108,10 @@ def test_renewal_template_renders_in_vietnamese_and_english(templates):
 def test_amounts_and_months_are_formatted_per_language(templates):
     template = MessageTemplate.objects.get(code="amount_paid")
     context = {"name": "Trần Văn Bình", "month": date(2025, 11, 1), "amount": 1_500_000, "commune": "Xã Tân Đông"}
-    assert services.render(template, context, "vi")[1] == (
+    assert rendering.render(template, context, "vi")[1] == (
         "UBND Xã Tân Đông: trợ cấp tháng 11/2025 của Trần Văn Bình đã được chi trả 1.500.000 đồng."
     )
-    assert services.render(template, context, "en")[1] == (
+    assert rendering.render(template, context, "en")[1] == (
         "Xã Tân Đông People's Committee: the allowance of Trần Văn Bình for 11/2025 has been paid, 1,500,000 đồng."
     )
 

@@ -14,8 +14,9 @@ from django.utils import timezone
 from notifications import services
 from notifications.backends.base import SendResult
 from notifications.models import Message, RateBucket
-from notifications.services import request_message, send_message, take_token
+from notifications.services import request_message, send_message
 from notifications.tasks import send_message_task
+from notifications.throttle import take_token
 from tests.households.factories import make_household
 from tests.notifications.conftest import ScriptedBackend, local
 

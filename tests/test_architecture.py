@@ -66,7 +66,6 @@ KNOWN_FOREIGN_TABLES: dict[str, dict[str, int]] = {
         "households_membership": 3,
         "households_person": 3,
     },
-    "povertyreview/services.py": {"households_householdyearstatus": 1},
     "reports/figures.py": {
         "beneficiaries_case": 4,
         "beneficiaries_casecategory": 4,

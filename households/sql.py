@@ -16,7 +16,8 @@ self-contained: read one, and you know the rule.
 
 from __future__ import annotations
 
-from households.models import Household, HouseholdYearStatus, Membership, Person
+from geography import sql as geography
+from households.models import Household, HouseholdYearStatus, Membership, Person, Relationship
 
 HOUSEHOLD = Household._meta.db_table
 PERSON = Person._meta.db_table
@@ -31,3 +32,55 @@ def person_identities() -> str:
     """Relation ``(person_id, national_id, full_name)``: every person of the registry with the identity
     a payment line copies (join it on ``person_id``; the planner reads only the persons joined)."""
     return f"SELECT id AS person_id, national_id, full_name FROM {PERSON}"
+
+
+def residents() -> str:
+    """Relation ``(person_id, person_uuid, full_name, date_of_birth, phone, household_id, household_uuid,
+    household_code, commune_id, commune_name, village_name)``: every living person who is a current
+    member of a household (not left), with that household, its commune and its village
+    (``village_name`` '' for a household waiting for a village). One row per person (a person has one
+    current household)."""
+    return f"""
+    SELECT person.id AS person_id, person.uuid AS person_uuid, person.full_name, person.date_of_birth,
+           person.phone, household.id AS household_id, household.uuid AS household_uuid,
+           household.code AS household_code, household.commune_id, commune.name AS commune_name,
+           COALESCE(village.name, '') AS village_name
+    FROM {PERSON} person
+    JOIN {MEMBERSHIP} membership ON membership.person_id = person.id AND membership.left_on IS NULL
+    JOIN {HOUSEHOLD} household ON household.id = membership.household_id
+    JOIN ({geography.communes()}) commune ON commune.commune_id = household.commune_id
+    LEFT JOIN ({geography.villages()}) village ON village.village_id = household.village_id
+    WHERE person.date_of_death IS NULL
+    """
+
+
+def household_contact(household: str, adult_born_by: str) -> str:
+    """Relation ``(phone, full_name)`` to join ``LATERAL``: the contact of the household ``household``
+    (an SQL expression of a household id), at most one row: the first living adult (born by
+    ``adult_born_by``) current member with a phone, the head first, then the oldest."""
+    return f"""
+    SELECT member.phone, member.full_name
+    FROM {MEMBERSHIP} m
+    JOIN {PERSON} member ON member.id = m.person_id
+    WHERE m.household_id = {household} AND m.left_on IS NULL AND member.date_of_death IS NULL
+      AND member.phone <> '' AND member.date_of_birth <= {adult_born_by}
+    ORDER BY (m.relationship <> '{Relationship.HEAD.value}'), member.date_of_birth, member.id
+    LIMIT 1
+    """
+
+
+def living_members_in(commune: str, day: str) -> str:
+    """Relation ``(person_id)``: the living members of the households (dissolved or not) of the commune
+    ``commune`` on ``day`` (an SQL expression, a column of the reader's query too): joined by then
+    (an unknown joining day counts as always), not yet left, born by then and not yet dead. One row
+    per membership."""
+    return f"""
+    SELECT person.id AS person_id
+    FROM {MEMBERSHIP} membership
+    JOIN {HOUSEHOLD} household ON household.id = membership.household_id AND household.commune_id = {commune}
+    JOIN {PERSON} person
+      ON person.id = membership.person_id AND person.date_of_birth <= {day}
+     AND (person.date_of_death IS NULL OR person.date_of_death > {day})
+    WHERE coalesce(membership.joined_on, '-infinity') <= {day}
+      AND (membership.left_on IS NULL OR membership.left_on > {day})
+    """

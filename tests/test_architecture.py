@@ -56,14 +56,6 @@ KNOWN_CIRCLE_EDGES: set[tuple[str, str]] = {
 # each table name occurs in the file's strings (docstrings not counted). The owner should export the
 # rule (a selector, an SQL fragment built from its enums, or a database view of its own migrations).
 KNOWN_FOREIGN_TABLES: dict[str, dict[str, int]] = {
-    # The renewal rules (moved from notifications/reminders.py, which now names no other app's table).
-    "beneficiaries/renewals.py": {
-        "geography_commune": 1,
-        "geography_village": 1,
-        "households_household": 2,
-        "households_membership": 3,
-        "households_person": 3,
-    },
     "reports/figures.py": {
         "beneficiaries_case": 4,
         "beneficiaries_casecategory": 4,

@@ -74,12 +74,6 @@ KNOWN_FOREIGN_TABLES: dict[str, dict[str, int]] = {
         "povertyreview_complaint": 1,
         "povertyreview_reductiontarget": 1,
     },
-    "reports/tables.py": {
-        "disbursements_run": 2,
-        "disbursements_runline": 2,
-        "households_household": 2,
-        "households_householdyearstatus": 4,
-    },
 }
 
 

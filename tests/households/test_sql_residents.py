@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from households import sql
-from households.models import Membership, Person
+from households.models import Household, HouseholdYearStatus, Membership, Person
 from tests.households.factories import make_household
 
 
@@ -102,4 +102,33 @@ def test_person_identities(homes):
 
     assert rows(f"SELECT * FROM ({sql.person_identities()}) p WHERE p.person_id = %(id)s", {"id": giang.pk}) == [
         (giang.pk, giang.national_id, "Phạm Văn Giang")
+    ]
+
+
+def test_poverty_summary_compares_the_review_years_list_with_the_year_before(units):
+    statuses = {  # code: {year: status}
+        "P": {2024: "poor", 2025: "poor"},
+        "E": {2024: "poor", 2025: "near_poor"},  # escaped poverty
+        "M": {2024: "near_poor", 2025: "middle_income"},  # escaped near-poverty
+        "F": {2022: "poor", 2024: "none", 2025: "poor"},  # fell back
+        "N": {2025: "near_poor"},  # newly listed
+        "X": {2024: "none", 2025: "none"},
+        "D": {2024: "poor", 2025: "poor"},  # dissolved: not counted
+    }
+    for code, years in statuses.items():
+        village = None if code == "X" else units.tan_dong_village
+        household = make_household(units.tan_dong, village, code=code)
+        for year, status in years.items():
+            HouseholdYearStatus.objects.create(household=household, year=year, status=status)
+    Household.objects.filter(code="D").update(dissolved_on=date(2025, 2, 1))
+    params = {"communes": [units.tan_dong.pk, units.binh_minh.pk], "year": 2024, "next": 2025}
+
+    by_commune = rows(sql.poverty_summary("commune"), params)
+    by_village = rows(sql.poverty_summary("village"), params)
+
+    # key, households, poor, near-poor, escaped poverty, escaped near-poverty, new, fell back
+    assert by_commune == [(units.tan_dong.pk, 6, 2, 2, 1, 1, 1, 1)]
+    assert sorted(by_village, key=lambda row: row[0] is not None) == [
+        (None, 1, 0, 0, 0, 0, 0, 0),
+        (units.tan_dong_village.pk, 5, 2, 2, 1, 1, 1, 1),
     ]

@@ -35,7 +35,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from beneficiaries import sql as cards
 from core.months import add_months, first_of_month
+from households import sql as registry
 
 RENEWAL_DAYS = 30  # "renewed in time": a later card starting at most this long after the end
 ADULT_AGE = 18  # the household's contact for a reminder is an adult
@@ -76,35 +78,24 @@ class RenewalDue:
 
 RENEWAL_DUE_COLUMNS = [f.name for f in fields(RenewalDue)]
 
-_RENEWALS_DUE_SQL = """
+_RENEWALS_DUE_SQL = f"""
 SELECT card.id AS card_id, card.number AS card_number, card.valid_to,
-       person.id AS person_id, person.uuid AS person_uuid, person.full_name, person.date_of_birth,
-       household.id AS household_id, household.uuid AS household_uuid, household.code AS household_code,
-       COALESCE(village.name, '') AS village_name, commune.code AS commune_id, commune.name AS commune_name,
+       person.person_id, person.person_uuid, person.full_name, person.date_of_birth,
+       person.household_id, person.household_uuid, person.household_code,
+       person.village_name, person.commune_id, person.commune_name,
        CASE WHEN person.phone <> '' THEN person.phone ELSE contact.phone END AS recipient,
        CASE WHEN person.phone <> '' THEN person.full_name ELSE contact.full_name END AS recipient_name
 FROM beneficiaries_healthinsurancecard card
-JOIN households_person person ON person.id = card.person_id AND person.date_of_death IS NULL
-JOIN households_membership membership ON membership.person_id = person.id AND membership.left_on IS NULL
-JOIN households_household household ON household.id = membership.household_id
-JOIN geography_commune commune ON commune.code = household.commune_id
-LEFT JOIN geography_village village ON village.id = household.village_id
-LEFT JOIN LATERAL (
-    SELECT member.phone, member.full_name
-    FROM households_membership m
-    JOIN households_person member ON member.id = m.person_id
-    WHERE m.household_id = household.id AND m.left_on IS NULL AND member.date_of_death IS NULL
-      AND member.phone <> '' AND member.date_of_birth <= %(renewal_adult_born_by)s
-    ORDER BY (m.relationship <> 'head'), member.date_of_birth, member.id
-    LIMIT 1
-) contact ON person.phone = ''
+JOIN ({registry.residents()}) person ON person.person_id = card.person_id
+LEFT JOIN LATERAL ({registry.household_contact("person.household_id", "%(renewal_adult_born_by)s")}) contact
+  ON person.phone = ''
 WHERE card.valid_to BETWEEN %(renewal_first)s AND %(renewal_last)s
   AND NOT EXISTS (
       SELECT 1 FROM beneficiaries_healthinsurancecard later
       WHERE later.person_id = card.person_id
         AND (later.valid_to > card.valid_to OR (later.valid_to = card.valid_to AND later.id > card.id))
   )
-  AND (%(renewal_every_commune)s OR household.commune_id = ANY(%(renewal_communes)s))
+  AND (%(renewal_every_commune)s OR person.commune_id = ANY(%(renewal_communes)s))
   AND (person.phone <> '' OR contact.phone IS NOT NULL)
 """
 
@@ -166,19 +157,11 @@ class Coverage:
         return round(100 * self.covered / self.members, 1) if self.members else 0.0
 
 
-_COVERAGE_SQL = """
-SELECT month_end, count(DISTINCT person.id),
-       count(DISTINCT person.id) FILTER (WHERE EXISTS (
-           SELECT 1 FROM beneficiaries_healthinsurancecard card
-           WHERE card.person_id = person.id AND card.valid_from <= month_end AND card.valid_to >= month_end
-       ))
+_COVERAGE_SQL = f"""
+SELECT month_end, count(DISTINCT member.person_id),
+       count(DISTINCT member.person_id) FILTER (WHERE {cards.holds_card_on("member.person_id", "month_end")})
 FROM unnest(%(ends)s::date[]) AS month_end
-JOIN households_membership membership
-  ON coalesce(membership.joined_on, '-infinity') <= month_end AND (membership.left_on IS NULL OR membership.left_on > month_end)
-JOIN households_household household ON household.id = membership.household_id AND household.commune_id = %(commune)s
-JOIN households_person person
-  ON person.id = membership.person_id AND person.date_of_birth <= month_end
- AND (person.date_of_death IS NULL OR person.date_of_death > month_end)
+CROSS JOIN LATERAL ({registry.living_members_in("%(commune)s", "month_end")}) member
 GROUP BY month_end
 """
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from beneficiaries import banks
+from beneficiaries import sql as allowances
 from beneficiaries.models import Case, PaymentMethod
 from core.formatting import months as format_months
 from core.formatting import number
@@ -258,12 +259,12 @@ def unpaid_streaks_for_user(user) -> list[dict]:
     sql = f"""
         SELECT ranked.case_id, ranked.case_uuid, max(ranked.full_name), array_agg(ranked.month ORDER BY ranked.month)
           FROM (
-            SELECT line.case_id, c.uuid AS case_uuid, line.full_name, line.status, run.month,
+            SELECT line.case_id, c.case_uuid, line.full_name, line.status, run.month,
                    row_number() OVER (PARTITION BY line.case_id ORDER BY run.month DESC) AS recent
               FROM disbursements_runline line
               JOIN disbursements_run run ON run.id = line.run_id
-              JOIN beneficiaries_case c ON c.id = line.case_id
-             WHERE run.status = 'reconciled' AND c.status = 'active'
+              JOIN ({allowances.cases()}) c ON c.case_id = line.case_id
+             WHERE run.status = 'reconciled' AND c.status = '{Case.Status.ACTIVE.value}'
                {"AND run.commune_id = ANY(%s)" if scoped else ""}
           ) ranked
          WHERE ranked.recent <= %s

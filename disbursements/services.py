@@ -31,6 +31,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries import sql as allowances
 from beneficiaries.entitlement import PAYABLE_STATUSES, compute
 from beneficiaries.models import Case, PaymentMethod
 from core.months import first_of_month
@@ -217,20 +218,19 @@ def _write_lines(run: Run, entitlements: dict) -> int:
     # The account is copied as the case stores it: ciphertext and keyed hash (privacy.fields).
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             WITH line AS (
                 INSERT INTO disbursements_runline (run_id, case_id, reference, national_id, full_name, category,
                     months, breakdown, amount, payment_method, bank_bin, account_number, account_hash, account_name,
                     status, note, arrears_months, months_failed_before)
-                SELECT %s, t.case_id, %s || '-' || t.case_id, person.national_id, person.full_name, t.category,
+                SELECT %s, t.case_id, %s || '-' || t.case_id, c.national_id, c.full_name, t.category,
                        to_jsonb(string_to_array(t.months, ',')), to_jsonb(string_to_array(t.breakdown, E'\\x1f')),
                        t.amount, c.payment_method, c.bank_bin, c.account_number, c.account_hash, c.account_name,
                        'pending', '',
                        t.arrears, '[]'::jsonb
                   FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::smallint[])
                        WITH ORDINALITY AS t(case_id, category, months, breakdown, amount, arrears, position)
-                  JOIN beneficiaries_case c ON c.id = t.case_id
-                  JOIN households_person person ON person.id = c.person_id
+                  JOIN ({allowances.case_payees()}) c ON c.case_id = t.case_id
                  ORDER BY t.position
                 ON CONFLICT (run_id, case_id) DO NOTHING
                 RETURNING id, case_id, months
@@ -238,7 +238,7 @@ def _write_lines(run: Run, entitlements: dict) -> int:
             INSERT INTO disbursements_paidmonth (case_id, person_id, month, line_id)
             SELECT line.case_id, c.person_id, to_date(month.value, 'YYYY-MM'), line.id
               FROM line
-              JOIN beneficiaries_case c ON c.id = line.case_id
+              JOIN ({allowances.cases()}) c ON c.case_id = line.case_id
              CROSS JOIN LATERAL jsonb_array_elements_text(line.months) AS month(value)
             ON CONFLICT (person_id, month) DO NOTHING
             """,
@@ -278,16 +278,15 @@ def _flag_months_failed_before(run_id: int) -> None:
     index on them), whatever the number of lines."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             UPDATE disbursements_runline AS line
                SET months_failed_before = flagged.months
               FROM (
                 SELECT this.id, jsonb_agg(DISTINCT month.value ORDER BY month.value) AS months
                   FROM disbursements_runline this
-                  JOIN beneficiaries_case c ON c.id = this.case_id
-                  JOIN beneficiaries_case other ON other.person_id = c.person_id
+                  JOIN ({allowances.cases_of_the_same_person()}) same ON same.case_id = this.case_id
                   JOIN disbursements_runline failed
-                       ON failed.case_id = other.id AND failed.status = 'failed' AND failed.run_id <> this.run_id
+                       ON failed.case_id = same.other_case_id AND failed.status = 'failed' AND failed.run_id <> this.run_id
                  CROSS JOIN LATERAL jsonb_array_elements_text(this.months) AS month(value)
                  WHERE this.run_id = %s AND failed.months ? month.value
                  GROUP BY this.id

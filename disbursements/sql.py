@@ -55,3 +55,20 @@ def runs_stamp(first: str = "%(first)s", last: str = "%(month)s", communes: str 
     Two reads with the same stamp saw the same runs. One index read."""
     return f"""(SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM {RUN}
         WHERE commune_id = ANY({communes}) AND month BETWEEN {first} AND {last})"""
+
+
+def paid_lines(
+    communes: str = "%(communes)s", first: str = "%(first)s", last: str = "%(last)s", statuses: str = "%(statuses)s"
+) -> str:
+    """Relation ``(category, month, case_id, amount, payment_method, bank_bin)``: the lines of the runs
+    of ``communes`` (an SQL array of commune codes) for the months ``first`` to ``last`` whose run is
+    in ``statuses`` (an SQL array of ``Run.Status`` values), leaving out the transfers the payer
+    reported failed (they are paid again as arrears). ``month`` is the run's month, ``category`` the
+    one the line pays under, ``amount`` in đồng."""
+    return f"""
+    SELECT line.category, run.month, line.case_id, line.amount, line.payment_method, line.bank_bin
+      FROM {RUN_LINE} line
+      JOIN {RUN} run ON run.id = line.run_id
+     WHERE run.commune_id = ANY({communes}) AND run.month BETWEEN {first} AND {last}
+       AND run.status = ANY({statuses}) AND line.status <> '{RunLine.Status.FAILED.value}'
+    """

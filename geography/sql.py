@@ -4,9 +4,14 @@ output columns its docstring states."""
 
 from __future__ import annotations
 
-from geography.models import Village
+from geography.models import Commune, Village
 
 
 def villages() -> str:
     """Relation ``(village_id, name)``: every village (join it on ``village_id``)."""
     return f"SELECT id AS village_id, name FROM {Village._meta.db_table}"
+
+
+def communes() -> str:
+    """Relation ``(commune_id, name)``: every commune by its code (join it on ``commune_id``)."""
+    return f"SELECT code AS commune_id, name FROM {Commune._meta.db_table}"

@@ -14,14 +14,14 @@ the receiving commune accepts (``transfer_accept_household``; a person is accept
 to one of its households, ``member_add`` or ``household_register`` with their national ID).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, ProtectedError, RestrictedError, Subquery, Value
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, OuterRef, ProtectedError, QuerySet, RestrictedError, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,8 +39,10 @@ from households.models import (
     DuplicateFlag,
     Household,
     HouseholdEvent,
+    HouseholdYearStatus,
     Membership,
     Person,
+    PovertyStatus,
     Relationship,
     Sex,
     Transfer,
@@ -1031,3 +1033,48 @@ def duplicate_resolve(*, flag: DuplicateFlag, same_person: bool, acting_user) ->
                 % {"name": newer.full_name, "records": records}
             }
         ) from error
+
+
+# --- year statuses ---------------------------------------------------------------------------------
+
+
+def year_statuses_write(
+    *, year: int, statuses: QuerySet | Mapping[int, str], commune_id: str, acting_user, at: datetime | None = None
+) -> int:
+    """Set many households' poverty status for ``year`` in one statement (INSERT … ON CONFLICT): a
+    status already there for that year is updated, every other year is left as it is. Returns the
+    number of rows written.
+
+    ``statuses`` is a mapping household id → status, or a query yielding (household id, status)
+    pairs (``values_list``), which the statement reads as its source without loading the rows: the
+    poverty review passes its surveyed assessments. ``at`` (default now) is their ``created_at`` /
+    ``updated_at``, so a caller's decision and the rows it writes carry one time.
+
+    The status of a year is a decision signed by the commune chair, so the acting user needs the
+    decision role in the commune ``commune_id``. The audit is the decision's own: the caller records
+    it (the review's "recognised" event per household, which the household's timeline shows), so
+    this writes no HouseholdEvent of its own.
+    """
+    require_scope(acting_user, commune_id, DECISION_ROLE)
+    at = at or timezone.now()
+    if isinstance(statuses, QuerySet):
+        source, source_params = statuses.order_by().query.sql_with_params()
+    else:
+        unknown = sorted(set(statuses.values()) - set(PovertyStatus.values))
+        if unknown:
+            raise ValueError(f"not poverty statuses: {unknown}")
+        source = "SELECT * FROM unnest(%s::bigint[], %s::varchar[])"
+        source_params = (list(statuses), list(statuses.values()))
+    table = HouseholdYearStatus._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (household_id, year, status, created_at, updated_at)
+            SELECT source.household_id, %s, source.status, %s, %s
+              FROM ({source}) AS source (household_id, status)
+            ON CONFLICT (household_id, year)
+            DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
+            """,
+            [year, at, at, *source_params],
+        )
+        return cursor.rowcount

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from core.documents import document_problem
 from geography.scoping import commune_codes_for_user
 from households.models import Household, HouseholdYearStatus, Membership, PovertyStatus
+from households.services import year_statuses_write
 from povertyreview.classification import rules_for
 from povertyreview.models import (
     Assessment,
@@ -595,7 +596,8 @@ def _household_events(campaign: Campaign, kind: str, acting_user, assessment_fil
 def campaign_approve(*, campaign: Campaign, decision_number: str, decision_date: date, acting_user) -> Campaign:
     """The commune chair recognises the result: the campaign is locked and every surveyed
     household's classification becomes its status for ``campaign.status_year`` in the registry
-    (one INSERT … ON CONFLICT for all of them). Refused to anyone who assessed a household of it."""
+    (``households.services.year_statuses_write``: one INSERT … ON CONFLICT for all of them).
+    Refused to anyone who assessed a household of it."""
     _require(acting_user, "can_sign_decisions")
     with transaction.atomic():
         campaign = _lock(campaign)
@@ -613,18 +615,15 @@ def campaign_approve(*, campaign: Campaign, decision_number: str, decision_date:
         if problems:
             raise ValidationError({k: [ValidationError(m) for m in v] for k, v in problems.items()})
         now = timezone.now()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                INSERT INTO households_householdyearstatus (household_id, year, status, created_at, updated_at)
-                SELECT household_id, %s, classification, %s, %s
-                  FROM povertyreview_assessment
-                 WHERE campaign_id = %s AND surveyed_at IS NOT NULL
-                ON CONFLICT (household_id, year)
-                DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
-                """,
-                [campaign.status_year, now, now, campaign.pk],
-            )
+        year_statuses_write(
+            year=campaign.status_year,
+            statuses=campaign.assessments.filter(surveyed_at__isnull=False).values_list(
+                "household_id", "classification"
+            ),
+            commune_id=campaign.commune_id,
+            acting_user=acting_user,
+            at=now,
+        )
         campaign.status = Status.APPROVED
         campaign.decision_number = decision_number.strip()
         campaign.decision_date = decision_date

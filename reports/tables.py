@@ -43,9 +43,11 @@ from beneficiaries.models import Category, PaymentMethod
 from core.months import add_months, first_of_month
 from core.pdf import OfficialHeader, commune_header
 from core.text import fold_vietnamese, in_language
+from disbursements import sql as payments
 from disbursements.models import Run
 from geography.models import Commune, Province
 from geography.scoping import communes_for_user, provinces_for_user
+from households import sql as registry
 from households.models import Household
 from povertyreview.selectors import ReviewState, latest_recognised_year, review_states
 from reports.access import access_commune_dashboard, access_province_dashboard, may_see_provinces
@@ -373,49 +375,6 @@ def _tell(progress: Progress | None, percent: int) -> None:
 
 # --- a. the poverty-review summary -----------------------------------------------------------------
 
-# Speed (bench/reports.py, a province of 1,000,000 households): every figure but the number of
-# households concerns a household on the list of Y or of Y + 1, so statuses are read for those only
-# (about 1.5 %, found through the (year, status) index) instead of joining two years of statuses to
-# every household: 1.6–2.1 s → 0.5 s for the province, the same figures.
-_POVERTY_SQL = """
-    WITH counted AS (
-        SELECT {key} AS key, count(*) AS households
-          FROM households_household h
-         WHERE h.commune_id = ANY(%(communes)s) AND h.dissolved_on IS NULL
-         GROUP BY 1
-    ),
-    listed AS (
-        SELECT {key} AS key, now.status AS now, before.status AS before,
-               EXISTS (SELECT 1 FROM households_householdyearstatus e
-                        WHERE e.household_id = h.id AND e.year < %(year)s AND e.status IN ('poor', 'near_poor'))
-                   AS listed_earlier
-          FROM households_household h
-          LEFT JOIN households_householdyearstatus now ON now.household_id = h.id AND now.year = %(next)s
-          LEFT JOIN households_householdyearstatus before ON before.household_id = h.id AND before.year = %(year)s
-         WHERE h.commune_id = ANY(%(communes)s) AND h.dissolved_on IS NULL
-           AND h.id IN (SELECT s.household_id FROM households_householdyearstatus s
-                         WHERE s.year IN (%(year)s, %(next)s) AND s.status IN ('poor', 'near_poor'))
-    ),
-    changes AS (
-        SELECT key,
-               count(*) FILTER (WHERE now = 'poor') AS poor,
-               count(*) FILTER (WHERE now = 'near_poor') AS near_poor,
-               count(*) FILTER (WHERE before = 'poor' AND now <> 'poor') AS escaped_poverty,
-               count(*) FILTER (WHERE before = 'near_poor' AND now IN ('middle_income', 'none'))
-                   AS escaped_near_poverty,
-               count(*) FILTER (WHERE now IN ('poor', 'near_poor') AND NOT listed_earlier
-                                  AND (before IS NULL OR before NOT IN ('poor', 'near_poor'))) AS new_listed,
-               count(*) FILTER (WHERE now IN ('poor', 'near_poor') AND listed_earlier
-                                  AND (before IS NULL OR before NOT IN ('poor', 'near_poor'))) AS fell_back
-          FROM listed
-         GROUP BY key
-    )
-    SELECT counted.key, counted.households, coalesce(changes.poor, 0), coalesce(changes.near_poor, 0),
-           coalesce(changes.escaped_poverty, 0), coalesce(changes.escaped_near_poverty, 0),
-           coalesce(changes.new_listed, 0), coalesce(changes.fell_back, 0)
-      FROM counted
-      LEFT JOIN changes ON changes.key IS NOT DISTINCT FROM counted.key
-"""
 _POVERTY_COUNTS = [
     "households",
     "poor",
@@ -429,10 +388,10 @@ _POVERTY_COUNTS = [
 
 def poverty_counts(commune_codes, year: int, *, by: str) -> dict:
     """key (village id, or commune code when ``by="commune"``) -> the counts of ``_POVERTY_COUNTS``,
-    over the current households of ``commune_codes``: one query."""
-    key = "h.commune_id" if by == "commune" else "h.village_id"
+    over the current households of ``commune_codes`` (``households.sql.poverty_summary``): one query."""
+    sql = registry.poverty_summary("commune" if by == "commune" else "village")
     with connection.cursor() as cursor:
-        cursor.execute(_POVERTY_SQL.format(key=key), {"communes": list(commune_codes), "year": year, "next": year + 1})
+        cursor.execute(sql, {"communes": list(commune_codes), "year": year, "next": year + 1})
         return {row[0]: dict(zip(_POVERTY_COUNTS, row[1:], strict=True)) for row in cursor.fetchall()}
 
 
@@ -626,14 +585,11 @@ def poverty_table(
 
 # --- b. social-allowance beneficiaries and amounts by category and month ----------------------------
 
-_ALLOWANCE_SQL = """
-    SELECT line.category, run.month, count(*), count(DISTINCT line.case_id), coalesce(sum(line.amount), 0)::bigint,
-           GROUPING(line.category), GROUPING(run.month)
-      FROM disbursements_runline line
-      JOIN disbursements_run run ON run.id = line.run_id
-     WHERE run.commune_id = ANY(%(communes)s) AND run.month BETWEEN %(first)s AND %(last)s
-       AND run.status = ANY(%(statuses)s) AND line.status <> 'failed'
-     GROUP BY GROUPING SETS ((line.category, run.month), (line.category), (run.month), ())
+_ALLOWANCE_SQL = f"""
+    SELECT line.category, line.month, count(*), count(DISTINCT line.case_id), coalesce(sum(line.amount), 0)::bigint,
+           GROUPING(line.category), GROUPING(line.month)
+      FROM ({payments.paid_lines()}) line
+     GROUP BY GROUPING SETS ((line.category, line.month), (line.category), (line.month), ())
 """
 
 
@@ -725,13 +681,10 @@ def allowance_table(scope: TableScope, *, year: int, half: int, progress: Progre
 
 # --- c. payments by method and bank ---------------------------------------------------------------
 
-_PAYMENT_SQL = """
+_PAYMENT_SQL = f"""
     SELECT line.payment_method, line.bank_bin, count(*), coalesce(sum(line.amount), 0)::bigint,
            GROUPING(line.payment_method), GROUPING(line.bank_bin)
-      FROM disbursements_runline line
-      JOIN disbursements_run run ON run.id = line.run_id
-     WHERE run.commune_id = ANY(%(communes)s) AND run.month BETWEEN %(first)s AND %(last)s
-       AND run.status = ANY(%(statuses)s) AND line.status <> 'failed'
+      FROM ({payments.paid_lines()}) line
      GROUP BY GROUPING SETS ((line.payment_method, line.bank_bin), (line.payment_method), ())
 """
 

@@ -54,23 +54,6 @@ KNOWN_FOREIGN_TABLES: dict[str, dict[str, int]] = {
     "beneficiaries/importing.py": {"households_household": 1, "households_membership": 1, "geography_village": 1},
     "households/importing.py": {"geography_commune": 1},
     "povertyreview/importing.py": {"households_household": 1, "households_householdyearstatus": 1},
-    "disbursements/selectors.py": {"beneficiaries_case": 1},
-    "disbursements/services.py": {"beneficiaries_case": 4, "households_person": 1},
-    # The renewal rules (moved from notifications/reminders.py, which now names no other app's table).
-    "beneficiaries/renewals.py": {
-        "geography_commune": 1,
-        "geography_village": 1,
-        "households_household": 2,
-        "households_membership": 3,
-        "households_person": 3,
-    },
-    "povertyreview/services.py": {"households_householdyearstatus": 1},
-    "reports/tables.py": {
-        "disbursements_run": 2,
-        "disbursements_runline": 2,
-        "households_household": 2,
-        "households_householdyearstatus": 4,
-    },
 }
 
 

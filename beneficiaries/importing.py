@@ -56,6 +56,8 @@ from beneficiaries.models import (
     PaymentMethod,
 )
 from beneficiaries.services import OPEN, PaymentDetails, payment_problems
+from core.audit import write_events, write_history
+from core.bulk import allocate_ids, as_rows, complete_rows, copy_insert, copy_update
 from core.formatting import day as format_day
 from core.months import first_of_month
 from core.tabular import RowErrors, read_table, rows_from_dicts, split_table
@@ -63,16 +65,7 @@ from core.text import fold_vietnamese
 from geography.models import Commune, Village
 from geography.scoping import commune_codes_for_user
 from households.identity import normalise_phone
-from households.importing import (
-    RowError,
-    _allocate_ids,
-    _as_rows,
-    _complete,
-    _copy_history,
-    _copy_insert,
-    _copy_update,
-    _where_any,
-)
+from households.importing import RowError, _where_any
 from households.models import Household, Membership, Person
 
 __all__ = [
@@ -135,7 +128,6 @@ CASE_FIELDS = [
 ]
 # The fields whose change redirects the money: a line changing one is highlighted to the chair.
 ACCOUNT_FIELDS = ("payment_method", "bank_bin", "account_number")
-HISTORY_REASON = "import"
 LOOKUP_CHUNK = 10_000
 MAX_CHILDREN = 20
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -831,7 +823,7 @@ def write_batch(batch: ImportBatch, *, acting_user) -> None:
         if staged_line.line in created:
             staged_line.case_id = created[staged_line.line]
             linked.append(staged_line)
-    _copy_update(ImportBatchLine, linked, ["case"])
+    copy_update(ImportBatchLine, linked, ["case"])
 
 
 def _staged_line(staged: ImportBatchLine, case: Case | None, *, commune_id: str) -> _Line:
@@ -925,11 +917,11 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, bat
         }
         for line in new_lines
     ]
-    for line, row, pk in zip(new_lines, new_cases, _allocate_ids(Case, len(new_cases)), strict=True):
+    for line, row, pk in zip(new_lines, new_cases, allocate_ids(Case, len(new_cases)), strict=True):
         row["id"] = pk
         line.case_id = pk
-    _copy_insert(Case, _complete(Case, new_cases, now=now), with_pk=True)
-    _copy_history(Case, new_cases, user=acting_user, now=now, history_type="+")
+    copy_insert(Case, complete_rows(Case, new_cases, now=now), with_pk=True)
+    write_history(Case, new_cases, user=acting_user, now=now, history_type="+")
 
     updated_cases = []
     for line in changed:
@@ -940,8 +932,8 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, bat
                 setattr(case, name, line.values[name])
             case.updated_at = now
             updated_cases.append(case)
-    _copy_update(Case, updated_cases, [*CASE_FIELDS, "updated_at"])
-    _copy_history(Case, _as_rows(Case, updated_cases), user=acting_user, now=now, history_type="~")
+    copy_update(Case, updated_cases, [*CASE_FIELDS, "updated_at"])
+    write_history(Case, as_rows(Case, updated_cases), user=acting_user, now=now, history_type="~")
 
     replaced = [line for line in changed if line.categories_changed]
     removed = [row for line in replaced for row in categories.get(line.case.pk, [])]
@@ -952,7 +944,7 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, bat
                 "WHERE id = ANY(ARRAY(SELECT value::bigint FROM jsonb_array_elements_text(%s::jsonb)))",
                 [json.dumps([row.pk for row in removed])],
             )
-        _copy_history(CaseCategory, _as_rows(CaseCategory, removed), user=acting_user, now=now, history_type="-")
+        write_history(CaseCategory, as_rows(CaseCategory, removed), user=acting_user, now=now, history_type="-")
     category_rows = [
         {
             "case_id": line.case_id,
@@ -964,10 +956,10 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, bat
         for line in [*new_lines, *replaced]
         for code, children in line.categories
     ]
-    for row, pk in zip(category_rows, _allocate_ids(CaseCategory, len(category_rows)), strict=True):
+    for row, pk in zip(category_rows, allocate_ids(CaseCategory, len(category_rows)), strict=True):
         row["id"] = pk
-    _copy_insert(CaseCategory, _complete(CaseCategory, category_rows, now=now), with_pk=True)
-    _copy_history(CaseCategory, category_rows, user=acting_user, now=now, history_type="+")
+    copy_insert(CaseCategory, complete_rows(CaseCategory, category_rows, now=now), with_pk=True)
+    write_history(CaseCategory, category_rows, user=acting_user, now=now, history_type="+")
 
     # The timeline says who imported the line (when the file was imported) and who confirmed it.
     events = []
@@ -980,7 +972,7 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, bat
             "case_id": line.case_id, "kind": CaseEvent.Kind.IMPORT_CONFIRMED.value, "actor_id": acting_user.pk,
             "reason": "", "data": {"batch": batch.pk, "line": line.row},
         })  # fmt: skip
-    _copy_insert(CaseEvent, _complete(CaseEvent, events, now=now))
+    write_events(CaseEvent, events, now=now)
 
     phones = []
     for line in lines:
@@ -989,8 +981,8 @@ def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, bat
             person.phone, person.updated_at = line.phone, now
             person.date_of_death = deaths.get(person.pk, person.date_of_death)
             phones.append(person)
-    _copy_update(Person, phones, ["phone", "updated_at"])
-    _copy_history(Person, _as_rows(Person, phones), user=acting_user, now=now, history_type="~")
+    copy_update(Person, phones, ["phone", "updated_at"])
+    write_history(Person, as_rows(Person, phones), user=acting_user, now=now, history_type="~")
 
 
 def _event_data(line: _Line) -> dict:

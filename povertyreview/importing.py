@@ -21,15 +21,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import write_events
+from core.bulk import complete_rows, copy_insert, copy_update_rows
 from core.tabular import RowErrors, read_table, split_table
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user
-from households.importing import (
-    RowError,
-    _complete,
-    _copy_insert,
-    _copy_rows,
-)
+from households.importing import RowError
 from households.models import Household, HouseholdYearStatus, PovertyStatus
 from povertyreview.classification import StandardRules, classify, rules_for
 from povertyreview.models import Assessment, Campaign, Indicator, ReviewEvent
@@ -515,7 +512,7 @@ def _write(lines: list[_Line], *, acting_user) -> None:
         for line in lines
         if line.assessment_id is None
     ]
-    _copy_insert(Assessment, _complete(Assessment, new, now=now))
+    copy_insert(Assessment, complete_rows(Assessment, new, now=now))
     changed = [
         [line.assessment_id, line.area, line.members, None, line.income, line.deprived, [], len(line.deprived),
          line.classification, now, acting_user.pk, now]
@@ -543,28 +540,12 @@ def _write(lines: list[_Line], *, acting_user) -> None:
         }
         for line in lines
     ]
-    _copy_insert(ReviewEvent, _complete(ReviewEvent, events, now=now))
+    write_events(ReviewEvent, events, now=now)
 
 
 def _update_assessments(rows: list[list]) -> None:
-    """UPDATE the survey fields of assessments: COPY the values into a temporary table, then one
-    UPDATE … FROM (the technique of ``households.importing._copy_update``, with plain rows instead
-    of model instances)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = Assessment._meta.db_table
-    fields = [Assessment._meta.pk, *(Assessment._meta.get_field(name) for name in _UPDATED_FIELDS)]
-    columns = ", ".join(quote(f.column) for f in fields)
-    temporary = "survey_import_assessment"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS SELECT {columns} FROM {quote(table)} WITH NO DATA"
-        )
-    _copy_rows(temporary, fields, iter(rows))
-    assignments = ", ".join(f"{quote(f.column)} = new.{quote(f.column)}" for f in fields[1:])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(table)} AS target SET {assignments} FROM {temporary} AS new WHERE target.id = new.id"
-        )
-        cursor.execute(f"DROP TABLE {temporary}")
+    """UPDATE the survey fields of assessments from plain rows (``core.bulk.copy_update_rows``:
+    COPY into a temporary table, then one UPDATE … FROM)."""
+    if rows:
+        fields = [Assessment._meta.pk, *(Assessment._meta.get_field(name) for name in _UPDATED_FIELDS)]
+        copy_update_rows(Assessment, fields, rows)

@@ -33,23 +33,15 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import write_events, write_history
+from core.bulk import allocate_ids, as_rows, complete_rows, copy_insert, copy_update
 from core.columns import canonical_header
 from core.formatting import number
 from core.tabular import RowErrors, cell_text, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
 from geography.scoping import in_scope
 from households.disclosure import cannot_use_here, residence_communes
-from households.importing import (
-    RowError,
-    _allocate_ids,
-    _as_rows,
-    _chunks,
-    _complete,
-    _copy_history,
-    _copy_insert,
-    _copy_update,
-    _where_any,
-)
+from households.importing import RowError, _chunks, _where_any
 from households.models import Household, Membership, Person
 from support.models import Funding, Kind, Loan, Programme, Record, RecordFunding, Source, SupportEvent
 from support.services import loans as loan_services
@@ -613,10 +605,10 @@ def _write(commune, new: list[_Line], changed: list[_Line], report: LoanImportRe
                 "created_by_id": acting_user.pk,
             }
         )
-    for row, pk in zip(records, _allocate_ids(Record, len(records)), strict=True):
+    for row, pk in zip(records, allocate_ids(Record, len(records)), strict=True):
         row["id"] = pk
-    _copy_insert(Record, _complete(Record, records, now=now), with_pk=True)
-    _copy_history(Record, records, user=acting_user, now=now, history_type="+")
+    copy_insert(Record, complete_rows(Record, records, now=now), with_pk=True)
+    write_history(Record, records, user=acting_user, now=now, history_type="+")
 
     fundings = [
         {"record_id": row["id"], "source": split.source, "donor_id": split.donor.pk if split.donor else None,
@@ -624,7 +616,7 @@ def _write(commune, new: list[_Line], changed: list[_Line], report: LoanImportRe
         for row, line in zip(records, new, strict=True)
         for split in programme_services.proportional_split(line.amount_vnd, splits[line.disbursed_on.year])
     ]  # fmt: skip
-    _copy_insert(RecordFunding, _complete(RecordFunding, fundings, now=now))
+    copy_insert(RecordFunding, complete_rows(RecordFunding, fundings, now=now))
 
     loans = [
         {
@@ -641,8 +633,8 @@ def _write(commune, new: list[_Line], changed: list[_Line], report: LoanImportRe
         }
         for row, line in zip(records, new, strict=True)
     ]
-    _copy_insert(Loan, loans, with_pk=True)
-    _copy_history(Loan, loans, user=acting_user, now=now, history_type="+")
+    copy_insert(Loan, loans, with_pk=True)
+    write_history(Loan, loans, user=acting_user, now=now, history_type="+")
 
     updated = []
     events = []
@@ -668,8 +660,8 @@ def _write(commune, new: list[_Line], changed: list[_Line], report: LoanImportRe
                          "balance_on": str(line.balance_on), "imported": True, "line": line.row},
             }
         )  # fmt: skip
-    _copy_update(Loan, updated, ["outstanding_vnd", "balance_on", "repayment"])
-    _copy_history(Loan, _as_rows(Loan, updated), user=acting_user, now=now, history_type="~")
+    copy_update(Loan, updated, ["outstanding_vnd", "balance_on", "repayment"])
+    write_history(Loan, as_rows(Loan, updated), user=acting_user, now=now, history_type="~")
 
     for row, line in zip(records, new, strict=True):
         events.append(
@@ -699,5 +691,5 @@ def _write(commune, new: list[_Line], changed: list[_Line], report: LoanImportRe
                      "programmes_created": report.programmes_created},
         }
     )  # fmt: skip
-    _copy_insert(SupportEvent, _complete(SupportEvent, events, now=now))
+    write_events(SupportEvent, events, now=now)
     _keep_budgets(list(programmes.values()))

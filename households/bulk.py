@@ -352,3 +352,11 @@ def _flag_possible_duplicates(person_ids: list[int]) -> None:
         batch_size=DUPLICATE_BATCH,
         ignore_conflicts=True,
     )
+
+
+def persons_phone_update(persons: list[Person], *, acting_user, now) -> None:
+    """Write the phone numbers of ``persons`` (saved persons holding their new ``phone`` and
+    ``updated_at``), set-based, each with its history row: for another app's import (the allowance
+    list carries the beneficiaries' phones)."""
+    copy_update(Person, persons, ["phone", "updated_at"])
+    write_history(Person, as_rows(Person, persons), user=acting_user, now=now, history_type="~")

@@ -8,7 +8,7 @@ reason. A person must be in the registry of one of the user's communes, agree wi
 of birth, sex, date of death) and live in the commune (and household, village) the line names; every
 line names the same commune (one file is one commune's list, confirmed by that commune's chair).
 A date of death the registry lacks is not a disagreement: confirmation records it in the registry
-(``_record_deaths``, through ``households.services.person_record_death``), never the import.
+(``bulk.cases_import``, through ``households.services.person_record_death``), never the import.
 
 A clean file writes **no case**: it becomes an ``ImportBatch`` awaiting the commune chair's
 confirmation (issue 14: no one alone creates a payable case or redirects one). Its lines keep what
@@ -22,13 +22,12 @@ months flag the line.
 
 Confirmation (``write_batch``, called by ``beneficiaries.batches.import_batch_confirm``) checks that
 nothing changed since (the cases locked), then writes the whole file set-based in one transaction
-with COPY (the registry import's helpers), so 10,000 lines take seconds: the importer recorded as
-having prepared each new case and the chair as having decided it, and each created or changed case
-gets an ``imported`` event (the importer, when the file was imported) and an ``import_confirmed`` one
-(the chair).
+through the allowances' bulk service (``beneficiaries.bulk.cases_import``), so 10,000 lines take
+seconds: the importer recorded as having prepared each new case and the chair as having decided it,
+and each created or changed case gets an ``imported`` event (the importer, when the file was
+imported) and an ``import_confirmed`` one (the chair).
 """
 
-import copy
 import json
 import re
 import unicodedata
@@ -44,11 +43,11 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaries.bulk import CASE_FIELDS, CaseLine, cases_import
 from beneficiaries.entitlement import Rules, age_in_month, compute
 from beneficiaries.models import (
     Case,
     CaseCategory,
-    CaseEvent,
     Category,
     CoefficientBand,
     ImportBatch,
@@ -56,6 +55,7 @@ from beneficiaries.models import (
     PaymentMethod,
 )
 from beneficiaries.services import OPEN, PaymentDetails, payment_problems
+from core.bulk import copy_update
 from core.formatting import day as format_day
 from core.months import first_of_month
 from core.tabular import RowErrors, read_table, rows_from_dicts, split_table
@@ -63,16 +63,7 @@ from core.text import fold_vietnamese
 from geography.models import Commune, Village
 from geography.scoping import commune_codes_for_user
 from households.identity import normalise_phone
-from households.importing import (
-    RowError,
-    _allocate_ids,
-    _as_rows,
-    _complete,
-    _copy_history,
-    _copy_insert,
-    _copy_update,
-    _where_any,
-)
+from households.importing import RowError, _where_any
 from households.models import Household, Membership, Person
 
 __all__ = [
@@ -122,20 +113,8 @@ REQUIRED_COLUMNS = [
 MAX_LENGTHS = {"decision_number": 50, "account_name": 120}
 BANK_COLUMNS = ["bank_bin", "account_number", "account_name"]
 # The case fields a line sets; a re-import that changes none of them (nor the categories) is "unchanged".
-CASE_FIELDS = [
-    "decision_number",
-    "decision_date",
-    "start_month",
-    "paid_through_month",
-    "end_month",
-    "payment_method",
-    "bank_bin",
-    "account_number",
-    "account_name",
-]
 # The fields whose change redirects the money: a line changing one is highlighted to the chair.
 ACCOUNT_FIELDS = ("payment_method", "bank_bin", "account_number")
-HISTORY_REASON = "import"
 LOOKUP_CHUNK = 10_000
 MAX_CHILDREN = 20
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -209,23 +188,6 @@ class _Resident:
     # (None: not known), and whether the person heads a household of several members now.
     joined_on: date | None = None
     heads_others: bool = False
-
-
-@dataclass
-class _Line:
-    row: int
-    person: Person
-    commune_id: str
-    categories: list[tuple[str, int]]
-    values: dict  # CASE_FIELDS -> value
-    phone: str | None  # the registry's phone to write, None to leave it
-    # A death the file gives for a person whose registry records none: recorded in the registry
-    # (``households.services.person_record_death``) when the chair confirms the list, not before.
-    record_death: date | None = None
-    case: Case | None = None  # the open case this line updates
-    case_id: int | None = None  # once written
-    changed: list[str] = field(default_factory=list)
-    categories_changed: bool = False
 
 
 def _check_header(header: list[str], errors: RowErrors) -> None:
@@ -342,7 +304,7 @@ class _Checker:
         )
         self.file_commune: tuple[str, int] | None = None  # (code, line) of the first line's commune
 
-    def check(self, row: int, values: dict, first_line: dict[str, int]) -> _Line | None:
+    def check(self, row: int, values: dict, first_line: dict[str, int]) -> CaseLine | None:
         bad: set[str] = set()
         self.errors.name(row, values["full_name"])
 
@@ -415,7 +377,7 @@ class _Checker:
                     "status": case.get_status_display()})  # fmt: skip
         if bad or resident is None or commune_id is None or payment is None:
             return None
-        return _Line(
+        return CaseLine(
             row=row,
             person=resident.person,
             commune_id=commune_id,
@@ -577,7 +539,7 @@ def _death_problem(resident: _Resident, died: date) -> str:
     return ""
 
 
-def _compare(line: _Line, categories: dict[int, list[CaseCategory]]) -> None:
+def _compare(line: CaseLine, categories: dict[int, list[CaseCategory]]) -> None:
     """What a line changes in the open case it updates."""
     case = line.case
     line.changed = [name for name in CASE_FIELDS if getattr(case, name) != line.values[name]]
@@ -671,7 +633,7 @@ def _category_rows(rows: list[CaseCategory]) -> list[list]:
     return sorted([row.category_id, row.dependent_children, _json(row.from_month), _json(row.to_month)] for row in rows)
 
 
-def _action(line: _Line) -> str:
+def _action(line: CaseLine) -> str:
     if line.case is None:
         return ImportBatchLine.Action.CREATE
     if line.changed or line.categories_changed or line.record_death:
@@ -679,7 +641,7 @@ def _action(line: _Line) -> str:
     return ImportBatchLine.Action.UNCHANGED
 
 
-def _proposed(line: _Line) -> dict:
+def _proposed(line: CaseLine) -> dict:
     return {
         **{name: _json(line.values[name]) for name in CASE_FIELDS},
         "categories": [[code, children] for code, children in line.categories],
@@ -688,7 +650,7 @@ def _proposed(line: _Line) -> dict:
     }
 
 
-def _old(line: _Line, categories: dict[int, list[CaseCategory]]) -> dict:
+def _old(line: CaseLine, categories: dict[int, list[CaseCategory]]) -> dict:
     """The values a line replaces (read before anything is written), checked again on confirmation."""
     old = {}
     if line.case is not None:
@@ -703,7 +665,7 @@ def _old(line: _Line, categories: dict[int, list[CaseCategory]]) -> dict:
 
 
 def _stage(
-    lines: list[_Line], categories: dict[int, list[CaseCategory]], *, commune_id: str, filename: str, acting_user
+    lines: list[CaseLine], categories: dict[int, list[CaseCategory]], *, commune_id: str, filename: str, acting_user
 ) -> ImportBatch:
     """The batch and its lines, with each case's arrears and amount for this month as confirmation
     would leave them (in the caller's transaction)."""
@@ -752,13 +714,13 @@ def _stage(
     return batch
 
 
-def _trial(lines: list[_Line], categories, *, batch: ImportBatch, month: date, acting_user) -> dict:
+def _trial(lines: list[CaseLine], categories, *, batch: ImportBatch, month: date, acting_user) -> dict:
     """Write the lines exactly as confirmation would, ask the entitlement engine what each case is
     then owed for ``month``, and roll the writing back: the amounts are the engine's own, not a
     second implementation of the rules. By the line's case id (``line.case_id`` set meanwhile)."""
     savepoint = transaction.savepoint()
     try:
-        _write(lines, categories, batch=batch, acting_user=acting_user)
+        cases_import(lines, categories, batch=batch, acting_user=acting_user)
         for line in lines:
             line.case_id = line.case_id or line.case.pk
         return compute([line.case_id for line in lines], month)
@@ -824,23 +786,23 @@ def write_batch(batch: ImportBatch, *, acting_user) -> None:
         lines.append(line)
     if problems:
         raise ValidationError(problems)
-    _write(lines, categories, batch=batch, acting_user=acting_user)
+    cases_import(lines, categories, batch=batch, acting_user=acting_user)
     created = {line.row: line.case_id for line in lines if line.case is None}
     linked = []
     for staged_line in staged:
         if staged_line.line in created:
             staged_line.case_id = created[staged_line.line]
             linked.append(staged_line)
-    _copy_update(ImportBatchLine, linked, ["case"])
+    copy_update(ImportBatchLine, linked, ["case"])
 
 
-def _staged_line(staged: ImportBatchLine, case: Case | None, *, commune_id: str) -> _Line:
+def _staged_line(staged: ImportBatchLine, case: Case | None, *, commune_id: str) -> CaseLine:
     """A stored batch line as the writer takes it (``case`` as locked; None for a new case)."""
     proposed, old = staged.proposed, staged.old
     values = {name: proposed[name] for name in CASE_FIELDS}
     for name in ("decision_date", "start_month", "paid_through_month", "end_month"):
         values[name] = date.fromisoformat(values[name]) if values[name] else None
-    line = _Line(
+    line = CaseLine(
         row=staged.line,
         person=staged.person,
         commune_id=commune_id,
@@ -853,154 +815,3 @@ def _staged_line(staged: ImportBatchLine, case: Case | None, *, commune_id: str)
         line.changed = [name for name in CASE_FIELDS if name in old]
         line.categories_changed = "categories" in old
     return line
-
-
-def _record_deaths(lines: list[_Line], *, batch: ImportBatch, acting_user) -> dict[int, date]:
-    """The deaths the lines record, through the registry's own service (the page's): the person
-    leaves their household that day, with a DEATH event on it. The officer who imported the list
-    declared the death and holds the registry role, so the event is theirs; it names the batch and
-    the chair who confirmed it (``acting_user``). Any refusal: ValidationError naming the line.
-    {person id: date of death}."""
-    from households.services import person_record_death
-
-    recorded = {}
-    for line in lines:
-        if line.record_death is None:
-            continue
-        try:
-            person_record_death(
-                person=copy.copy(line.person),
-                date_of_death=line.record_death,
-                reason=_("recorded by the allowance list %(file)s") % {"file": batch.filename or f"#{batch.pk}"},
-                acting_user=batch.imported_by,
-                batch=batch.pk,
-                confirmed_by=acting_user.username,
-            )
-        except ValidationError as error:
-            raise ValidationError(
-                [
-                    _("line %(line)s: %(problem)s") % {"line": line.row, "problem": message}
-                    for messages in error.message_dict.values()
-                    for message in messages
-                ]
-            ) from error
-        except PermissionDenied as error:
-            raise ValidationError(
-                _("line %(line)s: %(problem)s")
-                % {
-                    "line": line.row,
-                    "problem": _("the person who imported the list can no longer write this commune's registry"),
-                }
-            ) from error
-        recorded[line.person.pk] = line.record_death
-    return recorded
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-
-def _write(lines: list[_Line], categories: dict[int, list[CaseCategory]], *, batch: ImportBatch, acting_user) -> None:
-    """Write the lines set-based: new active cases prepared by the importer and decided by
-    ``acting_user`` (the chair who confirms), changed fields and replaced categories of open cases,
-    phones, and two events per case written. Leaves ``lines``' cases and persons as they were read
-    (copies are written), setting only each line's ``case_id``."""
-    now = timezone.now()
-    deaths = _record_deaths(lines, batch=batch, acting_user=acting_user)
-    new_lines = [line for line in lines if line.case is None]
-    changed = [
-        line
-        for line in lines
-        if line.case is not None and (line.changed or line.categories_changed or line.record_death)
-    ]
-
-    new_cases = [
-        {
-            "person_id": line.person.pk,
-            "commune_id": line.commune_id,
-            "status": Case.Status.ACTIVE.value,
-            "applied_on": line.values["decision_date"],
-            "prepared_by_id": batch.imported_by_id,
-            "decided_by_id": acting_user.pk,
-            **line.values,
-        }
-        for line in new_lines
-    ]
-    for line, row, pk in zip(new_lines, new_cases, _allocate_ids(Case, len(new_cases)), strict=True):
-        row["id"] = pk
-        line.case_id = pk
-    _copy_insert(Case, _complete(Case, new_cases, now=now), with_pk=True)
-    _copy_history(Case, new_cases, user=acting_user, now=now, history_type="+")
-
-    updated_cases = []
-    for line in changed:
-        line.case_id = line.case.pk
-        if line.changed:
-            case = copy.copy(line.case)
-            for name in line.changed:
-                setattr(case, name, line.values[name])
-            case.updated_at = now
-            updated_cases.append(case)
-    _copy_update(Case, updated_cases, [*CASE_FIELDS, "updated_at"])
-    _copy_history(Case, _as_rows(Case, updated_cases), user=acting_user, now=now, history_type="~")
-
-    replaced = [line for line in changed if line.categories_changed]
-    removed = [row for line in replaced for row in categories.get(line.case.pk, [])]
-    if removed:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {CaseCategory._meta.db_table} "
-                "WHERE id = ANY(ARRAY(SELECT value::bigint FROM jsonb_array_elements_text(%s::jsonb)))",
-                [json.dumps([row.pk for row in removed])],
-            )
-        _copy_history(CaseCategory, _as_rows(CaseCategory, removed), user=acting_user, now=now, history_type="-")
-    category_rows = [
-        {
-            "case_id": line.case_id,
-            "category_id": code,
-            "dependent_children": children,
-            "from_month": None,
-            "to_month": None,
-        }
-        for line in [*new_lines, *replaced]
-        for code, children in line.categories
-    ]
-    for row, pk in zip(category_rows, _allocate_ids(CaseCategory, len(category_rows)), strict=True):
-        row["id"] = pk
-    _copy_insert(CaseCategory, _complete(CaseCategory, category_rows, now=now), with_pk=True)
-    _copy_history(CaseCategory, category_rows, user=acting_user, now=now, history_type="+")
-
-    # The timeline says who imported the line (when the file was imported) and who confirmed it.
-    events = []
-    for line in [*new_lines, *changed]:
-        events.append({
-            "case_id": line.case_id, "kind": CaseEvent.Kind.IMPORTED.value, "actor_id": batch.imported_by_id,
-            "reason": "", "occurred_at": batch.created_at, "data": {**_event_data(line), "batch": batch.pk},
-        })  # fmt: skip
-        events.append({
-            "case_id": line.case_id, "kind": CaseEvent.Kind.IMPORT_CONFIRMED.value, "actor_id": acting_user.pk,
-            "reason": "", "data": {"batch": batch.pk, "line": line.row},
-        })  # fmt: skip
-    _copy_insert(CaseEvent, _complete(CaseEvent, events, now=now))
-
-    phones = []
-    for line in lines:
-        if line.phone is not None:
-            person = copy.copy(line.person)
-            person.phone, person.updated_at = line.phone, now
-            person.date_of_death = deaths.get(person.pk, person.date_of_death)
-            phones.append(person)
-    _copy_update(Person, phones, ["phone", "updated_at"])
-    _copy_history(Person, _as_rows(Person, phones), user=acting_user, now=now, history_type="~")
-
-
-def _event_data(line: _Line) -> dict:
-    """What the timeline says: never an account number (the payment service keeps 4 digits too)."""
-    data = {"line": line.row, "categories": [code for code, _children in line.categories]}
-    if line.case is None:
-        data["created"] = True
-        data["decision"] = line.values["decision_number"]
-    else:
-        data["changed"] = [*line.changed, *(["categories"] if line.categories_changed else [])]
-    if line.record_death is not None:
-        data["date_of_death"] = line.record_death.isoformat()
-    return data

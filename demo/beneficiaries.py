@@ -36,10 +36,11 @@ from beneficiaries.exporting import export_rows
 from beneficiaries.importing import COLUMNS, import_beneficiaries
 from beneficiaries.models import Case, CaseCategory, CaseEvent, HealthInsuranceCard, ImportBatch, PaymentMethod
 from beneficiaries.services import CategoryChoice, PaymentDetails
+from core.audit import write_events, write_history
+from core.bulk import allocate_ids, complete_rows, copy_insert, copy_update
 from core.months import add_months, first_of_month
 from core.text import fold_vietnamese
 from geography.models import Commune
-from households.importing import _allocate_ids, _complete, _copy_history, _copy_insert, _copy_update
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, Person, PovertyStatus
 from households.services import household_summaries_refresh
 
@@ -267,10 +268,10 @@ def _beneficiaries(commune, plan: Plan, candidates, rng: random.Random, today: d
                 "account_name": payment.account_name,
             }
         )
-    for row, pk in zip(cases, _allocate_ids(Case, len(cases)), strict=True):
+    for row, pk in zip(cases, allocate_ids(Case, len(cases)), strict=True):
         row["id"] = pk
-    _copy_insert(Case, _complete(Case, cases, now=now), with_pk=True)
-    _copy_history(Case, cases, user=officer, now=now, history_type="+")
+    copy_insert(Case, complete_rows(Case, cases, now=now), with_pk=True)
+    write_history(Case, cases, user=officer, now=now, history_type="+")
     categories = [
         {
             "case_id": case["id"],
@@ -282,10 +283,10 @@ def _beneficiaries(commune, plan: Plan, candidates, rng: random.Random, today: d
         for case, choice in zip(cases, chosen, strict=True)
         for code, children in choice.categories
     ]
-    for row, pk in zip(categories, _allocate_ids(CaseCategory, len(categories)), strict=True):
+    for row, pk in zip(categories, allocate_ids(CaseCategory, len(categories)), strict=True):
         row["id"] = pk
-    _copy_insert(CaseCategory, _complete(CaseCategory, categories, now=now), with_pk=True)
-    _copy_history(CaseCategory, categories, user=officer, now=now, history_type="+")
+    copy_insert(CaseCategory, complete_rows(CaseCategory, categories, now=now), with_pk=True)
+    write_history(CaseCategory, categories, user=officer, now=now, history_type="+")
     events = [
         {
             "case_id": case["id"],
@@ -301,7 +302,7 @@ def _beneficiaries(commune, plan: Plan, candidates, rng: random.Random, today: d
         }
         for case, choice in zip(cases, chosen, strict=True)
     ]
-    _copy_insert(CaseEvent, _complete(CaseEvent, events, now=now))
+    write_events(CaseEvent, events, now=now)
     return [case["person_id"] for case in cases]
 
 
@@ -387,11 +388,11 @@ def _health_cards(person_ids: list[int], rng: random.Random, today: date, office
         cards.append({"person_id": person.pk, "number": number, "group": CARD_GROUP,
                       "valid_from": _years_after(ends, -1) + timedelta(days=1), "valid_to": ends})  # fmt: skip
         person.health_insurance_number, person.updated_at = number, now
-    for row, pk in zip(cards, _allocate_ids(HealthInsuranceCard, len(cards)), strict=True):
+    for row, pk in zip(cards, allocate_ids(HealthInsuranceCard, len(cards)), strict=True):
         row["id"] = pk
-    _copy_insert(HealthInsuranceCard, _complete(HealthInsuranceCard, cards, now=now), with_pk=True)
-    _copy_history(HealthInsuranceCard, cards, user=officer, now=now, history_type="+")
-    _copy_update(Person, persons, ["health_insurance_number", "updated_at"])
+    copy_insert(HealthInsuranceCard, complete_rows(HealthInsuranceCard, cards, now=now), with_pk=True)
+    write_history(HealthInsuranceCard, cards, user=officer, now=now, history_type="+")
+    copy_update(Person, persons, ["health_insurance_number", "updated_at"])
 
 
 # Share of Bình Minh's other living members holding a card: about 88 % of all its members are
@@ -438,11 +439,11 @@ def _member_cards(commune, beneficiaries: set[int], today: date) -> int:
         if current and person.health_insurance_number != current:
             person.health_insurance_number, person.updated_at = current, now
             persons.append(person)
-    for row, pk in zip(cards, _allocate_ids(HealthInsuranceCard, len(cards)), strict=True):
+    for row, pk in zip(cards, allocate_ids(HealthInsuranceCard, len(cards)), strict=True):
         row["id"] = pk
-    _copy_insert(HealthInsuranceCard, _complete(HealthInsuranceCard, cards, now=now), with_pk=True)
+    copy_insert(HealthInsuranceCard, complete_rows(HealthInsuranceCard, cards, now=now), with_pk=True)
     if persons:
-        _copy_update(Person, persons, ["health_insurance_number", "updated_at"])
+        copy_update(Person, persons, ["health_insurance_number", "updated_at"])
     return len(cards)
 
 

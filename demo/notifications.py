@@ -57,10 +57,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from beneficiaries.models import HealthInsuranceCard
+from core.audit import write_events
+from core.bulk import allocate_ids, complete_rows, copy_insert, copy_update
 from core.months import add_months, first_of_month
 from demo.synthetic import _MOBILE_PREFIXES
 from geography.models import Commune
-from households.importing import _allocate_ids, _complete, _copy_insert, _copy_update
 from households.models import Membership, Person, Relationship
 from notifications import reminders
 from notifications.models import Message, MessageEvent, MessageTemplate
@@ -204,7 +205,7 @@ def _collect_phones(households: dict[int, list[_Member]]) -> int:
         collected.append(head)
     now = timezone.now()
     persons = [Person(pk=head.pk, phone=head.phone, updated_at=now) for head in collected]
-    _copy_update(Person, persons, ["phone", "updated_at"])
+    copy_update(Person, persons, ["phone", "updated_at"])
     return len(persons)
 
 
@@ -358,9 +359,9 @@ def _write_cards(cards: list[_Card], today: date) -> int:
         }  # fmt: skip
         for card in cards
     ]
-    for row, pk in zip(rows, _allocate_ids(HealthInsuranceCard, len(rows)), strict=True):
+    for row, pk in zip(rows, allocate_ids(HealthInsuranceCard, len(rows)), strict=True):
         row["id"] = pk
-    _copy_insert(HealthInsuranceCard, _complete(HealthInsuranceCard, rows, now=now), with_pk=True)
+    copy_insert(HealthInsuranceCard, complete_rows(HealthInsuranceCard, rows, now=now), with_pk=True)
     for card, row in zip(cards, rows, strict=True):
         card.pk = row["id"]
     # The registry keeps the number of a card valid today (as ``health_card_record`` does).
@@ -369,7 +370,7 @@ def _write_cards(cards: list[_Card], today: date) -> int:
         for card in cards
         if card.valid_from <= today <= card.valid_to and card.person.number != card.number
     }
-    _copy_update(
+    copy_update(
         Person, [Person(pk=pk, health_insurance_number=number, updated_at=now) for pk, number in current.items()],
         ["health_insurance_number", "updated_at"],
     )  # fmt: skip
@@ -443,7 +444,7 @@ def _write_reminders(commune: Commune, cards: list[_Card], contacts, current: da
                 "updated_at": settled,
             }
         )
-    for row, pk in zip(messages, _allocate_ids(Message, len(messages)), strict=True):
+    for row, pk in zip(messages, allocate_ids(Message, len(messages)), strict=True):
         row["id"] = pk
         queued = {"channel": row["channel"], "template": template.code}
         events.append(_event(pk, MessageEvent.Kind.QUEUED, row["created_at"], **queued))
@@ -455,8 +456,8 @@ def _write_reminders(commune: Commune, cards: list[_Card], contacts, current: da
         else:
             events.append(_event(pk, MessageEvent.Kind.DELIVERED, row["delivered_at"], by="report"))
     now = timezone.now()
-    _copy_insert(Message, _complete(Message, messages, now=now), with_pk=True)
-    _copy_insert(MessageEvent, _complete(MessageEvent, events, now=now))
+    copy_insert(Message, complete_rows(Message, messages, now=now), with_pk=True)
+    write_events(MessageEvent, events, now=now)
     return len(messages)
 
 

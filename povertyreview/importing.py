@@ -5,9 +5,9 @@ with a fixed number of queries per 10,000 lines (the households the file names, 
 in the campaign and their status of the campaign's year, in one query per chunk); the report then
 names every bad line, column and reason. Classification is the standard's pure arithmetic
 (``povertyreview.classification``), computed per line. A clean file is written set-based in one
-transaction: COPY for the households listed by the import and for the events, COPY into a
-temporary table and one UPDATE … FROM for the assessments already on the list. The registry
-import (``households.importing``) lends its file readers and COPY helpers.
+transaction by ``povertyreview.bulk.assessments_import``: COPY for the households listed by the
+import and for the events, COPY into a temporary table and one UPDATE … FROM for the assessments
+already on the list.
 """
 
 import json
@@ -18,21 +18,16 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.tabular import RowErrors, read_table, split_table
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user
-from households.importing import (
-    RowError,
-    _complete,
-    _copy_insert,
-    _copy_rows,
-)
+from households.importing import RowError
 from households.models import Household, HouseholdYearStatus, PovertyStatus
+from povertyreview.bulk import SurveyLine, assessments_import
 from povertyreview.classification import StandardRules, classify, rules_for
-from povertyreview.models import Assessment, Campaign, Indicator, ReviewEvent
+from povertyreview.models import Assessment, Campaign, Indicator
 from povertyreview.services import survey_problems
 
 __all__ = ["COLUMNS", "RowError", "SurveyChange", "SurveyFile", "SurveyReport", "import_survey", "read_survey"]
@@ -55,7 +50,6 @@ FILE_INDICATORS = [
     "information_assets",
 ]
 COLUMNS = BASE_COLUMNS + FILE_INDICATORS
-LISTED_REASON = "imported"
 LOOKUP_CHUNK = 10_000
 MAX_INCOME = 2_147_483_647  # Assessment.income_per_capita is a PostgreSQL integer
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
@@ -122,24 +116,6 @@ def read_survey(file, filename: str) -> SurveyFile:
 
 
 # --- checking ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Line:
-    row: int
-    commune_code: str
-    code: str
-    campaign: Campaign
-    household_id: int
-    village_id: int | None
-    area: str
-    members: int | None
-    income: int
-    deprived: list[str]
-    classification: str
-    assessment_id: int | None  # None: not on the campaign's list yet
-    old_classification: str  # "" when not surveyed before
-    previous_classification: str  # the status of the campaign's year (for a newly listed household)
 
 
 @dataclass
@@ -320,7 +296,7 @@ def import_survey(
             refusals = _lock_campaigns(campaigns)
             if refusals:
                 return SurveyReport(dry_run=False, errors=[RowError(0, "", message) for message in refusals])
-            _write(checked, acting_user=acting_user)
+            assessments_import(checked, acting_user=acting_user)
     except IntegrityError:
         # Someone listed one of these households between our check and our write.
         report = SurveyReport(
@@ -330,7 +306,9 @@ def import_survey(
     return report
 
 
-def _check_lines(lines, survey: SurveyFile, campaigns, existing, in_scope, rules_by_standard, errors) -> list[_Line]:
+def _check_lines(
+    lines, survey: SurveyFile, campaigns, existing, in_scope, rules_by_standard, errors
+) -> list[SurveyLine]:
     for row in survey.too_wide:
         errors.add(row, "", _("has more cells than the header"))
     # Households first, so that each line is checked against its household in one pass.
@@ -342,7 +320,7 @@ def _check_lines(lines, survey: SurveyFile, campaigns, existing, in_scope, rules
         {commune: sorted(set(codes)) for commune, codes in codes_by_commune.items()}, campaigns
     )
     first_line: dict[tuple[str, str], int] = {}
-    checked: list[_Line] = []
+    checked: list[SurveyLine] = []
     fallback_rules = next(iter(rules_by_standard.values()), None)
     for row, values in lines:
         problem_columns: set[str] = set()
@@ -429,7 +407,7 @@ def _check_lines(lines, survey: SurveyFile, campaigns, existing, in_scope, rules
         if problem_columns or household is None:
             continue
         checked.append(
-            _Line(
+            SurveyLine(
                 row=row,
                 commune_code=commune_code,
                 code=code,
@@ -450,7 +428,7 @@ def _check_lines(lines, survey: SurveyFile, campaigns, existing, in_scope, rules
     return checked
 
 
-def _fill_report(report: SurveyReport, checked: list[_Line]) -> None:
+def _fill_report(report: SurveyReport, checked: list[SurveyLine]) -> None:
     counts = Counter()
     for line in checked:
         counts[line.classification] += 1
@@ -473,98 +451,3 @@ def _lock_campaigns(campaigns: dict[str, Campaign]) -> list[str]:
         Campaign.objects.select_for_update().select_related("commune").filter(pk__in=[c.pk for c in campaigns.values()])
     )
     return [problem for campaign in locked.order_by("pk") for problem in _status_problem(campaign)]
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-_UPDATED_FIELDS = [
-    "area",
-    "members",
-    "household_income",
-    "income_per_capita",
-    "deprived",
-    "prefilled",
-    "deprivation_count",
-    "classification",
-    "surveyed_at",
-    "assessed_by",
-    "updated_at",
-]
-
-
-def _write(lines: list[_Line], *, acting_user) -> None:
-    now = timezone.now()
-    new = [
-        {
-            "campaign_id": line.campaign.pk,
-            "household_id": line.household_id,
-            "village_id": line.village_id,
-            "listed_reason": LISTED_REASON,
-            "previous_classification": line.previous_classification,
-            "area": line.area,
-            "members": line.members,
-            "household_income": None,
-            "income_per_capita": line.income,
-            "deprived": line.deprived,
-            "prefilled": [],
-            "deprivation_count": len(line.deprived),
-            "classification": line.classification,
-            "surveyed_at": now,
-            "assessed_by_id": acting_user.pk,
-        }
-        for line in lines
-        if line.assessment_id is None
-    ]
-    _copy_insert(Assessment, _complete(Assessment, new, now=now))
-    changed = [
-        [line.assessment_id, line.area, line.members, None, line.income, line.deprived, [], len(line.deprived),
-         line.classification, now, acting_user.pk, now]
-        for line in lines
-        if line.assessment_id is not None
-    ]  # fmt: skip
-    _update_assessments(changed)
-    # The figures, not a sentence: ``StandardRules.explain`` gives the sentence in the reader's
-    # language when the event is shown (and costs a third of the import if written 100,000 times).
-    events = [
-        {
-            "campaign_id": line.campaign.pk,
-            "household_id": line.household_id,
-            "kind": ReviewEvent.Kind.IMPORTED.value,
-            "actor_id": acting_user.pk,
-            "data": {
-                "line": line.row,
-                "listed": line.assessment_id is None,
-                "classification": line.classification,
-                "previous": line.old_classification,
-                "area": line.area,
-                "income_per_capita": line.income,
-                "deprived": line.deprived,
-            },
-        }
-        for line in lines
-    ]
-    _copy_insert(ReviewEvent, _complete(ReviewEvent, events, now=now))
-
-
-def _update_assessments(rows: list[list]) -> None:
-    """UPDATE the survey fields of assessments: COPY the values into a temporary table, then one
-    UPDATE … FROM (the technique of ``households.importing._copy_update``, with plain rows instead
-    of model instances)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = Assessment._meta.db_table
-    fields = [Assessment._meta.pk, *(Assessment._meta.get_field(name) for name in _UPDATED_FIELDS)]
-    columns = ", ".join(quote(f.column) for f in fields)
-    temporary = "survey_import_assessment"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS SELECT {columns} FROM {quote(table)} WITH NO DATA"
-        )
-    _copy_rows(temporary, fields, iter(rows))
-    assignments = ", ".join(f"{quote(f.column)} = new.{quote(f.column)}" for f in fields[1:])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(table)} AS target SET {assignments} FROM {temporary} AS new WHERE target.id = new.id"
-        )
-        cursor.execute(f"DROP TABLE {temporary}")

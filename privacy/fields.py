@@ -6,7 +6,8 @@
   value is asked of its ``BlindIndexField``.
 - ``BlindIndexField``: the keyed hash of another field of the model (``source``), recomputed from
   it on every save; ``BlindIndexedModel`` adds it to ``save(update_fields=…)`` when its source is
-  there. Writers that bypass ``save`` (COPY in ``households.importing``) call ``derive_indexes``.
+  there. Writers that bypass ``save`` (COPY, ``core.bulk``) derive it through ``derived_from`` and
+  ``derive``.
 - ``EncryptedKeysJSONField``: a JSON object some of whose keys (``encrypted_keys``) hold personal
   data: those values are encrypted in the stored JSON and decrypted when read.
 
@@ -33,6 +34,7 @@ class _EmptyOnlyExact(Exact):
 
 class EncryptedCharField(models.CharField):
     description = "Text encrypted at rest (AES-GCM), read and written as plaintext"
+    prepare_for_copy = True  # core.bulk writes it as save does: encrypted
 
     def db_type(self, connection):
         return "text"
@@ -82,6 +84,14 @@ class BlindIndexField(models.CharField):
     def digest(self, value: str | None) -> str:
         return blind_index(value or "", purpose=self.purpose)
 
+    # What core.bulk asks of a field computed from another (COPY writes bypass ``pre_save``).
+    @property
+    def derived_from(self) -> str:
+        return self.source
+
+    def derive(self, value: str | None) -> str:
+        return self.digest(value)
+
     def pre_save(self, model_instance, add):
         value = self.digest(getattr(model_instance, self.source))
         setattr(model_instance, self.attname, value)
@@ -90,16 +100,6 @@ class BlindIndexField(models.CharField):
 
 def blind_index_fields(model) -> list[BlindIndexField]:
     return [field for field in model._meta.concrete_fields if isinstance(field, BlindIndexField)]
-
-
-def derive_indexes(model, row: dict) -> dict:
-    """Set the blind indexes of a row ({attname: value}) from its sources, for writers that bypass
-    ``save`` (COPY). Returns ``row``."""
-    for field in blind_index_fields(model):
-        source = model._meta.get_field(field.source).attname
-        if source in row:
-            row[field.attname] = field.digest(row[source])
-    return row
 
 
 class BlindIndexedModel(models.Model):
@@ -125,6 +125,8 @@ class BlindIndexedModel(models.Model):
 
 class EncryptedKeysJSONField(models.JSONField):
     """A JSON object whose ``encrypted_keys`` (top level, string values) are encrypted at rest."""
+
+    prepare_for_copy = True  # core.bulk writes it as save does: those keys encrypted
 
     def __init__(self, *args, encrypted_keys: tuple[str, ...] = (), **kwargs):
         self.encrypted_keys = tuple(encrypted_keys)

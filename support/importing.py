@@ -17,9 +17,9 @@ report then names every bad line, column and reason.
   through it, which each import keeps equal to the loans it holds. The record's funding follows
   the programme's split, as ``services.records.record_create`` does.
 
-A clean file is written set-based in one transaction (COPY for records, their funding, loans, their
-history and events; one UPDATE … FROM for the balances), with one ``loans_imported`` event for the
-file beside one event per record created or balance updated.
+A clean file is written set-based in one transaction by ``support.bulk.loans_import`` (COPY for
+records, their funding, loans, their history and events; one UPDATE … FROM for the balances), with
+one ``loans_imported`` event for the file beside one event per record created or balance updated.
 """
 
 import re
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,21 +38,10 @@ from core.tabular import RowErrors, cell_text, read_table, rows_from_dicts, spli
 from core.text import fold_vietnamese
 from geography.scoping import in_scope
 from households.disclosure import cannot_use_here, residence_communes
-from households.importing import (
-    RowError,
-    _allocate_ids,
-    _as_rows,
-    _chunks,
-    _complete,
-    _copy_history,
-    _copy_insert,
-    _copy_update,
-    _where_any,
-)
+from households.importing import RowError, _chunks, _where_any
 from households.models import Household, Membership, Person
-from support.models import Funding, Kind, Loan, Programme, Record, RecordFunding, Source, SupportEvent
-from support.services import loans as loan_services
-from support.services import programmes as programme_services
+from support.bulk import BANK, PROGRAMME_NAME, LoanHousehold, LoanLine, LoanPerson, loans_import
+from support.models import Kind, Loan, Programme, Record
 from support.services._common import _require
 
 __all__ = ["COLUMNS", "BANK", "LoanFile", "LoanImportReport", "RowError", "import_loans", "read_loans"]
@@ -71,9 +59,6 @@ COLUMNS = [
     "balance_on",
     "repayment_status",
 ]
-BANK = "NHCSXH"
-PROGRAMME_NAME = "Vay vốn ưu đãi NHCSXH {year}"
-PROGRAMME_ORGANISER = "Ngân hàng Chính sách xã hội"
 MAX_LENGTHS = {"contract_number": 40, "loan_programme": 120}
 MAX_TERM_MONTHS = 480
 LOOKUP_CHUNK = 10_000
@@ -165,36 +150,6 @@ def _as_file(rows: Sequence[dict]) -> LoanFile:
 # --- checking ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Household:
-    pk: int
-    code: str
-    dissolved_on: date | None
-
-
-@dataclass(frozen=True)
-class _Person:
-    pk: int
-    national_id: str
-    full_name: str
-
-
-@dataclass
-class _Line:
-    row: int
-    contract_number: str
-    household: _Household
-    person: _Person
-    loan_programme: str
-    amount_vnd: int
-    disbursed_on: date
-    term_months: int
-    outstanding_vnd: int
-    balance_on: date
-    repayment: str
-    loan: Loan | None = None  # the contract on record this line updates
-
-
 def _check_header(header: list[str], errors: RowErrors) -> None:
     for name in COLUMNS:
         if name not in header:
@@ -251,20 +206,20 @@ class _Checker:
         ``user``'s communes) and contracts recorded elsewhere."""
         self.commune, self.errors = commune, errors
         self.today = timezone.localdate()
-        self.households: dict[str, _Household] = {
-            code: _Household(pk, code, dissolved_on)
+        self.households: dict[str, LoanHousehold] = {
+            code: LoanHousehold(pk, code, dissolved_on)
             for pk, code, dissolved_on in Household.objects.filter(commune=commune).values_list(
                 "pk", "code", "dissolved_on"
             )
         }
-        self.persons: dict[str, _Person] = {}
+        self.persons: dict[str, LoanPerson] = {}
         # person id -> ids of the households they are a current member of (one, in a sound registry)
         self.member_of: dict[int, set[int]] = defaultdict(set)
         members = Membership.objects.filter(household__commune=commune, left_on__isnull=True).values_list(
             "person_id", "household_id", "person__national_id", "person__full_name"
         )
         for person_id, household_id, national_id, full_name in members:
-            self.persons[national_id] = _Person(person_id, national_id, full_name)
+            self.persons[national_id] = LoanPerson(person_id, national_id, full_name)
             self.member_of[person_id].add(household_id)
         named = {v["borrower_national_id"] for _r, v in rows if _NATIONAL_ID.fullmatch(v["borrower_national_id"])}
         elsewhere = sorted(named - set(self.persons))
@@ -274,7 +229,7 @@ class _Checker:
             for person in found:
                 # Another commune's resident is not named, nor told from an unknown ID (issue 15 §3).
                 if in_scope(user, homes.get(person.pk)):
-                    self.persons[person.national_id] = _Person(person.pk, person.national_id, person.full_name)
+                    self.persons[person.national_id] = LoanPerson(person.pk, person.national_id, person.full_name)
         self.loans: dict[str, Loan] = {
             loan.contract_number: loan
             for loan in Loan.objects.filter(bank=BANK, record__commune=commune).select_related(
@@ -289,7 +244,7 @@ class _Checker:
             )
         self.first_line: dict[str, int] = {}
 
-    def check(self, row: int, values: dict) -> _Line | None:
+    def check(self, row: int, values: dict) -> LoanLine | None:
         bad: set[str] = set()
         self.errors.name(row, values["borrower_name"])
 
@@ -340,7 +295,7 @@ class _Checker:
             add("household_code", _("the household was dissolved on %(day)s") % {"day": _day(household.dissolved_on)})
         if bad or household is None or person is None or repayment is None:
             return None
-        return _Line(
+        return LoanLine(
             row=row,
             contract_number=contract,
             household=household,
@@ -355,7 +310,7 @@ class _Checker:
             loan=loan,
         )
 
-    def _household(self, values, add) -> _Household | None:
+    def _household(self, values, add) -> LoanHousehold | None:
         code = values["household_code"]
         if not code:
             return None
@@ -364,7 +319,7 @@ class _Checker:
             add("household_code", _("no household with this code in %(commune)s") % {"commune": self.commune.name})
         return household
 
-    def _borrower(self, values, household, add) -> "_Person | None":
+    def _borrower(self, values, household, add) -> "LoanPerson | None":
         national_id = values["borrower_national_id"]
         if not national_id:
             return None
@@ -444,7 +399,7 @@ class _Checker:
             add("balance_on", _("is older than the balance on record (%(day)s)") % {"day": _day(loan.balance_on)})
 
 
-def _unchanged(line: _Line) -> bool:
+def _unchanged(line: LoanLine) -> bool:
     loan = line.loan
     return (loan.outstanding_vnd, loan.balance_on, loan.repayment) == (
         line.outstanding_vnd,
@@ -507,7 +462,20 @@ def import_loans(
         with transaction.atomic():
             if not _still_as_read(changed):
                 raise IntegrityError("a balance changed during the import")
-            _write(commune, new, changed, report, acting_user=acting_user, filename=filename)
+            loans_import(
+                commune,
+                new,
+                changed,
+                summary={
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "lent_vnd": report.lent_vnd,
+                    "programmes_created": report.programmes_created,
+                },
+                acting_user=acting_user,
+                filename=filename,
+            )
     except IntegrityError:
         # Someone recorded one of these contracts, or a balance, between our check and our write.
         report = LoanImportReport(
@@ -524,7 +492,7 @@ def _year_programmes(commune, years: list[int]) -> dict[int, tuple[str, str]]:
     return {year: (name, kind) for year, name, kind in found if names[name] == year}
 
 
-def _still_as_read(lines: list[_Line]) -> bool:
+def _still_as_read(lines: list[LoanLine]) -> bool:
     """Lock the loans the file updates (in primary-key order) and check they are as they were read."""
     expected = {line.loan.pk: (line.loan.outstanding_vnd, line.loan.balance_on, line.loan.repayment) for line in lines}
     if not expected:
@@ -537,167 +505,3 @@ def _still_as_read(lines: list[_Line]) -> bool:
         .values_list("pk", "outstanding_vnd", "balance_on", "repayment")
     }
     return locked == expected
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-
-def _programmes(commune, new: list[_Line], *, acting_user) -> dict[int, Programme]:
-    """Year -> the commune's loan programme of that year, created (through the service) if missing."""
-    amounts: dict[int, int] = defaultdict(int)
-    for line in new:
-        amounts[line.disbursed_on.year] += line.amount_vnd
-    names = {year: PROGRAMME_NAME.format(year=year) for year in amounts}
-    programmes = {
-        programme.year: programme
-        for programme in Programme.objects.filter(commune=commune, kind=Kind.LOAN, name__in=list(names.values()))
-        if programme.name == names[programme.year]
-    }
-    for year, amount in sorted(amounts.items()):
-        if year not in programmes:
-            programmes[year] = programme_services.programme_create(
-                commune=commune,
-                kind=Kind.LOAN,
-                name=names[year],
-                year=year,
-                fundings=[programme_services.FundingLine(Source.STATE_BUDGET, amount)],
-                organiser=PROGRAMME_ORGANISER,
-                target_group="Hộ nghèo, hộ cận nghèo, hộ mới thoát nghèo và các đối tượng chính sách",
-                acting_user=acting_user,
-            )
-    return programmes
-
-
-def _keep_budgets(programmes: list[Programme]) -> None:
-    """A loan programme funded by the state budget alone is funded for what it lent."""
-    lent = dict(
-        Record.objects.filter(programme__in=programmes)
-        .exclude(status=Record.Status.CANCELLED)
-        .values("programme")
-        .annotate(total=Sum("value_vnd"))
-        .values_list("programme", "total")
-    )
-    fundings = defaultdict(list)
-    for funding in Funding.objects.filter(programme__in=programmes):
-        fundings[funding.programme_id].append(funding)
-    for programme in programmes:
-        lines = fundings[programme.pk]
-        alone = len(lines) == 1 and lines[0].source == Source.STATE_BUDGET
-        if alone and lent.get(programme.pk) and lines[0].amount_vnd != lent[programme.pk]:
-            lines[0].amount_vnd = lent[programme.pk]
-            lines[0].save(update_fields=["amount_vnd", "updated_at"])
-
-
-def _write(commune, new: list[_Line], changed: list[_Line], report: LoanImportReport, *, acting_user, filename):
-    now = timezone.now()
-    programmes = _programmes(commune, new, acting_user=acting_user)
-    splits = {year: programme_services.programme_funding_lines(programme) for year, programme in programmes.items()}
-
-    records = []
-    for line in new:
-        programme = programmes[line.disbursed_on.year]
-        records.append(
-            {
-                "programme_id": programme.pk,
-                "commune_id": commune.pk,
-                "kind": Kind.LOAN.value,
-                "household_id": line.household.pk,
-                "person_id": line.person.pk,
-                "distribution_id": None,
-                "status": Record.Status.DELIVERED.value,
-                "planned_on": line.disbursed_on,
-                "delivered_on": line.disbursed_on,
-                "value_vnd": line.amount_vnd,
-                "in_kind": "",
-                "note": "",
-                "created_by_id": acting_user.pk,
-            }
-        )
-    for row, pk in zip(records, _allocate_ids(Record, len(records)), strict=True):
-        row["id"] = pk
-    _copy_insert(Record, _complete(Record, records, now=now), with_pk=True)
-    _copy_history(Record, records, user=acting_user, now=now, history_type="+")
-
-    fundings = [
-        {"record_id": row["id"], "source": split.source, "donor_id": split.donor.pk if split.donor else None,
-         "amount_vnd": split.amount_vnd}
-        for row, line in zip(records, new, strict=True)
-        for split in programme_services.proportional_split(line.amount_vnd, splits[line.disbursed_on.year])
-    ]  # fmt: skip
-    _copy_insert(RecordFunding, _complete(RecordFunding, fundings, now=now))
-
-    loans = [
-        {
-            "record_id": row["id"],
-            "bank": BANK,
-            "contract_number": line.contract_number,
-            "loan_programme": line.loan_programme,
-            "disbursed_on": line.disbursed_on,
-            "term_months": line.term_months,
-            "due_on": loan_services.loan_due_on(line.disbursed_on, line.term_months),
-            "outstanding_vnd": line.outstanding_vnd,
-            "balance_on": line.balance_on,
-            "repayment": line.repayment,
-        }
-        for row, line in zip(records, new, strict=True)
-    ]
-    _copy_insert(Loan, loans, with_pk=True)
-    _copy_history(Loan, loans, user=acting_user, now=now, history_type="+")
-
-    updated = []
-    events = []
-    for line in changed:
-        loan = line.loan
-        before = {
-            "outstanding_vnd": loan.outstanding_vnd,
-            "repayment": loan.repayment,
-            "balance_on": str(loan.balance_on),
-        }
-        loan.outstanding_vnd, loan.balance_on, loan.repayment = line.outstanding_vnd, line.balance_on, line.repayment
-        updated.append(loan)
-        events.append(
-            {
-                "kind": SupportEvent.EventKind.LOAN_BALANCE.value,
-                "actor_id": acting_user.pk,
-                "reason": "",
-                "commune_id": commune.pk,
-                "programme_id": loan.record.programme_id,
-                "record_id": loan.record_id,
-                "distribution_id": None,
-                "data": {"before": before, "outstanding_vnd": line.outstanding_vnd, "repayment": line.repayment,
-                         "balance_on": str(line.balance_on), "imported": True, "line": line.row},
-            }
-        )  # fmt: skip
-    _copy_update(Loan, updated, ["outstanding_vnd", "balance_on", "repayment"])
-    _copy_history(Loan, _as_rows(Loan, updated), user=acting_user, now=now, history_type="~")
-
-    for row, line in zip(records, new, strict=True):
-        events.append(
-            {
-                "kind": SupportEvent.EventKind.RECORD_DELIVERED.value,
-                "actor_id": acting_user.pk,
-                "reason": "",
-                "commune_id": commune.pk,
-                "programme_id": row["programme_id"],
-                "record_id": row["id"],
-                "distribution_id": None,
-                "data": {"value_vnd": line.amount_vnd, "contract_number": line.contract_number, "imported": True,
-                         "line": line.row},
-            }
-        )  # fmt: skip
-    events.append(
-        {
-            "kind": SupportEvent.EventKind.LOANS_IMPORTED.value,
-            "actor_id": acting_user.pk,
-            "reason": "",
-            "commune_id": commune.pk,
-            "programme_id": None,
-            "record_id": None,
-            "distribution_id": None,
-            "data": {"file": filename, "created": report.created, "updated": report.updated,
-                     "unchanged": report.unchanged, "lent_vnd": report.lent_vnd,
-                     "programmes_created": report.programmes_created},
-        }
-    )  # fmt: skip
-    _copy_insert(SupportEvent, _complete(SupportEvent, events, now=now))
-    _keep_budgets(list(programmes.values()))

@@ -1,0 +1,48 @@
+"""The audit of set-based writes: the history and event rows of many rows at once.
+
+Every change is audited twice: an event row of the app (``HouseholdEvent``, ``CaseEvent``, … on
+``core.models.DomainEvent``: who, when, why) and django-simple-history's row of the model. A service
+that writes one row gets both from ``save`` and its own event; a bulk service (``<app>/bulk.py``, what
+the importers call after checking a file) writes many rows with COPY (``core.bulk``) and their audit
+here, the one place that knows how:
+
+- ``write_history``: the rows simple-history's ``bulk_history_create`` would write (every field of
+  the row, the history type, user, date and change reason), by COPY;
+- ``write_events``: event rows, completed as ``save`` would complete them, by COPY.
+"""
+
+from core.bulk import complete_rows, copy_insert, copy_rows, db_value
+
+# The change reason of the history rows an import writes.
+IMPORT_REASON = "import"
+
+
+def write_history(model, rows: list[dict], *, user, now, history_type: str, reason: str = IMPORT_REASON) -> None:
+    """The simple-history rows of ``model`` for ``rows`` (complete rows, {attname: value}, as they
+    stand after the change: ``core.bulk.complete_rows`` or ``as_rows``), as ``bulk_history_create``
+    would write them: ``history_type`` "+" (created), "~" (changed) or "-" (deleted), by ``user`` at
+    ``now`` with the change reason ``reason``."""
+    if not rows:
+        return
+    history = model.history.model
+    fields = [field for field in history._meta.concrete_fields if not field.primary_key]
+    own = {
+        "history_date": now,
+        "history_change_reason": reason,
+        "history_type": history_type,
+        "history_user_id": user.pk if user is not None else None,
+    }
+    copy_rows(
+        history._meta.db_table,
+        fields,
+        (
+            [own[field.attname] if field.attname in own else db_value(field, row[field.attname]) for field in fields]
+            for row in rows
+        ),
+    )
+
+
+def write_events(event_model, rows: list[dict], *, now) -> None:
+    """Insert event rows ({attname: value}: the subject, ``kind``, ``actor_id``, ``data``, …), each
+    completed as ``save`` would (``occurred_at`` is ``now`` unless the row gives it)."""
+    copy_insert(event_model, complete_rows(event_model, rows, now=now))

@@ -60,11 +60,12 @@ from core.formatting import day as format_day
 from core.months import first_of_month
 from core.tabular import RowErrors, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
-from geography.models import Commune, Village
+from geography.models import Commune
 from geography.scoping import commune_codes_for_user
+from households import sql as registry
 from households.identity import normalise_phone
 from households.importing import RowError, _where_any
-from households.models import Household, Membership, Person
+from households.models import Person
 
 __all__ = [
     "COLUMNS",
@@ -220,14 +221,12 @@ def _load_residents(national_ids: list[str]) -> dict[str, _Resident]:
         chunk = national_ids[start : start + LOOKUP_CHUNK]
         persons.update((person.national_id, person) for person in _where_any(Person, "national_id", chunk))
     sql = f"""
-        SELECT DISTINCT ON (membership.person_id) membership.person_id, household.code, household.commune_id,
-               COALESCE(village.name, ''), membership.joined_on,
-               membership.left_on IS NULL AND membership.relationship = 'head' AND household.member_count > 1
-          FROM {Membership._meta.db_table} membership
-          JOIN {Household._meta.db_table} household ON household.id = membership.household_id
-          LEFT JOIN {Village._meta.db_table} village ON village.id = household.village_id
+        SELECT DISTINCT ON (membership.person_id) membership.person_id, membership.household_code,
+               membership.commune_id, membership.village_name, membership.joined_on,
+               membership.left_on IS NULL AND membership.is_head AND membership.member_count > 1
+          FROM ({registry.memberships_with_home()}) membership
          WHERE membership.person_id = ANY(ARRAY(SELECT value::bigint FROM jsonb_array_elements_text(%s::jsonb)))
-         ORDER BY membership.person_id, membership.left_on DESC NULLS FIRST, membership.id DESC
+         ORDER BY membership.person_id, membership.left_on DESC NULLS FIRST, membership.membership_id DESC
     """
     by_pk = {person.pk: person for person in persons.values()}
     residents = {}

@@ -13,5 +13,6 @@ def villages() -> str:
 
 
 def communes() -> str:
-    """Relation ``(commune_id, name)``: every commune by its code (join it on ``commune_id``)."""
-    return f"SELECT code AS commune_id, name FROM {Commune._meta.db_table}"
+    """Relation ``(commune_id, name, province_id)``: every commune by its code (join it on ``commune_id``),
+    with its province's code."""
+    return f"SELECT code AS commune_id, name, province_id FROM {Commune._meta.db_table}"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from core.audit import write_events, write_history
 from core.bulk import allocate_ids, as_rows, complete_rows, copy_insert, copy_update
 from core.text import fold_vietnamese
+from geography import sql as geography_sql
 from geography.models import Commune, Village
 from households.guards import person_change_problems
 from households.models import DuplicateFlag, Household, HouseholdEvent, Membership, Person, Relationship, Transfer
@@ -322,7 +323,7 @@ def _flag_possible_duplicates(person_ids: list[int]) -> None:
         "person": Person._meta.db_table,
         "membership": Membership._meta.db_table,
         "household": Household._meta.db_table,
-        "commune": Commune._meta.db_table,
+        "commune": f"({geography_sql.communes()})",
     }
     sql = """
         SELECT DISTINCT new.id, other.id, home.commune_id
@@ -330,13 +331,13 @@ def _flag_possible_duplicates(person_ids: list[int]) -> None:
         JOIN {person} new ON new.id = new_person.id
         JOIN {membership} current ON current.person_id = new.id AND current.left_on IS NULL
         JOIN {household} home ON home.id = current.household_id
-        JOIN {commune} home_commune ON home_commune.code = home.commune_id
+        JOIN {commune} home_commune ON home_commune.commune_id = home.commune_id
         JOIN {person} other
           ON other.search_name = new.search_name AND other.date_of_birth = new.date_of_birth AND other.id <> new.id
         JOIN {membership} other_membership ON other_membership.person_id = other.id
         JOIN {household} other_home ON other_home.id = other_membership.household_id
         JOIN {commune} other_commune
-          ON other_commune.code = other_home.commune_id AND other_commune.province_id = home_commune.province_id
+          ON other_commune.commune_id = other_home.commune_id AND other_commune.province_id = home_commune.province_id
     """.format(**tables)
     with connection.cursor() as cursor:
         cursor.execute(sql, [json.dumps(person_ids)])

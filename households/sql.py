@@ -288,3 +288,30 @@ def poverty_summary(
       FROM counted
       LEFT JOIN changes ON changes.key IS NOT DISTINCT FROM counted.key
     """
+
+
+def memberships_with_home() -> str:
+    """Relation ``(membership_id, person_id, joined_on, left_on, is_head, household_code, commune_id,
+    village_name, member_count)``: every membership, current or past, with its household (its code, commune,
+    village name, '' for a household waiting for a village, and living current members) and whether the
+    person is (or was) its head. Join or filter it on ``person_id``: the planner reads only those."""
+    return f"""
+    SELECT membership.id AS membership_id, membership.person_id, membership.joined_on, membership.left_on,
+           membership.relationship = {literals([Relationship.HEAD])} AS is_head, household.code AS household_code,
+           household.commune_id, COALESCE(village.name, '') AS village_name, household.member_count
+    FROM {MEMBERSHIP} membership
+    JOIN {HOUSEHOLD} household ON household.id = membership.household_id
+    LEFT JOIN ({geography.villages()}) village ON village.village_id = household.village_id
+    """
+
+
+def households_with_status(year: str) -> str:
+    """Relation ``(household_id, code, commune_id, village_id, area, dissolved, status)``: every household,
+    dissolved or not, with its poverty status of exactly ``year`` (NULL when it has none). Filter it on
+    ``commune_id`` and ``code``: the planner reads only those."""
+    return f"""
+    SELECT household.id AS household_id, household.code, household.commune_id, household.village_id,
+           household.area, household.dissolved_on IS NOT NULL AS dissolved, status.status
+    FROM {HOUSEHOLD} household
+    LEFT JOIN {YEAR_STATUS} status ON status.household_id = household.id AND status.year = {year}
+    """

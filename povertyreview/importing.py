@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from core.tabular import RowErrors, read_table, split_table
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user
+from households import sql as registry
 from households.importing import RowError
-from households.models import Household, HouseholdYearStatus, PovertyStatus
+from households.models import PovertyStatus
 from povertyreview.bulk import SurveyLine, assessments_import
 from povertyreview.classification import StandardRules, classify, rules_for
 from povertyreview.models import Assessment, Campaign, Indicator
@@ -188,11 +189,9 @@ def _load_households(codes_by_commune: dict[str, list[str]], campaigns: dict[str
     campaign for its list. (The list is read on its own: joined in, a freshly opened campaign's
     unanalysed assessments lead the planner to a nested loop over them for every household.)"""
     sql = f"""
-        SELECT household.code, household.id, household.village_id, household.area,
-               household.dissolved_on IS NOT NULL, status.status
-          FROM {Household._meta.db_table} household
-          LEFT JOIN {HouseholdYearStatus._meta.db_table} status
-            ON status.household_id = household.id AND status.year = %s
+        SELECT household.code, household.household_id, household.village_id, household.area,
+               household.dissolved, household.status
+          FROM ({registry.households_with_status("%s")}) household
          WHERE household.commune_id = %s
            AND household.code = ANY(ARRAY(SELECT value::varchar FROM jsonb_array_elements_text(%s::jsonb)))
     """

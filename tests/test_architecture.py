@@ -46,15 +46,10 @@ KNOWN_UPWARD: set[tuple[str, str]] = set()
 # module, which imports them. Module-level circles have no allowance at all.
 KNOWN_CIRCLE_EDGES: set[tuple[str, str]] = set()
 
-# issue 17: to be removed. Another app's table named in a string literal (SQL) of a file: how many times
-# each table name occurs in the file's strings (docstrings not counted). The owner should export the
-# rule (a selector, an SQL fragment built from its enums, or a database view of its own migrations).
-KNOWN_FOREIGN_TABLES: dict[str, dict[str, int]] = {
-    # Reached as ``Model._meta.db_table`` of another app's model (the importers' lookups of persons).
-    "beneficiaries/importing.py": {"households_household": 1, "households_membership": 1, "geography_village": 1},
-    "households/importing.py": {"geography_commune": 1},
-    "povertyreview/importing.py": {"households_household": 1, "households_householdyearstatus": 1},
-}
+# Another app's table named in a string literal (SQL) of a file, or reached as ``Model._meta.db_table`` of
+# another app's model: file -> table -> count. None today: each owner exports its rules in its ``sql.py``
+# (relations and conditions built from its own models and enums) and the readers embed those.
+KNOWN_FOREIGN_TABLES: dict[str, dict[str, int]] = {}
 
 
 # --- reading the source ---------------------------------------------------------------------------

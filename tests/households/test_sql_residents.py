@@ -132,3 +132,38 @@ def test_poverty_summary_compares_the_review_years_list_with_the_year_before(uni
         (None, 1, 0, 0, 0, 0, 0, 0),
         (units.tan_dong_village.pk, 5, 2, 2, 1, 1, 1, 1),
     ]
+
+
+def test_memberships_with_home_keeps_past_memberships_and_says_who_heads(homes, units):
+    found = rows(
+        f"SELECT p.full_name, m.left_on, m.is_head, m.household_code, m.commune_id, m.village_name, m.member_count "
+        f"FROM ({sql.memberships_with_home()}) m JOIN households_person p ON p.id = m.person_id "
+        f"WHERE p.full_name IN ('Nguyễn Văn An', 'Nguyễn Thị Em', 'Phạm Văn Giang') ORDER BY p.full_name"
+    )
+
+    first, second = homes
+    village = units.tan_dong_village.name
+    assert found == [
+        ("Nguyễn Thị Em", date(2023, 1, 1), False, "TD-1", units.tan_dong.pk, village, first.member_count),
+        ("Nguyễn Văn An", None, True, "TD-1", units.tan_dong.pk, village, first.member_count),
+        ("Phạm Văn Giang", None, True, "TD-2", units.tan_dong.pk, "", 1),
+    ]
+
+
+def test_households_with_status_gives_the_status_of_exactly_that_year_or_null(homes, units):
+    first, second = homes
+    HouseholdYearStatus.objects.create(household=first, year=2024, status="poor")
+    HouseholdYearStatus.objects.create(household=first, year=2025, status="near_poor")
+    Household.objects.filter(pk=second.pk).update(dissolved_on=date(2025, 3, 1))
+
+    query = (
+        f"SELECT code, commune_id, dissolved, status FROM ({sql.households_with_status('%(year)s')}) h ORDER BY code"
+    )
+    assert rows(query, {"year": 2025}) == [
+        ("TD-1", units.tan_dong.pk, False, "near_poor"),
+        ("TD-2", units.tan_dong.pk, True, None),
+    ]
+    assert rows(query, {"year": 2023}) == [
+        ("TD-1", units.tan_dong.pk, False, None),
+        ("TD-2", units.tan_dong.pk, True, None),
+    ]

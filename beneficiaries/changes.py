@@ -61,7 +61,7 @@ from beneficiaries.services import (
     payment_problems,
 )
 from core.months import first_of_month
-from geography.scoping import commune_codes_for_user
+from geography.scoping import in_scope
 from households.identity import mask
 from households.models import Person
 from households.selectors import residence_commune_id
@@ -114,10 +114,6 @@ PROPOSALS = {
 # --- who may do what ---------------------------------------------------------------------------------
 
 
-def _in_scope(user, commune_id: str) -> bool:
-    return user.has_national_scope or commune_id in commune_codes_for_user(user)
-
-
 def _status_refusal(label: str, subject: str) -> ValidationError:
     return ValidationError({"status": [subject % {"status": label}]})
 
@@ -125,7 +121,7 @@ def _status_refusal(label: str, subject: str) -> ValidationError:
 def _request_refusal(case: Case, user) -> Exception | None:
     """Why the user may not propose a change of the case (None: they may). The officer or the
     chair of the case's commune, while its months can be paid."""
-    if not ((user.can_manage_registry or user.can_sign_decisions) and _in_scope(user, case.commune_id)):
+    if not ((user.can_manage_registry or user.can_sign_decisions) and in_scope(user, case.commune_id)):
         return PermissionDenied()
     if case.status not in PAYABLE_STATUSES:
         return _status_refusal(case.get_status_display(), _("The case is “%(status)s”; this is not possible now."))
@@ -137,7 +133,7 @@ def case_change_options(*, case: Case, user) -> dict[str, str]:
     details directly by the officer before the decision (``services.payment_change``); any of the
     kinds as a request while the case's months can be paid. Empty out of scope."""
     if case.status in DIRECT_PAYMENT_STATUSES:
-        allowed = user.can_manage_registry and _in_scope(user, case.commune_id)
+        allowed = user.can_manage_registry and in_scope(user, case.commune_id)
         return {Kind.PAYMENT: DIRECT} if allowed else {}
     if _request_refusal(case, user) is None:
         return dict.fromkeys(Kind.values, REQUEST)
@@ -150,7 +146,7 @@ ACTIONS = ("approve", "reject", "withdraw")
 def _action_refusal(change_request: ChangeRequest, user, action: str) -> Exception | None:
     """Why the user may not ``action`` the request (None: they may). Approve and reject: a commune
     chair of the case's commune who did not make it; withdraw: its maker; only while pending."""
-    if not _in_scope(user, change_request.case.commune_id):
+    if not in_scope(user, change_request.case.commune_id):
         return PermissionDenied()
     maker = user.pk == change_request.requested_by_id
     if action == "withdraw" and not maker:

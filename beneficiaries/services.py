@@ -32,7 +32,7 @@ from beneficiaries.models import (
 )
 from core.documents import check_document
 from core.months import add_months, first_of_month
-from geography.scoping import require_scope
+from geography.scoping import require
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, PovertyStatus
 
 PAYMENT_METHODS = frozenset(PaymentMethod.values)
@@ -59,10 +59,6 @@ class PaymentDetails:
 def _refuse(problems: dict[str, list[str]]) -> None:
     if problems:
         raise ValidationError({k: [ValidationError(m) for m in v] for k, v in problems.items()})
-
-
-def _require(user, capability: str, commune_id: str) -> None:
-    require_scope(user, commune_id, capability)
 
 
 def _event(case: Case, kind: str, acting_user, *, reason: str = "", **data) -> CaseEvent:
@@ -143,7 +139,7 @@ def case_apply(
     *, person, commune, categories: list[CategoryChoice], applied_on: date, payment: PaymentDetails, acting_user
 ) -> Case:
     """File an application for a person of the registry who lives in the commune."""
-    _require(acting_user, "can_manage_registry", commune.pk)
+    require(acting_user, "can_manage_registry", commune.pk)
     problems = category_problems(categories) | payment_problems(payment)
     if not Membership.objects.filter(person=person, left_on__isnull=True, household__commune=commune).exists():
         problems["person"] = [_("does not live in a household of %(commune)s") % {"commune": commune.name}]
@@ -214,7 +210,7 @@ def case_verify(*, case: Case, confirmed: list[str], note: str = "", acting_user
     and the declarations the officer confirmed (``confirmed``: every declaration of the case's
     categories must be confirmed)."""
     case = _lock(case)
-    _require(acting_user, "can_manage_registry", case.commune_id)
+    require(acting_user, "can_manage_registry", case.commune_id)
     _require_status(case, Case.Status.APPLIED)
     # A declaration is confirmed by its text in either language: the form may have been shown in
     # Vietnamese and posted after the officer switched to English (or the other way round).
@@ -255,7 +251,7 @@ def case_decide(*, case: Case, decision_number: str, decision_date: date, acting
     """The chair grants the allowance: payment starts the month the decision is signed, or, for a
     case transferred in, the month after the old commune's last month (no month lost or paid twice)."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
+    require(acting_user, "can_sign_decisions", case.commune_id)
     _require_status(case, Case.Status.VERIFIED)
     _require_other_person(case, acting_user)
     problems = {}
@@ -282,7 +278,7 @@ def case_decide(*, case: Case, decision_number: str, decision_date: date, acting
 def case_refuse(*, case: Case, reason: str, acting_user) -> Case:
     """A refusal is in writing with its reasons."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
+    require(acting_user, "can_sign_decisions", case.commune_id)
     _require_status(case, Case.Status.APPLIED, Case.Status.VERIFIED)
     _require_other_person(case, acting_user)
     if not reason.strip():
@@ -298,7 +294,7 @@ def case_suspend(*, case: Case, from_month: date, reason: str, acting_user) -> S
     """Suspend payment from a month (not collected for 3 months, re-assessment not followed,
     detention of a month or more: TT 02/2021 Art. 2(3))."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
+    require(acting_user, "can_sign_decisions", case.commune_id)
     _require_status(case, Case.Status.ACTIVE)
     from_month = first_of_month(from_month)
     problems = {}
@@ -318,7 +314,7 @@ def case_suspend(*, case: Case, from_month: date, reason: str, acting_user) -> S
 def case_resume(*, case: Case, from_month: date, pay_arrears: bool, acting_user) -> Case:
     """Resume payment from a month; with ``pay_arrears`` the suspended months are owed too."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
+    require(acting_user, "can_sign_decisions", case.commune_id)
     _require_status(case, Case.Status.SUSPENDED)
     suspension = case.suspensions.filter(to_month__isnull=True).order_by("-from_month").first()
     if suspension is None:  # a suspended status always has its open suspension; say so if not
@@ -340,7 +336,7 @@ def case_terminate(*, case: Case, last_month: date, reason: str, acting_user) ->
     """Stop payment after ``last_month`` (the month of death or of losing eligibility: Art. 8(2)
     stops from the month after). Months up to it not yet paid are still owed."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
+    require(acting_user, "can_sign_decisions", case.commune_id)
     _require_status(case, Case.Status.ACTIVE, Case.Status.SUSPENDED)
     last_month = first_of_month(last_month)
     problems = {}
@@ -369,7 +365,7 @@ def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acti
     (households.services: a transfer is a request the receiving commune accepts), so no commune
     pushes a case into another's registry."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
+    require(acting_user, "can_sign_decisions", case.commune_id)
     _require_status(case, Case.Status.ACTIVE)
     last_month = first_of_month(last_month)
     problems = {}
@@ -417,7 +413,7 @@ def payment_change(*, case: Case, payment: PaymentDetails, reason: str, acting_u
     after and sees the details). Once its months can be paid, a change is a request the chair
     approves (``beneficiaries.changes``)."""
     case = _lock(case)
-    _require(acting_user, "can_manage_registry", case.commune_id)
+    require(acting_user, "can_manage_registry", case.commune_id)
     _require_status(case, *DIRECT_PAYMENT_STATUSES)
     problems = payment_problems(payment)
     if not reason.strip():
@@ -521,7 +517,7 @@ def health_card_record(*, person, number: str, group: str, valid_from: date, val
     commune_id = next(iter(commune_ids), None)
     if commune_id is None:
         raise PermissionDenied
-    _require(acting_user, "can_manage_registry", commune_id)
+    require(acting_user, "can_manage_registry", commune_id)
     number = number.strip().upper()
     problems = {}
     if not (len(number) in (10, 15) and number.isalnum()):
@@ -547,7 +543,7 @@ def document_add(*, case: Case, title: str, file, acting_user):
     """Attach a file to the case (application form, certificate, decision scan)."""
     from beneficiaries.models import Document
 
-    _require(acting_user, "can_manage_registry", case.commune_id)
+    require(acting_user, "can_manage_registry", case.commune_id)
     check_document(file, "file")
     document = Document.objects.create(case=case, title=title.strip() or file.name, file=file, uploaded_by=acting_user)
     _event(case, CaseEvent.Kind.DOCUMENT_ADDED, acting_user, title=document.title)

@@ -36,7 +36,7 @@ from beneficiaries.models import Case, PaymentMethod
 from core.months import first_of_month
 from disbursements.models import PaidMonth, PayerReport, Run, RunBatch, RunEvent, RunLine
 from disbursements.selectors import paid_months_for
-from geography.scoping import require_scope
+from geography.scoping import require
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
@@ -48,10 +48,6 @@ class MonthsTaken(Exception):
 
 def _refuse(field: str, message: str):
     raise ValidationError({field: [ValidationError(message)]})
-
-
-def _require(user, capability: str, commune_id: str) -> None:
-    require_scope(user, commune_id, capability)
 
 
 def _event(run: Run, kind: str, acting_user, *, reason: str = "", **data) -> RunEvent:
@@ -75,7 +71,7 @@ def run_prepare(*, commune, month: date, acting_user, enqueue: bool = True) -> R
     """Start (or resume, or redo while not approved) the run of ``commune`` for ``month`` and
     enqueue its batches once the transaction commits. Idempotent: a double click, two officers
     at once or a second CLI call find the same run."""
-    _require(acting_user, "can_manage_registry", commune.pk)
+    require(acting_user, "can_manage_registry", commune.pk)
     month = first_of_month(month)
     with transaction.atomic():
         run = (
@@ -308,7 +304,7 @@ def progress(run: Run) -> tuple[int, int]:
 def run_approve(*, run: Run, acting_user) -> Run:
     """The commune chair approves a computed run; whoever prepared it cannot."""
     run = Run.objects.select_for_update().get(pk=run.pk)
-    _require(acting_user, "can_sign_decisions", run.commune_id)
+    require(acting_user, "can_sign_decisions", run.commune_id)
     _require_status(run, Status.COMPUTED)
     if acting_user.pk == run.prepared_by_id:
         raise PermissionDenied(_("You prepared this run; another person must approve it."))
@@ -326,7 +322,7 @@ def run_cancel(*, run: Run, reason: str, acting_user) -> Run:
     run = Run.objects.select_for_update().get(pk=run.pk)
     _require_status(run, Status.PREPARING, Status.COMPUTED, Status.APPROVED)
     # The officer cancels a run still being prepared or computed; an approved one, the chair.
-    _require(acting_user, "can_manage_registry" if run.status != Status.APPROVED else "can_sign_decisions",
+    require(acting_user, "can_manage_registry" if run.status != Status.APPROVED else "can_sign_decisions",
              run.commune_id)  # fmt: skip
     if not reason.strip():
         _refuse("reason", _("is required"))
@@ -345,7 +341,7 @@ def run_send_to_payer(*, run: Run, acting_user) -> Run:
     who and when. Its files are downloaded afterwards (``run_download_record``); no download
     changes the run."""
     run = Run.objects.select_for_update().get(pk=run.pk)
-    _require(acting_user, "can_manage_registry", run.commune_id)
+    require(acting_user, "can_manage_registry", run.commune_id)
     _require_status(run, Status.APPROVED)
     run.status = Status.EXPORTED
     run.exported_by = acting_user
@@ -362,7 +358,7 @@ def run_download_record(*, run: Run, acting_user, file: str) -> int:
     download of that file), n for its n-th copy. Refused before the run is sent and once it is
     reconciled. An audit row, not a change of the run: downloading is idempotent."""
     run = Run.objects.select_for_update().get(pk=run.pk)
-    _require(acting_user, "can_manage_registry", run.commune_id)
+    require(acting_user, "can_manage_registry", run.commune_id)
     if run.status == Status.APPROVED:
         _refuse("status", _("The run is not yet sent to the payer: send it first, then download its files."))
     if run.status == Status.RECONCILED:
@@ -404,7 +400,7 @@ def run_reconcile(
     unreported), "reconciled" and "report" (its id); raises ValidationError listing every bad row
     as "line N, column: …" under ``file``, with nothing written."""
     run = Run.objects.select_for_update().get(pk=run.pk)
-    _require(acting_user, "can_manage_registry", run.commune_id)
+    require(acting_user, "can_manage_registry", run.commune_id)
     _require_status(run, Status.EXPORTED)
     lines = {
         reference: (pk, status, earlier_file, earlier_at)

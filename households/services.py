@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from core.formatting import day as format_day
 from core.text import fold_vietnamese
 from geography.models import Commune, Village
-from geography.scoping import require_scope
+from geography.scoping import require
 from households.disclosure import named_if_in_scope
 from households.ethnicity import ETHNIC_GROUPS
 from households.guards import person_change_problems
@@ -179,14 +179,9 @@ def _current_membership(person: Person) -> Membership | None:
 # --- who may write ----------------------------------------------------------------------------
 
 
-def _require_commune(user, commune_id: str | None) -> None:
-    """The registry role, in this commune (a household's, a target's)."""
-    require_scope(user, commune_id, REGISTRY_ROLE)
-
-
 def _require_person_writer(user, person: Person) -> None:
     """The registry role in the commune where the person lives now (``residence_commune_id``)."""
-    require_scope(user, residence_commune_id(person), REGISTRY_ROLE)
+    require(user, REGISTRY_ROLE, residence_commune_id(person))
 
 
 def _pending_of_person(person: Person) -> Transfer | None:
@@ -334,7 +329,7 @@ def household_register(
 ) -> Household:
     """Register a new household with its head and members. A person whose transfer to this
     commune is pending arrives with it (the transfer is accepted)."""
-    _require_commune(acting_user, commune.pk)
+    require(acting_user, REGISTRY_ROLE, commune.pk)
     registered_on = registered_on or timezone.localdate()
     code = code.strip()
     problems: dict[str, list[str]] = {}
@@ -412,7 +407,7 @@ def member_add(
 ) -> Membership:
     """Add a member. Someone whose transfer to this commune is pending arrives with it: they leave
     their household in the sending commune on the moving date and join this one that day."""
-    _require_commune(acting_user, household.commune_id)
+    require(acting_user, REGISTRY_ROLE, household.commune_id)
     joined_on = joined_on or timezone.localdate()
     problems = person_data_problems(data)
     if relationship not in Relationship.values:
@@ -514,7 +509,7 @@ def person_birth_date_correct(
     ``date_of_birth_before`` (changed since the request was made) or the new values are not
     valid (``birth_date_problems``). The event names both people; ``trace`` adds to it."""
     person = Person.objects.select_for_update().get(pk=person.pk)
-    require_scope(acting_user, residence_commune_id(person), DECISION_ROLE)
+    require(acting_user, DECISION_ROLE, residence_commune_id(person))
     if requested_by is None or requested_by.pk == acting_user.pk:
         raise PermissionDenied(_("You made this request; another person, the chair, must decide it."))
     if person.date_of_birth != date_of_birth_before:
@@ -567,7 +562,7 @@ def member_move(
 ) -> Membership:
     """Move a member to another household of the same commune (other communes: person_transfer)."""
     _require_person_writer(acting_user, membership.person)
-    _require_commune(acting_user, membership.household.commune_id)
+    require(acting_user, REGISTRY_ROLE, membership.household.commune_id)
     problems = {}
     if not membership.is_current:
         problems["person"] = [_("no longer lives in this household")]
@@ -601,7 +596,7 @@ def member_move(
 def household_change_head(
     *, household: Household, new_head: Membership, former_head_relationship: str, reason: str, acting_user
 ) -> Household:
-    _require_commune(acting_user, household.commune_id)
+    require(acting_user, REGISTRY_ROLE, household.commune_id)
     problems = {}
     if new_head.household_id != household.pk or not new_head.is_current:
         problems["new_head"] = [_("is not a current member of this household")]
@@ -699,7 +694,7 @@ def household_split(
     acting_user,
 ) -> Household:
     """Some members leave to form a new household of the same commune (tách hộ)."""
-    _require_commune(acting_user, household.commune_id)
+    require(acting_user, REGISTRY_ROLE, household.commune_id)
     problems = {}
     moving = {m.pk for m in memberships}
     if not moving:
@@ -763,7 +758,7 @@ def household_transfer(
 ) -> Transfer:
     """Ask ``to_commune`` to receive the whole household. It stays in its commune, with its code
     and village, until an officer there accepts (``transfer_accept_household``)."""
-    _require_commune(acting_user, household.commune_id)
+    require(acting_user, REGISTRY_ROLE, household.commune_id)
     problems = _transfer_date_problems(transferred_on, "transferred_on")
     if to_commune.pk == household.commune_id:
         problems["to_commune"] = [_("is the household's own commune")]
@@ -801,7 +796,7 @@ def person_transfer(
     adds them to one of its households (``member_add``/``household_register`` with their national
     ID); then this membership ends on ``moved_on``."""
     _require_person_writer(acting_user, membership.person)
-    _require_commune(acting_user, membership.household.commune_id)
+    require(acting_user, REGISTRY_ROLE, membership.household.commune_id)
     problems = _transfer_date_problems(moved_on, "moved_on")
     if not membership.is_current:
         problems["person"] = [_("no longer lives in this household")]
@@ -845,7 +840,7 @@ def transfer_accept_household(*, transfer: Transfer, village: Village, new_code:
     """The receiving commune takes the household in: into one of its villages, under its code
     or, when that code is taken here, a new one. The sending commune keeps its events."""
     transfer = _lock_pending(transfer)
-    _require_commune(acting_user, transfer.to_commune_id)
+    require(acting_user, REGISTRY_ROLE, transfer.to_commune_id)
     if transfer.kind != Transfer.Kind.HOUSEHOLD:
         raise ValidationError({"transfer": _("a person is received by adding them to a household")})
     household = Household.objects.select_for_update().select_related("commune").get(pk=transfer.household_id)
@@ -889,7 +884,7 @@ def transfer_accept_person(
     membership in the sending commune ends on the moving date; the household they join is returned.
     (Adding them by national ID on the household pages does the same.)"""
     transfer = _lock_pending(transfer)
-    _require_commune(acting_user, transfer.to_commune_id)
+    require(acting_user, REGISTRY_ROLE, transfer.to_commune_id)
     if transfer.kind != Transfer.Kind.PERSON:
         raise ValidationError({"transfer": _("a household is received with its village and code")})
     data = person_data_from(transfer.person, known=transfer.person)
@@ -914,7 +909,7 @@ def transfer_accept_person(
 def transfer_reject(*, transfer: Transfer, reason: str, acting_user) -> Transfer:
     """The receiving commune refuses the request, saying why; nothing moves."""
     transfer = _lock_pending(transfer)
-    _require_commune(acting_user, transfer.to_commune_id)
+    require(acting_user, REGISTRY_ROLE, transfer.to_commune_id)
     if not reason.strip():
         raise ValidationError({"reason": _("is required")})
     _decide(transfer, Transfer.Status.REJECTED, acting_user=acting_user, reason=reason)
@@ -937,7 +932,7 @@ def _cancel(transfer: Transfer, *, reason: str, acting_user) -> None:
 def transfer_cancel(*, transfer: Transfer, reason: str = "", acting_user) -> Transfer:
     """The sending commune withdraws its request while it is pending; nothing moves."""
     transfer = _lock_pending(transfer)
-    _require_commune(acting_user, transfer.from_commune_id)
+    require(acting_user, REGISTRY_ROLE, transfer.from_commune_id)
     _cancel(transfer, reason=reason, acting_user=acting_user)
     return transfer
 
@@ -951,7 +946,7 @@ def household_edit(
 ) -> Household:
     """Change where the household lives and its dwelling's floor area (the poverty survey
     pre-fills "housing area per person" from it). Leave ``housing_area_m2`` out to keep it."""
-    _require_commune(acting_user, household.commune_id)
+    require(acting_user, REGISTRY_ROLE, household.commune_id)
     if village.commune_id != household.commune_id:
         raise ValidationError({"village": _("is not in this commune")})
     if housing_area_m2 is _KEEP:
@@ -993,7 +988,7 @@ def person_data_from(person: Person, **overrides) -> PersonData:
 def duplicate_resolve(*, flag: DuplicateFlag, same_person: bool, acting_user) -> None:
     """Close a possible-duplicate flag: different people, or the same person entered twice (merge).
     A merge writes both records, so both must live (or have last lived) in the user's communes."""
-    _require_commune(acting_user, flag.commune_id)
+    require(acting_user, REGISTRY_ROLE, flag.commune_id)
     if flag.status != DuplicateFlag.Status.OPEN:
         raise ValidationError({"flag": _("this check is already closed")})
     if not same_person:

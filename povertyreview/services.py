@@ -1,6 +1,6 @@
 """Every write of the poverty review. Each service checks the role, the campaign's step and the
 data, writes, and records a ReviewEvent in the same transaction; on refusal it raises
-PermissionDenied (wrong role) or ValidationError naming the field, and nothing is written.
+PermissionDenied (wrong role or commune) or ValidationError naming the field, and nothing is written.
 
 The procedure (QĐ 24/2021 Art. 4–5): list → survey → village meeting → public posting →
 complaints → the chair's recognition. A campaign's status moves forward only, one step at a time,
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.documents import document_problem
-from geography.scoping import commune_codes_for_user
+from geography.scoping import require
 from households.models import Household, HouseholdYearStatus, Membership, PovertyStatus
 from povertyreview.classification import rules_for
 from povertyreview.models import (
@@ -42,11 +42,6 @@ HOUSING_AREA_MIN_PER_PERSON = 8
 
 def _refuse(field: str, message: str):
     raise ValidationError({field: [ValidationError(message)]})
-
-
-def _require(user, capability: str) -> None:
-    if not getattr(user, capability):
-        raise PermissionDenied
 
 
 def _event(campaign: Campaign, kind: str, acting_user, *, household_id=None, reason: str = "", **data) -> ReviewEvent:
@@ -76,7 +71,7 @@ def campaign_open(*, commune, year: int, acting_user) -> Campaign:
     """Open the annual review of a commune and list the households on its current poor and
     near-poor list (the status of ``year``). Households that apply are added with
     ``campaign_list_household``."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", commune)
     period = ReviewPeriod.objects.select_related("standard").filter(year=year).first()
     if period is None:
         _refuse("year", _("No review period is set for %(year)s: an administrator sets its standard.") % {"year": year})
@@ -106,7 +101,7 @@ def campaign_open(*, commune, year: int, acting_user) -> Campaign:
 
 def campaign_list_household(*, campaign: Campaign, household: Household, reason: str, acting_user) -> Assessment:
     """Add a household to the review: it applied (form 01) or the committee found it."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(campaign)
         _require_step(campaign, Status.PREPARING, Status.SURVEYING)
@@ -135,7 +130,7 @@ def _previous_status(campaign: Campaign, household: Household) -> str:
 def regular_review_open(*, household: Household, requested_on: date, reason: str, acting_user) -> Campaign:
     """An in-year review on the household's request (form 04): the same steps for one household,
     and the chair decides within 15 days (QĐ 24 Art. 5)."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", household.commune_id)
     year = requested_on.year
     period = ReviewPeriod.objects.filter(year=year).select_related("standard").first()
     if period is None:
@@ -250,7 +245,7 @@ def assessment_record(
 ) -> Assessment:
     """Record a household's survey and classify it by the campaign's standard. The income per
     person is computed from the household's income when only that is given (rounded down)."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", assessment.campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(assessment.campaign)
         assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -316,7 +311,7 @@ def village_meeting_record(
     """Record a village meeting and its votes on every proposed household of the village not yet
     agreed. More than half of the attendees must agree (QĐ 24 Art. 4(3)); a household below
     that goes back to survey and to a later meeting. ``votes`` maps assessment id -> votes for."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(campaign)
         _require_step(campaign, Status.VILLAGE_MEETINGS)
@@ -403,7 +398,7 @@ def complaint_register(
     """A complaint about one household's proposed classification, during or after the posting.
     Its answer is due ``POVERTY_REVIEW_COMPLAINT_DAYS`` days after receipt (a setting: the legal
     deadline was not confirmed)."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", assessment.campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(assessment.campaign)
         _require_step(campaign, Status.PUBLIC_POSTING, Status.COMPLAINTS)
@@ -433,7 +428,7 @@ def complaint_register(
 def complaint_resolve(*, complaint: Complaint, recheck_result: str, answer: str, resolved_on: date, acting_user):
     """Close a complaint with the re-check's result and the answer given. If the re-check changes
     the household's data, record the new survey (``assessment_record``) before resolving."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", complaint.campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(complaint.campaign)
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -549,7 +544,7 @@ def campaign_advance(*, campaign: Campaign, acting_user, **step_data) -> Campaig
     """Move the campaign one step forward (never back), if the step's condition holds. Approval
     is its own service (``campaign_approve``). Entering public posting needs the posting dates
     and place (``posting_starts_on``, ``posting_ends_on``, ``posting_place``)."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(campaign)
         index = STEPS.index(campaign.status)
@@ -596,7 +591,7 @@ def campaign_approve(*, campaign: Campaign, decision_number: str, decision_date:
     """The commune chair recognises the result: the campaign is locked and every surveyed
     household's classification becomes its status for ``campaign.status_year`` in the registry
     (one INSERT … ON CONFLICT for all of them). Refused to anyone who assessed a household of it."""
-    _require(acting_user, "can_sign_decisions")
+    require(acting_user, "can_sign_decisions", campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(campaign)
         _require_step(campaign, Status.AWAITING_APPROVAL)
@@ -641,9 +636,7 @@ def campaign_approve(*, campaign: Campaign, decision_number: str, decision_date:
 def target_set(*, commune, year: int, planned_reduction: int, acting_user) -> ReductionTarget:
     """The commune's plan: how many fewer poor households the review of ``year`` should end with.
     Audited by the target's history (who, when, old and new value)."""
-    _require(acting_user, "can_run_poverty_review")
-    if not acting_user.has_national_scope and commune.pk not in commune_codes_for_user(acting_user):
-        raise PermissionDenied
+    require(acting_user, "can_run_poverty_review", commune)
     if planned_reduction is None or planned_reduction < 1:
         _refuse("planned_reduction", _("must be at least 1"))
     with transaction.atomic():

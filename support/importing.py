@@ -37,7 +37,7 @@ from core.columns import canonical_header
 from core.formatting import number
 from core.tabular import RowErrors, cell_text, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
-from geography.scoping import in_scope
+from geography.scoping import in_scope, require
 from households.disclosure import cannot_use_here, residence_communes
 from households.importing import (
     RowError,
@@ -54,7 +54,6 @@ from households.models import Household, Membership, Person
 from support.models import Funding, Kind, Loan, Programme, Record, RecordFunding, Source, SupportEvent
 from support.services import loans as loan_services
 from support.services import programmes as programme_services
-from support.services._common import _require
 
 __all__ = ["COLUMNS", "BANK", "LoanFile", "LoanImportReport", "RowError", "import_loans", "read_loans"]
 
@@ -463,7 +462,7 @@ def import_loans(
     of the first one, or an open file with a ``name`` ending .csv or .xlsx (an unreadable file
     raises ValidationError). The user must keep the commune's registry (PermissionDenied).
     """
-    _require(acting_user, commune.pk)  # the officer of the commune (PermissionDenied)
+    require(acting_user, "can_manage_registry", commune.pk)  # the officer of the commune (PermissionDenied)
     if hasattr(source, "read"):
         filename = filename or getattr(source, "name", "")
         source = read_loans(source, getattr(source, "name", ""))

@@ -9,10 +9,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geography.scoping import require
 from households.models import Household, Membership, PovertyStatus
 from households.selectors import status_in_force
 from support.models import Distribution, Kind, Programme, Record, SupportEvent
-from support.services._common import _event, _refuse, _require
+from support.services._common import _event, _refuse
 from support.services.programmes import programme_funding_lines, proportional_split
 from support.services.records import _lock_record
 
@@ -45,7 +46,7 @@ class RecipientFilter:
 def distribution_create(
     *, programme: Programme, name: str, planned_on: date, unit_value_vnd: int = 0, in_kind: str = "", acting_user
 ) -> Distribution:
-    _require(acting_user, programme.commune_id)
+    require(acting_user, "can_manage_registry", programme.commune_id)
     problems = {}
     if not name.strip():
         problems["name"] = [_("is required")]
@@ -107,7 +108,7 @@ def _require_open(distribution: Distribution) -> None:
 def distribution_add_recipients(*, distribution: Distribution, criteria: RecipientFilter, acting_user) -> dict:
     """Add every matching household as a planned recipient, in one statement. Households already
     on the list are left as they are (counted, never added twice). Returns ``{"added", "already"}``."""
-    _require(acting_user, distribution.commune_id)
+    require(acting_user, "can_manage_registry", distribution.commune_id)
     distribution = Distribution.objects.select_for_update().select_related("programme").get(pk=distribution.pk)
     _require_open(distribution)
     problems = {}
@@ -161,7 +162,7 @@ def distribution_add_recipients(*, distribution: Distribution, criteria: Recipie
 @transaction.atomic
 def distribution_remove_recipient(*, distribution: Distribution, record: Record, reason: str = "", acting_user):
     """Take a planned recipient off the list (the row goes; the event keeps who and why)."""
-    _require(acting_user, distribution.commune_id)
+    require(acting_user, "can_manage_registry", distribution.commune_id)
     distribution = Distribution.objects.select_for_update().select_related("programme").get(pk=distribution.pk)
     _require_open(distribution)
     record = _lock_record(record)
@@ -186,7 +187,7 @@ def distribution_deliver(
     """Mark recipients delivered in one statement: the listed ones, or every planned one when
     ``record_ids`` is None. A listed recipient who already received it refuses the whole request
     (naming the household), so nobody is marked twice."""
-    _require(acting_user, distribution.commune_id)
+    require(acting_user, "can_manage_registry", distribution.commune_id)
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
     _require_open(distribution)
     if delivered_on > timezone.localdate():
@@ -222,7 +223,7 @@ def distribution_deliver(
 @transaction.atomic
 def distribution_close(*, distribution: Distribution, acting_user) -> Distribution:
     """Close the distribution: planned recipients who never came are cancelled."""
-    _require(acting_user, distribution.commune_id)
+    require(acting_user, "can_manage_registry", distribution.commune_id)
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
     _require_open(distribution)
     cancelled = Record.objects.filter(distribution=distribution, status=Record.Status.PLANNED).update(

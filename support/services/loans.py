@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.months import add_months
+from geography.scoping import require
 from support.models import Loan, Record, SupportEvent
-from support.services._common import _event, _refuse, _require
+from support.services._common import _event, _refuse
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def write_loan(record: Record, details: LoanDetails) -> Loan:
 def loan_balance_update(
     *, record: Record, outstanding_vnd: int, balance_on: date, repayment: str, acting_user, imported: bool = False
 ) -> Loan:
-    _require(acting_user, record.commune_id)
+    require(acting_user, "can_manage_registry", record.commune_id)
     loan = Loan.objects.select_for_update().filter(record=record).first()
     if loan is None:
         _refuse({"record": [_("only a loan has a balance")]})

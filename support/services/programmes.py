@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from geography.models import Commune
-from geography.scoping import commune_codes_for_user
+from geography.scoping import commune_codes_for_user, require
 from support.models import Donor, Funding, Kind, Programme, Source, SupportEvent
-from support.services._common import _event, _refuse, _require
+from support.services._common import _event, _refuse
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def programme_create(
     attendees: int | None = None,
     acting_user,
 ) -> Programme:
-    _require(acting_user, commune.code)
+    require(acting_user, "can_manage_registry", commune.code)
     problems = _programme_problems(kind=kind, name=name, year=year, attendees=attendees)
     if not fundings:
         problems["fundings"] = [_("name at least one source of funding")]
@@ -150,7 +150,7 @@ def programme_update(
 ) -> Programme:
     """Change a programme's name, organiser, target group, attendees and funding (its kind, commune
     and year stay: records already hang on them)."""
-    _require(acting_user, programme.commune_id)
+    require(acting_user, "can_manage_registry", programme.commune_id)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     problems = _programme_problems(kind=programme.kind, name=name, year=programme.year, attendees=attendees)
     if not fundings:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from core.documents import document_problem
 from core.formatting import number
 from core.months import add_months
+from geography.scoping import require
 from households.models import Household, Membership
 from support.models import (
     Evidence,
@@ -31,7 +32,7 @@ from support.models import (
     RecordFunding,
     SupportEvent,
 )
-from support.services._common import _event, _refuse, _require
+from support.services._common import _event, _refuse
 from support.services.loans import LoanDetails, loan_details_problems, write_loan
 from support.services.programmes import FundingLine, _funding_problems, programme_funding_lines, proportional_split
 
@@ -166,7 +167,7 @@ def record_create(
     acting_user,
 ) -> Record:
     """Record support for one household (planned, or delivered when ``delivered_on`` is given)."""
-    _require(acting_user, programme.commune_id)
+    require(acting_user, "can_manage_registry", programme.commune_id)
     problems = _record_problems(
         programme=programme,
         household=household,
@@ -210,7 +211,7 @@ def _lock_record(record: Record) -> Record:
 
 @transaction.atomic
 def record_deliver(*, record: Record, delivered_on: date, acting_user) -> Record:
-    _require(acting_user, record.commune_id)
+    require(acting_user, "can_manage_registry", record.commune_id)
     record = _lock_record(record)
     problems = {}
     if record.status != Record.Status.PLANNED:
@@ -233,7 +234,7 @@ def record_deliver(*, record: Record, delivered_on: date, acting_user) -> Record
 @transaction.atomic
 def record_cancel(*, record: Record, reason: str, acting_user) -> Record:
     """Cancel planned support (delivered support is never cancelled: it happened)."""
-    _require(acting_user, record.commune_id)
+    require(acting_user, "can_manage_registry", record.commune_id)
     record = _lock_record(record)
     problems = {}
     if record.status != Record.Status.PLANNED:
@@ -253,7 +254,7 @@ def record_cancel(*, record: Record, reason: str, acting_user) -> Record:
 def visit_record(*, record: Record, visited_on: date, outcome: str, note: str = "", acting_user) -> FollowUpVisit:
     """A follow-up visit to a livelihood model; the next visit falls due ``follow_up_months`` later
     (none after the asset is lost)."""
-    _require(acting_user, record.commune_id)
+    require(acting_user, "can_manage_registry", record.commune_id)
     record = _lock_record(record)
     livelihood = Livelihood.objects.filter(record=record).first()
     problems = {}
@@ -290,7 +291,7 @@ def evidence_add(*, kind: str, file, title: str = "", record: Record | None = No
     target = record or distribution
     if target is None or (record is not None and distribution is not None):
         raise ValueError("evidence belongs to one record or one distribution")
-    _require(acting_user, target.commune_id)
+    require(acting_user, "can_manage_registry", target.commune_id)
     problems = {}
     if kind not in Evidence.EvidenceKind.values:
         problems["kind"] = [_("unknown kind")]

@@ -54,13 +54,13 @@ from beneficiaries.services import (
     _change_payment,
     _event,
     _lock,
-    _refuse,
     category_change_problems,
     months_problems,
     payment_fields,
     payment_problems,
 )
 from core.months import first_of_month
+from core.services import refuse
 from geography.scoping import in_scope
 from households.identity import mask
 from households.models import Person
@@ -342,14 +342,14 @@ def change_request_create(*, case: Case, kind: str, proposal, reason: str, actin
         problems.setdefault(NON_FIELD_ERRORS, []).append(_("Nothing would change: these are the case's values."))
     if case.change_requests.filter(kind=kind, status=ChangeRequest.Status.PENDING).exists():
         problems.setdefault(NON_FIELD_ERRORS, []).append(_already_pending())
-    _refuse(problems)
+    refuse(problems)
     try:
         with transaction.atomic():
             change = ChangeRequest.objects.create(
                 case=case, kind=kind, proposed=proposed, before=before, reason=reason.strip(), requested_by=acting_user
             )
     except IntegrityError:  # made by someone else in the meantime (the lock makes this rare)
-        _refuse({NON_FIELD_ERRORS: [_already_pending()]})
+        refuse({NON_FIELD_ERRORS: [_already_pending()]})
     _event(case, CaseEvent.Kind.CHANGE_REQUESTED, acting_user, reason=change.reason, request=str(change.uuid),
            change=kind, **_masked_summary(kind, before, proposed))  # fmt: skip
     return change
@@ -362,7 +362,7 @@ def change_request_approve(*, change_request: ChangeRequest, acting_user, note: 
     written when the case is no longer payable or no longer has the values the maker saw."""
     case, change = _lock_request(change_request)
     _raise(_action_refusal(change, acting_user, "approve"))
-    _refuse(change_request_problems(change))
+    refuse(change_request_problems(change))
     _apply(case, change, acting_user, request=str(change.uuid), requested_by=change.requested_by.username,
            approved_by=acting_user.username)  # fmt: skip
     return _decide(change, ChangeRequest.Status.APPROVED, acting_user, note)
@@ -425,7 +425,7 @@ def change_request_reject(*, change_request: ChangeRequest, reason: str, acting_
     case, change = _lock_request(change_request)
     _raise(_action_refusal(change, acting_user, "reject"))
     if not reason.strip():
-        _refuse({"reason": [_("is required")]})
+        refuse({"reason": [_("is required")]})
     _event(case, CaseEvent.Kind.CHANGE_REJECTED, acting_user, reason=reason.strip(), request=str(change.uuid),
            change=change.kind, requested_by=change.requested_by.username)  # fmt: skip
     return _decide(change, ChangeRequest.Status.REJECTED, acting_user, reason)

@@ -12,7 +12,7 @@ approves (``beneficiaries.changes``); the writers of those changes are at the en
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Greatest
@@ -32,6 +32,7 @@ from beneficiaries.models import (
 )
 from core.documents import check_document
 from core.months import add_months, first_of_month
+from core.services import refuse
 from geography.scoping import require
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, PovertyStatus
 
@@ -56,11 +57,6 @@ class PaymentDetails:
     account_name: str = ""
 
 
-def _refuse(problems: dict[str, list[str]]) -> None:
-    if problems:
-        raise ValidationError({k: [ValidationError(m) for m in v] for k, v in problems.items()})
-
-
 def _event(case: Case, kind: str, acting_user, *, reason: str = "", **data) -> CaseEvent:
     return CaseEvent.objects.create(case=case, kind=kind, actor=acting_user, reason=reason, data=data)
 
@@ -71,7 +67,7 @@ def _lock(case: Case) -> Case:
 
 def _require_status(case: Case, *statuses: str) -> None:
     if case.status not in statuses:
-        _refuse({"status": [_("The case is “%(status)s”; this is not possible now.") % {
+        refuse({"status": [_("The case is “%(status)s”; this is not possible now.") % {
             "status": case.get_status_display()}]})  # fmt: skip
 
 
@@ -149,7 +145,7 @@ def case_apply(
         problems.setdefault("person", []).append(_("already has an open case"))
     if applied_on > timezone.localdate():
         problems["applied_on"] = [_("cannot be in the future")]
-    _refuse(problems)
+    refuse(problems)
     case = Case(person=person, commune=commune, applied_on=applied_on, prepared_by=acting_user)
     _apply_payment(case, payment)
     case.save()
@@ -224,7 +220,7 @@ def case_verify(*, case: Case, confirmed: list[str], note: str = "", acting_user
             needed.append((shown, same))
     missing = [shown for shown, same in needed if not same & set(confirmed)]
     if missing:
-        _refuse({"confirmed": [_("not confirmed: %(items)s") % {"items": "; ".join(missing)}]})
+        refuse({"confirmed": [_("not confirmed: %(items)s") % {"items": "; ".join(missing)}]})
     needed = [shown for shown, _same in needed]
     checks = registry_checks(case)
     case.checklist = {
@@ -261,7 +257,7 @@ def case_decide(*, case: Case, decision_number: str, decision_date: date, acting
         problems["decision_date"] = [_("must be a date not in the future")]
     elif decision_date < case.applied_on:
         problems["decision_date"] = [_("cannot be before the application")]
-    _refuse(problems)
+    refuse(problems)
     case.decision_number = decision_number.strip()
     case.decision_date = decision_date
     case.decided_by = acting_user
@@ -282,7 +278,7 @@ def case_refuse(*, case: Case, reason: str, acting_user) -> Case:
     _require_status(case, Case.Status.APPLIED, Case.Status.VERIFIED)
     _require_other_person(case, acting_user)
     if not reason.strip():
-        _refuse({"reason": [_("is required")]})
+        refuse({"reason": [_("is required")]})
     case.status = Case.Status.REFUSED
     case.save()
     _event(case, CaseEvent.Kind.REFUSED, acting_user, reason=reason.strip())
@@ -302,7 +298,7 @@ def case_suspend(*, case: Case, from_month: date, reason: str, acting_user) -> S
         problems["reason"] = [_("is required")]
     if from_month < case.start_month:
         problems["from_month"] = [_("cannot be before the first month paid")]
-    _refuse(problems)
+    refuse(problems)
     suspension = Suspension.objects.create(case=case, from_month=from_month, reason=reason.strip())
     case.status = Case.Status.SUSPENDED
     case.save()
@@ -318,10 +314,10 @@ def case_resume(*, case: Case, from_month: date, pay_arrears: bool, acting_user)
     _require_status(case, Case.Status.SUSPENDED)
     suspension = case.suspensions.filter(to_month__isnull=True).order_by("-from_month").first()
     if suspension is None:  # a suspended status always has its open suspension; say so if not
-        _refuse({"status": [_("The case has no open suspension to end.")]})
+        refuse({"status": [_("The case has no open suspension to end.")]})
     from_month = first_of_month(from_month)
     if from_month <= suspension.from_month:
-        _refuse({"from_month": [_("must be after the month the suspension began")]})
+        refuse({"from_month": [_("must be after the month the suspension began")]})
     suspension.to_month = add_months(from_month, -1)
     suspension.arrears_on_resume = pay_arrears
     suspension.save()
@@ -344,7 +340,7 @@ def case_terminate(*, case: Case, last_month: date, reason: str, acting_user) ->
         problems["reason"] = [_("is required")]
     if last_month < case.start_month:
         problems["last_month"] = [_("cannot be before the first month paid")]
-    _refuse(problems)
+    refuse(problems)
     # An open suspension ends with the case; one that began after ``last_month`` (a death found
     # late) ends in its own first month: its months are after the end anyway, and to_month must
     # not come before from_month.
@@ -382,7 +378,7 @@ def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acti
         problems["reason"] = [_("is required")]
     if last_month < case.start_month:
         problems["last_month"] = [_("cannot be before the first month paid")]
-    _refuse(problems)
+    refuse(problems)
     case.status = Case.Status.TRANSFERRED
     case.end_month = last_month
     case.save()
@@ -418,7 +414,7 @@ def payment_change(*, case: Case, payment: PaymentDetails, reason: str, acting_u
     problems = payment_problems(payment)
     if not reason.strip():
         problems["reason"] = [_("is required")]
-    _refuse(problems)
+    refuse(problems)
     _change_payment(case, payment, reason=reason.strip(), acting_user=acting_user)
     return case
 
@@ -526,7 +522,7 @@ def health_card_record(*, person, number: str, group: str, valid_from: date, val
         problems["valid_to"] = [_("must not be before the start")]
     if HealthInsuranceCard.objects.filter(number=number, valid_from=valid_from).exclude(person=person).exists():
         problems.setdefault("number", []).append(_("this card is recorded for another person"))
-    _refuse(problems)
+    refuse(problems)
     card, _created = HealthInsuranceCard.objects.update_or_create(
         number=number, valid_from=valid_from, defaults={"person": person, "group": group.strip(), "valid_to": valid_to}
     )

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from beneficiaries.entitlement import PAYABLE_STATUSES, compute
 from beneficiaries.models import Case, PaymentMethod
 from core.months import first_of_month
+from core.services import refuse_field
 from disbursements.models import PaidMonth, PayerReport, Run, RunBatch, RunEvent, RunLine
 from disbursements.selectors import paid_months_for
 from geography.scoping import require
@@ -46,17 +47,13 @@ class MonthsTaken(Exception):
     """A month this batch meant to pay was covered by another run meanwhile: retry the batch."""
 
 
-def _refuse(field: str, message: str):
-    raise ValidationError({field: [ValidationError(message)]})
-
-
 def _event(run: Run, kind: str, acting_user, *, reason: str = "", **data) -> RunEvent:
     return RunEvent.objects.create(run=run, kind=kind, actor=acting_user, reason=reason, data=data)
 
 
 def _require_status(run: Run, *statuses: str) -> None:
     if run.status not in statuses:
-        _refuse("status", _("The run is “%(status)s”; this is not possible now.") % {
+        refuse_field("status", _("The run is “%(status)s”; this is not possible now.") % {
             "status": run.get_status_display()})  # fmt: skip
 
 
@@ -100,7 +97,7 @@ def run_prepare(*, commune, month: date, acting_user, enqueue: bool = True) -> R
             _plan_batches(run)
             _event(run, RunEvent.Kind.PREPARING, acting_user, generation=run.generation, again=True)
         elif run.status != Status.PREPARING:
-            _refuse("status", _("The run of %(month)s is already approved; it cannot be prepared again.") % {
+            refuse_field("status", _("The run of %(month)s is already approved; it cannot be prepared again.") % {
                 "month": f"{month:%m/%Y}"})  # fmt: skip
         if enqueue:
             run_id, generation = run.pk, run.generation
@@ -325,7 +322,7 @@ def run_cancel(*, run: Run, reason: str, acting_user) -> Run:
     require(acting_user, "can_manage_registry" if run.status != Status.APPROVED else "can_sign_decisions",
              run.commune_id)  # fmt: skip
     if not reason.strip():
-        _refuse("reason", _("is required"))
+        refuse_field("reason", _("is required"))
     run.lines.all().delete()
     run.generation += 1  # batch tasks still queued find nothing to do
     run.status = Status.CANCELLED
@@ -360,9 +357,9 @@ def run_download_record(*, run: Run, acting_user, file: str) -> int:
     run = Run.objects.select_for_update().get(pk=run.pk)
     require(acting_user, "can_manage_registry", run.commune_id)
     if run.status == Status.APPROVED:
-        _refuse("status", _("The run is not yet sent to the payer: send it first, then download its files."))
+        refuse_field("status", _("The run is not yet sent to the payer: send it first, then download its files."))
     if run.status == Status.RECONCILED:
-        _refuse("status", _("The run is reconciled: its files are not issued again."))
+        refuse_field("status", _("The run is reconciled: its files are not issued again."))
     _require_status(run, Status.EXPORTED)
     copy = run.events.filter(kind=RunEvent.Kind.DOWNLOADED, data__file=file).count()
     _event(run, RunEvent.Kind.DOWNLOADED, acting_user, file=file, copy=copy)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.formatting import day as format_day
+from core.services import refuse
 from core.text import fold_vietnamese
 from geography.models import Commune, Village
 from geography.scoping import require
@@ -136,13 +137,6 @@ def person_data_problems(data: PersonData, *, today: date | None = None) -> dict
         for message in messages:
             add(field_name, message)
     return problems
-
-
-def _raise_if(problems: dict[str, list[str]]) -> None:
-    if problems:
-        raise ValidationError(
-            {name: [ValidationError(message) for message in messages] for name, messages in problems.items()}
-        )
 
 
 def _event(*, household: Household, kind: str, acting_user, person: Person | None = None, commune=None,
@@ -351,7 +345,7 @@ def household_register(
         for name, messages in person_data_problems(data).items():
             key = name if index == 0 else f"members[{index}].{name}"
             problems.setdefault(key, []).extend(messages)
-    _raise_if(problems)
+    refuse(problems)
 
     try:
         # Two officers may submit the same suggested code at once: the unique constraint decides,
@@ -416,7 +410,7 @@ def member_add(
         problems["relationship"] = [_("the household has a head; use “change head”")]
     if household.dissolved_on:
         problems["household"] = [_("the household is dissolved")]
-    _raise_if(problems)
+    refuse(problems)
     _refuse_if_household_pending(household)
     person, created, arrival = _person_for(data, commune=household.commune, acting_user=acting_user)
     membership = _join(person, household, relationship, joined_on, arrival, acting_user=acting_user)
@@ -440,7 +434,7 @@ def member_edit(*, person: Person, data: PersonData, reason: str = "", acting_us
     changed = [name for name in PERSON_FIELDS if getattr(data, name) != getattr(person, name)]
     for name, messages in person_change_problems([(person.pk, changed)]).get(person.pk, {}).items():
         problems.setdefault(name, []).extend(messages)
-    _raise_if(problems)
+    refuse(problems)
     if not changed:
         return person
     changes = {name: [str(getattr(person, name)), str(getattr(data, name))] for name in changed}
@@ -517,7 +511,7 @@ def person_birth_date_correct(
             {"date_of_birth": _("%(name)s's date of birth has changed since the request was made (now %(date)s).")
              % {"name": person.full_name, "date": f"{person.date_of_birth:%d/%m/%Y}"}}
         )  # fmt: skip
-    _raise_if(birth_date_problems(person, date_of_birth=date_of_birth, national_id=national_id))
+    refuse(birth_date_problems(person, date_of_birth=date_of_birth, national_id=national_id))
     new = {"date_of_birth": date_of_birth, "national_id": national_id or person.national_id}
     changes = {name: [str(getattr(person, name)), str(value)] for name, value in new.items()
                if getattr(person, name) != value}  # fmt: skip
@@ -574,7 +568,7 @@ def member_move(
         problems["relationship"] = [_("choose the relationship to the new household's head")]
     if not reason.strip():
         problems["reason"] = [_("is required")]
-    _raise_if(problems)
+    refuse(problems)
     _refuse_if_person_pending(membership.person)
     _refuse_if_household_pending(membership.household)
     _refuse_if_household_pending(to_household, "to_household")
@@ -608,7 +602,7 @@ def household_change_head(
         problems["former_head_relationship"] = [_("choose the former head's new relationship")]
     if not reason.strip():
         problems["reason"] = [_("is required")]
-    _raise_if(problems)
+    refuse(problems)
     # A head cannot leave a household with members; one who is leaving cannot become head.
     _refuse_if_person_pending(new_head.person, "new_head")
     former = household.memberships.filter(left_on__isnull=True, relationship=Relationship.HEAD).first()
@@ -649,7 +643,7 @@ def person_record_death(
     if not problems and membership and _joined_after(membership, date_of_death):
         # A death before a known "member since" date; an unknown one (a hand-over) has no lower bound.
         problems["date_of_death"] = [_joined_problem(membership)]
-    _raise_if(problems)
+    refuse(problems)
     if membership and membership.relationship == Relationship.HEAD and membership.household.member_count > 1:
         if new_head is None:
             raise ValidationError(
@@ -715,7 +709,7 @@ def household_split(
         problems["new_code"] = [_("%(code)s is empty or already used") % {"code": new_code}]
     if village.commune_id != household.commune_id:
         problems["village"] = [_("is not in this commune")]
-    _raise_if(problems)
+    refuse(problems)
     _refuse_if_household_pending(household)
     for membership in memberships:
         _refuse_if_person_pending(membership.person, "members")
@@ -766,7 +760,7 @@ def household_transfer(
         problems["household"] = [_("the household is dissolved")]
     if not reason.strip():
         problems["reason"] = [_("is required")]
-    _raise_if(problems)
+    refuse(problems)
     _refuse_if_household_pending(household)
     leaving = list(
         Transfer.objects.filter(
@@ -806,7 +800,7 @@ def person_transfer(
         problems["to_commune"] = [_("is the same commune: move the member to another household instead")]
     if not reason.strip():
         problems["reason"] = [_("is required")]
-    _raise_if(problems)
+    refuse(problems)
     _refuse_if_person_pending(membership.person)
     _refuse_if_household_pending(membership.household)
     _refuse_head_leaving(membership)
@@ -855,7 +849,7 @@ def transfer_accept_household(*, transfer: Transfer, village: Village, new_code:
     elif Household.objects.filter(commune=to_commune, code=code).exists():
         problems["new_code"] = [_("%(code)s is already used in %(commune)s: give a new code")
                                 % {"code": code, "commune": to_commune.name}]  # fmt: skip
-    _raise_if(problems)
+    refuse(problems)
     _decide(transfer, Transfer.Status.ACCEPTED, acting_user=acting_user, placed_in=household)
     moved_on = transfer.moved_on.isoformat()
     _event(household=household, kind=HouseholdEvent.Kind.TRANSFERRED_OUT, acting_user=acting_user, reason=transfer.reason,

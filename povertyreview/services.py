@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.documents import document_problem
+from core.services import refuse_field
 from geography.scoping import require
 from households.models import Household, HouseholdYearStatus, Membership, PovertyStatus
 from povertyreview.classification import rules_for
@@ -40,10 +41,6 @@ HEALTH_INSURANCE_MIN_AGE = 6
 HOUSING_AREA_MIN_PER_PERSON = 8
 
 
-def _refuse(field: str, message: str):
-    raise ValidationError({field: [ValidationError(message)]})
-
-
 def _event(campaign: Campaign, kind: str, acting_user, *, household_id=None, reason: str = "", **data) -> ReviewEvent:
     return ReviewEvent.objects.create(
         campaign=campaign, household_id=household_id, kind=kind, actor=acting_user, reason=reason, data=data
@@ -57,7 +54,7 @@ def _lock(campaign: Campaign) -> Campaign:
 
 def _require_step(campaign: Campaign, *steps: str) -> None:
     if campaign.status not in steps:
-        _refuse(
+        refuse_field(
             "status",
             _("The review is at the step “%(step)s”; this is not possible now.")
             % {"step": campaign.get_status_display()},
@@ -74,9 +71,11 @@ def campaign_open(*, commune, year: int, acting_user) -> Campaign:
     require(acting_user, "can_run_poverty_review", commune)
     period = ReviewPeriod.objects.select_related("standard").filter(year=year).first()
     if period is None:
-        _refuse("year", _("No review period is set for %(year)s: an administrator sets its standard.") % {"year": year})
+        refuse_field(
+            "year", _("No review period is set for %(year)s: an administrator sets its standard.") % {"year": year}
+        )
     if Campaign.objects.filter(commune=commune, year=year, kind=Campaign.Kind.PERIODIC).exists():
-        _refuse("year", _("The %(year)s review of this commune is already open.") % {"year": year})
+        refuse_field("year", _("The %(year)s review of this commune is already open.") % {"year": year})
     with transaction.atomic():
         campaign = Campaign.objects.create(commune=commune, year=year, standard=period.standard)
         listed = (
@@ -106,9 +105,9 @@ def campaign_list_household(*, campaign: Campaign, household: Household, reason:
         campaign = _lock(campaign)
         _require_step(campaign, Status.PREPARING, Status.SURVEYING)
         if household.commune_id != campaign.commune_id or household.dissolved_on:
-            _refuse("household", _("Only a current household of this commune can be reviewed."))
+            refuse_field("household", _("Only a current household of this commune can be reviewed."))
         if campaign.assessments.filter(household=household).exists():
-            _refuse("household", _("Household %(code)s is already on the list.") % {"code": household.code})
+            refuse_field("household", _("Household %(code)s is already on the list.") % {"code": household.code})
         assessment = Assessment.objects.create(
             campaign=campaign,
             household=household,
@@ -134,11 +133,11 @@ def regular_review_open(*, household: Household, requested_on: date, reason: str
     year = requested_on.year
     period = ReviewPeriod.objects.filter(year=year).select_related("standard").first()
     if period is None:
-        _refuse("requested_on", _("No review period is set for %(year)s.") % {"year": year})
+        refuse_field("requested_on", _("No review period is set for %(year)s.") % {"year": year})
     if household.dissolved_on:
-        _refuse("household", _("Only a current household of this commune can be reviewed."))
+        refuse_field("household", _("Only a current household of this commune can be reviewed."))
     if Campaign.objects.filter(household=household).exclude(status=Status.APPROVED).exists():
-        _refuse("household", _("This household already has a review in progress."))
+        refuse_field("household", _("This household already has a review in progress."))
     with transaction.atomic():
         campaign = Campaign.objects.create(
             commune_id=household.commune_id,
@@ -250,7 +249,7 @@ def assessment_record(
         campaign = _lock(assessment.campaign)
         assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if not is_surveyable(campaign, assessment):
-            _refuse("status", _("This household cannot be surveyed at the step “%(step)s”.") % {
+            refuse_field("status", _("This household cannot be surveyed at the step “%(step)s”.") % {
                 "step": campaign.get_status_display()})  # fmt: skip
         rules = rules_for(campaign.standard)
         problems = survey_problems(
@@ -434,7 +433,7 @@ def complaint_resolve(*, complaint: Complaint, recheck_result: str, answer: str,
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
         _require_step(campaign, Status.PUBLIC_POSTING, Status.COMPLAINTS)
         if complaint.status != Complaint.Status.OPEN:
-            _refuse("status", _("This complaint is already resolved."))
+            refuse_field("status", _("This complaint is already resolved."))
         problems = {}
         if not recheck_result.strip():
             problems["recheck_result"] = [_("is required")]
@@ -462,14 +461,14 @@ def complaint_resolve(*, complaint: Complaint, recheck_result: str, answer: str,
 def _check_surveyed(campaign: Campaign, **_kwargs) -> None:
     missing = campaign.assessments.filter(surveyed_at__isnull=True).count()
     if not campaign.assessments.exists():
-        _refuse("status", _("No household is listed for review."))
+        refuse_field("status", _("No household is listed for review."))
     if missing:
-        _refuse("status", _("%(count)d listed households are not surveyed yet.") % {"count": missing})
+        refuse_field("status", _("%(count)d listed households are not surveyed yet.") % {"count": missing})
     # A village meeting agrees each proposed household: one that has no village (just arrived
     # from another commune) must be placed in one first.
     homeless = list(campaign.assessments.filter(village__isnull=True).values_list("household__code", flat=True)[:20])
     if homeless:
-        _refuse(
+        refuse_field(
             "status",
             _("Households without a village (set it on the household's page first): %(codes)s")
             % {"codes": ", ".join(sorted(homeless))},
@@ -487,7 +486,7 @@ def _check_meetings(campaign: Campaign, **_kwargs) -> None:
     codes = list(waiting[:21])
     if codes:
         shown = ", ".join(codes[:20]) + (", …" if len(codes) > 20 else "")
-        _refuse("status", _("Not yet agreed by a village meeting: %(codes)s") % {"codes": shown})
+        refuse_field("status", _("Not yet agreed by a village meeting: %(codes)s") % {"codes": shown})
 
 
 def _check_posting_dates(campaign: Campaign, *, posting_starts_on=None, posting_ends_on=None, posting_place="",
@@ -509,7 +508,7 @@ def _check_posting_over(campaign: Campaign, **_kwargs) -> None:
     # The last day of the posting is a posting day (a one-day posting starts and ends the same
     # day): complaints are taken all of it, so the posting is over only the day after.
     if campaign.posting_ends_on and campaign.posting_ends_on >= timezone.localdate():
-        _refuse(
+        refuse_field(
             "status",
             _("The list is posted until %(date)s; complaints are taken until then.")
             % {"date": campaign.posting_ends_on.strftime("%d/%m/%Y")},
@@ -521,7 +520,7 @@ def _check_no_open_complaints(campaign: Campaign, **_kwargs) -> None:
         campaign.complaints.filter(status=Complaint.Status.OPEN).values_list("assessment__household__code", flat=True)
     )
     if open_codes:
-        _refuse(
+        refuse_field(
             "status",
             _("Open complaints block households %(codes)s.") % {"codes": ", ".join(sorted(set(open_codes)))},
         )
@@ -550,7 +549,7 @@ def campaign_advance(*, campaign: Campaign, acting_user, **step_data) -> Campaig
         index = STEPS.index(campaign.status)
         target = STEPS[index + 1] if index + 1 < len(STEPS) else None
         if target not in _ADVANCE_CHECKS:
-            _refuse("status", _("The review is at the step “%(step)s”; this is not possible now.") % {
+            refuse_field("status", _("The review is at the step “%(step)s”; this is not possible now.") % {
                 "step": campaign.get_status_display()})  # fmt: skip
         _ADVANCE_CHECKS[target](campaign, **step_data)
         if target == Status.VILLAGE_MEETINGS:
@@ -638,7 +637,7 @@ def target_set(*, commune, year: int, planned_reduction: int, acting_user) -> Re
     Audited by the target's history (who, when, old and new value)."""
     require(acting_user, "can_run_poverty_review", commune)
     if planned_reduction is None or planned_reduction < 1:
-        _refuse("planned_reduction", _("must be at least 1"))
+        refuse_field("planned_reduction", _("must be at least 1"))
     with transaction.atomic():
         target = ReductionTarget.objects.select_for_update().filter(commune=commune, year=year).first()
         if target is None:

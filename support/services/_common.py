@@ -1,14 +1,7 @@
-"""What every support service shares: the refusal and the event row (the door is
-``geography.scoping.require``)."""
-
-from django.core.exceptions import ValidationError
+"""What every support service shares: the event row (the door is
+``geography.scoping.require``, the refusal ``core.services.refuse``)."""
 
 from support.models import SupportEvent
-
-
-def _refuse(problems: dict[str, list[str]]) -> None:
-    if problems:
-        raise ValidationError({k: [ValidationError(m) for m in v] for k, v in problems.items()})
 
 
 def _event(kind: str, acting_user, *, commune_id, programme=None, record=None, distribution=None, reason="", **data):

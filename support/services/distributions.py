@@ -9,11 +9,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.services import refuse
 from geography.scoping import require
 from households.models import Household, Membership, PovertyStatus
 from households.selectors import status_in_force
 from support.models import Distribution, Kind, Programme, Record, SupportEvent
-from support.services._common import _event, _refuse
+from support.services._common import _event
 from support.services.programmes import programme_funding_lines, proportional_split
 from support.services.records import _lock_record
 
@@ -58,7 +59,7 @@ def distribution_create(
         problems["programme"] = [_("the programme has no source of funding")]
     if programme.kind in (Kind.HOUSE, Kind.LOAN, Kind.LIVELIHOOD):
         problems["programme"] = [_("houses, loans and livelihood models are recorded household by household")]
-    _refuse(problems)
+    refuse(problems)
     distribution = Distribution.objects.create(
         programme=programme, commune_id=programme.commune_id, name=name.strip(), planned_on=planned_on,
         unit_value_vnd=unit_value_vnd, in_kind=in_kind.strip(), created_by=acting_user,
@@ -101,7 +102,7 @@ def eligible_households(distribution: Distribution, criteria: RecipientFilter):
 
 def _require_open(distribution: Distribution) -> None:
     if distribution.status != Distribution.Status.OPEN:
-        _refuse({"status": [_("The distribution is closed.")]})
+        refuse({"status": [_("The distribution is closed.")]})
 
 
 @transaction.atomic
@@ -117,7 +118,7 @@ def distribution_add_recipients(*, distribution: Distribution, criteria: Recipie
         problems["statuses"] = [_("unknown poverty status")]
     if criteria.village_id and not distribution.commune.villages.filter(pk=criteria.village_id).exists():
         problems["village"] = [_("is not a village of the commune")]
-    _refuse(problems)
+    refuse(problems)
     candidates = eligible_households(distribution, criteria).values("pk")
     sql, params = candidates.query.sql_with_params()
     with connection.cursor() as cursor:
@@ -169,10 +170,10 @@ def distribution_remove_recipient(*, distribution: Distribution, record: Record,
     if record.distribution_id != distribution.pk:
         raise PermissionDenied
     if record.status == Record.Status.DELIVERED:
-        _refuse({"record": [_("%(household)s has already received it; a delivery cannot be taken back.") % {
+        refuse({"record": [_("%(household)s has already received it; a delivery cannot be taken back.") % {
             "household": record.household.code}]})  # fmt: skip
     if record.status != Record.Status.PLANNED:
-        _refuse({"record": [_("%(household)s is not a planned recipient") % {"household": record.household.code}]})
+        refuse({"record": [_("%(household)s is not a planned recipient") % {"household": record.household.code}]})
     household_code = record.household.code
     record.delete()
     _event(SupportEvent.EventKind.RECIPIENT_REMOVED, acting_user, commune_id=distribution.commune_id,
@@ -191,7 +192,7 @@ def distribution_deliver(
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
     _require_open(distribution)
     if delivered_on > timezone.localdate():
-        _refuse({"delivered_on": [_("must not be in the future")]})
+        refuse({"delivered_on": [_("must not be in the future")]})
     records = Record.objects.filter(distribution=distribution)
     if record_ids is not None:
         chosen = records.filter(pk__in=record_ids)
@@ -208,13 +209,13 @@ def distribution_deliver(
                 problems.append(_("%(household)s is not a planned recipient") % {"household": found[pk][0]})
         if not record_ids:
             problems.append(_("choose at least one recipient"))
-        _refuse({"recipients": problems} if problems else {})
+        refuse({"recipients": problems} if problems else {})
         records = chosen
     delivered = records.filter(status=Record.Status.PLANNED).update(
         status=Record.Status.DELIVERED, delivered_on=delivered_on
     )
     if record_ids is None and delivered == 0:
-        _refuse({"recipients": [_("Nobody on the list is waiting for delivery.")]})
+        refuse({"recipients": [_("Nobody on the list is waiting for delivery.")]})
     _event(SupportEvent.EventKind.DISTRIBUTION_DELIVERED, acting_user, commune_id=distribution.commune_id,
            programme=distribution.programme, distribution=distribution, delivered=delivered, delivered_on=str(delivered_on))  # fmt: skip
     return delivered

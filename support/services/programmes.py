@@ -12,10 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.services import refuse
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user, require
 from support.models import Donor, Funding, Kind, Programme, Source, SupportEvent
-from support.services._common import _event, _refuse
+from support.services._common import _event
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def donor_save(*, province, name: str, kind: str, contact: str = "", note: str =
         problems["name"] = [_("a donor of this name is already registered in the province")]
     if kind not in Donor.DonorKind.values:
         problems["kind"] = [_("unknown kind")]
-    _refuse(problems)
+    refuse(problems)
     donor = donor or Donor(province=province)
     donor.name, donor.kind, donor.contact, donor.note = name, kind, contact.strip(), note.strip()
     donor.save()
@@ -118,7 +119,7 @@ def programme_create(
         problems["fundings"] = funding_problems
     if Programme.objects.filter(commune=commune, year=year, name=name.strip()).exists():
         problems.setdefault("name", []).append(_("the commune already has a programme of this name this year"))
-    _refuse(problems)
+    refuse(problems)
     programme = Programme.objects.create(
         commune=commune,
         kind=kind,
@@ -160,7 +161,7 @@ def programme_update(
     clash = Programme.objects.filter(commune_id=programme.commune_id, year=programme.year, name=name.strip())
     if clash.exclude(pk=programme.pk).exists():
         problems.setdefault("name", []).append(_("the commune already has a programme of this name this year"))
-    _refuse(problems)
+    refuse(problems)
     programme.name, programme.organiser = name.strip(), organiser.strip()
     programme.target_group, programme.description, programme.attendees = (
         target_group.strip(),

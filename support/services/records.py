@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from core.documents import document_problem
 from core.formatting import number
 from core.months import add_months
+from core.services import refuse
 from geography.scoping import require
 from households.models import Household, Membership
 from support.models import (
@@ -32,7 +33,7 @@ from support.models import (
     RecordFunding,
     SupportEvent,
 )
-from support.services._common import _event, _refuse
+from support.services._common import _event
 from support.services.loans import LoanDetails, loan_details_problems, write_loan
 from support.services.programmes import FundingLine, _funding_problems, programme_funding_lines, proportional_split
 
@@ -179,7 +180,7 @@ def record_create(
         fundings=fundings,
     )
     problems.update(_details_problems(programme.kind, details, value_vnd))
-    _refuse(problems)
+    refuse(problems)
     delivered = delivered_on is not None
     record = Record.objects.create(
         programme=programme,
@@ -219,7 +220,7 @@ def record_deliver(*, record: Record, delivered_on: date, acting_user) -> Record
             "status": record.get_status_display()}]  # fmt: skip
     if delivered_on > timezone.localdate():
         problems["delivered_on"] = [_("must not be in the future")]
-    _refuse(problems)
+    refuse(problems)
     record.status, record.delivered_on = Record.Status.DELIVERED, delivered_on
     record.save(update_fields=["status", "delivered_on", "updated_at"])
     if hasattr(record, "livelihood"):
@@ -242,7 +243,7 @@ def record_cancel(*, record: Record, reason: str, acting_user) -> Record:
             "status": record.get_status_display()}]  # fmt: skip
     if not reason.strip():
         problems["reason"] = [_("Say why the support is cancelled.")]
-    _refuse(problems)
+    refuse(problems)
     record.status = Record.Status.CANCELLED
     record.save(update_fields=["status", "updated_at"])
     _event(SupportEvent.EventKind.RECORD_CANCELLED, acting_user, commune_id=record.commune_id,
@@ -269,7 +270,7 @@ def visit_record(*, record: Record, visited_on: date, outcome: str, note: str = 
         problems["visited_on"] = [_("must not be in the future")]
     if outcome not in FollowUpVisit.Outcome.values:
         problems["outcome"] = [_("unknown outcome")]
-    _refuse(problems)
+    refuse(problems)
     visit = FollowUpVisit.objects.create(
         livelihood=livelihood, visited_on=visited_on, outcome=outcome, note=note.strip(), visited_by=acting_user
     )
@@ -299,7 +300,7 @@ def evidence_add(*, kind: str, file, title: str = "", record: Record | None = No
         problems["file"] = [_("choose a file")]
     elif problem := document_problem(file):
         problems["file"] = [problem]
-    _refuse(problems)
+    refuse(problems)
     evidence = Evidence.objects.create(
         record=record, distribution=distribution, kind=kind, title=title.strip() or file.name, file=file,
         uploaded_by=acting_user,

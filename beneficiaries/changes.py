@@ -46,7 +46,6 @@ from beneficiaries import banks
 from beneficiaries.entitlement import PAYABLE_STATUSES, compute
 from beneficiaries.models import Case, CaseEvent, ChangeRequest, PaymentMethod
 from beneficiaries.services import (
-    DIRECT_PAYMENT_STATUSES,
     CategoryChoice,
     PaymentDetails,
     _change_categories,
@@ -59,6 +58,7 @@ from beneficiaries.services import (
     payment_fields,
     payment_problems,
 )
+from beneficiaries.workflow import DIRECT_PAYMENT_STATUSES, WORKFLOW
 from core.months import first_of_month
 from core.services import refuse
 from geography.scoping import in_scope
@@ -133,8 +133,7 @@ def case_change_options(*, case: Case, user) -> dict[str, str]:
     details directly by the officer before the decision (``services.payment_change``); any of the
     kinds as a request while the case's months can be paid. Empty out of scope."""
     if case.status in DIRECT_PAYMENT_STATUSES:
-        allowed = user.can_manage_registry and in_scope(user, case.commune_id)
-        return {Kind.PAYMENT: DIRECT} if allowed else {}
+        return {Kind.PAYMENT: DIRECT} if WORKFLOW.allows(user, case, "correct_payment") else {}
     if _request_refusal(case, user) is None:
         return dict.fromkeys(Kind.values, REQUEST)
     return {}

@@ -1,5 +1,5 @@
 """Every write of social-allowance cases. Each service checks the role, the scope and the case's
-status, writes, and records a CaseEvent in the same transaction; on refusal it raises
+status (``beneficiaries.workflow``), writes, and records a CaseEvent in the same transaction; on refusal it raises
 PermissionDenied (wrong role or commune) or ValidationError naming the field, and nothing is written.
 
 The officer files and verifies a case; the commune chair decides, refuses, suspends, resumes and
@@ -30,6 +30,7 @@ from beneficiaries.models import (
     Suspension,
     text_lines,
 )
+from beneficiaries.workflow import OPEN, WORKFLOW
 from core.documents import check_document
 from core.months import add_months, first_of_month
 from core.services import refuse
@@ -37,10 +38,6 @@ from geography.scoping import require
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, PovertyStatus
 
 PAYMENT_METHODS = frozenset(PaymentMethod.values)
-OPEN = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, Case.Status.SUSPENDED)
-# Before the chair's decision the officer corrects payment details directly; after it, months can
-# be paid (entitlement.PAYABLE_STATUSES) and every change that moves money is a ChangeRequest.
-DIRECT_PAYMENT_STATUSES = (Case.Status.APPLIED, Case.Status.VERIFIED)
 
 
 @dataclass(frozen=True)
@@ -63,12 +60,6 @@ def _event(case: Case, kind: str, acting_user, *, reason: str = "", **data) -> C
 
 def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().select_related("person", "commune").get(pk=case.pk)
-
-
-def _require_status(case: Case, *statuses: str) -> None:
-    if case.status not in statuses:
-        refuse({"status": [_("The case is “%(status)s”; this is not possible now.") % {
-            "status": case.get_status_display()}]})  # fmt: skip
 
 
 def category_problems(choices: list[CategoryChoice]) -> dict[str, list[str]]:
@@ -206,8 +197,7 @@ def case_verify(*, case: Case, confirmed: list[str], note: str = "", acting_user
     and the declarations the officer confirmed (``confirmed``: every declaration of the case's
     categories must be confirmed)."""
     case = _lock(case)
-    require(acting_user, "can_manage_registry", case.commune_id)
-    _require_status(case, Case.Status.APPLIED)
+    WORKFLOW.check(acting_user, case, "verify")
     # A declaration is confirmed by its text in either language: the form may have been shown in
     # Vietnamese and posted after the officer switched to English (or the other way round).
     needed = []
@@ -247,8 +237,7 @@ def case_decide(*, case: Case, decision_number: str, decision_date: date, acting
     """The chair grants the allowance: payment starts the month the decision is signed, or, for a
     case transferred in, the month after the old commune's last month (no month lost or paid twice)."""
     case = _lock(case)
-    require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.VERIFIED)
+    WORKFLOW.check(acting_user, case, "decide")
     _require_other_person(case, acting_user)
     problems = {}
     if not decision_number.strip():
@@ -274,8 +263,7 @@ def case_decide(*, case: Case, decision_number: str, decision_date: date, acting
 def case_refuse(*, case: Case, reason: str, acting_user) -> Case:
     """A refusal is in writing with its reasons."""
     case = _lock(case)
-    require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.APPLIED, Case.Status.VERIFIED)
+    WORKFLOW.check(acting_user, case, "refuse")
     _require_other_person(case, acting_user)
     if not reason.strip():
         refuse({"reason": [_("is required")]})
@@ -290,8 +278,7 @@ def case_suspend(*, case: Case, from_month: date, reason: str, acting_user) -> S
     """Suspend payment from a month (not collected for 3 months, re-assessment not followed,
     detention of a month or more: TT 02/2021 Art. 2(3))."""
     case = _lock(case)
-    require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.ACTIVE)
+    WORKFLOW.check(acting_user, case, "suspend")
     from_month = first_of_month(from_month)
     problems = {}
     if not reason.strip():
@@ -310,8 +297,7 @@ def case_suspend(*, case: Case, from_month: date, reason: str, acting_user) -> S
 def case_resume(*, case: Case, from_month: date, pay_arrears: bool, acting_user) -> Case:
     """Resume payment from a month; with ``pay_arrears`` the suspended months are owed too."""
     case = _lock(case)
-    require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.SUSPENDED)
+    WORKFLOW.check(acting_user, case, "resume")
     suspension = case.suspensions.filter(to_month__isnull=True).order_by("-from_month").first()
     if suspension is None:  # a suspended status always has its open suspension; say so if not
         refuse({"status": [_("The case has no open suspension to end.")]})
@@ -332,8 +318,7 @@ def case_terminate(*, case: Case, last_month: date, reason: str, acting_user) ->
     """Stop payment after ``last_month`` (the month of death or of losing eligibility: Art. 8(2)
     stops from the month after). Months up to it not yet paid are still owed."""
     case = _lock(case)
-    require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.ACTIVE, Case.Status.SUSPENDED)
+    WORKFLOW.check(acting_user, case, "terminate")
     last_month = first_of_month(last_month)
     problems = {}
     if not reason.strip():
@@ -361,8 +346,7 @@ def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acti
     (households.services: a transfer is a request the receiving commune accepts), so no commune
     pushes a case into another's registry."""
     case = _lock(case)
-    require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.ACTIVE)
+    WORKFLOW.check(acting_user, case, "transfer")
     last_month = first_of_month(last_month)
     problems = {}
     if to_commune.pk == case.commune_id:
@@ -409,8 +393,7 @@ def payment_change(*, case: Case, payment: PaymentDetails, reason: str, acting_u
     after and sees the details). Once its months can be paid, a change is a request the chair
     approves (``beneficiaries.changes``)."""
     case = _lock(case)
-    require(acting_user, "can_manage_registry", case.commune_id)
-    _require_status(case, *DIRECT_PAYMENT_STATUSES)
+    WORKFLOW.check(acting_user, case, "correct_payment")
     problems = payment_problems(payment)
     if not reason.strip():
         problems["reason"] = [_("is required")]

@@ -1,6 +1,7 @@
-"""Every write of the poverty review. Each service checks the role, the campaign's step and the
-data, writes, and records a ReviewEvent in the same transaction; on refusal it raises
-PermissionDenied (wrong role or commune) or ValidationError naming the field, and nothing is written.
+"""Every write of the poverty review. Each service checks the role and the commune, the
+campaign's step (``povertyreview.workflow``) and the data, writes, and records a ReviewEvent in the
+same transaction; on refusal it raises PermissionDenied (wrong role or commune) or ValidationError
+naming the field, and nothing is written.
 
 The procedure (QĐ 24/2021 Art. 4–5): list → survey → village meeting → public posting →
 complaints → the chair's recognition. A campaign's status moves forward only, one step at a time,
@@ -31,9 +32,9 @@ from povertyreview.models import (
     ReviewPeriod,
     VillageMeeting,
 )
+from povertyreview.workflow import WORKFLOW
 
 Status = Campaign.Status
-STEPS = list(Status.values)
 LISTED = (PovertyStatus.POOR, PovertyStatus.NEAR_POOR)
 # Minimum age for the health-insurance indicator and area per person for the housing one
 # (legal-reference.md §1.3). Applied only to pre-fill; the surveyor can correct both.
@@ -50,15 +51,6 @@ def _event(campaign: Campaign, kind: str, acting_user, *, household_id=None, rea
 def _lock(campaign: Campaign) -> Campaign:
     """Re-read the campaign under a row lock: two officers moving it at once serialise here."""
     return Campaign.objects.select_for_update().get(pk=campaign.pk)
-
-
-def _require_step(campaign: Campaign, *steps: str) -> None:
-    if campaign.status not in steps:
-        refuse_field(
-            "status",
-            _("The review is at the step “%(step)s”; this is not possible now.")
-            % {"step": campaign.get_status_display()},
-        )
 
 
 # --- opening and listing -------------------------------------------------------------------------
@@ -100,10 +92,9 @@ def campaign_open(*, commune, year: int, acting_user) -> Campaign:
 
 def campaign_list_household(*, campaign: Campaign, household: Household, reason: str, acting_user) -> Assessment:
     """Add a household to the review: it applied (form 01) or the committee found it."""
-    require(acting_user, "can_run_poverty_review", campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(campaign)
-        _require_step(campaign, Status.PREPARING, Status.SURVEYING)
+        WORKFLOW.check(acting_user, campaign, "list_household")
         if household.commune_id != campaign.commune_id or household.dissolved_on:
             refuse_field("household", _("Only a current household of this commune can be reviewed."))
         if campaign.assessments.filter(household=household).exists():
@@ -310,10 +301,9 @@ def village_meeting_record(
     """Record a village meeting and its votes on every proposed household of the village not yet
     agreed. More than half of the attendees must agree (QĐ 24 Art. 4(3)); a household below
     that goes back to survey and to a later meeting. ``votes`` maps assessment id -> votes for."""
-    require(acting_user, "can_run_poverty_review", campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(campaign)
-        _require_step(campaign, Status.VILLAGE_MEETINGS)
+        WORKFLOW.check(acting_user, campaign, "meeting")
         pending = [
             assessment
             for assessment in campaign.assessments.filter(
@@ -397,10 +387,9 @@ def complaint_register(
     """A complaint about one household's proposed classification, during or after the posting.
     Its answer is due ``POVERTY_REVIEW_COMPLAINT_DAYS`` days after receipt (a setting: the legal
     deadline was not confirmed)."""
-    require(acting_user, "can_run_poverty_review", assessment.campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(assessment.campaign)
-        _require_step(campaign, Status.PUBLIC_POSTING, Status.COMPLAINTS)
+        WORKFLOW.check(acting_user, campaign, "complaint")
         problems = {}
         if not complainant.strip():
             problems["complainant"] = [_("is required")]
@@ -427,11 +416,10 @@ def complaint_register(
 def complaint_resolve(*, complaint: Complaint, recheck_result: str, answer: str, resolved_on: date, acting_user):
     """Close a complaint with the re-check's result and the answer given. If the re-check changes
     the household's data, record the new survey (``assessment_record``) before resolving."""
-    require(acting_user, "can_run_poverty_review", complaint.campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(complaint.campaign)
+        WORKFLOW.check(acting_user, campaign, "complaint")
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-        _require_step(campaign, Status.PUBLIC_POSTING, Status.COMPLAINTS)
         if complaint.status != Complaint.Status.OPEN:
             refuse_field("status", _("This complaint is already resolved."))
         problems = {}
@@ -543,14 +531,9 @@ def campaign_advance(*, campaign: Campaign, acting_user, **step_data) -> Campaig
     """Move the campaign one step forward (never back), if the step's condition holds. Approval
     is its own service (``campaign_approve``). Entering public posting needs the posting dates
     and place (``posting_starts_on``, ``posting_ends_on``, ``posting_place``)."""
-    require(acting_user, "can_run_poverty_review", campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(campaign)
-        index = STEPS.index(campaign.status)
-        target = STEPS[index + 1] if index + 1 < len(STEPS) else None
-        if target not in _ADVANCE_CHECKS:
-            refuse_field("status", _("The review is at the step “%(step)s”; this is not possible now.") % {
-                "step": campaign.get_status_display()})  # fmt: skip
+        target = WORKFLOW.check(acting_user, campaign, "advance").target
         _ADVANCE_CHECKS[target](campaign, **step_data)
         if target == Status.VILLAGE_MEETINGS:
             # Households neither poor nor near-poor, now or before, have nothing to vote on.
@@ -590,10 +573,9 @@ def campaign_approve(*, campaign: Campaign, decision_number: str, decision_date:
     """The commune chair recognises the result: the campaign is locked and every surveyed
     household's classification becomes its status for ``campaign.status_year`` in the registry
     (one INSERT … ON CONFLICT for all of them). Refused to anyone who assessed a household of it."""
-    require(acting_user, "can_sign_decisions", campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(campaign)
-        _require_step(campaign, Status.AWAITING_APPROVAL)
+        WORKFLOW.check(acting_user, campaign, "approve")
         # Anyone who surveyed a household of it, even if someone re-surveyed that household later.
         surveyed = [ReviewEvent.Kind.SURVEYED, ReviewEvent.Kind.IMPORTED]
         if campaign.events.filter(kind__in=surveyed, actor=acting_user).exists():

@@ -139,7 +139,7 @@ def person_data_problems(data: PersonData, *, today: date | None = None) -> dict
     return problems
 
 
-def _event(*, household: Household, kind: str, acting_user, person: Person | None = None, commune=None,
+def _event(household: Household, kind: str, acting_user, *, person: Person | None = None, commune=None,
            reason: str = "", **data) -> HouseholdEvent:  # fmt: skip
     return HouseholdEvent.objects.create(
         household=household,

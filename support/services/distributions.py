@@ -64,8 +64,7 @@ def distribution_create(
         programme=programme, commune_id=programme.commune_id, name=name.strip(), planned_on=planned_on,
         unit_value_vnd=unit_value_vnd, in_kind=in_kind.strip(), created_by=acting_user,
     )  # fmt: skip
-    _event(SupportEvent.EventKind.PROGRAMME_CHANGED, acting_user, commune_id=programme.commune_id,
-           programme=programme, distribution=distribution, distribution_created=distribution.name)  # fmt: skip
+    _event(distribution, SupportEvent.EventKind.PROGRAMME_CHANGED, acting_user, distribution_created=distribution.name)
     return distribution
 
 
@@ -155,8 +154,7 @@ def distribution_add_recipients(*, distribution: Distribution, criteria: Recipie
                  [line.amount_vnd for line in split]],
             )  # fmt: skip
     result = {"added": len(added_ids), "already": matched - len(added_ids)}
-    _event(SupportEvent.EventKind.RECIPIENTS_ADDED, acting_user, commune_id=distribution.commune_id,
-           programme=distribution.programme, distribution=distribution, criteria=criteria.describe(), **result)  # fmt: skip
+    _event(distribution, SupportEvent.EventKind.RECIPIENTS_ADDED, acting_user, criteria=criteria.describe(), **result)
     return result
 
 
@@ -176,8 +174,7 @@ def distribution_remove_recipient(*, distribution: Distribution, record: Record,
         refuse({"record": [_("%(household)s is not a planned recipient") % {"household": record.household.code}]})
     household_code = record.household.code
     record.delete()
-    _event(SupportEvent.EventKind.RECIPIENT_REMOVED, acting_user, commune_id=distribution.commune_id,
-           programme=distribution.programme, distribution=distribution, reason=reason.strip(),
+    _event(distribution, SupportEvent.EventKind.RECIPIENT_REMOVED, acting_user, reason=reason.strip(),
            household=household_code)  # fmt: skip
 
 
@@ -216,8 +213,8 @@ def distribution_deliver(
     )
     if record_ids is None and delivered == 0:
         refuse({"recipients": [_("Nobody on the list is waiting for delivery.")]})
-    _event(SupportEvent.EventKind.DISTRIBUTION_DELIVERED, acting_user, commune_id=distribution.commune_id,
-           programme=distribution.programme, distribution=distribution, delivered=delivered, delivered_on=str(delivered_on))  # fmt: skip
+    _event(distribution, SupportEvent.EventKind.DISTRIBUTION_DELIVERED, acting_user, delivered=delivered,
+           delivered_on=str(delivered_on))  # fmt: skip
     return delivered
 
 
@@ -232,6 +229,5 @@ def distribution_close(*, distribution: Distribution, acting_user) -> Distributi
     )
     distribution.status = Distribution.Status.CLOSED
     distribution.save(update_fields=["status", "updated_at"])
-    _event(SupportEvent.EventKind.DISTRIBUTION_CLOSED, acting_user, commune_id=distribution.commune_id,
-           programme=distribution.programme, distribution=distribution, not_collected=cancelled)  # fmt: skip
+    _event(distribution, SupportEvent.EventKind.DISTRIBUTION_CLOSED, acting_user, not_collected=cancelled)
     return distribution

@@ -96,7 +96,14 @@ def loan_balance_update(
     before = {"outstanding_vnd": loan.outstanding_vnd, "repayment": loan.repayment, "balance_on": str(loan.balance_on)}
     loan.outstanding_vnd, loan.balance_on, loan.repayment = outstanding_vnd, balance_on, repayment
     loan.save()
-    _event(SupportEvent.EventKind.LOAN_BALANCE, acting_user, commune_id=record.commune_id, programme=record.programme,
-           record=record, before=before, outstanding_vnd=outstanding_vnd, repayment=repayment,
-           balance_on=str(balance_on), imported=imported)  # fmt: skip
+    _event(
+        record,
+        SupportEvent.EventKind.LOAN_BALANCE,
+        acting_user,
+        before=before,
+        outstanding_vnd=outstanding_vnd,
+        repayment=repayment,
+        balance_on=str(balance_on),
+        imported=imported,
+    )
     return loan

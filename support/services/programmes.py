@@ -132,7 +132,7 @@ def programme_create(
         created_by=acting_user,
     )
     _write_fundings(programme, fundings)
-    _event(SupportEvent.EventKind.PROGRAMME_CREATED, acting_user, commune_id=commune.code, programme=programme)
+    _event(programme, SupportEvent.EventKind.PROGRAMME_CREATED, acting_user)
     return programme
 
 
@@ -170,13 +170,7 @@ def programme_update(
     )
     programme.save()
     _write_fundings(programme, fundings)
-    _event(
-        SupportEvent.EventKind.PROGRAMME_CHANGED,
-        acting_user,
-        commune_id=programme.commune_id,
-        programme=programme,
-        reason=reason,
-    )
+    _event(programme, SupportEvent.EventKind.PROGRAMME_CHANGED, acting_user, reason=reason)
     return programme
 
 

@@ -202,7 +202,7 @@ def record_create(
     )
     _write_details(record, details)
     kind = SupportEvent.EventKind.RECORD_DELIVERED if delivered else SupportEvent.EventKind.RECORD_PLANNED
-    _event(kind, acting_user, commune_id=record.commune_id, programme=programme, record=record, value_vnd=value_vnd)
+    _event(record, kind, acting_user, value_vnd=value_vnd)
     return record
 
 
@@ -227,8 +227,7 @@ def record_deliver(*, record: Record, delivered_on: date, acting_user) -> Record
         livelihood = record.livelihood
         livelihood.next_visit_due = add_months(delivered_on.replace(day=1), livelihood.follow_up_months)
         livelihood.save(update_fields=["next_visit_due"])
-    _event(SupportEvent.EventKind.RECORD_DELIVERED, acting_user, commune_id=record.commune_id,
-           programme=record.programme, record=record, value_vnd=record.value_vnd)  # fmt: skip
+    _event(record, SupportEvent.EventKind.RECORD_DELIVERED, acting_user, value_vnd=record.value_vnd)
     return record
 
 
@@ -246,8 +245,7 @@ def record_cancel(*, record: Record, reason: str, acting_user) -> Record:
     refuse(problems)
     record.status = Record.Status.CANCELLED
     record.save(update_fields=["status", "updated_at"])
-    _event(SupportEvent.EventKind.RECORD_CANCELLED, acting_user, commune_id=record.commune_id,
-           programme=record.programme, record=record, reason=reason.strip())  # fmt: skip
+    _event(record, SupportEvent.EventKind.RECORD_CANCELLED, acting_user, reason=reason.strip())
     return record
 
 
@@ -282,8 +280,7 @@ def visit_record(*, record: Record, visited_on: date, outcome: str, note: str = 
             else add_months(visited_on.replace(day=1), livelihood.follow_up_months)
         )
         livelihood.save(update_fields=["next_visit_due"])
-    _event(SupportEvent.EventKind.VISIT, acting_user, commune_id=record.commune_id, programme=record.programme,
-           record=record, outcome=outcome, visited_on=str(visited_on))  # fmt: skip
+    _event(record, SupportEvent.EventKind.VISIT, acting_user, outcome=outcome, visited_on=str(visited_on))
     return visit
 
 
@@ -305,6 +302,5 @@ def evidence_add(*, kind: str, file, title: str = "", record: Record | None = No
         record=record, distribution=distribution, kind=kind, title=title.strip() or file.name, file=file,
         uploaded_by=acting_user,
     )  # fmt: skip
-    _event(SupportEvent.EventKind.EVIDENCE_ADDED, acting_user, commune_id=target.commune_id,
-           programme=target.programme, record=record, distribution=distribution, title=evidence.title)  # fmt: skip
+    _event(target, SupportEvent.EventKind.EVIDENCE_ADDED, acting_user, title=evidence.title)
     return evidence

@@ -17,6 +17,7 @@ from support.models import Distribution, Kind, Programme, Record, SupportEvent
 from support.services._common import _event
 from support.services.programmes import programme_funding_lines, proportional_split
 from support.services.records import _lock_record
+from support.workflow import WORKFLOW
 
 KINH = "01"  # ethnicity code of the Kinh majority; every other code is an ethnic minority
 
@@ -99,18 +100,12 @@ def eligible_households(distribution: Distribution, criteria: RecipientFilter):
     return households
 
 
-def _require_open(distribution: Distribution) -> None:
-    if distribution.status != Distribution.Status.OPEN:
-        refuse({"status": [_("The distribution is closed.")]})
-
-
 @transaction.atomic
 def distribution_add_recipients(*, distribution: Distribution, criteria: RecipientFilter, acting_user) -> dict:
     """Add every matching household as a planned recipient, in one statement. Households already
     on the list are left as they are (counted, never added twice). Returns ``{"added", "already"}``."""
-    require(acting_user, "can_manage_registry", distribution.commune_id)
     distribution = Distribution.objects.select_for_update().select_related("programme").get(pk=distribution.pk)
-    _require_open(distribution)
+    WORKFLOW.check(acting_user, distribution, "add_recipients")
     problems = {}
     if criteria.statuses and not set(criteria.statuses) <= {PovertyStatus.POOR, PovertyStatus.NEAR_POOR,
                                                               PovertyStatus.MIDDLE_INCOME}:  # fmt: skip
@@ -161,9 +156,8 @@ def distribution_add_recipients(*, distribution: Distribution, criteria: Recipie
 @transaction.atomic
 def distribution_remove_recipient(*, distribution: Distribution, record: Record, reason: str = "", acting_user):
     """Take a planned recipient off the list (the row goes; the event keeps who and why)."""
-    require(acting_user, "can_manage_registry", distribution.commune_id)
     distribution = Distribution.objects.select_for_update().select_related("programme").get(pk=distribution.pk)
-    _require_open(distribution)
+    WORKFLOW.check(acting_user, distribution, "remove_recipient")
     record = _lock_record(record)
     if record.distribution_id != distribution.pk:
         raise PermissionDenied
@@ -185,9 +179,8 @@ def distribution_deliver(
     """Mark recipients delivered in one statement: the listed ones, or every planned one when
     ``record_ids`` is None. A listed recipient who already received it refuses the whole request
     (naming the household), so nobody is marked twice."""
-    require(acting_user, "can_manage_registry", distribution.commune_id)
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
-    _require_open(distribution)
+    WORKFLOW.check(acting_user, distribution, "deliver")
     if delivered_on > timezone.localdate():
         refuse({"delivered_on": [_("must not be in the future")]})
     records = Record.objects.filter(distribution=distribution)
@@ -221,9 +214,8 @@ def distribution_deliver(
 @transaction.atomic
 def distribution_close(*, distribution: Distribution, acting_user) -> Distribution:
     """Close the distribution: planned recipients who never came are cancelled."""
-    require(acting_user, "can_manage_registry", distribution.commune_id)
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
-    _require_open(distribution)
+    WORKFLOW.check(acting_user, distribution, "close")
     cancelled = Record.objects.filter(distribution=distribution, status=Record.Status.PLANNED).update(
         status=Record.Status.CANCELLED
     )

@@ -46,7 +46,6 @@ from beneficiaries import banks
 from beneficiaries.entitlement import PAYABLE_STATUSES, compute
 from beneficiaries.models import Case, CaseEvent, ChangeRequest, PaymentMethod
 from beneficiaries.services import (
-    DIRECT_PAYMENT_STATUSES,
     CategoryChoice,
     PaymentDetails,
     _change_categories,
@@ -54,14 +53,15 @@ from beneficiaries.services import (
     _change_payment,
     _event,
     _lock,
-    _refuse,
     category_change_problems,
     months_problems,
     payment_fields,
     payment_problems,
 )
+from beneficiaries.workflow import DIRECT_PAYMENT_STATUSES, WORKFLOW
 from core.months import first_of_month
-from geography.scoping import commune_codes_for_user
+from core.services import refuse
+from geography.scoping import in_scope
 from households.identity import mask
 from households.models import Person
 from households.selectors import residence_commune_id
@@ -114,10 +114,6 @@ PROPOSALS = {
 # --- who may do what ---------------------------------------------------------------------------------
 
 
-def _in_scope(user, commune_id: str) -> bool:
-    return user.has_national_scope or commune_id in commune_codes_for_user(user)
-
-
 def _status_refusal(label: str, subject: str) -> ValidationError:
     return ValidationError({"status": [subject % {"status": label}]})
 
@@ -125,7 +121,7 @@ def _status_refusal(label: str, subject: str) -> ValidationError:
 def _request_refusal(case: Case, user) -> Exception | None:
     """Why the user may not propose a change of the case (None: they may). The officer or the
     chair of the case's commune, while its months can be paid."""
-    if not ((user.can_manage_registry or user.can_sign_decisions) and _in_scope(user, case.commune_id)):
+    if not ((user.can_manage_registry or user.can_sign_decisions) and in_scope(user, case.commune_id)):
         return PermissionDenied()
     if case.status not in PAYABLE_STATUSES:
         return _status_refusal(case.get_status_display(), _("The case is “%(status)s”; this is not possible now."))
@@ -137,8 +133,7 @@ def case_change_options(*, case: Case, user) -> dict[str, str]:
     details directly by the officer before the decision (``services.payment_change``); any of the
     kinds as a request while the case's months can be paid. Empty out of scope."""
     if case.status in DIRECT_PAYMENT_STATUSES:
-        allowed = user.can_manage_registry and _in_scope(user, case.commune_id)
-        return {Kind.PAYMENT: DIRECT} if allowed else {}
+        return {Kind.PAYMENT: DIRECT} if WORKFLOW.allows(user, case, "correct_payment") else {}
     if _request_refusal(case, user) is None:
         return dict.fromkeys(Kind.values, REQUEST)
     return {}
@@ -150,7 +145,7 @@ ACTIONS = ("approve", "reject", "withdraw")
 def _action_refusal(change_request: ChangeRequest, user, action: str) -> Exception | None:
     """Why the user may not ``action`` the request (None: they may). Approve and reject: a commune
     chair of the case's commune who did not make it; withdraw: its maker; only while pending."""
-    if not _in_scope(user, change_request.case.commune_id):
+    if not in_scope(user, change_request.case.commune_id):
         return PermissionDenied()
     maker = user.pk == change_request.requested_by_id
     if action == "withdraw" and not maker:
@@ -346,14 +341,14 @@ def change_request_create(*, case: Case, kind: str, proposal, reason: str, actin
         problems.setdefault(NON_FIELD_ERRORS, []).append(_("Nothing would change: these are the case's values."))
     if case.change_requests.filter(kind=kind, status=ChangeRequest.Status.PENDING).exists():
         problems.setdefault(NON_FIELD_ERRORS, []).append(_already_pending())
-    _refuse(problems)
+    refuse(problems)
     try:
         with transaction.atomic():
             change = ChangeRequest.objects.create(
                 case=case, kind=kind, proposed=proposed, before=before, reason=reason.strip(), requested_by=acting_user
             )
     except IntegrityError:  # made by someone else in the meantime (the lock makes this rare)
-        _refuse({NON_FIELD_ERRORS: [_already_pending()]})
+        refuse({NON_FIELD_ERRORS: [_already_pending()]})
     _event(case, CaseEvent.Kind.CHANGE_REQUESTED, acting_user, reason=change.reason, request=str(change.uuid),
            change=kind, **_masked_summary(kind, before, proposed))  # fmt: skip
     return change
@@ -366,7 +361,7 @@ def change_request_approve(*, change_request: ChangeRequest, acting_user, note: 
     written when the case is no longer payable or no longer has the values the maker saw."""
     case, change = _lock_request(change_request)
     _raise(_action_refusal(change, acting_user, "approve"))
-    _refuse(change_request_problems(change))
+    refuse(change_request_problems(change))
     _apply(case, change, acting_user, request=str(change.uuid), requested_by=change.requested_by.username,
            approved_by=acting_user.username)  # fmt: skip
     return _decide(change, ChangeRequest.Status.APPROVED, acting_user, note)
@@ -429,7 +424,7 @@ def change_request_reject(*, change_request: ChangeRequest, reason: str, acting_
     case, change = _lock_request(change_request)
     _raise(_action_refusal(change, acting_user, "reject"))
     if not reason.strip():
-        _refuse({"reason": [_("is required")]})
+        refuse({"reason": [_("is required")]})
     _event(case, CaseEvent.Kind.CHANGE_REJECTED, acting_user, reason=reason.strip(), request=str(change.uuid),
            change=change.kind, requested_by=change.requested_by.username)  # fmt: skip
     return _decide(change, ChangeRequest.Status.REJECTED, acting_user, reason)

@@ -1,5 +1,5 @@
 """Every write of social-allowance cases. Each service checks the role, the scope and the case's
-status, writes, and records a CaseEvent in the same transaction; on refusal it raises
+status (``beneficiaries.workflow``), writes, and records a CaseEvent in the same transaction; on refusal it raises
 PermissionDenied (wrong role or commune) or ValidationError naming the field, and nothing is written.
 
 The officer files and verifies a case; the commune chair decides, refuses, suspends, resumes and
@@ -12,7 +12,7 @@ approves (``beneficiaries.changes``); the writers of those changes are at the en
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Greatest
@@ -30,16 +30,14 @@ from beneficiaries.models import (
     Suspension,
     text_lines,
 )
+from beneficiaries.workflow import OPEN, WORKFLOW
 from core.documents import check_document
 from core.months import add_months, first_of_month
-from geography.scoping import require_scope
+from core.services import refuse
+from geography.scoping import require
 from households.models import DisabilityLevel, HouseholdYearStatus, Membership, PovertyStatus
 
 PAYMENT_METHODS = frozenset(PaymentMethod.values)
-OPEN = (Case.Status.APPLIED, Case.Status.VERIFIED, Case.Status.ACTIVE, Case.Status.SUSPENDED)
-# Before the chair's decision the officer corrects payment details directly; after it, months can
-# be paid (entitlement.PAYABLE_STATUSES) and every change that moves money is a ChangeRequest.
-DIRECT_PAYMENT_STATUSES = (Case.Status.APPLIED, Case.Status.VERIFIED)
 
 
 @dataclass(frozen=True)
@@ -56,27 +54,12 @@ class PaymentDetails:
     account_name: str = ""
 
 
-def _refuse(problems: dict[str, list[str]]) -> None:
-    if problems:
-        raise ValidationError({k: [ValidationError(m) for m in v] for k, v in problems.items()})
-
-
-def _require(user, capability: str, commune_id: str) -> None:
-    require_scope(user, commune_id, capability)
-
-
 def _event(case: Case, kind: str, acting_user, *, reason: str = "", **data) -> CaseEvent:
     return CaseEvent.objects.create(case=case, kind=kind, actor=acting_user, reason=reason, data=data)
 
 
 def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().select_related("person", "commune").get(pk=case.pk)
-
-
-def _require_status(case: Case, *statuses: str) -> None:
-    if case.status not in statuses:
-        _refuse({"status": [_("The case is “%(status)s”; this is not possible now.") % {
-            "status": case.get_status_display()}]})  # fmt: skip
 
 
 def category_problems(choices: list[CategoryChoice]) -> dict[str, list[str]]:
@@ -143,7 +126,7 @@ def case_apply(
     *, person, commune, categories: list[CategoryChoice], applied_on: date, payment: PaymentDetails, acting_user
 ) -> Case:
     """File an application for a person of the registry who lives in the commune."""
-    _require(acting_user, "can_manage_registry", commune.pk)
+    require(acting_user, "can_manage_registry", commune.pk)
     problems = category_problems(categories) | payment_problems(payment)
     if not Membership.objects.filter(person=person, left_on__isnull=True, household__commune=commune).exists():
         problems["person"] = [_("does not live in a household of %(commune)s") % {"commune": commune.name}]
@@ -153,7 +136,7 @@ def case_apply(
         problems.setdefault("person", []).append(_("already has an open case"))
     if applied_on > timezone.localdate():
         problems["applied_on"] = [_("cannot be in the future")]
-    _refuse(problems)
+    refuse(problems)
     case = Case(person=person, commune=commune, applied_on=applied_on, prepared_by=acting_user)
     _apply_payment(case, payment)
     case.save()
@@ -214,8 +197,7 @@ def case_verify(*, case: Case, confirmed: list[str], note: str = "", acting_user
     and the declarations the officer confirmed (``confirmed``: every declaration of the case's
     categories must be confirmed)."""
     case = _lock(case)
-    _require(acting_user, "can_manage_registry", case.commune_id)
-    _require_status(case, Case.Status.APPLIED)
+    WORKFLOW.check(acting_user, case, "verify")
     # A declaration is confirmed by its text in either language: the form may have been shown in
     # Vietnamese and posted after the officer switched to English (or the other way round).
     needed = []
@@ -228,7 +210,7 @@ def case_verify(*, case: Case, confirmed: list[str], note: str = "", acting_user
             needed.append((shown, same))
     missing = [shown for shown, same in needed if not same & set(confirmed)]
     if missing:
-        _refuse({"confirmed": [_("not confirmed: %(items)s") % {"items": "; ".join(missing)}]})
+        refuse({"confirmed": [_("not confirmed: %(items)s") % {"items": "; ".join(missing)}]})
     needed = [shown for shown, _same in needed]
     checks = registry_checks(case)
     case.checklist = {
@@ -255,8 +237,7 @@ def case_decide(*, case: Case, decision_number: str, decision_date: date, acting
     """The chair grants the allowance: payment starts the month the decision is signed, or, for a
     case transferred in, the month after the old commune's last month (no month lost or paid twice)."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.VERIFIED)
+    WORKFLOW.check(acting_user, case, "decide")
     _require_other_person(case, acting_user)
     problems = {}
     if not decision_number.strip():
@@ -265,7 +246,7 @@ def case_decide(*, case: Case, decision_number: str, decision_date: date, acting
         problems["decision_date"] = [_("must be a date not in the future")]
     elif decision_date < case.applied_on:
         problems["decision_date"] = [_("cannot be before the application")]
-    _refuse(problems)
+    refuse(problems)
     case.decision_number = decision_number.strip()
     case.decision_date = decision_date
     case.decided_by = acting_user
@@ -282,11 +263,10 @@ def case_decide(*, case: Case, decision_number: str, decision_date: date, acting
 def case_refuse(*, case: Case, reason: str, acting_user) -> Case:
     """A refusal is in writing with its reasons."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.APPLIED, Case.Status.VERIFIED)
+    WORKFLOW.check(acting_user, case, "refuse")
     _require_other_person(case, acting_user)
     if not reason.strip():
-        _refuse({"reason": [_("is required")]})
+        refuse({"reason": [_("is required")]})
     case.status = Case.Status.REFUSED
     case.save()
     _event(case, CaseEvent.Kind.REFUSED, acting_user, reason=reason.strip())
@@ -298,15 +278,14 @@ def case_suspend(*, case: Case, from_month: date, reason: str, acting_user) -> S
     """Suspend payment from a month (not collected for 3 months, re-assessment not followed,
     detention of a month or more: TT 02/2021 Art. 2(3))."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.ACTIVE)
+    WORKFLOW.check(acting_user, case, "suspend")
     from_month = first_of_month(from_month)
     problems = {}
     if not reason.strip():
         problems["reason"] = [_("is required")]
     if from_month < case.start_month:
         problems["from_month"] = [_("cannot be before the first month paid")]
-    _refuse(problems)
+    refuse(problems)
     suspension = Suspension.objects.create(case=case, from_month=from_month, reason=reason.strip())
     case.status = Case.Status.SUSPENDED
     case.save()
@@ -318,14 +297,13 @@ def case_suspend(*, case: Case, from_month: date, reason: str, acting_user) -> S
 def case_resume(*, case: Case, from_month: date, pay_arrears: bool, acting_user) -> Case:
     """Resume payment from a month; with ``pay_arrears`` the suspended months are owed too."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.SUSPENDED)
+    WORKFLOW.check(acting_user, case, "resume")
     suspension = case.suspensions.filter(to_month__isnull=True).order_by("-from_month").first()
     if suspension is None:  # a suspended status always has its open suspension; say so if not
-        _refuse({"status": [_("The case has no open suspension to end.")]})
+        refuse({"status": [_("The case has no open suspension to end.")]})
     from_month = first_of_month(from_month)
     if from_month <= suspension.from_month:
-        _refuse({"from_month": [_("must be after the month the suspension began")]})
+        refuse({"from_month": [_("must be after the month the suspension began")]})
     suspension.to_month = add_months(from_month, -1)
     suspension.arrears_on_resume = pay_arrears
     suspension.save()
@@ -340,15 +318,14 @@ def case_terminate(*, case: Case, last_month: date, reason: str, acting_user) ->
     """Stop payment after ``last_month`` (the month of death or of losing eligibility: Art. 8(2)
     stops from the month after). Months up to it not yet paid are still owed."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.ACTIVE, Case.Status.SUSPENDED)
+    WORKFLOW.check(acting_user, case, "terminate")
     last_month = first_of_month(last_month)
     problems = {}
     if not reason.strip():
         problems["reason"] = [_("is required")]
     if last_month < case.start_month:
         problems["last_month"] = [_("cannot be before the first month paid")]
-    _refuse(problems)
+    refuse(problems)
     # An open suspension ends with the case; one that began after ``last_month`` (a death found
     # late) ends in its own first month: its months are after the end anyway, and to_month must
     # not come before from_month.
@@ -369,8 +346,7 @@ def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acti
     (households.services: a transfer is a request the receiving commune accepts), so no commune
     pushes a case into another's registry."""
     case = _lock(case)
-    _require(acting_user, "can_sign_decisions", case.commune_id)
-    _require_status(case, Case.Status.ACTIVE)
+    WORKFLOW.check(acting_user, case, "transfer")
     last_month = first_of_month(last_month)
     problems = {}
     if to_commune.pk == case.commune_id:
@@ -386,7 +362,7 @@ def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acti
         problems["reason"] = [_("is required")]
     if last_month < case.start_month:
         problems["last_month"] = [_("cannot be before the first month paid")]
-    _refuse(problems)
+    refuse(problems)
     case.status = Case.Status.TRANSFERRED
     case.end_month = last_month
     case.save()
@@ -417,12 +393,11 @@ def payment_change(*, case: Case, payment: PaymentDetails, reason: str, acting_u
     after and sees the details). Once its months can be paid, a change is a request the chair
     approves (``beneficiaries.changes``)."""
     case = _lock(case)
-    _require(acting_user, "can_manage_registry", case.commune_id)
-    _require_status(case, *DIRECT_PAYMENT_STATUSES)
+    WORKFLOW.check(acting_user, case, "correct_payment")
     problems = payment_problems(payment)
     if not reason.strip():
         problems["reason"] = [_("is required")]
-    _refuse(problems)
+    refuse(problems)
     _change_payment(case, payment, reason=reason.strip(), acting_user=acting_user)
     return case
 
@@ -521,7 +496,7 @@ def health_card_record(*, person, number: str, group: str, valid_from: date, val
     commune_id = next(iter(commune_ids), None)
     if commune_id is None:
         raise PermissionDenied
-    _require(acting_user, "can_manage_registry", commune_id)
+    require(acting_user, "can_manage_registry", commune_id)
     number = number.strip().upper()
     problems = {}
     if not (len(number) in (10, 15) and number.isalnum()):
@@ -530,7 +505,7 @@ def health_card_record(*, person, number: str, group: str, valid_from: date, val
         problems["valid_to"] = [_("must not be before the start")]
     if HealthInsuranceCard.objects.filter(number=number, valid_from=valid_from).exclude(person=person).exists():
         problems.setdefault("number", []).append(_("this card is recorded for another person"))
-    _refuse(problems)
+    refuse(problems)
     card, _created = HealthInsuranceCard.objects.update_or_create(
         number=number, valid_from=valid_from, defaults={"person": person, "group": group.strip(), "valid_to": valid_to}
     )
@@ -547,7 +522,7 @@ def document_add(*, case: Case, title: str, file, acting_user):
     """Attach a file to the case (application form, certificate, decision scan)."""
     from beneficiaries.models import Document
 
-    _require(acting_user, "can_manage_registry", case.commune_id)
+    require(acting_user, "can_manage_registry", case.commune_id)
     check_document(file, "file")
     document = Document.objects.create(case=case, title=title.strip() or file.name, file=file, uploaded_by=acting_user)
     _event(case, CaseEvent.Kind.DOCUMENT_ADDED, acting_user, title=document.title)

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from beneficiaries import changes, selectors, services
+from beneficiaries import changes, selectors, services, workflow
 from beneficiaries.access import access_case_by_uuid, access_document
 from beneficiaries.forms import (
     BirthDateChangeForm,
@@ -62,8 +62,17 @@ from privacy.log import Purpose, record_list_view, record_view
 from privacy.visibility import HEALTH_CATEGORIES, sees_health
 
 Status = Case.Status
-OPEN = (Status.APPLIED, Status.VERIFIED, Status.ACTIVE, Status.SUSPENDED)
 CHECK_LABELS = {"age": gettext_lazy("Age within the category's band"), **dict(Category.Condition.choices)}
+# The case page's buttons for the workflow's acts (beneficiaries.workflow offers them, in its order).
+CASE_ACTIONS = {
+    "verify": (gettext_lazy("Verify"), "primary"),
+    "decide": (gettext_lazy("Decide (grant)"), "success"),
+    "refuse": (gettext_lazy("Refuse"), "outline-danger"),
+    "suspend": (gettext_lazy("Suspend"), "outline-warning"),
+    "resume": (gettext_lazy("Resume"), "outline-success"),
+    "terminate": (gettext_lazy("Terminate"), "outline-danger"),
+    "transfer": (gettext_lazy("Transfer to another commune"), "outline-secondary"),
+}
 CHANGE_LABELS = {
     ("payment", changes.DIRECT): gettext_lazy("Change payment details"),
     ("payment", changes.REQUEST): gettext_lazy("Propose new payment details"),
@@ -209,7 +218,9 @@ def case_file(request):
         residence = _residence(request.user, person__uuid=person_uuid)
         if residence is None:
             raise Http404("person")
-        open_case = scope_to_user(Case.objects.filter(person=residence.person, status__in=OPEN), request.user).first()
+        open_case = scope_to_user(
+            Case.objects.filter(person=residence.person, status__in=workflow.OPEN), request.user
+        ).first()
         if open_case is not None and request.method == "GET":
             messages.info(request, _("%(name)s already has an open case.") % {"name": residence.person.full_name})
             return redirect(_case_url(open_case))
@@ -262,30 +273,14 @@ def case_detail(request, case_uuid):
     month = first_of_month(timezone.localdate())
     data = selectors.case_page(case, month)
     user = request.user
-    officer = user.can_manage_registry and case.status in OPEN
-    chair = user.can_sign_decisions
-    status = case.status
-    actions = []
-    if officer and status == Status.APPLIED:
-        actions.append(("verify", _("Verify"), "primary"))
-    if chair and status == Status.VERIFIED:
-        actions.append(("decide", _("Decide (grant)"), "success"))
-    if chair and status in (Status.APPLIED, Status.VERIFIED):
-        actions.append(("refuse", _("Refuse"), "outline-danger"))
-    if chair and status == Status.ACTIVE:
-        actions.append(("suspend", _("Suspend"), "outline-warning"))
-    if chair and status == Status.SUSPENDED:
-        actions.append(("resume", _("Resume"), "outline-success"))
-    if chair and status in (Status.ACTIVE, Status.SUSPENDED):
-        actions.append(("terminate", _("Terminate"), "outline-danger"))
-    if chair and status == Status.ACTIVE:
-        actions.append(("transfer", _("Transfer to another commune"), "outline-secondary"))
+    available = workflow.WORKFLOW.available(user, case)
+    actions = [(name, *CASE_ACTIONS[name]) for name in available if name in CASE_ACTIONS]
     # Changes that move money: what the service layer allows this user on this case, and how.
     options = changes.case_change_options(case=case, user=user)
     for name in (changes.Kind.PAYMENT, changes.Kind.CATEGORIES, changes.Kind.MONTHS, changes.Kind.BIRTH_DATE):
         if name in options:
             actions.append((name, CHANGE_LABELS[name, options[name]], "outline-primary"))
-    if officer:
+    if "health_card" in available:
         actions.append(("health_card", _("Record a health-insurance card"), "outline-secondary"))
     full = can_see_full_identifiers(user)
     requests = selectors.case_change_requests(case)

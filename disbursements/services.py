@@ -1,4 +1,5 @@
-"""Every write of payment runs. Services check the role, the scope and the run's status, and
+"""Every write of payment runs. Services check the role, the scope and the run's status
+(``disbursements.workflow``), and
 record a RunEvent; refusals raise PermissionDenied or ValidationError naming the field, with
 nothing written.
 
@@ -35,9 +36,11 @@ from beneficiaries import sql as allowances
 from beneficiaries.entitlement import PAYABLE_STATUSES, compute
 from beneficiaries.models import Case, PaymentMethod
 from core.months import first_of_month
+from core.services import refuse_field
 from disbursements.models import PaidMonth, PayerReport, Run, RunBatch, RunEvent, RunLine
 from disbursements.selectors import paid_months_for
-from geography.scoping import require_scope
+from disbursements.workflow import WORKFLOW
+from geography.scoping import require
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
@@ -47,22 +50,8 @@ class MonthsTaken(Exception):
     """A month this batch meant to pay was covered by another run meanwhile: retry the batch."""
 
 
-def _refuse(field: str, message: str):
-    raise ValidationError({field: [ValidationError(message)]})
-
-
-def _require(user, capability: str, commune_id: str) -> None:
-    require_scope(user, commune_id, capability)
-
-
 def _event(run: Run, kind: str, acting_user, *, reason: str = "", **data) -> RunEvent:
     return RunEvent.objects.create(run=run, kind=kind, actor=acting_user, reason=reason, data=data)
-
-
-def _require_status(run: Run, *statuses: str) -> None:
-    if run.status not in statuses:
-        _refuse("status", _("The run is “%(status)s”; this is not possible now.") % {
-            "status": run.get_status_display()})  # fmt: skip
 
 
 def payable_cases(commune_id: str):
@@ -76,7 +65,7 @@ def run_prepare(*, commune, month: date, acting_user, enqueue: bool = True) -> R
     """Start (or resume, or redo while not approved) the run of ``commune`` for ``month`` and
     enqueue its batches once the transaction commits. Idempotent: a double click, two officers
     at once or a second CLI call find the same run."""
-    _require(acting_user, "can_manage_registry", commune.pk)
+    require(acting_user, "can_manage_registry", commune.pk)
     month = first_of_month(month)
     with transaction.atomic():
         run = (
@@ -105,7 +94,7 @@ def run_prepare(*, commune, month: date, acting_user, enqueue: bool = True) -> R
             _plan_batches(run)
             _event(run, RunEvent.Kind.PREPARING, acting_user, generation=run.generation, again=True)
         elif run.status != Status.PREPARING:
-            _refuse("status", _("The run of %(month)s is already approved; it cannot be prepared again.") % {
+            refuse_field("status", _("The run of %(month)s is already approved; it cannot be prepared again.") % {
                 "month": f"{month:%m/%Y}"})  # fmt: skip
         if enqueue:
             run_id, generation = run.pk, run.generation
@@ -312,8 +301,7 @@ def progress(run: Run) -> tuple[int, int]:
 def run_approve(*, run: Run, acting_user) -> Run:
     """The commune chair approves a computed run; whoever prepared it cannot."""
     run = Run.objects.select_for_update().get(pk=run.pk)
-    _require(acting_user, "can_sign_decisions", run.commune_id)
-    _require_status(run, Status.COMPUTED)
+    WORKFLOW.check(acting_user, run, "approve")
     if acting_user.pk == run.prepared_by_id:
         raise PermissionDenied(_("You prepared this run; another person must approve it."))
     run.status = Status.APPROVED
@@ -328,12 +316,9 @@ def run_approve(*, run: Run, acting_user) -> Run:
 def run_cancel(*, run: Run, reason: str, acting_user) -> Run:
     """Cancel a run not yet sent to the payer: its lines go, and their months are owed again."""
     run = Run.objects.select_for_update().get(pk=run.pk)
-    _require_status(run, Status.PREPARING, Status.COMPUTED, Status.APPROVED)
-    # The officer cancels a run still being prepared or computed; an approved one, the chair.
-    _require(acting_user, "can_manage_registry" if run.status != Status.APPROVED else "can_sign_decisions",
-             run.commune_id)  # fmt: skip
+    WORKFLOW.check(acting_user, run, "cancel")  # the officer before approval, the chair after
     if not reason.strip():
-        _refuse("reason", _("is required"))
+        refuse_field("reason", _("is required"))
     run.lines.all().delete()
     run.generation += 1  # batch tasks still queued find nothing to do
     run.status = Status.CANCELLED
@@ -349,8 +334,7 @@ def run_send_to_payer(*, run: Run, acting_user) -> Run:
     who and when. Its files are downloaded afterwards (``run_download_record``); no download
     changes the run."""
     run = Run.objects.select_for_update().get(pk=run.pk)
-    _require(acting_user, "can_manage_registry", run.commune_id)
-    _require_status(run, Status.APPROVED)
+    WORKFLOW.check(acting_user, run, "send")
     run.status = Status.EXPORTED
     run.exported_by = acting_user
     run.exported_at = timezone.now()
@@ -366,12 +350,7 @@ def run_download_record(*, run: Run, acting_user, file: str) -> int:
     download of that file), n for its n-th copy. Refused before the run is sent and once it is
     reconciled. An audit row, not a change of the run: downloading is idempotent."""
     run = Run.objects.select_for_update().get(pk=run.pk)
-    _require(acting_user, "can_manage_registry", run.commune_id)
-    if run.status == Status.APPROVED:
-        _refuse("status", _("The run is not yet sent to the payer: send it first, then download its files."))
-    if run.status == Status.RECONCILED:
-        _refuse("status", _("The run is reconciled: its files are not issued again."))
-    _require_status(run, Status.EXPORTED)
+    WORKFLOW.check(acting_user, run, "download")
     copy = run.events.filter(kind=RunEvent.Kind.DOWNLOADED, data__file=file).count()
     _event(run, RunEvent.Kind.DOWNLOADED, acting_user, file=file, copy=copy)
     return copy
@@ -408,8 +387,7 @@ def run_reconcile(
     unreported), "reconciled" and "report" (its id); raises ValidationError listing every bad row
     as "line N, column: …" under ``file``, with nothing written."""
     run = Run.objects.select_for_update().get(pk=run.pk)
-    _require(acting_user, "can_manage_registry", run.commune_id)
-    _require_status(run, Status.EXPORTED)
+    WORKFLOW.check(acting_user, run, "reconcile")
     lines = {
         reference: (pk, status, earlier_file, earlier_at)
         for reference, pk, status, earlier_file, earlier_at in run.lines.values_list(

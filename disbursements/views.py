@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaries.models import Case
@@ -24,6 +25,7 @@ from disbursements import selectors, services
 from disbursements.access import access_run, can_act_on_runs
 from disbursements.forms import ApproveForm, CancelForm, LineFilterForm, MonthFilterForm, PrepareForm, ReprepareForm
 from disbursements.models import Run
+from disbursements.workflow import WORKFLOW
 from geography.access import access_commune_by_code
 from geography.scoping import communes_for_user
 from households.access import can_see_full_identifiers
@@ -144,18 +146,17 @@ def _progress_context(run: Run) -> dict:
     }
 
 
-def _actions(user, run: Run) -> list[tuple[str, str, str]]:
+# The run page's buttons for the workflow's acts (disbursements.workflow offers them, in its order).
+RUN_ACTIONS = {
+    "approve": (gettext_lazy("Approve"), "success"),
+    "reprepare": (gettext_lazy("Prepare again"), "outline-primary"),
+    "cancel": (gettext_lazy("Cancel the run"), "outline-danger"),
+}
+
+
+def _actions(available: list[str]) -> list[tuple[str, str, str]]:
     """(url name, label, button style) of what this user may do to the run now."""
-    actions = []
-    if user.can_sign_decisions and run.status == Status.COMPUTED:
-        actions.append(("approve", _("Approve"), "success"))
-    if user.can_manage_registry and run.status == Status.COMPUTED:
-        actions.append(("reprepare", _("Prepare again"), "outline-primary"))
-    if (user.can_manage_registry and run.status in (Status.PREPARING, Status.COMPUTED)) or (
-        user.can_sign_decisions and run.status == Status.APPROVED
-    ):
-        actions.append(("cancel", _("Cancel the run"), "outline-danger"))
-    return actions
+    return [(name, *RUN_ACTIONS[name]) for name in available if name in RUN_ACTIONS]
 
 
 @login_required
@@ -186,6 +187,7 @@ def run_detail(request, run_id):
     query = request.GET.copy()
     query.pop("page", None)
     with_payer = run.status in (Status.EXPORTED, Status.RECONCILED)
+    available = WORKFLOW.available(request.user, run)
     return render(
         request,
         "disbursements/run_detail.html",
@@ -195,7 +197,7 @@ def run_detail(request, run_id):
             "detail_url": _run_url(run),
             "reports": selectors.run_reports(run) if with_payer else [],
             "downloads": selectors.run_downloads(run) if with_payer else [],
-            "can_send": request.user.can_manage_registry and run.status == Status.APPROVED,
+            "can_send": "send" in available,
             "form": form,
             "lines": lines,
             "page": page,
@@ -205,10 +207,10 @@ def run_detail(request, run_id):
             "full_health": full_health,
             "actions": [
                 (reverse(f"disbursements:{name}", kwargs={"run_id": run.pk}), label, css)
-                for name, label, css in _actions(request.user, run)
+                for name, label, css in _actions(available)
             ],
             # Files exist for the payer once the run is sent, and until it is reconciled.
-            "can_download": request.user.can_manage_registry and run.status == Status.EXPORTED,
+            "can_download": "download" in available,
         },
     )
 

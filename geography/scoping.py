@@ -62,15 +62,17 @@ def in_scope(user, commune_id: str | None) -> bool:
     return commune_id is not None and commune_id in commune_codes_for_user(user)
 
 
-def require_scope(user, commune_id: str | None, capability: str | None = None) -> None:
-    """The services' own door: raise ``PermissionDenied`` unless the user has ``capability`` (a
-    ``User`` property such as ``can_manage_registry``) and ``commune_id`` is one of their communes.
+def require(user, capability: str | None, commune) -> None:
+    """The one write-side door of every service: raise ``PermissionDenied`` unless the user has
+    ``capability`` (a ``User`` role property such as ``can_manage_registry``; None: any role) and
+    ``commune`` (a ``Commune`` or its code) is one of their communes.
 
     Views check the same through ``access_*`` (answering 404/403); a service checks again so that
-    every other door (an import, a command, a task, the API) holds as well. ``commune_id`` None
-    (an object that belongs to no commune) is open to national scope only.
+    every other door (an import, a command, a task, the API) holds as well. ``commune`` None (an
+    object that belongs to no commune) is open to national scope only.
     """
     if capability is not None and not getattr(user, capability, False):
         raise PermissionDenied
+    commune_id = getattr(commune, "pk", commune)
     if not in_scope(user, commune_id):
         raise PermissionDenied

@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.formatting import day as format_day
+from core.services import refuse
 from core.text import fold_vietnamese
 from geography.models import Commune, Village
-from geography.scoping import require_scope
+from geography.scoping import require
 from households.disclosure import named_if_in_scope
 from households.ethnicity import ETHNIC_GROUPS
 from households.guards import person_change_problems
@@ -140,14 +141,7 @@ def person_data_problems(data: PersonData, *, today: date | None = None) -> dict
     return problems
 
 
-def _raise_if(problems: dict[str, list[str]]) -> None:
-    if problems:
-        raise ValidationError(
-            {name: [ValidationError(message) for message in messages] for name, messages in problems.items()}
-        )
-
-
-def _event(*, household: Household, kind: str, acting_user, person: Person | None = None, commune=None,
+def _event(household: Household, kind: str, acting_user, *, person: Person | None = None, commune=None,
            reason: str = "", **data) -> HouseholdEvent:  # fmt: skip
     return HouseholdEvent.objects.create(
         household=household,
@@ -181,14 +175,9 @@ def _current_membership(person: Person) -> Membership | None:
 # --- who may write ----------------------------------------------------------------------------
 
 
-def _require_commune(user, commune_id: str | None) -> None:
-    """The registry role, in this commune (a household's, a target's)."""
-    require_scope(user, commune_id, REGISTRY_ROLE)
-
-
 def _require_person_writer(user, person: Person) -> None:
     """The registry role in the commune where the person lives now (``residence_commune_id``)."""
-    require_scope(user, residence_commune_id(person), REGISTRY_ROLE)
+    require(user, REGISTRY_ROLE, residence_commune_id(person))
 
 
 def _pending_of_person(person: Person) -> Transfer | None:
@@ -336,7 +325,7 @@ def household_register(
 ) -> Household:
     """Register a new household with its head and members. A person whose transfer to this
     commune is pending arrives with it (the transfer is accepted)."""
-    _require_commune(acting_user, commune.pk)
+    require(acting_user, REGISTRY_ROLE, commune.pk)
     registered_on = registered_on or timezone.localdate()
     code = code.strip()
     problems: dict[str, list[str]] = {}
@@ -358,7 +347,7 @@ def household_register(
         for name, messages in person_data_problems(data).items():
             key = name if index == 0 else f"members[{index}].{name}"
             problems.setdefault(key, []).extend(messages)
-    _raise_if(problems)
+    refuse(problems)
 
     try:
         # Two officers may submit the same suggested code at once: the unique constraint decides,
@@ -414,7 +403,7 @@ def member_add(
 ) -> Membership:
     """Add a member. Someone whose transfer to this commune is pending arrives with it: they leave
     their household in the sending commune on the moving date and join this one that day."""
-    _require_commune(acting_user, household.commune_id)
+    require(acting_user, REGISTRY_ROLE, household.commune_id)
     joined_on = joined_on or timezone.localdate()
     problems = person_data_problems(data)
     if relationship not in Relationship.values:
@@ -423,7 +412,7 @@ def member_add(
         problems["relationship"] = [_("the household has a head; use “change head”")]
     if household.dissolved_on:
         problems["household"] = [_("the household is dissolved")]
-    _raise_if(problems)
+    refuse(problems)
     _refuse_if_household_pending(household)
     person, created, arrival = _person_for(data, commune=household.commune, acting_user=acting_user)
     membership = _join(person, household, relationship, joined_on, arrival, acting_user=acting_user)
@@ -447,7 +436,7 @@ def member_edit(*, person: Person, data: PersonData, reason: str = "", acting_us
     changed = [name for name in PERSON_FIELDS if getattr(data, name) != getattr(person, name)]
     for name, messages in person_change_problems([(person.pk, changed)]).get(person.pk, {}).items():
         problems.setdefault(name, []).extend(messages)
-    _raise_if(problems)
+    refuse(problems)
     if not changed:
         return person
     changes = {name: [str(getattr(person, name)), str(getattr(data, name))] for name in changed}
@@ -516,7 +505,7 @@ def person_birth_date_correct(
     ``date_of_birth_before`` (changed since the request was made) or the new values are not
     valid (``birth_date_problems``). The event names both people; ``trace`` adds to it."""
     person = Person.objects.select_for_update().get(pk=person.pk)
-    require_scope(acting_user, residence_commune_id(person), DECISION_ROLE)
+    require(acting_user, DECISION_ROLE, residence_commune_id(person))
     if requested_by is None or requested_by.pk == acting_user.pk:
         raise PermissionDenied(_("You made this request; another person, the chair, must decide it."))
     if person.date_of_birth != date_of_birth_before:
@@ -524,7 +513,7 @@ def person_birth_date_correct(
             {"date_of_birth": _("%(name)s's date of birth has changed since the request was made (now %(date)s).")
              % {"name": person.full_name, "date": f"{person.date_of_birth:%d/%m/%Y}"}}
         )  # fmt: skip
-    _raise_if(birth_date_problems(person, date_of_birth=date_of_birth, national_id=national_id))
+    refuse(birth_date_problems(person, date_of_birth=date_of_birth, national_id=national_id))
     new = {"date_of_birth": date_of_birth, "national_id": national_id or person.national_id}
     changes = {name: [str(getattr(person, name)), str(value)] for name, value in new.items()
                if getattr(person, name) != value}  # fmt: skip
@@ -569,7 +558,7 @@ def member_move(
 ) -> Membership:
     """Move a member to another household of the same commune (other communes: person_transfer)."""
     _require_person_writer(acting_user, membership.person)
-    _require_commune(acting_user, membership.household.commune_id)
+    require(acting_user, REGISTRY_ROLE, membership.household.commune_id)
     problems = {}
     if not membership.is_current:
         problems["person"] = [_("no longer lives in this household")]
@@ -581,7 +570,7 @@ def member_move(
         problems["relationship"] = [_("choose the relationship to the new household's head")]
     if not reason.strip():
         problems["reason"] = [_("is required")]
-    _raise_if(problems)
+    refuse(problems)
     _refuse_if_person_pending(membership.person)
     _refuse_if_household_pending(membership.household)
     _refuse_if_household_pending(to_household, "to_household")
@@ -603,7 +592,7 @@ def member_move(
 def household_change_head(
     *, household: Household, new_head: Membership, former_head_relationship: str, reason: str, acting_user
 ) -> Household:
-    _require_commune(acting_user, household.commune_id)
+    require(acting_user, REGISTRY_ROLE, household.commune_id)
     problems = {}
     if new_head.household_id != household.pk or not new_head.is_current:
         problems["new_head"] = [_("is not a current member of this household")]
@@ -615,7 +604,7 @@ def household_change_head(
         problems["former_head_relationship"] = [_("choose the former head's new relationship")]
     if not reason.strip():
         problems["reason"] = [_("is required")]
-    _raise_if(problems)
+    refuse(problems)
     # A head cannot leave a household with members; one who is leaving cannot become head.
     _refuse_if_person_pending(new_head.person, "new_head")
     former = household.memberships.filter(left_on__isnull=True, relationship=Relationship.HEAD).first()
@@ -656,7 +645,7 @@ def person_record_death(
     if not problems and membership and _joined_after(membership, date_of_death):
         # A death before a known "member since" date; an unknown one (a hand-over) has no lower bound.
         problems["date_of_death"] = [_joined_problem(membership)]
-    _raise_if(problems)
+    refuse(problems)
     if membership and membership.relationship == Relationship.HEAD and membership.household.member_count > 1:
         if new_head is None:
             raise ValidationError(
@@ -701,7 +690,7 @@ def household_split(
     acting_user,
 ) -> Household:
     """Some members leave to form a new household of the same commune (tách hộ)."""
-    _require_commune(acting_user, household.commune_id)
+    require(acting_user, REGISTRY_ROLE, household.commune_id)
     problems = {}
     moving = {m.pk for m in memberships}
     if not moving:
@@ -722,7 +711,7 @@ def household_split(
         problems["new_code"] = [_("%(code)s is empty or already used") % {"code": new_code}]
     if village.commune_id != household.commune_id:
         problems["village"] = [_("is not in this commune")]
-    _raise_if(problems)
+    refuse(problems)
     _refuse_if_household_pending(household)
     for membership in memberships:
         _refuse_if_person_pending(membership.person, "members")
@@ -765,7 +754,7 @@ def household_transfer(
 ) -> Transfer:
     """Ask ``to_commune`` to receive the whole household. It stays in its commune, with its code
     and village, until an officer there accepts (``transfer_accept_household``)."""
-    _require_commune(acting_user, household.commune_id)
+    require(acting_user, REGISTRY_ROLE, household.commune_id)
     problems = _transfer_date_problems(transferred_on, "transferred_on")
     if to_commune.pk == household.commune_id:
         problems["to_commune"] = [_("is the household's own commune")]
@@ -773,7 +762,7 @@ def household_transfer(
         problems["household"] = [_("the household is dissolved")]
     if not reason.strip():
         problems["reason"] = [_("is required")]
-    _raise_if(problems)
+    refuse(problems)
     _refuse_if_household_pending(household)
     leaving = list(
         Transfer.objects.filter(
@@ -803,7 +792,7 @@ def person_transfer(
     adds them to one of its households (``member_add``/``household_register`` with their national
     ID); then this membership ends on ``moved_on``."""
     _require_person_writer(acting_user, membership.person)
-    _require_commune(acting_user, membership.household.commune_id)
+    require(acting_user, REGISTRY_ROLE, membership.household.commune_id)
     problems = _transfer_date_problems(moved_on, "moved_on")
     if not membership.is_current:
         problems["person"] = [_("no longer lives in this household")]
@@ -813,7 +802,7 @@ def person_transfer(
         problems["to_commune"] = [_("is the same commune: move the member to another household instead")]
     if not reason.strip():
         problems["reason"] = [_("is required")]
-    _raise_if(problems)
+    refuse(problems)
     _refuse_if_person_pending(membership.person)
     _refuse_if_household_pending(membership.household)
     _refuse_head_leaving(membership)
@@ -847,7 +836,7 @@ def transfer_accept_household(*, transfer: Transfer, village: Village, new_code:
     """The receiving commune takes the household in: into one of its villages, under its code
     or, when that code is taken here, a new one. The sending commune keeps its events."""
     transfer = _lock_pending(transfer)
-    _require_commune(acting_user, transfer.to_commune_id)
+    require(acting_user, REGISTRY_ROLE, transfer.to_commune_id)
     if transfer.kind != Transfer.Kind.HOUSEHOLD:
         raise ValidationError({"transfer": _("a person is received by adding them to a household")})
     household = Household.objects.select_for_update().select_related("commune").get(pk=transfer.household_id)
@@ -862,7 +851,7 @@ def transfer_accept_household(*, transfer: Transfer, village: Village, new_code:
     elif Household.objects.filter(commune=to_commune, code=code).exists():
         problems["new_code"] = [_("%(code)s is already used in %(commune)s: give a new code")
                                 % {"code": code, "commune": to_commune.name}]  # fmt: skip
-    _raise_if(problems)
+    refuse(problems)
     _decide(transfer, Transfer.Status.ACCEPTED, acting_user=acting_user, placed_in=household)
     moved_on = transfer.moved_on.isoformat()
     _event(household=household, kind=HouseholdEvent.Kind.TRANSFERRED_OUT, acting_user=acting_user, reason=transfer.reason,
@@ -891,7 +880,7 @@ def transfer_accept_person(
     membership in the sending commune ends on the moving date; the household they join is returned.
     (Adding them by national ID on the household pages does the same.)"""
     transfer = _lock_pending(transfer)
-    _require_commune(acting_user, transfer.to_commune_id)
+    require(acting_user, REGISTRY_ROLE, transfer.to_commune_id)
     if transfer.kind != Transfer.Kind.PERSON:
         raise ValidationError({"transfer": _("a household is received with its village and code")})
     data = person_data_from(transfer.person, known=transfer.person)
@@ -916,7 +905,7 @@ def transfer_accept_person(
 def transfer_reject(*, transfer: Transfer, reason: str, acting_user) -> Transfer:
     """The receiving commune refuses the request, saying why; nothing moves."""
     transfer = _lock_pending(transfer)
-    _require_commune(acting_user, transfer.to_commune_id)
+    require(acting_user, REGISTRY_ROLE, transfer.to_commune_id)
     if not reason.strip():
         raise ValidationError({"reason": _("is required")})
     _decide(transfer, Transfer.Status.REJECTED, acting_user=acting_user, reason=reason)
@@ -939,7 +928,7 @@ def _cancel(transfer: Transfer, *, reason: str, acting_user) -> None:
 def transfer_cancel(*, transfer: Transfer, reason: str = "", acting_user) -> Transfer:
     """The sending commune withdraws its request while it is pending; nothing moves."""
     transfer = _lock_pending(transfer)
-    _require_commune(acting_user, transfer.from_commune_id)
+    require(acting_user, REGISTRY_ROLE, transfer.from_commune_id)
     _cancel(transfer, reason=reason, acting_user=acting_user)
     return transfer
 
@@ -953,7 +942,7 @@ def household_edit(
 ) -> Household:
     """Change where the household lives and its dwelling's floor area (the poverty survey
     pre-fills "housing area per person" from it). Leave ``housing_area_m2`` out to keep it."""
-    _require_commune(acting_user, household.commune_id)
+    require(acting_user, REGISTRY_ROLE, household.commune_id)
     if village.commune_id != household.commune_id:
         raise ValidationError({"village": _("is not in this commune")})
     if housing_area_m2 is _KEEP:
@@ -995,7 +984,7 @@ def person_data_from(person: Person, **overrides) -> PersonData:
 def duplicate_resolve(*, flag: DuplicateFlag, same_person: bool, acting_user) -> None:
     """Close a possible-duplicate flag: different people, or the same person entered twice (merge).
     A merge writes both records, so both must live (or have last lived) in the user's communes."""
-    _require_commune(acting_user, flag.commune_id)
+    require(acting_user, REGISTRY_ROLE, flag.commune_id)
     if flag.status != DuplicateFlag.Status.OPEN:
         raise ValidationError({"flag": _("this check is already closed")})
     if not same_person:
@@ -1055,7 +1044,7 @@ def year_statuses_write(
     it (the review's "recognised" event per household, which the household's timeline shows), so
     this writes no HouseholdEvent of its own.
     """
-    require_scope(acting_user, commune_id, DECISION_ROLE)
+    require(acting_user, DECISION_ROLE, commune_id)
     at = at or timezone.now()
     if isinstance(statuses, QuerySet):
         source, source_params = statuses.order_by().query.sql_with_params()

@@ -1,6 +1,7 @@
-"""Every write of the poverty review. Each service checks the role, the campaign's step and the
-data, writes, and records a ReviewEvent in the same transaction; on refusal it raises
-PermissionDenied (wrong role) or ValidationError naming the field, and nothing is written.
+"""Every write of the poverty review. Each service checks the role and the commune, the
+campaign's step (``povertyreview.workflow``) and the data, writes, and records a ReviewEvent in the
+same transaction; on refusal it raises PermissionDenied (wrong role or commune) or ValidationError
+naming the field, and nothing is written.
 
 The procedure (QĐ 24/2021 Art. 4–5): list → survey → village meeting → public posting →
 complaints → the chair's recognition. A campaign's status moves forward only, one step at a time,
@@ -17,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.documents import document_problem
-from geography.scoping import commune_codes_for_user
+from core.services import refuse_field
+from geography.scoping import require
 from households.models import Household, HouseholdYearStatus, Membership, PovertyStatus
 from households.services import year_statuses_write
 from povertyreview.classification import rules_for
@@ -31,23 +33,14 @@ from povertyreview.models import (
     ReviewPeriod,
     VillageMeeting,
 )
+from povertyreview.workflow import WORKFLOW
 
 Status = Campaign.Status
-STEPS = list(Status.values)
 LISTED = (PovertyStatus.POOR, PovertyStatus.NEAR_POOR)
 # Minimum age for the health-insurance indicator and area per person for the housing one
 # (legal-reference.md §1.3). Applied only to pre-fill; the surveyor can correct both.
 HEALTH_INSURANCE_MIN_AGE = 6
 HOUSING_AREA_MIN_PER_PERSON = 8
-
-
-def _refuse(field: str, message: str):
-    raise ValidationError({field: [ValidationError(message)]})
-
-
-def _require(user, capability: str) -> None:
-    if not getattr(user, capability):
-        raise PermissionDenied
 
 
 def _event(campaign: Campaign, kind: str, acting_user, *, household_id=None, reason: str = "", **data) -> ReviewEvent:
@@ -61,15 +54,6 @@ def _lock(campaign: Campaign) -> Campaign:
     return Campaign.objects.select_for_update().get(pk=campaign.pk)
 
 
-def _require_step(campaign: Campaign, *steps: str) -> None:
-    if campaign.status not in steps:
-        _refuse(
-            "status",
-            _("The review is at the step “%(step)s”; this is not possible now.")
-            % {"step": campaign.get_status_display()},
-        )
-
-
 # --- opening and listing -------------------------------------------------------------------------
 
 
@@ -77,12 +61,14 @@ def campaign_open(*, commune, year: int, acting_user) -> Campaign:
     """Open the annual review of a commune and list the households on its current poor and
     near-poor list (the status of ``year``). Households that apply are added with
     ``campaign_list_household``."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", commune)
     period = ReviewPeriod.objects.select_related("standard").filter(year=year).first()
     if period is None:
-        _refuse("year", _("No review period is set for %(year)s: an administrator sets its standard.") % {"year": year})
+        refuse_field(
+            "year", _("No review period is set for %(year)s: an administrator sets its standard.") % {"year": year}
+        )
     if Campaign.objects.filter(commune=commune, year=year, kind=Campaign.Kind.PERIODIC).exists():
-        _refuse("year", _("The %(year)s review of this commune is already open.") % {"year": year})
+        refuse_field("year", _("The %(year)s review of this commune is already open.") % {"year": year})
     with transaction.atomic():
         campaign = Campaign.objects.create(commune=commune, year=year, standard=period.standard)
         listed = (
@@ -107,14 +93,13 @@ def campaign_open(*, commune, year: int, acting_user) -> Campaign:
 
 def campaign_list_household(*, campaign: Campaign, household: Household, reason: str, acting_user) -> Assessment:
     """Add a household to the review: it applied (form 01) or the committee found it."""
-    _require(acting_user, "can_run_poverty_review")
     with transaction.atomic():
         campaign = _lock(campaign)
-        _require_step(campaign, Status.PREPARING, Status.SURVEYING)
+        WORKFLOW.check(acting_user, campaign, "list_household")
         if household.commune_id != campaign.commune_id or household.dissolved_on:
-            _refuse("household", _("Only a current household of this commune can be reviewed."))
+            refuse_field("household", _("Only a current household of this commune can be reviewed."))
         if campaign.assessments.filter(household=household).exists():
-            _refuse("household", _("Household %(code)s is already on the list.") % {"code": household.code})
+            refuse_field("household", _("Household %(code)s is already on the list.") % {"code": household.code})
         assessment = Assessment.objects.create(
             campaign=campaign,
             household=household,
@@ -136,15 +121,15 @@ def _previous_status(campaign: Campaign, household: Household) -> str:
 def regular_review_open(*, household: Household, requested_on: date, reason: str, acting_user) -> Campaign:
     """An in-year review on the household's request (form 04): the same steps for one household,
     and the chair decides within 15 days (QĐ 24 Art. 5)."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", household.commune_id)
     year = requested_on.year
     period = ReviewPeriod.objects.filter(year=year).select_related("standard").first()
     if period is None:
-        _refuse("requested_on", _("No review period is set for %(year)s.") % {"year": year})
+        refuse_field("requested_on", _("No review period is set for %(year)s.") % {"year": year})
     if household.dissolved_on:
-        _refuse("household", _("Only a current household of this commune can be reviewed."))
+        refuse_field("household", _("Only a current household of this commune can be reviewed."))
     if Campaign.objects.filter(household=household).exclude(status=Status.APPROVED).exists():
-        _refuse("household", _("This household already has a review in progress."))
+        refuse_field("household", _("This household already has a review in progress."))
     with transaction.atomic():
         campaign = Campaign.objects.create(
             commune_id=household.commune_id,
@@ -251,12 +236,12 @@ def assessment_record(
 ) -> Assessment:
     """Record a household's survey and classify it by the campaign's standard. The income per
     person is computed from the household's income when only that is given (rounded down)."""
-    _require(acting_user, "can_run_poverty_review")
+    require(acting_user, "can_run_poverty_review", assessment.campaign.commune_id)
     with transaction.atomic():
         campaign = _lock(assessment.campaign)
         assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if not is_surveyable(campaign, assessment):
-            _refuse("status", _("This household cannot be surveyed at the step “%(step)s”.") % {
+            refuse_field("status", _("This household cannot be surveyed at the step “%(step)s”.") % {
                 "step": campaign.get_status_display()})  # fmt: skip
         rules = rules_for(campaign.standard)
         problems = survey_problems(
@@ -317,10 +302,9 @@ def village_meeting_record(
     """Record a village meeting and its votes on every proposed household of the village not yet
     agreed. More than half of the attendees must agree (QĐ 24 Art. 4(3)); a household below
     that goes back to survey and to a later meeting. ``votes`` maps assessment id -> votes for."""
-    _require(acting_user, "can_run_poverty_review")
     with transaction.atomic():
         campaign = _lock(campaign)
-        _require_step(campaign, Status.VILLAGE_MEETINGS)
+        WORKFLOW.check(acting_user, campaign, "meeting")
         pending = [
             assessment
             for assessment in campaign.assessments.filter(
@@ -404,10 +388,9 @@ def complaint_register(
     """A complaint about one household's proposed classification, during or after the posting.
     Its answer is due ``POVERTY_REVIEW_COMPLAINT_DAYS`` days after receipt (a setting: the legal
     deadline was not confirmed)."""
-    _require(acting_user, "can_run_poverty_review")
     with transaction.atomic():
         campaign = _lock(assessment.campaign)
-        _require_step(campaign, Status.PUBLIC_POSTING, Status.COMPLAINTS)
+        WORKFLOW.check(acting_user, campaign, "complaint")
         problems = {}
         if not complainant.strip():
             problems["complainant"] = [_("is required")]
@@ -434,13 +417,12 @@ def complaint_register(
 def complaint_resolve(*, complaint: Complaint, recheck_result: str, answer: str, resolved_on: date, acting_user):
     """Close a complaint with the re-check's result and the answer given. If the re-check changes
     the household's data, record the new survey (``assessment_record``) before resolving."""
-    _require(acting_user, "can_run_poverty_review")
     with transaction.atomic():
         campaign = _lock(complaint.campaign)
+        WORKFLOW.check(acting_user, campaign, "complaint")
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-        _require_step(campaign, Status.PUBLIC_POSTING, Status.COMPLAINTS)
         if complaint.status != Complaint.Status.OPEN:
-            _refuse("status", _("This complaint is already resolved."))
+            refuse_field("status", _("This complaint is already resolved."))
         problems = {}
         if not recheck_result.strip():
             problems["recheck_result"] = [_("is required")]
@@ -468,14 +450,14 @@ def complaint_resolve(*, complaint: Complaint, recheck_result: str, answer: str,
 def _check_surveyed(campaign: Campaign, **_kwargs) -> None:
     missing = campaign.assessments.filter(surveyed_at__isnull=True).count()
     if not campaign.assessments.exists():
-        _refuse("status", _("No household is listed for review."))
+        refuse_field("status", _("No household is listed for review."))
     if missing:
-        _refuse("status", _("%(count)d listed households are not surveyed yet.") % {"count": missing})
+        refuse_field("status", _("%(count)d listed households are not surveyed yet.") % {"count": missing})
     # A village meeting agrees each proposed household: one that has no village (just arrived
     # from another commune) must be placed in one first.
     homeless = list(campaign.assessments.filter(village__isnull=True).values_list("household__code", flat=True)[:20])
     if homeless:
-        _refuse(
+        refuse_field(
             "status",
             _("Households without a village (set it on the household's page first): %(codes)s")
             % {"codes": ", ".join(sorted(homeless))},
@@ -493,7 +475,7 @@ def _check_meetings(campaign: Campaign, **_kwargs) -> None:
     codes = list(waiting[:21])
     if codes:
         shown = ", ".join(codes[:20]) + (", …" if len(codes) > 20 else "")
-        _refuse("status", _("Not yet agreed by a village meeting: %(codes)s") % {"codes": shown})
+        refuse_field("status", _("Not yet agreed by a village meeting: %(codes)s") % {"codes": shown})
 
 
 def _check_posting_dates(campaign: Campaign, *, posting_starts_on=None, posting_ends_on=None, posting_place="",
@@ -515,7 +497,7 @@ def _check_posting_over(campaign: Campaign, **_kwargs) -> None:
     # The last day of the posting is a posting day (a one-day posting starts and ends the same
     # day): complaints are taken all of it, so the posting is over only the day after.
     if campaign.posting_ends_on and campaign.posting_ends_on >= timezone.localdate():
-        _refuse(
+        refuse_field(
             "status",
             _("The list is posted until %(date)s; complaints are taken until then.")
             % {"date": campaign.posting_ends_on.strftime("%d/%m/%Y")},
@@ -527,7 +509,7 @@ def _check_no_open_complaints(campaign: Campaign, **_kwargs) -> None:
         campaign.complaints.filter(status=Complaint.Status.OPEN).values_list("assessment__household__code", flat=True)
     )
     if open_codes:
-        _refuse(
+        refuse_field(
             "status",
             _("Open complaints block households %(codes)s.") % {"codes": ", ".join(sorted(set(open_codes)))},
         )
@@ -550,14 +532,9 @@ def campaign_advance(*, campaign: Campaign, acting_user, **step_data) -> Campaig
     """Move the campaign one step forward (never back), if the step's condition holds. Approval
     is its own service (``campaign_approve``). Entering public posting needs the posting dates
     and place (``posting_starts_on``, ``posting_ends_on``, ``posting_place``)."""
-    _require(acting_user, "can_run_poverty_review")
     with transaction.atomic():
         campaign = _lock(campaign)
-        index = STEPS.index(campaign.status)
-        target = STEPS[index + 1] if index + 1 < len(STEPS) else None
-        if target not in _ADVANCE_CHECKS:
-            _refuse("status", _("The review is at the step “%(step)s”; this is not possible now.") % {
-                "step": campaign.get_status_display()})  # fmt: skip
+        target = WORKFLOW.check(acting_user, campaign, "advance").target
         _ADVANCE_CHECKS[target](campaign, **step_data)
         if target == Status.VILLAGE_MEETINGS:
             # Households neither poor nor near-poor, now or before, have nothing to vote on.
@@ -598,10 +575,9 @@ def campaign_approve(*, campaign: Campaign, decision_number: str, decision_date:
     household's classification becomes its status for ``campaign.status_year`` in the registry
     (``households.services.year_statuses_write``: one INSERT … ON CONFLICT for all of them).
     Refused to anyone who assessed a household of it."""
-    _require(acting_user, "can_sign_decisions")
     with transaction.atomic():
         campaign = _lock(campaign)
-        _require_step(campaign, Status.AWAITING_APPROVAL)
+        WORKFLOW.check(acting_user, campaign, "approve")
         # Anyone who surveyed a household of it, even if someone re-surveyed that household later.
         surveyed = [ReviewEvent.Kind.SURVEYED, ReviewEvent.Kind.IMPORTED]
         if campaign.events.filter(kind__in=surveyed, actor=acting_user).exists():
@@ -640,11 +616,9 @@ def campaign_approve(*, campaign: Campaign, decision_number: str, decision_date:
 def target_set(*, commune, year: int, planned_reduction: int, acting_user) -> ReductionTarget:
     """The commune's plan: how many fewer poor households the review of ``year`` should end with.
     Audited by the target's history (who, when, old and new value)."""
-    _require(acting_user, "can_run_poverty_review")
-    if not acting_user.has_national_scope and commune.pk not in commune_codes_for_user(acting_user):
-        raise PermissionDenied
+    require(acting_user, "can_run_poverty_review", commune)
     if planned_reduction is None or planned_reduction < 1:
-        _refuse("planned_reduction", _("must be at least 1"))
+        refuse_field("planned_reduction", _("must be at least 1"))
     with transaction.atomic():
         target = ReductionTarget.objects.select_for_update().filter(commune=commune, year=year).first()
         if target is None:

@@ -45,6 +45,7 @@ from povertyreview.forms import (
     WhatIfForm,
 )
 from povertyreview.models import Campaign, Complaint, PovertyStandard, ReductionTarget
+from povertyreview.workflow import WORKFLOW
 
 Status = Campaign.Status
 PAGE_SIZE = 100
@@ -125,8 +126,8 @@ def campaign_detail(request, campaign_id: int):
             "total": progress[-1],
             "steps": [(value, label, value == campaign.status) for value, label in Status.choices],
             "next_label": Status(next_status).label if next_status else "",
-            "can_run": request.user.can_run_poverty_review and not campaign.is_locked,
-            "can_approve": request.user.can_sign_decisions and campaign.status == Status.AWAITING_APPROVAL,
+            # What this user may do at this step (povertyreview.workflow), in the table's order.
+            "actions": WORKFLOW.available(request.user, campaign),
             "posted": campaign.posting_starts_on is not None,
             "assessments_url": reverse("povertyreview:assessments", kwargs={"campaign_id": campaign.pk}),
         },
@@ -217,6 +218,7 @@ def assessment_list(request, campaign_id: int):
             "base_url": reverse("povertyreview:assessments", kwargs={"campaign_id": campaign.pk}),
             "households_url": reverse("households:list"),
             "can_run": can_run,
+            "can_add": WORKFLOW.allows(request.user, campaign, "list_household"),
         },
     )
 
@@ -306,7 +308,7 @@ def meeting_list(request, campaign_id: int):
             "campaign": campaign,
             "meetings": selectors.meetings_for(campaign),
             "agenda": selectors.meeting_agenda(campaign),
-            "can_record": request.user.can_run_poverty_review and campaign.status == Status.VILLAGE_MEETINGS,
+            "can_record": WORKFLOW.allows(request.user, campaign, "meeting"),
         },
     )
 
@@ -360,7 +362,7 @@ def meeting_record(request, campaign_id: int, village_id: int):
 @login_required
 def complaint_list(request, campaign_id: int):
     campaign = access_campaign(request.user, campaign_id)
-    can_run = request.user.can_run_poverty_review and campaign.status in (Status.PUBLIC_POSTING, Status.COMPLAINTS)
+    can_run = WORKFLOW.allows(request.user, campaign, "complaint")
     return render(
         request,
         "povertyreview/complaints.html",

@@ -36,13 +36,12 @@ from core.columns import canonical_header
 from core.formatting import number
 from core.tabular import RowErrors, cell_text, read_table, rows_from_dicts, split_table
 from core.text import fold_vietnamese
-from geography.scoping import in_scope
+from geography.scoping import in_scope, require
 from households.disclosure import cannot_use_here, residence_communes
 from households.importing import RowError, _chunks, _where_any
 from households.models import Household, Membership, Person
 from support.bulk import BANK, PROGRAMME_NAME, LoanHousehold, LoanLine, LoanPerson, loans_import
 from support.models import Kind, Loan, Programme, Record
-from support.services._common import _require
 
 __all__ = ["COLUMNS", "BANK", "LoanFile", "LoanImportReport", "RowError", "import_loans", "read_loans"]
 
@@ -418,7 +417,7 @@ def import_loans(
     of the first one, or an open file with a ``name`` ending .csv or .xlsx (an unreadable file
     raises ValidationError). The user must keep the commune's registry (PermissionDenied).
     """
-    _require(acting_user, commune.pk)  # the officer of the commune (PermissionDenied)
+    require(acting_user, "can_manage_registry", commune.pk)  # the officer of the commune (PermissionDenied)
     if hasattr(source, "read"):
         filename = filename or getattr(source, "name", "")
         source = read_loans(source, getattr(source, "name", ""))

@@ -37,6 +37,7 @@ from support.services import distributions as distribution_services
 from support.services import records as record_services
 from support.views import EVIDENCE_INTRO, action, evidence_response, paginate, posted, posted_files
 from support.views_programmes import KINDS_WITH_DETAILS
+from support.workflow import WORKFLOW
 
 RECIPIENTS_PER_PAGE = 100
 NO_VILLAGE = "Chưa rõ thôn, ấp"
@@ -81,7 +82,6 @@ def _recipients(distribution: Distribution, filters: RecipientListFilterForm):
 def _distribution_page(request, distribution: Distribution, deliver_form: BulkDeliverForm | None = None):
     filters = RecipientListFilterForm(request.GET or None)
     editor = request.user.can_manage_registry
-    open_ = distribution.status == Distribution.Status.OPEN
     counts = selectors.distribution_counts(distribution)
     page = paginate(request, _recipients(distribution, filters), RECIPIENTS_PER_PAGE)
     record_view(
@@ -102,7 +102,7 @@ def _distribution_page(request, distribution: Distribution, deliver_form: BulkDe
             **page,
             "deliver_form": deliver_form or BulkDeliverForm(),
             "evidence": list(distribution.evidence.select_related("uploaded_by")),
-            "can_edit": editor and open_,
+            "can_edit": WORKFLOW.allows(request.user, distribution, "add_recipients"),
             "can_add_evidence": editor,
             # Rows link to records_url + uuid + "/" (support:record) and households_url + uuid + "/".
             "records_url": reverse("support:records"),

@@ -1,31 +1,21 @@
-"""What every support service shares: the refusal, the door (role and scope) and the event row."""
+"""What every support service shares: the event row (the door is
+``geography.scoping.require``, the refusal ``core.services.refuse``)."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
-
-from geography.scoping import commune_codes_for_user
-from support.models import SupportEvent
+from support.models import Distribution, Programme, Record, SupportEvent
 
 
-def _refuse(problems: dict[str, list[str]]) -> None:
-    if problems:
-        raise ValidationError({k: [ValidationError(m) for m in v] for k, v in problems.items()})
-
-
-def _require(user, commune_id: str) -> None:
-    if not user.can_manage_registry:
-        raise PermissionDenied
-    if not user.has_national_scope and commune_id not in commune_codes_for_user(user):
-        raise PermissionDenied
-
-
-def _event(kind: str, acting_user, *, commune_id, programme=None, record=None, distribution=None, reason="", **data):
+def _event(
+    subject: Programme | Distribution | Record, kind: str, acting_user, *, reason: str = "", **data
+) -> SupportEvent:
+    """The event row of an act on ``subject`` (a programme, a distribution or a record): its
+    commune and programme come with it."""
     return SupportEvent.objects.create(
         kind=kind,
         actor=acting_user,
-        commune_id=commune_id,
-        programme=programme,
-        record=record,
-        distribution=distribution,
+        commune_id=subject.commune_id,
+        programme=subject if isinstance(subject, Programme) else subject.programme,
+        record=subject if isinstance(subject, Record) else None,
+        distribution=subject if isinstance(subject, Distribution) else None,
         reason=reason,
         data=data,
     )

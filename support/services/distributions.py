@@ -9,12 +9,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.services import refuse
+from geography.scoping import require
 from households.models import Household, Membership, PovertyStatus
 from households.selectors import status_in_force
 from support.models import Distribution, Kind, Programme, Record, SupportEvent
-from support.services._common import _event, _refuse, _require
+from support.services._common import _event
 from support.services.programmes import programme_funding_lines, proportional_split
 from support.services.records import _lock_record
+from support.workflow import WORKFLOW
 
 KINH = "01"  # ethnicity code of the Kinh majority; every other code is an ethnic minority
 
@@ -45,7 +48,7 @@ class RecipientFilter:
 def distribution_create(
     *, programme: Programme, name: str, planned_on: date, unit_value_vnd: int = 0, in_kind: str = "", acting_user
 ) -> Distribution:
-    _require(acting_user, programme.commune_id)
+    require(acting_user, "can_manage_registry", programme.commune_id)
     problems = {}
     if not name.strip():
         problems["name"] = [_("is required")]
@@ -57,13 +60,12 @@ def distribution_create(
         problems["programme"] = [_("the programme has no source of funding")]
     if programme.kind in (Kind.HOUSE, Kind.LOAN, Kind.LIVELIHOOD):
         problems["programme"] = [_("houses, loans and livelihood models are recorded household by household")]
-    _refuse(problems)
+    refuse(problems)
     distribution = Distribution.objects.create(
         programme=programme, commune_id=programme.commune_id, name=name.strip(), planned_on=planned_on,
         unit_value_vnd=unit_value_vnd, in_kind=in_kind.strip(), created_by=acting_user,
     )  # fmt: skip
-    _event(SupportEvent.EventKind.PROGRAMME_CHANGED, acting_user, commune_id=programme.commune_id,
-           programme=programme, distribution=distribution, distribution_created=distribution.name)  # fmt: skip
+    _event(distribution, SupportEvent.EventKind.PROGRAMME_CHANGED, acting_user, distribution_created=distribution.name)
     return distribution
 
 
@@ -98,25 +100,19 @@ def eligible_households(distribution: Distribution, criteria: RecipientFilter):
     return households
 
 
-def _require_open(distribution: Distribution) -> None:
-    if distribution.status != Distribution.Status.OPEN:
-        _refuse({"status": [_("The distribution is closed.")]})
-
-
 @transaction.atomic
 def distribution_add_recipients(*, distribution: Distribution, criteria: RecipientFilter, acting_user) -> dict:
     """Add every matching household as a planned recipient, in one statement. Households already
     on the list are left as they are (counted, never added twice). Returns ``{"added", "already"}``."""
-    _require(acting_user, distribution.commune_id)
     distribution = Distribution.objects.select_for_update().select_related("programme").get(pk=distribution.pk)
-    _require_open(distribution)
+    WORKFLOW.check(acting_user, distribution, "add_recipients")
     problems = {}
     if criteria.statuses and not set(criteria.statuses) <= {PovertyStatus.POOR, PovertyStatus.NEAR_POOR,
                                                               PovertyStatus.MIDDLE_INCOME}:  # fmt: skip
         problems["statuses"] = [_("unknown poverty status")]
     if criteria.village_id and not distribution.commune.villages.filter(pk=criteria.village_id).exists():
         problems["village"] = [_("is not a village of the commune")]
-    _refuse(problems)
+    refuse(problems)
     candidates = eligible_households(distribution, criteria).values("pk")
     sql, params = candidates.query.sql_with_params()
     with connection.cursor() as cursor:
@@ -153,29 +149,26 @@ def distribution_add_recipients(*, distribution: Distribution, criteria: Recipie
                  [line.amount_vnd for line in split]],
             )  # fmt: skip
     result = {"added": len(added_ids), "already": matched - len(added_ids)}
-    _event(SupportEvent.EventKind.RECIPIENTS_ADDED, acting_user, commune_id=distribution.commune_id,
-           programme=distribution.programme, distribution=distribution, criteria=criteria.describe(), **result)  # fmt: skip
+    _event(distribution, SupportEvent.EventKind.RECIPIENTS_ADDED, acting_user, criteria=criteria.describe(), **result)
     return result
 
 
 @transaction.atomic
 def distribution_remove_recipient(*, distribution: Distribution, record: Record, reason: str = "", acting_user):
     """Take a planned recipient off the list (the row goes; the event keeps who and why)."""
-    _require(acting_user, distribution.commune_id)
     distribution = Distribution.objects.select_for_update().select_related("programme").get(pk=distribution.pk)
-    _require_open(distribution)
+    WORKFLOW.check(acting_user, distribution, "remove_recipient")
     record = _lock_record(record)
     if record.distribution_id != distribution.pk:
         raise PermissionDenied
     if record.status == Record.Status.DELIVERED:
-        _refuse({"record": [_("%(household)s has already received it; a delivery cannot be taken back.") % {
+        refuse({"record": [_("%(household)s has already received it; a delivery cannot be taken back.") % {
             "household": record.household.code}]})  # fmt: skip
     if record.status != Record.Status.PLANNED:
-        _refuse({"record": [_("%(household)s is not a planned recipient") % {"household": record.household.code}]})
+        refuse({"record": [_("%(household)s is not a planned recipient") % {"household": record.household.code}]})
     household_code = record.household.code
     record.delete()
-    _event(SupportEvent.EventKind.RECIPIENT_REMOVED, acting_user, commune_id=distribution.commune_id,
-           programme=distribution.programme, distribution=distribution, reason=reason.strip(),
+    _event(distribution, SupportEvent.EventKind.RECIPIENT_REMOVED, acting_user, reason=reason.strip(),
            household=household_code)  # fmt: skip
 
 
@@ -186,11 +179,10 @@ def distribution_deliver(
     """Mark recipients delivered in one statement: the listed ones, or every planned one when
     ``record_ids`` is None. A listed recipient who already received it refuses the whole request
     (naming the household), so nobody is marked twice."""
-    _require(acting_user, distribution.commune_id)
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
-    _require_open(distribution)
+    WORKFLOW.check(acting_user, distribution, "deliver")
     if delivered_on > timezone.localdate():
-        _refuse({"delivered_on": [_("must not be in the future")]})
+        refuse({"delivered_on": [_("must not be in the future")]})
     records = Record.objects.filter(distribution=distribution)
     if record_ids is not None:
         chosen = records.filter(pk__in=record_ids)
@@ -207,29 +199,27 @@ def distribution_deliver(
                 problems.append(_("%(household)s is not a planned recipient") % {"household": found[pk][0]})
         if not record_ids:
             problems.append(_("choose at least one recipient"))
-        _refuse({"recipients": problems} if problems else {})
+        refuse({"recipients": problems} if problems else {})
         records = chosen
     delivered = records.filter(status=Record.Status.PLANNED).update(
         status=Record.Status.DELIVERED, delivered_on=delivered_on
     )
     if record_ids is None and delivered == 0:
-        _refuse({"recipients": [_("Nobody on the list is waiting for delivery.")]})
-    _event(SupportEvent.EventKind.DISTRIBUTION_DELIVERED, acting_user, commune_id=distribution.commune_id,
-           programme=distribution.programme, distribution=distribution, delivered=delivered, delivered_on=str(delivered_on))  # fmt: skip
+        refuse({"recipients": [_("Nobody on the list is waiting for delivery.")]})
+    _event(distribution, SupportEvent.EventKind.DISTRIBUTION_DELIVERED, acting_user, delivered=delivered,
+           delivered_on=str(delivered_on))  # fmt: skip
     return delivered
 
 
 @transaction.atomic
 def distribution_close(*, distribution: Distribution, acting_user) -> Distribution:
     """Close the distribution: planned recipients who never came are cancelled."""
-    _require(acting_user, distribution.commune_id)
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
-    _require_open(distribution)
+    WORKFLOW.check(acting_user, distribution, "close")
     cancelled = Record.objects.filter(distribution=distribution, status=Record.Status.PLANNED).update(
         status=Record.Status.CANCELLED
     )
     distribution.status = Distribution.Status.CLOSED
     distribution.save(update_fields=["status", "updated_at"])
-    _event(SupportEvent.EventKind.DISTRIBUTION_CLOSED, acting_user, commune_id=distribution.commune_id,
-           programme=distribution.programme, distribution=distribution, not_collected=cancelled)  # fmt: skip
+    _event(distribution, SupportEvent.EventKind.DISTRIBUTION_CLOSED, acting_user, not_collected=cancelled)
     return distribution

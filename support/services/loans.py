@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.months import add_months
+from core.services import refuse
+from geography.scoping import require
 from support.models import Loan, Record, SupportEvent
-from support.services._common import _event, _refuse, _require
+from support.services._common import _event
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,10 @@ def write_loan(record: Record, details: LoanDetails) -> Loan:
 def loan_balance_update(
     *, record: Record, outstanding_vnd: int, balance_on: date, repayment: str, acting_user, imported: bool = False
 ) -> Loan:
-    _require(acting_user, record.commune_id)
+    require(acting_user, "can_manage_registry", record.commune_id)
     loan = Loan.objects.select_for_update().filter(record=record).first()
     if loan is None:
-        _refuse({"record": [_("only a loan has a balance")]})
+        refuse({"record": [_("only a loan has a balance")]})
     problems = {}
     if outstanding_vnd < 0 or outstanding_vnd > record.value_vnd:
         problems["outstanding_vnd"] = [_("must be between 0 and the amount lent")]
@@ -90,11 +92,18 @@ def loan_balance_update(
     elif balance_on < loan.balance_on:
         problems["balance_on"] = [_("is older than the balance on record (%(day)s)") % {
             "day": f"{loan.balance_on:%d/%m/%Y}"}]  # fmt: skip
-    _refuse(problems)
+    refuse(problems)
     before = {"outstanding_vnd": loan.outstanding_vnd, "repayment": loan.repayment, "balance_on": str(loan.balance_on)}
     loan.outstanding_vnd, loan.balance_on, loan.repayment = outstanding_vnd, balance_on, repayment
     loan.save()
-    _event(SupportEvent.EventKind.LOAN_BALANCE, acting_user, commune_id=record.commune_id, programme=record.programme,
-           record=record, before=before, outstanding_vnd=outstanding_vnd, repayment=repayment,
-           balance_on=str(balance_on), imported=imported)  # fmt: skip
+    _event(
+        record,
+        SupportEvent.EventKind.LOAN_BALANCE,
+        acting_user,
+        before=before,
+        outstanding_vnd=outstanding_vnd,
+        repayment=repayment,
+        balance_on=str(balance_on),
+        imported=imported,
+    )
     return loan

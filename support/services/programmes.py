@@ -12,10 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.services import refuse
 from geography.models import Commune
-from geography.scoping import commune_codes_for_user
+from geography.scoping import commune_codes_for_user, require
 from support.models import Donor, Funding, Kind, Programme, Source, SupportEvent
-from support.services._common import _event, _refuse, _require
+from support.services._common import _event
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def donor_save(*, province, name: str, kind: str, contact: str = "", note: str =
         problems["name"] = [_("a donor of this name is already registered in the province")]
     if kind not in Donor.DonorKind.values:
         problems["kind"] = [_("unknown kind")]
-    _refuse(problems)
+    refuse(problems)
     donor = donor or Donor(province=province)
     donor.name, donor.kind, donor.contact, donor.note = name, kind, contact.strip(), note.strip()
     donor.save()
@@ -110,7 +111,7 @@ def programme_create(
     attendees: int | None = None,
     acting_user,
 ) -> Programme:
-    _require(acting_user, commune.code)
+    require(acting_user, "can_manage_registry", commune.code)
     problems = _programme_problems(kind=kind, name=name, year=year, attendees=attendees)
     if not fundings:
         problems["fundings"] = [_("name at least one source of funding")]
@@ -118,7 +119,7 @@ def programme_create(
         problems["fundings"] = funding_problems
     if Programme.objects.filter(commune=commune, year=year, name=name.strip()).exists():
         problems.setdefault("name", []).append(_("the commune already has a programme of this name this year"))
-    _refuse(problems)
+    refuse(problems)
     programme = Programme.objects.create(
         commune=commune,
         kind=kind,
@@ -131,7 +132,7 @@ def programme_create(
         created_by=acting_user,
     )
     _write_fundings(programme, fundings)
-    _event(SupportEvent.EventKind.PROGRAMME_CREATED, acting_user, commune_id=commune.code, programme=programme)
+    _event(programme, SupportEvent.EventKind.PROGRAMME_CREATED, acting_user)
     return programme
 
 
@@ -150,7 +151,7 @@ def programme_update(
 ) -> Programme:
     """Change a programme's name, organiser, target group, attendees and funding (its kind, commune
     and year stay: records already hang on them)."""
-    _require(acting_user, programme.commune_id)
+    require(acting_user, "can_manage_registry", programme.commune_id)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     problems = _programme_problems(kind=programme.kind, name=name, year=programme.year, attendees=attendees)
     if not fundings:
@@ -160,7 +161,7 @@ def programme_update(
     clash = Programme.objects.filter(commune_id=programme.commune_id, year=programme.year, name=name.strip())
     if clash.exclude(pk=programme.pk).exists():
         problems.setdefault("name", []).append(_("the commune already has a programme of this name this year"))
-    _refuse(problems)
+    refuse(problems)
     programme.name, programme.organiser = name.strip(), organiser.strip()
     programme.target_group, programme.description, programme.attendees = (
         target_group.strip(),
@@ -169,13 +170,7 @@ def programme_update(
     )
     programme.save()
     _write_fundings(programme, fundings)
-    _event(
-        SupportEvent.EventKind.PROGRAMME_CHANGED,
-        acting_user,
-        commune_id=programme.commune_id,
-        programme=programme,
-        reason=reason,
-    )
+    _event(programme, SupportEvent.EventKind.PROGRAMME_CHANGED, acting_user, reason=reason)
     return programme
 
 

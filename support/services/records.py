@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from core.documents import document_problem
 from core.formatting import number
 from core.months import add_months
+from core.services import refuse
+from geography.scoping import require
 from households.models import Household, Membership
 from support.models import (
     Evidence,
@@ -31,7 +33,7 @@ from support.models import (
     RecordFunding,
     SupportEvent,
 )
-from support.services._common import _event, _refuse, _require
+from support.services._common import _event
 from support.services.loans import LoanDetails, loan_details_problems, write_loan
 from support.services.programmes import FundingLine, _funding_problems, programme_funding_lines, proportional_split
 
@@ -166,7 +168,7 @@ def record_create(
     acting_user,
 ) -> Record:
     """Record support for one household (planned, or delivered when ``delivered_on`` is given)."""
-    _require(acting_user, programme.commune_id)
+    require(acting_user, "can_manage_registry", programme.commune_id)
     problems = _record_problems(
         programme=programme,
         household=household,
@@ -178,7 +180,7 @@ def record_create(
         fundings=fundings,
     )
     problems.update(_details_problems(programme.kind, details, value_vnd))
-    _refuse(problems)
+    refuse(problems)
     delivered = delivered_on is not None
     record = Record.objects.create(
         programme=programme,
@@ -200,7 +202,7 @@ def record_create(
     )
     _write_details(record, details)
     kind = SupportEvent.EventKind.RECORD_DELIVERED if delivered else SupportEvent.EventKind.RECORD_PLANNED
-    _event(kind, acting_user, commune_id=record.commune_id, programme=programme, record=record, value_vnd=value_vnd)
+    _event(record, kind, acting_user, value_vnd=value_vnd)
     return record
 
 
@@ -210,7 +212,7 @@ def _lock_record(record: Record) -> Record:
 
 @transaction.atomic
 def record_deliver(*, record: Record, delivered_on: date, acting_user) -> Record:
-    _require(acting_user, record.commune_id)
+    require(acting_user, "can_manage_registry", record.commune_id)
     record = _lock_record(record)
     problems = {}
     if record.status != Record.Status.PLANNED:
@@ -218,22 +220,21 @@ def record_deliver(*, record: Record, delivered_on: date, acting_user) -> Record
             "status": record.get_status_display()}]  # fmt: skip
     if delivered_on > timezone.localdate():
         problems["delivered_on"] = [_("must not be in the future")]
-    _refuse(problems)
+    refuse(problems)
     record.status, record.delivered_on = Record.Status.DELIVERED, delivered_on
     record.save(update_fields=["status", "delivered_on", "updated_at"])
     if hasattr(record, "livelihood"):
         livelihood = record.livelihood
         livelihood.next_visit_due = add_months(delivered_on.replace(day=1), livelihood.follow_up_months)
         livelihood.save(update_fields=["next_visit_due"])
-    _event(SupportEvent.EventKind.RECORD_DELIVERED, acting_user, commune_id=record.commune_id,
-           programme=record.programme, record=record, value_vnd=record.value_vnd)  # fmt: skip
+    _event(record, SupportEvent.EventKind.RECORD_DELIVERED, acting_user, value_vnd=record.value_vnd)
     return record
 
 
 @transaction.atomic
 def record_cancel(*, record: Record, reason: str, acting_user) -> Record:
     """Cancel planned support (delivered support is never cancelled: it happened)."""
-    _require(acting_user, record.commune_id)
+    require(acting_user, "can_manage_registry", record.commune_id)
     record = _lock_record(record)
     problems = {}
     if record.status != Record.Status.PLANNED:
@@ -241,11 +242,10 @@ def record_cancel(*, record: Record, reason: str, acting_user) -> Record:
             "status": record.get_status_display()}]  # fmt: skip
     if not reason.strip():
         problems["reason"] = [_("Say why the support is cancelled.")]
-    _refuse(problems)
+    refuse(problems)
     record.status = Record.Status.CANCELLED
     record.save(update_fields=["status", "updated_at"])
-    _event(SupportEvent.EventKind.RECORD_CANCELLED, acting_user, commune_id=record.commune_id,
-           programme=record.programme, record=record, reason=reason.strip())  # fmt: skip
+    _event(record, SupportEvent.EventKind.RECORD_CANCELLED, acting_user, reason=reason.strip())
     return record
 
 
@@ -253,7 +253,7 @@ def record_cancel(*, record: Record, reason: str, acting_user) -> Record:
 def visit_record(*, record: Record, visited_on: date, outcome: str, note: str = "", acting_user) -> FollowUpVisit:
     """A follow-up visit to a livelihood model; the next visit falls due ``follow_up_months`` later
     (none after the asset is lost)."""
-    _require(acting_user, record.commune_id)
+    require(acting_user, "can_manage_registry", record.commune_id)
     record = _lock_record(record)
     livelihood = Livelihood.objects.filter(record=record).first()
     problems = {}
@@ -268,7 +268,7 @@ def visit_record(*, record: Record, visited_on: date, outcome: str, note: str = 
         problems["visited_on"] = [_("must not be in the future")]
     if outcome not in FollowUpVisit.Outcome.values:
         problems["outcome"] = [_("unknown outcome")]
-    _refuse(problems)
+    refuse(problems)
     visit = FollowUpVisit.objects.create(
         livelihood=livelihood, visited_on=visited_on, outcome=outcome, note=note.strip(), visited_by=acting_user
     )
@@ -280,8 +280,7 @@ def visit_record(*, record: Record, visited_on: date, outcome: str, note: str = 
             else add_months(visited_on.replace(day=1), livelihood.follow_up_months)
         )
         livelihood.save(update_fields=["next_visit_due"])
-    _event(SupportEvent.EventKind.VISIT, acting_user, commune_id=record.commune_id, programme=record.programme,
-           record=record, outcome=outcome, visited_on=str(visited_on))  # fmt: skip
+    _event(record, SupportEvent.EventKind.VISIT, acting_user, outcome=outcome, visited_on=str(visited_on))
     return visit
 
 
@@ -290,7 +289,7 @@ def evidence_add(*, kind: str, file, title: str = "", record: Record | None = No
     target = record or distribution
     if target is None or (record is not None and distribution is not None):
         raise ValueError("evidence belongs to one record or one distribution")
-    _require(acting_user, target.commune_id)
+    require(acting_user, "can_manage_registry", target.commune_id)
     problems = {}
     if kind not in Evidence.EvidenceKind.values:
         problems["kind"] = [_("unknown kind")]
@@ -298,11 +297,10 @@ def evidence_add(*, kind: str, file, title: str = "", record: Record | None = No
         problems["file"] = [_("choose a file")]
     elif problem := document_problem(file):
         problems["file"] = [problem]
-    _refuse(problems)
+    refuse(problems)
     evidence = Evidence.objects.create(
         record=record, distribution=distribution, kind=kind, title=title.strip() or file.name, file=file,
         uploaded_by=acting_user,
     )  # fmt: skip
-    _event(SupportEvent.EventKind.EVIDENCE_ADDED, acting_user, commune_id=target.commune_id,
-           programme=target.programme, record=record, distribution=distribution, title=evidence.title)  # fmt: skip
+    _event(target, SupportEvent.EventKind.EVIDENCE_ADDED, acting_user, title=evidence.title)
     return evidence

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from accounts.models import Role
 from households.models import Household, HouseholdYearStatus, Person
 from povertyreview import services
 from povertyreview.models import (
@@ -18,6 +19,7 @@ from povertyreview.models import (
     ReviewEvent,
     VillageMeeting,
 )
+from tests.factories import UserFactory
 from tests.households.factories import make_household
 from tests.povertyreview.conftest import SURVEYS
 
@@ -1042,3 +1044,60 @@ def test_a_meeting_of_another_communes_village_is_refused(campaign, drive, units
         held_on=drive.today, chaired_by="Ông A", attendees=10, votes={}, acting_user=drive.officer,
     )["village"][0] == "is not in this commune"  # fmt: skip
     assert state() == before
+
+
+# --- the commune's scope -------------------------------------------------------------------------
+
+
+def test_the_steering_committee_of_another_commune_is_refused_by_every_service(campaign, review_households, drive,
+                                                                               units):  # fmt: skip
+    """The services check the campaign's commune themselves: a committee member (and a chair) of
+    Bình Minh has the role but not Tân Đông, whatever door calls the service."""
+    member = UserFactory(username="binhminh.committee", role=Role.COMMITTEE_MEMBER, communes=[units.binh_minh])
+    chair = UserFactory(username="binhminh.chair", role=Role.COMMUNE_CHAIR, communes=[units.binh_minh])
+    today = drive.today
+
+    def refuses(call, **kwargs):
+        before = state()
+        with pytest.raises(PermissionDenied):
+            call(**kwargs)
+        assert state() == before
+
+    refuses(services.campaign_open, commune=units.tan_dong, year=2025, acting_user=member)
+    refuses(services.target_set, commune=units.tan_dong, year=2024, planned_reduction=3, acting_user=member)
+    refuses(services.regular_review_open, household=review_households.applicant, requested_on=date(2024, 6, 17),
+            reason="Đơn đề nghị", acting_user=member)  # fmt: skip
+    refuses(services.campaign_list_household, campaign=campaign, household=review_households.applicant, reason="",
+            acting_user=member)  # fmt: skip
+    refuses(services.campaign_advance, campaign=campaign, acting_user=member)
+
+    campaign = drive.advance(campaign)
+    assert campaign.status == Status.SURVEYING
+    poor = drive.assessment(campaign, review_households.poor)
+    income, deprived = SURVEYS["TD-P1"]
+    refuses(drive.survey, assessment=poor, income=income, deprived=deprived, user=member)
+
+    campaign = drive.to_step(campaign, Status.VILLAGE_MEETINGS)
+    refuses(services.village_meeting_record, campaign=campaign, village=units.tan_dong_village,
+            held_on=today - timedelta(days=10), chaired_by="Trưởng ấp", attendees=40,
+            votes={assessment.pk: 30 for assessment in campaign.assessments.all()}, acting_user=member)  # fmt: skip
+
+    drive.meet_all(campaign)
+    campaign = drive.advance(campaign, **drive.posting(starts=-3, ends=2))
+    assert campaign.status == Status.PUBLIC_POSTING
+    refuses(services.complaint_register, assessment=poor, complainant="Tư", received_on=today, content="x",
+            acting_user=member)  # fmt: skip
+    complaint = services.complaint_register(
+        assessment=poor, complainant="Tư", received_on=today, content="x", acting_user=drive.officer
+    )
+    refuses(services.complaint_resolve, complaint=complaint, recheck_result="Đúng", answer="Giữ nguyên",
+            resolved_on=today, acting_user=member)  # fmt: skip
+    services.complaint_resolve(
+        complaint=complaint, recheck_result="Đúng", answer="Giữ nguyên", resolved_on=today, acting_user=drive.officer
+    )
+
+    Campaign.objects.filter(pk=campaign.pk).update(posting_ends_on=today - timedelta(days=1))
+    campaign = drive.to_step(Campaign.objects.get(pk=campaign.pk), Status.AWAITING_APPROVAL)
+    refuses(services.campaign_approve, campaign=campaign, decision_number="12/QĐ-UBND", decision_date=today,
+            acting_user=chair)  # fmt: skip
+    assert Campaign.objects.get(pk=campaign.pk).status == Status.AWAITING_APPROVAL

@@ -18,6 +18,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from beneficiaries import banks
 from beneficiaries.models import (
@@ -112,13 +113,16 @@ def _apply_payment(case: Case, details: PaymentDetails) -> None:
         setattr(case, name, value)
 
 
-def _set_categories(case: Case, choices: list[CategoryChoice], *, from_month=None) -> None:
-    CaseCategory.objects.bulk_create(
+def _set_categories(case: Case, choices: list[CategoryChoice], *, acting_user, from_month=None) -> None:
+    """The case's categories from ``from_month`` on, with their history rows (who, when): the categories
+    decide the amount, so a change of them is audited like any other field of the case."""
+    rows = [
         CaseCategory(
             case=case, category_id=choice.code, dependent_children=choice.dependent_children, from_month=from_month
         )  # fmt: skip
         for choice in choices
-    )
+    ]
+    bulk_create_with_history(rows, CaseCategory, default_user=acting_user)
 
 
 @transaction.atomic
@@ -140,7 +144,7 @@ def case_apply(
     case = Case(person=person, commune=commune, applied_on=applied_on, prepared_by=acting_user)
     _apply_payment(case, payment)
     case.save()
-    _set_categories(case, categories)
+    _set_categories(case, categories, acting_user=acting_user)
     _event(case, CaseEvent.Kind.APPLIED, acting_user, categories=[choice.code for choice in categories])
     return case
 
@@ -379,6 +383,7 @@ def case_transfer(*, case: Case, to_commune, last_month: date, reason: str, acti
                 "category_id", "dependent_children"
             )
         ],
+        acting_user=acting_user,
     )
     _event(case, CaseEvent.Kind.TRANSFERRED_OUT, acting_user, reason=reason.strip(), to_commune=to_commune.name,
            last_month=last_month.isoformat())  # fmt: skip
@@ -465,11 +470,16 @@ def _change_categories(
     before = list(case.categories.filter(to_month__isnull=True).values_list("category_id", "dependent_children"))
     # Every row still running in ``from_month`` ends the month before, including one closed by a
     # later change (a change dated before an earlier one): no month is left with both.
-    case.categories.filter(Q(to_month__isnull=True) | Q(to_month__gte=from_month)).filter(
+    # Row by row (a case has one to three), so that each change leaves its history row with its author.
+    for row in case.categories.filter(Q(to_month__isnull=True) | Q(to_month__gte=from_month)).filter(
         Q(from_month__isnull=True) | Q(from_month__lt=from_month)
-    ).update(to_month=add_months(from_month, -1))
-    case.categories.filter(from_month__gte=from_month).delete()
-    _set_categories(case, categories, from_month=from_month)
+    ):
+        row.to_month, row._history_user = add_months(from_month, -1), acting_user
+        row.save(update_fields=["to_month"])
+    for row in case.categories.filter(from_month__gte=from_month):
+        row._history_user = acting_user
+        row.delete()
+    _set_categories(case, categories, acting_user=acting_user, from_month=from_month)
     _event(case, CaseEvent.Kind.CATEGORY_CHANGED, acting_user, reason=reason, from_month=from_month.isoformat(),
            before=before, after=[(choice.code, choice.dependent_children) for choice in categories], **data)  # fmt: skip
 

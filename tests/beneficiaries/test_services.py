@@ -572,6 +572,23 @@ def test_a_category_change_before_an_earlier_change_leaves_no_month_with_both(ac
     ]
 
 
+def test_every_category_row_written_leaves_a_history_row_with_its_author(active_case, officer, chair):
+    """The categories decide the amount: filing, a change that ends one row and one that removes a later
+    row each leave simple-history rows naming who approved them, as any field of the case does."""
+    change_categories(active_case, [CategoryChoice("5.5d")], date(2026, 8, 1), "a", officer, chair)
+    change_categories(active_case, [CategoryChoice("5.5c")], date(2026, 5, 1), "b", officer, chair)
+
+    history = CaseCategory.history.filter(case_id=active_case.pk).order_by("history_id")
+    assert [(h.history_type, h.category_id, h.from_month, h.to_month, h.history_user.username) for h in history] == [
+        ("+", "5.5a", None, None, "tandong.officer"),  # filed
+        ("~", "5.5a", None, date(2026, 7, 1), "tandong.chair"),  # the August change ends it in July
+        ("+", "5.5d", date(2026, 8, 1), None, "tandong.chair"),
+        ("~", "5.5a", None, date(2026, 4, 1), "tandong.chair"),  # the May change ends it in April
+        ("-", "5.5d", date(2026, 8, 1), None, "tandong.chair"),  # and removes the August row
+        ("+", "5.5c", date(2026, 5, 1), None, "tandong.chair"),
+    ]
+
+
 def test_category_change_refusals(active_case, family, units, chair, officer, committee):
     applied = apply(family.adult, units.tan_dong, officer)
     before = state()

@@ -1,0 +1,223 @@
+"""Outbound events for integrators (notifications/webhooks.py): the every-minute dispatcher reads the
+event rows after its watermarks and queues one delivery per matching endpoint, never twice; the
+send task posts it to a real HTTP server on 127.0.0.1 (the gateway fixture of the SMS backends),
+signed as the Standard Webhooks spec says; a 5xx is retried with the backoff, a 2xx marks it sent,
+and the last attempt fails it. Every test travels to a fixed moment."""
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import date, timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+
+from beneficiaries.models import CaseEvent
+from beneficiaries.rule_data import load_rules
+from disbursements import services as payments
+from households.models import HouseholdEvent
+from notifications import webhooks
+from notifications.models import NoticeWatermark, WebhookDelivery, WebhookEndpoint
+from tests.disbursements.conftest import Beneficiary, make_cases, prepare_now
+from tests.households.factories import make_household
+from tests.notifications.conftest import local
+from tests.notifications.gateway_server import Answer
+
+MONTH = date(2025, 11, 1)
+NOW = local(2025, 11, 25, 9, 0)
+SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def send_tasks():
+    """The send tasks the dispatcher puts on the broker (never reached here)."""
+    with mock.patch("notifications.tasks.send_webhook_task.delay") as delay:
+        yield delay
+
+
+def endpoint(name, *, url="http://127.0.0.1:9/hook", kinds=("run.approved",), province=None, communes=()):
+    made = WebhookEndpoint.objects.create(name=name, url=url, kinds=list(kinds), province=province, secret=SECRET)
+    made.communes.set(communes)
+    return made
+
+
+def approved_run(units, users, django_capture_on_commit_callbacks):
+    load_rules()
+    make_cases(units.tan_dong, users["tandong_officer"], [Beneficiary("Người Cao Tuổi", date(1950, 3, 10), MONTH)])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = payments.run_prepare(commune=units.tan_dong, month=MONTH, acting_user=users["tandong_officer"],
+                                   enqueue=False)  # fmt: skip
+        run = prepare_now(run)
+        payments.run_approve(run=run, acting_user=users["tandong_chair"])
+    return run
+
+
+def deliveries() -> list[tuple[str, str, str]]:
+    return list(WebhookDelivery.objects.order_by("pk").values_list("endpoint__name", "kind", "status"))
+
+
+# --- queueing ---------------------------------------------------------------------------------------
+
+
+def test_an_approved_run_queues_one_delivery_per_matching_endpoint_and_never_twice(
+    units, users, django_capture_on_commit_callbacks, send_tasks
+):
+    endpoint("commune", communes=[units.tan_dong])
+    endpoint("province", province=units.tay_ninh)
+    endpoint("other commune", communes=[units.binh_minh])
+    endpoint("other province", province=units.other_province)
+    endpoint("other kind", kinds=["run.reconciled"], communes=[units.tan_dong])
+    endpoint("inactive", communes=[units.tan_dong]).__class__.objects.filter(name="inactive").update(active=False)
+    run = approved_run(units, users, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = webhooks.webhooks_dispatch()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = webhooks.webhooks_dispatch()
+
+    assert deliveries() == [("commune", "run.approved", "pending"), ("province", "run.approved", "pending")]
+    assert first["disbursements.runevent"] == 2 and second["disbursements.runevent"] == 0
+    event = run.events.get(kind="approved")
+    delivery = WebhookDelivery.objects.first()
+    assert delivery.event_id == f"disbursements.runevent:{event.pk}"
+    assert delivery.next_attempt_at == NOW
+    assert delivery.payload == {
+        "id": f"disbursements.runevent:{event.pk}", "kind": "run.approved", "occurred_at": "2025-11-25T02:00:00Z",
+        "commune": "25522", "object": {"type": "payment_run", "id": run.pk, "month": "2025-11"},
+        "status": "approved",
+    }  # fmt: skip
+    # Both are put on the broker at each minute while due (a task finding one sent does nothing).
+    assert sorted(call.args[0] for call in send_tasks.call_args_list) == sorted(
+        list(WebhookDelivery.objects.values_list("pk", flat=True)) * 2
+    )
+
+
+def test_case_decisions_and_household_changes_carry_ids_and_codes_only(units, users):
+    endpoint("all", kinds=["case.decided", "household.changed"], province=units.tay_ninh)
+    make_cases(units.tan_dong, users["tandong_officer"], [Beneficiary("Người Cao Tuổi", date(1950, 3, 10), MONTH)])
+    household = make_household(units.tan_dong, units.tan_dong_village, code="HH-042")
+    from beneficiaries.models import Case
+
+    case = Case.objects.get()
+    decided = CaseEvent.objects.create(case=case, kind="decided")
+    refused = CaseEvent.objects.create(case=case, kind="refused")
+    CaseEvent.objects.create(case=case, kind="verified")  # not a decision
+    changed = HouseholdEvent.objects.create(household=household, commune=units.tan_dong, kind="member_added")
+
+    webhooks.webhooks_dispatch()
+
+    payloads = {row.event_id: row.payload for row in WebhookDelivery.objects.all()}
+    case_object = {"type": "allowance_case", "uuid": str(case.uuid)}
+    assert payloads[f"beneficiaries.caseevent:{decided.pk}"]["object"] == case_object
+    assert payloads[f"beneficiaries.caseevent:{decided.pk}"]["status"] == "active"
+    assert payloads[f"beneficiaries.caseevent:{refused.pk}"]["status"] == "refused"
+    assert payloads[f"households.householdevent:{changed.pk}"] == {
+        "id": f"households.householdevent:{changed.pk}", "kind": "household.changed",
+        "occurred_at": "2025-11-25T02:00:00Z", "commune": "25522",
+        "object": {"type": "household", "uuid": str(household.uuid), "code": "HH-042"}, "status": "member_added",
+    }  # fmt: skip
+    assert len(payloads) == 2 + HouseholdEvent.objects.count()
+
+
+def test_without_an_endpoint_the_watermark_moves_to_the_newest_event(units, users, django_capture_on_commit_callbacks):
+    run = approved_run(units, users, django_capture_on_commit_callbacks)
+    webhooks.webhooks_dispatch()
+    endpoint("late", communes=[units.tan_dong])
+    webhooks.webhooks_dispatch()
+    assert deliveries() == []
+    newest = run.events.order_by("-pk").first().pk
+    assert NoticeWatermark.objects.get(source="webhooks:disbursements.runevent").last_event_id == newest
+
+
+# --- signing and sending -----------------------------------------------------------------------------
+
+
+def test_the_signature_is_the_standard_webhooks_one():
+    body = b'{"id":"disbursements.runevent:41","kind":"run.approved"}'
+    expected = hmac.new(
+        b"0123456789abcdef0123456789abcdef", b"disbursements.runevent:41.1764036000." + body, hashlib.sha256
+    ).digest()
+    assert webhooks.signature(SECRET, "disbursements.runevent:41", 1764036000, body) == (
+        "v1," + base64.b64encode(expected).decode()
+    )
+    assert webhooks.signature(SECRET, "disbursements.runevent:41", 1764036000, body) == (
+        "v1,UHNCb3X/kU7BiUnMFUueMzzg0VvYeCaQe0/Rrtts94Q="  # as openssl dgst -sha256 -hmac computes it
+    )
+
+
+def queued_delivery(units, gateway) -> WebhookDelivery:
+    hook = endpoint("warehouse", url=gateway.url, communes=[units.tan_dong])
+    payload = {"id": "disbursements.runevent:41", "kind": "run.approved", "occurred_at": "2025-11-25T02:00:00Z",
+               "commune": "25522", "object": {"type": "payment_run", "id": 7, "month": "2025-11"},
+               "status": "approved"}  # fmt: skip
+    return WebhookDelivery.objects.create(endpoint=hook, event_id=payload["id"], kind="run.approved",
+                                          payload=payload, next_attempt_at=NOW)  # fmt: skip
+
+
+def test_a_2xx_marks_the_delivery_sent_and_the_receiver_can_verify_it(units, gateway):
+    delivery = queued_delivery(units, gateway)
+    gateway.answer(Answer(204, b""))
+
+    assert webhooks.send_delivery(delivery.pk) == "sent"
+
+    [request] = gateway.received
+    headers = request.headers
+    assert headers["webhook-id"] == "disbursements.runevent:41"
+    assert headers["webhook-timestamp"] == str(int(NOW.timestamp())) == "1764036000"
+    assert headers["content-type"] == "application/json"
+    assert request.json == delivery.payload
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + request.body
+    assert (
+        headers["webhook-signature"]
+        == "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    )
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code, delivery.sent_at) == ("sent", 1, 204, NOW)
+    assert webhooks.send_delivery(delivery.pk) == "skipped"  # a duplicated task sends nothing more
+    assert len(gateway.received) == 1
+
+
+def test_a_500_is_retried_with_the_backoff_then_failed_after_the_last_attempt(units, gateway, settings, clock):
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    settings.NOTIFICATION_RETRY_BACKOFF = 60
+    delivery = queued_delivery(units, gateway)
+    gateway.answer(Answer(500, "down"), Answer(503, "still down"), Answer(500, "down again"))
+
+    assert webhooks.send_delivery(delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code, delivery.last_error) == (
+        "pending", 1, 500, "down"
+    )  # fmt: skip
+    assert delivery.next_attempt_at == NOW + timedelta(seconds=60)
+    assert webhooks.send_delivery(delivery.pk) == "skipped"  # not due yet
+    assert webhooks.enqueue_due() == 0
+
+    clock.move_to(NOW + timedelta(seconds=60))
+    assert webhooks.enqueue_due() == 1
+    assert webhooks.send_delivery(delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at == NOW + timedelta(seconds=60 + 120)
+
+    clock.move_to(NOW + timedelta(seconds=180))
+    assert webhooks.send_delivery(delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 3, None)
+    assert len(gateway.received) == 3
+    assert [json.loads(r.body)["id"] for r in gateway.received] == ["disbursements.runevent:41"] * 3
+
+
+def test_no_answer_is_a_temporary_failure(units, settings):
+    delivery = queued_delivery(units, type("Closed", (), {"url": "http://127.0.0.1:9/hook"})())
+    assert webhooks.send_delivery(delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.last_status_code) == (1, None)
+    assert delivery.last_error

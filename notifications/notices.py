@@ -285,7 +285,8 @@ def read_outbox(*, watermark: str, events, handle: Callable[[list], int], now: d
     while True:
         with transaction.atomic():
             # A watermark missing (a database emptied after migrating, as transactional tests do)
-            # starts at 0: safe, as the events older than the max age tell nobody.
+            # starts at 0: safe for the notices, as the events older than the max age tell nobody
+            # (migrations 0005 and 0007 start the real ones at the newest event).
             mark, _created = NoticeWatermark.objects.select_for_update().get_or_create(source=watermark)
             batch = list(events.filter(pk__gt=mark.last_event_id).order_by("pk")[:BATCH_SIZE])
             held = False

@@ -286,3 +286,25 @@ def test_the_administrator_registers_an_endpoint_sees_its_secret_once_and_the_de
     log = client.get(reverse("admin:notifications_webhookdelivery_changelist"))
     assert log.status_code == 200 and "disbursements.runevent:1" in log.content.decode()
     assert client.get(reverse("admin:notifications_webhookdelivery_add")).status_code == 403
+
+
+def test_the_readme_s_verification_accepts_a_real_delivery_and_refuses_another_secret(units, gateway):
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    readme = (Path(django_settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Webhooks") :]
+    code = section[
+        section.index("```python\n") + len("```python\n") : section.index("```\n", section.index("```python"))
+    ]
+    namespace: dict = {}
+    exec(code, namespace)  # the receiver's snippet, as printed
+    delivery = queued_delivery(units, gateway)
+    webhooks.send_delivery(delivery.pk)
+    [request] = gateway.received
+    headers = {name.title(): value for name, value in request.headers.items()}
+    assert namespace["verify"](SECRET, headers, request.body) is True
+    other = "whsec_" + base64.b64encode(b"x" * 32).decode()
+    assert namespace["verify"](other, headers, request.body) is False
+    assert namespace["verify"](SECRET, headers, request.body + b" ") is False

@@ -398,6 +398,8 @@ class WebhookDelivery(BaseModel):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # When the dispatcher last put its send task on the broker for the attempt now due (None: not yet).
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(_("last response code"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

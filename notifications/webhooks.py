@@ -41,12 +41,12 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -222,14 +222,18 @@ def _queue(source: WebhookSource, endpoints: list[_Endpoint], batch: list, now: 
 
 
 def enqueue_due(*, now: datetime | None = None) -> int:
-    """Put a send task on the broker for each pending delivery now due (new ones and retries). A task
-    that finds its delivery no longer due (sent, or retried later) does nothing."""
+    """Put a send task on the broker for each pending delivery now due (new ones and retries) whose
+    task was not sent yet for this attempt, or is overdue by NOTIFICATION_REDISPATCH_AFTER seconds
+    (lost). A task that finds its delivery no longer due (sent, or retried later) does nothing."""
     now = now or timezone.now()
-    due = list(
-        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    overdue = now - timedelta(seconds=settings.NOTIFICATION_REDISPATCH_AFTER)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE notifications_webhookdelivery SET enqueued_at = %s WHERE status = 'pending' "
+            "AND next_attempt_at <= %s AND (enqueued_at IS NULL OR enqueued_at <= %s) RETURNING id",
+            [now, now, overdue],
+        )
+        due = sorted(row[0] for row in cursor.fetchall())
     for pk in due:
         transaction.on_commit(lambda pk=pk: enqueue_send_webhook(pk))
     return len(due)
@@ -288,6 +292,7 @@ def send_delivery(delivery_id: int, *, now: datetime | None = None) -> str:
             delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
         else:
             delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+        delivery.enqueued_at = None  # the next attempt's task is put on the broker when it is due
         delivery.save()
     if delivery.status == WebhookDelivery.Status.FAILED:
         logger.warning("webhook %s to %s failed after %s attempts: %s", delivery.event_id, endpoint.url,

@@ -50,6 +50,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
                 ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='next attempt')),
+                ('enqueued_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
                 ('last_status_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='last response code')),
                 ('last_error', models.TextField(blank=True, verbose_name='last error')),

@@ -192,23 +192,21 @@ def _skip_to_newest(source: WebhookSource) -> None:
 def _queue(source: WebhookSource, endpoints: list[_Endpoint], batch: list, now: datetime) -> int:
     from geography.models import Commune
 
-    described = [(event, payload_of(source, event)) for event in batch]
-    described = [(event, kind, payload) for event, item in described if item for kind, payload in [item]]
+    described = [item for item in (payload_of(source, event) for event in batch) if item is not None]
     if not described:
         return 0
-    provinces = dict(
-        Commune.objects.filter(pk__in={payload["commune"] for _e, _k, payload in described}).values_list(
-            "pk", "province_id"
-        )
-    )
+    communes = {payload["commune"] for _kind, payload in described}
+    provinces = dict(Commune.objects.filter(pk__in=communes).values_list("pk", "province_id"))
     rows = [
         WebhookDelivery(
             endpoint_id=endpoint.pk, event_id=payload["id"], kind=kind, payload=payload, next_attempt_at=now
         )
-        for _event, kind, payload in described
+        for kind, payload in described
         for endpoint in endpoints
         if endpoint.wants(kind, payload["commune"], provinces.get(payload["commune"]))
     ]
+    if not rows:
+        return 0
     # Rows after a fresh gap are read again at the next minutes: those queued before are left out
     # (the dispatchers take turns on the watermark's lock; the unique constraint is the last word).
     seen = set(

@@ -21,6 +21,7 @@ nothing, so a message goes out at most once. A worker killed during the call lea
 import string
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -330,3 +331,85 @@ class NoticeWatermark(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.source} @ {self.last_event_id}"
+
+
+# --- webhooks: outbound events for integrators (issue 18) -------------------------------------------
+
+
+class WebhookKind(models.TextChoices):
+    RUN_APPROVED = "run.approved", _("Payment run approved")
+    RUN_RECONCILED = "run.reconciled", _("Payment run reconciled")
+    CASE_DECIDED = "case.decided", _("Allowance case decided")
+    HOUSEHOLD_CHANGED = "household.changed", _("Household changed")
+
+
+def new_webhook_secret() -> str:
+    """A signing secret as the Standard Webhooks libraries read it: ``whsec_`` + base64 of 32 bytes."""
+    import base64
+    import secrets
+
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class WebhookEndpoint(BaseModel):
+    """An integrator's URL that receives the events of ``kinds`` in its admin units (a province, or
+    communes), signed with ``secret`` (``notifications/webhooks.py``). Registered by an administrator;
+    the secret is generated and shown once."""
+
+    name = models.CharField(_("name"), max_length=120)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=100, default=new_webhook_secret, editable=False)
+    kinds = ArrayField(models.CharField(max_length=30, choices=WebhookKind.choices), verbose_name=_("event kinds"))
+    province = models.ForeignKey(
+        "geography.Province", verbose_name=_("province"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    communes = models.ManyToManyField("geography.Commune", verbose_name=_("communes"), blank=True, related_name="+")
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(BaseModel):
+    """One event for one endpoint: queued once (unique per endpoint and event id), posted until a 2xx
+    answer (then ``sent``) or ``WEBHOOK_MAX_ATTEMPTS`` attempts (then ``failed``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.CharField(_("event id"), max_length=80)
+    kind = models.CharField(_("event kind"), max_length=30, choices=WebhookKind.choices)
+    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
+    status = models.CharField(
+        pgettext_lazy("webhook delivery", "status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # When the dispatcher last put its send task on the broker for the attempt now due (None: not yet).
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last response code"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhook_delivery_once")]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.endpoint}"

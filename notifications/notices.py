@@ -267,33 +267,43 @@ def notices_dispatch(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def _dispatch_source(source: EventSource, now: datetime) -> int:
-    told = 0
+    events = source.model.objects.only("pk", "kind", "data", "occurred_at")
+    return read_outbox(
+        watermark=source.name, events=events, now=now, handle=lambda batch: sum(_tell(source, e) for e in batch)
+    )
+
+
+def read_outbox(*, watermark: str, events, handle: Callable[[list], int], now: datetime) -> int:
+    """The outbox's loop, shared by the notices and the webhooks (``notifications/webhooks.py``):
+    read the rows of ``events`` (a queryset of an event table) after the watermark named
+    ``watermark``, in batches, hand each batch to ``handle`` and move the watermark, in one
+    transaction per batch (the watermark row locked). A fresh gap in the ids holds the watermark
+    before it (see ``notices_dispatch``): the rows after it are handed over again later, so
+    ``handle`` must be idempotent. Returns the sum of what ``handle`` returned."""
+    done = 0
     settled_before = now - timedelta(seconds=settings.NOTIFICATION_OUTBOX_GAP_SECONDS)
     while True:
         with transaction.atomic():
             # A watermark missing (a database emptied after migrating, as transactional tests do)
-            # starts at 0: safe, as the events older than the max age tell nobody.
-            mark, _created = NoticeWatermark.objects.select_for_update().get_or_create(source=source.name)
-            events = list(
-                source.model.objects.filter(pk__gt=mark.last_event_id)
-                .only("pk", "kind", "data", "occurred_at")
-                .order_by("pk")[:BATCH_SIZE]
-            )
+            # starts at 0: safe for the notices, as the events older than the max age tell nobody
+            # (migrations 0005 and 0007 start the real ones at the newest event).
+            mark, _created = NoticeWatermark.objects.select_for_update().get_or_create(source=watermark)
+            batch = list(events.filter(pk__gt=mark.last_event_id).order_by("pk")[:BATCH_SIZE])
             held = False
             expected = mark.last_event_id + 1
             last = mark.last_event_id
-            for event in events:
+            for event in batch:
                 if event.pk != expected and event.occurred_at > settled_before:
                     held = True  # a gap that may still fill: keep the watermark before it
                 expected = event.pk + 1
                 if not held:
                     last = event.pk
-                told += _tell(source, event)
+            done += handle(batch)
             if last != mark.last_event_id:
                 mark.last_event_id = last
                 mark.save(update_fields=["last_event_id", "updated_at"])
-        if held or len(events) < BATCH_SIZE:
-            return told
+        if held or len(batch) < BATCH_SIZE:
+            return done
 
 
 def _tell(source: EventSource, event) -> int:

@@ -5,7 +5,7 @@ broker through ``services.enqueue_*``, which find the tasks by their registered 
 
 from celery import shared_task
 
-from notifications import notices, services
+from notifications import notices, services, webhooks
 
 
 @shared_task(name=services.SEND_MESSAGE_TASK, acks_late=True, reject_on_worker_lost=True, time_limit=120,
@@ -18,11 +18,20 @@ def send_message_task(message_id: int) -> str:
 
 @shared_task(name="notifications.dispatch_due", time_limit=300, soft_time_limit=280)
 def dispatch_due_task() -> dict:
-    """Beat, every minute: the notices of workflow events written since the last minute (the
-    outbox, ``notices.notices_dispatch``); then tasks for messages now due or whose task was lost,
-    and fail messages left "sending" by a killed worker."""
+    """Beat, every minute: the notices and the webhook deliveries of workflow events written since
+    the last minute (the outbox: ``notices.notices_dispatch``, ``webhooks.webhooks_dispatch``); then
+    tasks for messages now due or whose task was lost, and fail messages left "sending" by a killed
+    worker."""
     told = notices.notices_dispatch()
-    return {**services.dispatch_due(), "notices": sum(told.values())}
+    queued = webhooks.webhooks_dispatch()
+    webhooks_queued = sum(count for key, count in queued.items() if key != "enqueued")
+    return {**services.dispatch_due(), "notices": sum(told.values()), "webhooks": webhooks_queued}
+
+
+@shared_task(name=webhooks.SEND_WEBHOOK_TASK, acks_late=True, time_limit=120, soft_time_limit=100)
+def send_webhook_task(delivery_id: int) -> str:
+    """Post one webhook delivery (at least once: a task run twice finds it sent or not yet due)."""
+    return webhooks.send_delivery(delivery_id)
 
 
 @shared_task(name=services.HEALTH_INSURANCE_REMINDERS_TASK, time_limit=1800, soft_time_limit=1700)

@@ -358,6 +358,11 @@ NOTIFICATION_EVENT_MAX_AGE_HOURS = env.int("NOTIFICATION_EVENT_MAX_AGE_HOURS", d
 # younger than this may be a transaction not yet committed, so the watermark waits before it (the
 # rows after it are read again; their dedup keys stop repeats). An older gap is a rollback.
 NOTIFICATION_OUTBOX_GAP_SECONDS = env.int("NOTIFICATION_OUTBOX_GAP_SECONDS", default=600)
+# Outbound events for integrators (notifications/webhooks.py): a delivery answered by anything but a
+# 2xx (or no answer within WEBHOOK_TIMEOUT seconds) is tried again after NOTIFICATION_RETRY_BACKOFF,
+# doubling, until WEBHOOK_MAX_ATTEMPTS attempts; then it is failed.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 
 # --- Reports (issue 8) --------------------------------------------------------------------
 # The province dashboard's figures live this long in the cache; beat refreshes them every

@@ -35,11 +35,16 @@ class HttpAnswer:
         return data
 
 
-def post(url: str, *, json_body=None, form_body=None, headers=None, timeout: float = 10.0) -> HttpAnswer:
-    """POST a JSON or form body; any HTTP status is an answer. GatewayTimeout / GatewayUnreachable
-    when no answer came."""
+def post(
+    url: str, *, json_body=None, form_body=None, body: bytes | None = None, headers=None, timeout: float = 10.0
+) -> HttpAnswer:
+    """POST a JSON or form body, or ``body`` as given (with its Content-Type in ``headers``: the
+    webhooks sign the exact bytes); any HTTP status is an answer. GatewayTimeout /
+    GatewayUnreachable when no answer came."""
     headers = dict(headers or {})
-    if json_body is not None:
+    if body is not None:
+        data = body
+    elif json_body is not None:
         data = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
         headers.setdefault("Content-Type", "application/json; charset=utf-8")
     else:

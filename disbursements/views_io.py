@@ -13,6 +13,7 @@ import tempfile
 from crispy_forms.layout import Submit
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from beneficiaries.models import Case
 from core.forms import FileImportForm
 from core.pdf import pdf_response
-from disbursements import documents, exporting
+from disbursements import documents, exporting, iso20022
 from disbursements.access import access_run
 from disbursements.importing import COLUMNS, reconcile
 from privacy.log import Purpose, record_view
@@ -106,6 +107,24 @@ def bank_file(request, run_id: int, bin: str):
     return _attachment(
         exporting.bank_csv(run, bin), exporting.bank_filename(run, bin, copy), exporting.CSV_CONTENT_TYPE
     )
+
+
+@login_required
+@require_GET
+def pain001(request, run_id: int):
+    """The run's bank lines as one ISO 20022 ``pain.001.001.09`` file; refused (409, no download
+    recorded) when the commune has no paying account or the run no bank line."""
+    try:
+        with transaction.atomic():
+            run, copy, refused = _downloading(request, run_id, "pain001")
+            if refused:
+                return refused
+            content = iso20022.pain001(run)
+    except ValidationError as error:
+        return render(
+            request, "disbursements/pdf/not_available.html", {"run": run, "messages_list": error.messages}, status=409
+        )
+    return _attachment(content, iso20022.filename(run, copy), iso20022.CONTENT_TYPE)
 
 
 @login_required

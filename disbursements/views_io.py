@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -141,9 +142,13 @@ class ReconcileForm(FileImportForm):
     """One payer's report (the whole run or a part of it); applying it is all or nothing, so
     there is no separate check."""
 
-    file_help = gettext_lazy(
-        "Lines of the run, all or some of them: reference, status (paid or failed), paid_on, note (the payer's "
-        "reason, required for a failed line)."
+    file_help = format_lazy(
+        "{} {}",
+        gettext_lazy(
+            "Lines of the run, all or some of them: reference, status (paid or failed), paid_on, note (the payer's "
+            "reason, required for a failed line)."
+        ),
+        gettext_lazy("Or the bank's ISO 20022 answer to the run's pain.001 file: pain.002 or camt.054 (XML)."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -22,6 +22,7 @@ from tests.disbursements.test_reconcile import references, report_csv, state
 
 NS = {"p": iso20022.PAIN001}
 SCHEMA = xmlschema.XMLSchema(str(iso20022.SCHEMAS / "pain.001.001.09.xsd"))
+CAMT054_SCHEMA = xmlschema.XMLSchema(str(iso20022.SCHEMAS / "camt.054.001.08.xsd"))
 NOW = timezone.make_aware(datetime(2026, 5, 18, 9, 30))
 
 
@@ -111,7 +112,7 @@ def test_without_a_paying_account_the_file_is_refused_and_no_download_recorded(r
     PayingAccount.objects.all().delete()
     response = client_for("tandong_officer").get(reverse("disbursements:pain001", args=[run.pk]))
     assert response.status_code == 409
-    assert "No paying account" in response.content.decode()
+    assert "Chưa có tài khoản chi trả" in response.content.decode()
     assert not RunEvent.objects.filter(run=run, kind=RunEvent.Kind.DOWNLOADED).exists()
 
 
@@ -236,6 +237,11 @@ def test_a_failed_transfer_reconciles_as_the_csv_would_and_is_paid_as_arrears_ne
     june = prepare(units.tan_dong, officer, date(2026, 6, 1))
     assert june.lines.get(case=cases[0]).months == ["2026-04", "2026-05", "2026-06"]
     assert june.lines.get(case=cases[1]).months == ["2026-06"]
+
+
+def test_the_camt054_fixture_is_a_valid_message(run):
+    a, b, _c, _d, e = references(run)
+    CAMT054_SCHEMA.validate(io.BytesIO(camt054(run, [(a, "DBIT", None, ""), (a, "CRDT", None, "AC06")])))
 
 
 def test_accepted_but_not_settled_transfers_stay_unreported(run, officer):

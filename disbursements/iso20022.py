@@ -22,6 +22,7 @@ Statuses other than those above (accepted, pending) settle nothing: the line sta
 """
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -255,8 +256,8 @@ def report_rows(run: Run, content: bytes) -> list[dict]:
         if amount is not None:
             currency = amount.get("Ccy", "")
             try:
-                value = float((amount.text or "").strip())
-            except ValueError:
+                value = Decimal((amount.text or "").strip())
+            except InvalidOperation:
                 value = None
             if currency != CURRENCY or value != amounts[reference]:
                 errors.append(
@@ -274,7 +275,16 @@ def report_rows(run: Run, content: bytes) -> list[dict]:
         earlier = rows.get(reference)
         if earlier is None or entry["status"] == "failed":  # a return booked after the debit wins
             rows[reference] = {key: entry[key] for key in ("status", "paid_on", "note")} | {"reference": reference}
-    if not entries:
+    if (
+        not entries
+        and message.startswith("pain.002.")
+        and _text(next(_iter(root, "OrgnlGrpInfAndSts"), root), "GrpSts") == "RJCT"
+    ):
+        errors.append(
+            _("The bank rejected the whole file (group status RJCT) without a status per transfer: report the lines "
+              "in a CSV report.")
+        )  # fmt: skip
+    elif not entries:
         errors.append(_("The file has no transaction."))
     if errors:
         raise ValidationError({"file": errors})

@@ -301,6 +301,19 @@ def test_not_an_iso_message_is_refused(run, officer):
     assert [error.message for error in report.errors] == ["The file is not a readable XML file."]
 
 
+def test_a_whole_file_rejected_without_transfers_says_so(run):
+    answer = pain002(run, {}).replace(b"</OrgnlMsgNmId>", b"</OrgnlMsgNmId><GrpSts>RJCT</GrpSts>")
+    with pytest.raises(ValidationError, match="group status RJCT"):
+        iso20022.report_rows(run, answer)
+
+
+def test_an_amount_with_decimals_equal_to_the_line_is_the_same_amount(run):
+    a, *_ = references(run)
+    amount = run.lines.get(reference=a).amount
+    answer = camt054(run, [(a, "DBIT", None, "")]).replace(f">{amount}<".encode(), f">{amount}.00<".encode())
+    assert iso20022.report_rows(run, answer)[0]["status"] == "paid"
+
+
 def test_report_rows_are_plain_rows_for_the_service(run):
     a, b, _c, _d, e = references(run)
     rows = iso20022.report_rows(run, pain002(run, {a: ("RJCT", "AC04"), b: ("ACSC", "")}))

@@ -11,8 +11,9 @@
 ``prepare`` prints one run id per line on stdout (progress goes to stderr), so a script can read
 them. ``send`` sends an approved run to the payer; only then does ``export`` write its files (the
 first of each is the original, later ones are copies, and a reconciled run's are refused).
-``reconcile`` applies one payer's report, which may cover part of the run. Every refusal (role,
-scope, the run's status, a bad file) exits non-zero with nothing changed.
+``reconcile`` applies one payer's report (CSV, XLSX, or the bank's ISO 20022 pain.002 or
+camt.054), which may cover part of the run. Every refusal (role, scope, the run's status, a bad
+file) exits non-zero with nothing changed.
 """
 
 import argparse
@@ -95,7 +96,9 @@ class Command(BaseCommand):
         export.add_argument("--as", dest="username", required=True)
 
         reconcile = commands.add_parser(
-            "reconcile", help="Apply one payer's report (CSV or XLSX, all or part of the run), all or nothing."
+            "reconcile",
+            help="Apply one payer's report (CSV or XLSX, or the bank's pain.002/camt.054 XML; all or part of the run), "
+            "all or nothing.",
         )
         reconcile.add_argument("run_id", type=int)
         reconcile.add_argument("file")

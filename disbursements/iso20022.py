@@ -74,7 +74,7 @@ def message_id(run: Run) -> str:
 
 
 def filename(run: Run, copy: int = 0) -> str:
-    return exporting._with_suffix(f"pain001-{run.commune_id}-{run.month:%Y-%m}-run{run.pk}.xml", copy)
+    return f"pain001-{run.commune_id}-{run.month:%Y-%m}-run{run.pk}{exporting.copy_suffix(copy)}.xml"
 
 
 def _sub(parent, tag: str, text=None, **attributes):
@@ -245,13 +245,14 @@ def report_rows(run: Run, content: bytes) -> list[dict]:
         entries = _camt054_entries(root)
     else:
         raise ValidationError({"file": [_("The XML file is not a pain.002 or camt.054 message of ISO 20022.")]})
-    amounts = dict(run.lines.values_list("reference", "amount"))
+    # Only the file's transfers: a cash line's reference in the bank's answer is refused like an unknown one.
+    amounts = dict(run.lines.filter(payment_method=PaymentMethod.BANK).values_list("reference", "amount"))
     errors, rows = [], {}
     for number, entry in enumerate(entries, start=1):
         reference, amount = entry["id"], entry["amount"]
         where = _("entry %(number)d (%(ref)s)") % {"number": number, "ref": reference or "—"}
         if reference not in amounts:
-            errors.append(_("%(where)s: the end-to-end id is not a line of this run") % {"where": where})
+            errors.append(_("%(where)s: the end-to-end id is not a bank transfer of this run") % {"where": where})
             continue
         if amount is not None:
             currency = amount.get("Ccy", "")

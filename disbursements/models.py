@@ -16,6 +16,7 @@ status is final.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Value
 from django.utils.translation import gettext_lazy as _
@@ -262,3 +263,7 @@ class PayingAccount(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.unit_name} ({self.bank_bin} {self.account_number}, {self.valid_from:%d/%m/%Y})"
+
+    def clean(self) -> None:
+        if self.commune_id and self.province_id and self.commune.province_id != self.province_id:
+            raise ValidationError({"commune": _("The commune is not in this province.")})

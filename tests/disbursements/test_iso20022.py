@@ -19,6 +19,7 @@ from disbursements.importing import ReconcileReport, reconcile
 from disbursements.models import PaidMonth, PayingAccount, Run, RunEvent
 from tests.disbursements.test_exports import approved_run, exported_run, make_cases, prepare
 from tests.disbursements.test_reconcile import references, report_csv, state
+from tests.factories import ProvinceFactory
 
 NS = {"p": iso20022.PAIN001}
 SCHEMA = xmlschema.XMLSchema(str(iso20022.SCHEMAS / "pain.001.001.09.xsd"))
@@ -254,14 +255,18 @@ def test_accepted_but_not_settled_transfers_stay_unreported(run, officer):
 def test_an_unknown_id_or_another_amount_refuses_the_whole_file_and_nothing_changes(run, officer):
     a, b, _c, _d, e = references(run)
     before = state(run)
-    file = camt054(run, [(a, "DBIT", None, ""), ("NOT-A-LINE", "DBIT", None, ""), (e, "DBIT", 5, "")])
+    c = references(run)[2]  # a cash line: not a transfer of the bank file
+    file = camt054(
+        run, [(a, "DBIT", None, ""), ("NOT-A-LINE", "DBIT", None, ""), (e, "DBIT", 5, ""), (c, "DBIT", None, "")]
+    )
 
     report = reconcile(run, io.BytesIO(file), "camt.xml", acting_user=officer)
 
     messages = [error.message for error in report.errors]
     assert messages == [
-        "entry 2 (NOT-A-LINE): the end-to-end id is not a line of this run",
+        "entry 2 (NOT-A-LINE): the end-to-end id is not a bank transfer of this run",
         f"entry 3 ({e}): amount 5 VND, the line pays {run.lines.get(reference=e).amount} VND",
+        f"entry 4 ({c}): the end-to-end id is not a bank transfer of this run",
     ]
     assert state(run) == before
 
@@ -274,7 +279,7 @@ def test_the_command_reconciles_an_xml_answer_and_refuses_a_bad_one(run, officer
     errors = io.StringIO()
     with pytest.raises(CommandError, match="nothing was reconciled"):
         call_command("disbursement", "reconcile", str(run.pk), str(bad), "--as", "tandong.officer", stderr=errors)
-    assert "entry 1 (NOT-A-LINE): the end-to-end id is not a line of this run" in errors.getvalue()
+    assert "entry 1 (NOT-A-LINE): the end-to-end id is not a bank transfer of this run" in errors.getvalue()
     assert state(run) == before
     good = tmp_path / "good.xml"
     good.write_bytes(pain002(run, {a: ("ACSC", ""), b: ("ACSC", ""), e: ("RJCT", "AC04")}))
@@ -323,3 +328,11 @@ def test_report_rows_are_plain_rows_for_the_service(run):
     ]
     with pytest.raises(ValidationError):
         iso20022.report_rows(run, b"<not xml")
+
+
+def test_a_paying_account_of_a_commune_outside_its_province_is_refused(units, account):
+    elsewhere = ProvinceFactory(code="01", name="Hà Nội")
+    other = PayingAccount(province=elsewhere, commune=units.tan_dong, valid_from=date(2026, 1, 1), unit_name="X",
+                          bank_bin="970405", account_number="1")  # fmt: skip
+    with pytest.raises(ValidationError, match="not in this province"):
+        other.full_clean()

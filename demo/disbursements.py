@@ -1,6 +1,6 @@
 """Demo payment runs (called by ``demo.accounts.load_demo`` after the allowance cases).
 
-For Xã Tân Đông and Phường Bình Minh: a **reconciled run for each of the last six months** and
+For Xã Tân Đông and Phường Bình Minh: their paying account (the debtor of the ISO 20022 bank file), a **reconciled run for each of the last six months** and
 **this month's run computed, awaiting the chair's approval**.
 
 The allowance demo writes its beneficiaries as paid through last month (the lists kept before the
@@ -30,11 +30,17 @@ from accounts.models import User
 from beneficiaries.models import Case
 from core.months import add_months, first_of_month
 from disbursements import services
-from disbursements.models import PayerReport, Run, RunBatch, RunEvent
+from disbursements.models import PayerReport, PayingAccount, Run, RunBatch, RunEvent
 from geography.models import Commune
 
 TAN_DONG, BINH_MINH = "25522", "25480"
 MONTHS = 6
+# commune code -> the paying unit, its bank's BIN and account number (made up), since the communes' reform.
+PAYING_ACCOUNTS = {
+    TAN_DONG: ("UBND Xã Tân Đông", "970405", "3700201001234"),
+    BINH_MINH: ("UBND Phường Bình Minh", "970405", "3700201005678"),
+}
+PAYING_ACCOUNT_FROM = date(2025, 7, 1)
 SEED = 5
 # commune code -> (preparer, approver): Bình Minh has no chair in the demo users.
 STAFF = {TAN_DONG: ("tandong.officer", "tandong.chair"), BINH_MINH: ("binhminh.officer", "binhminh.chair")}
@@ -51,6 +57,7 @@ def load_demo_disbursements() -> dict[str, int]:
     created = {}
     for code, (officer_name, approver_name) in STAFF.items():
         commune = Commune.objects.get(code=code)
+        _paying_account(commune)
         if Run.objects.filter(commune=commune).exists():
             created[code] = 0
             continue
@@ -70,6 +77,15 @@ def load_demo_disbursements() -> dict[str, int]:
         _prepare(commune, current, officer)
         created[code] = MONTHS + 1
     return created
+
+
+def _paying_account(commune: Commune) -> None:
+    """The account the commune's runs are paid from (the debtor of their ISO 20022 bank file)."""
+    unit, bank_bin, number = PAYING_ACCOUNTS[commune.code]
+    PayingAccount.objects.get_or_create(
+        province_id=commune.province_id, commune=commune, valid_from=PAYING_ACCOUNT_FROM,
+        defaults={"unit_name": unit, "bank_bin": bank_bin, "account_number": number},
+    )  # fmt: skip
 
 
 def _hand_over(commune: Commune, current: date) -> None:

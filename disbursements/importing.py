@@ -15,11 +15,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.tabular import read_table, split_table
-from disbursements import services
+from disbursements import iso20022, services
 from disbursements.models import Run
 from households.importing import RowError
 
-__all__ = ["COLUMNS", "ReconcileReport", "RowError", "read_report", "reconcile"]
+__all__ = ["COLUMNS", "ReconcileReport", "RowError", "read_any", "read_report", "reconcile"]
 
 COLUMNS = ["reference", "status", "paid_on", "note"]
 REQUIRED_COLUMNS = ["reference", "status", "paid_on"]
@@ -93,6 +93,14 @@ def row_errors(error: ValidationError) -> list[RowError]:
     return errors
 
 
+def read_any(run: Run, content: bytes, filename: str) -> list[dict]:
+    """The report's rows from a CSV/XLSX payer's report or the bank's ISO 20022 answer (pain.002,
+    camt.054: ``iso20022.report_rows``, which refuses unknown end-to-end ids and other amounts)."""
+    if iso20022.is_xml(content, filename):
+        return iso20022.report_rows(run, content)
+    return read_report(io.BytesIO(content), filename)
+
+
 def reconcile(run: Run, file, filename: str, *, acting_user) -> ReconcileReport:
     """Read one payer's report and apply it to ``run`` (all or nothing), keeping the file with the
     report's record. Bad files and bad lines come back in the report's errors, nothing written;
@@ -101,7 +109,7 @@ def reconcile(run: Run, file, filename: str, *, acting_user) -> ReconcileReport:
     if isinstance(content, str):
         content = content.encode("utf-8")
     try:
-        rows = read_report(io.BytesIO(content), filename)
+        rows = read_any(run, content, filename)
         counts = services.run_reconcile(
             run=run, rows=rows, acting_user=acting_user, file_name=filename, content=content
         )

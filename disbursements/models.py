@@ -16,6 +16,7 @@ status is final.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Value
 from django.utils.translation import gettext_lazy as _
@@ -221,3 +222,48 @@ class RunEvent(DomainEvent):
     class Meta(DomainEvent.Meta):
         verbose_name = _("run event")
         verbose_name_plural = _("run events")
+
+
+class PayingAccount(BaseModel):
+    """The account a commune's payment runs are paid from (the debtor of an ISO 20022 ``pain.001``
+    file), with the paying unit's name. Dated: the one in force for a run is the latest whose
+    ``valid_from`` is not after the run's month; a commune's own account wins over its province's
+    (``commune`` empty: every commune of the province). Edited in the administration pages."""
+
+    province = models.ForeignKey(
+        "geography.Province", verbose_name=_("province"), on_delete=models.PROTECT, related_name="+"
+    )
+    commune = models.ForeignKey(
+        "geography.Commune",
+        verbose_name=_("commune"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty: the account of every commune of the province that has none of its own."),
+    )
+    valid_from = models.DateField(_("valid from"))
+    unit_name = models.CharField(_("paying unit"), max_length=140)
+    bank_bin = models.CharField(_("bank (NAPAS BIN)"), max_length=6)
+    account_number = models.CharField(_("account number"), max_length=34)
+
+    class Meta:
+        verbose_name = _("paying account")
+        verbose_name_plural = _("paying accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["province", "commune", "valid_from"], name="paying_account_one_per_day"),
+            models.UniqueConstraint(
+                fields=["province", "valid_from"], condition=Q(commune__isnull=True), name="paying_account_province_day"
+            ),
+            models.CheckConstraint(condition=Q(bank_bin__regex=r"^[0-9]{6}$"), name="paying_account_bin_digits"),
+            models.CheckConstraint(
+                condition=Q(account_number__regex=r"^[0-9A-Za-z]{1,34}$"), name="paying_account_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_name} ({self.bank_bin} {self.account_number}, {self.valid_from:%d/%m/%Y})"
+
+    def clean(self) -> None:
+        if self.commune_id and self.province_id and self.commune.province_id != self.province_id:
+            raise ValidationError({"commune": _("The commune is not in this province.")})

@@ -13,8 +13,10 @@ import tempfile
 from crispy_forms.layout import Submit
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from beneficiaries.models import Case
 from core.forms import FileImportForm
 from core.pdf import pdf_response
-from disbursements import documents, exporting
+from disbursements import documents, exporting, iso20022
 from disbursements.access import access_run
 from disbursements.importing import COLUMNS, reconcile
 from privacy.log import Purpose, record_view
@@ -110,6 +112,24 @@ def bank_file(request, run_id: int, bin: str):
 
 @login_required
 @require_GET
+def pain001(request, run_id: int):
+    """The run's bank lines as one ISO 20022 ``pain.001.001.09`` file; refused (409, no download
+    recorded) when the commune has no paying account or the run no bank line."""
+    try:
+        with transaction.atomic():
+            run, copy, refused = _downloading(request, run_id, "pain001")
+            if refused:
+                return refused
+            content = iso20022.pain001(run)
+    except ValidationError as error:
+        return render(
+            request, "disbursements/pdf/not_available.html", {"run": run, "messages_list": error.messages}, status=409
+        )
+    return _attachment(content, iso20022.filename(run, copy), iso20022.CONTENT_TYPE)
+
+
+@login_required
+@require_GET
 def cash_pdf(request, run_id: int):
     """The cash list the post office pays from, with a signature column; a copy is marked as such."""
     run, copy, refused = _downloading(request, run_id, "cash-pdf")
@@ -122,9 +142,13 @@ class ReconcileForm(FileImportForm):
     """One payer's report (the whole run or a part of it); applying it is all or nothing, so
     there is no separate check."""
 
-    file_help = gettext_lazy(
-        "Lines of the run, all or some of them: reference, status (paid or failed), paid_on, note (the payer's "
-        "reason, required for a failed line)."
+    file_help = format_lazy(
+        "{} {}",
+        gettext_lazy(
+            "Lines of the run, all or some of them: reference, status (paid or failed), paid_on, note (the payer's "
+            "reason, required for a failed line)."
+        ),
+        gettext_lazy("Or the bank's ISO 20022 answer to the run's pain.001 file: pain.002 or camt.054 (XML)."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -215,6 +215,7 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda targets: {**run(targets), "bin": "970436"}, default=404, expect=RUN_EDIT
     ),
     "disbursements:cash_pdf": Row(kwargs=run, default=409, expect=RUN_EDIT),
+    "disbursements:pain001": Row(kwargs=run, default=409, expect=RUN_EDIT),
     "disbursements:reconcile": Row(kwargs=run, expect=RUN_EDIT),
     # Django's admin has its own permission system: only the administrator (is_staff) enters.
     "admin:index": Row(default=302, expect={"admin": 200}),

@@ -208,6 +208,10 @@ def test_the_demo_s_money_path_runs_end_to_end_with_a_second_person_at_each_step
     assert first["Content-Disposition"].endswith(f'-run{run.pk}.csv"')
     assert second["Content-Disposition"].endswith(f'-run{run.pk}-copy1.csv"')
     assert b"".join(first.streaming_content) == b"".join(second.streaming_content)
+    # and its bank lines as an ISO 20022 pain.001, paid from the demo's paying account of Tân Đông
+    bank_file = client.get(f"/payments/{run.pk}/pain001.xml")
+    assert bank_file.status_code == 200
+    assert b"<Nm>UBND XA TAN DONG</Nm>" in bank_file.content and b"<Id>3700201001234</Id>" in bank_file.content
 
     # The payer reports every line paid: the run is reconciled and no month is paid twice to anyone.
     rows = [{"reference": reference, "status": "paid", "paid_on": f"{current:%Y-%m}-20", "note": ""}

@@ -4,19 +4,19 @@
     python manage.py disbursement prepare --month 2026-05 --province 80 --wait
     python manage.py disbursement approve RUN_ID --as tandong.chair
     python manage.py disbursement send RUN_ID --as tandong.officer
-    python manage.py disbursement export RUN_ID --format csv|xlsx|bank-zip|cash-pdf -o FILE --as tandong.officer
+    python manage.py disbursement export RUN_ID --format csv|xlsx|bank-zip|pain001|cash-pdf -o FILE --as tandong.officer
     python manage.py disbursement reconcile RUN_ID FILE --as tandong.officer
     python manage.py disbursement status RUN_ID
 
 ``prepare`` prints one run id per line on stdout (progress goes to stderr), so a script can read
 them. ``send`` sends an approved run to the payer; only then does ``export`` write its files (the
 first of each is the original, later ones are copies, and a reconciled run's are refused).
-``reconcile`` applies one payer's report, which may cover part of the run. Every refusal (role,
-scope, the run's status, a bad file) exits non-zero with nothing changed.
+``reconcile`` applies one payer's report (CSV, XLSX, or the bank's ISO 20022 pain.002 or
+camt.054), which may cover part of the run. Every refusal (role, scope, the run's status, a bad
+file) exits non-zero with nothing changed.
 """
 
 import argparse
-import io
 import time
 from datetime import date
 
@@ -29,15 +29,15 @@ from beneficiaries.entitlement import PAYABLE_STATUSES
 from beneficiaries.models import Case
 from core.importing import command_user
 from core.months import first_of_month
-from disbursements import documents, exporting, services
+from disbursements import documents, exporting, iso20022, services
 from disbursements.access import access_run
-from disbursements.importing import read_report, row_errors
+from disbursements.importing import read_any, row_errors
 from disbursements.models import Run
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user
 from privacy.log import Purpose, record_access
 
-EXPORT_FORMATS = ("csv", "xlsx", "bank-zip", "cash-pdf")
+EXPORT_FORMATS = ("csv", "xlsx", "bank-zip", "pain001", "cash-pdf")
 
 
 def _month(text: str):
@@ -96,7 +96,9 @@ class Command(BaseCommand):
         export.add_argument("--as", dest="username", required=True)
 
         reconcile = commands.add_parser(
-            "reconcile", help="Apply one payer's report (CSV or XLSX, all or part of the run), all or nothing."
+            "reconcile",
+            help="Apply one payer's report (CSV or XLSX, or the bank's pain.002/camt.054 XML; all or part of the run), "
+            "all or nothing.",
         )
         reconcile.add_argument("run_id", type=int)
         reconcile.add_argument("file")
@@ -216,6 +218,11 @@ class Command(BaseCommand):
             with open(output, "w", encoding="utf-8", newline="") as stream:
                 exporting.write_csv(run, stream)
             return
+        if file_format == "pain001":  # built first: a refused file leaves no file behind
+            content = iso20022.pain001(run)
+            with open(output, "wb") as stream:
+                stream.write(content)
+            return
         with open(output, "wb") as stream:
             if file_format == "xlsx":
                 exporting.write_xlsx(run, stream)
@@ -230,7 +237,7 @@ class Command(BaseCommand):
         try:
             with open(file, "rb") as stream:
                 content = stream.read()
-            rows = read_report(io.BytesIO(content), file)
+            rows = read_any(run, content, file)
             counts = services.run_reconcile(run=run, rows=rows, acting_user=user, file_name=file, content=content)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from error

@@ -46,7 +46,7 @@ def problem_details_handler(exc, context):
     status = response.status_code
     if isinstance(exc, exceptions.ValidationError):
         body = problem(status, "The request has fields that are not valid.", errors=_field_errors(response.data))
-    elif isinstance(exc, exceptions.NotFound):
+    elif status == 404:  # Http404 of an access door, or DRF's NotFound
         body = problem(status, "Nothing here, or nothing you may read.")
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data

@@ -7,9 +7,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from households.models import Membership
 from privacy.models import AccessRecord
 from tests.conftest import BINH_MINH, TAN_DONG
-from tests.households.factories import make_household
+from tests.households.factories import make_household, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +292,18 @@ def test_an_unsafe_method_without_the_csrf_token_is_refused(family, users):
 
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
+
+
+def test_the_household_costs_the_same_queries_for_3_members_as_for_8(family, client_for, django_assert_num_queries):
+    client = client_for("tandong_officer")
+    # session, user, the user's communes, the household, its memberships with persons, its pending
+    # transfers, its statuses, the access log's row, the session saved (savepoint, UPDATE, release)
+    with django_assert_num_queries(11):
+        assert len(client.get(detail_url(family)).json()["members"]) == 2
+    for number in range(5):
+        Membership.objects.create(
+            person=make_person(f"Nguyễn Văn Con {number}", "M", date(2010, 1, number + 1)), household=family,
+            relationship="child", joined_on=date(2020, 1, 1),
+        )  # fmt: skip
+    with django_assert_num_queries(11):
+        assert len(client.get(detail_url(family)).json()["members"]) == 7

@@ -19,6 +19,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("privacy/", include("privacy.urls")),
     path("reports/", include("reports.urls")),
+    # The API for other systems (api/): versioned in the path; v1 is the first.
+    path("api/v1/", include("api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DATE_INPUT, CrispyForm, offer_choices, plain_bootstrap
-from geography.models import Area, Commune
+from geography.models import Area, Commune, Village
+from geography.scoping import commune_codes_for_user
 from households.ethnicity import ETHNICITY_CHOICES, KINH
 from households.models import DisabilityLevel, Relationship, Sex
 from households.services import NATIONAL_ID_REQUIRED_FROM_AGE, PersonData
@@ -336,3 +337,21 @@ class HouseholdFilterForm(forms.Form):
             "has_disability": True if data["disability"] == "yes" else None,
             "uninsured_on": data["uninsured_on"],
         }
+
+
+def household_filter_form(user, data) -> HouseholdFilterForm:
+    """The list's filter form over ``data`` (a query string; empty: unbound) with the choices ``user``
+    may name: their communes, and the villages of those (every village for an administrator only once a
+    commune is chosen). The list page and the API's household list build it the same way."""
+    codes = None if user.has_national_scope else commune_codes_for_user(user)
+    communes = Commune.objects.filter(code__in=codes) if codes is not None else Commune.objects.all()
+    villages = Village.objects.filter(commune__in=codes) if codes is not None else Village.objects.all()
+    chosen_commune = data.get("commune", "")
+    if chosen_commune:
+        villages = villages.filter(commune_id=chosen_commune)
+    return HouseholdFilterForm(
+        data or None,
+        communes=communes.order_by("name"),
+        villages=villages.order_by("name"),
+        list_villages=codes is not None or bool(chosen_commune),
+    )

@@ -349,6 +349,17 @@ def household_page_data(household: Household) -> dict:
     }
 
 
+def person_memberships_for_user(user, person: Person) -> QuerySet[Membership]:
+    """A person's memberships (current and past) of households in the user's scope, oldest first,
+    with their household and commune: where the person is visible from (``access_person_by_uuid``)."""
+    households = scope_to_user(Household.objects.all(), user).values("pk")
+    return (
+        person.memberships.filter(household__in=households)
+        .select_related("household__commune")
+        .order_by(F("joined_on").asc(nulls_first=True), "id")
+    )
+
+
 def status_for_year(household_ids: list[int], year: int) -> dict[int, str]:
     return dict(
         HouseholdYearStatus.objects.filter(household_id__in=household_ids, year=year).values_list(

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from core.forms import submit
 from core.timeline import panels_for_household, timeline_for_household
 from geography.access import access_commune_by_code
-from geography.models import Commune, Village
+from geography.models import Commune
 from geography.scoping import commune_codes_for_user, communes_for_user, in_scope
 from households import services
 from households.access import (
@@ -28,7 +28,6 @@ from households.forms import (
     AcceptPersonForm,
     ChangeHeadForm,
     DeathForm,
-    HouseholdFilterForm,
     HouseholdForm,
     MemberForm,
     MemberRowForm,
@@ -38,6 +37,7 @@ from households.forms import (
     TransferHouseholdForm,
     TransferPersonForm,
     TransferReasonForm,
+    household_filter_form,
 )
 from households.models import Household, Relationship, Transfer
 from households.privacy import person_ids_by_national_id
@@ -70,20 +70,7 @@ def _require_editor(user) -> None:
 @login_required
 def household_list(request):
     codes = commune_codes_for_user(request.user) if not request.user.has_national_scope else None
-    communes = Commune.objects.filter(code__in=codes) if codes is not None else Commune.objects.all()
-    communes = communes.order_by("name")
-    # The villages a filter may name: those of the user's communes (every village for an
-    # administrator), of the chosen commune only when there is one.
-    villages = Village.objects.filter(commune__in=codes) if codes is not None else Village.objects.all()
-    chosen_commune = request.GET.get("commune", "")
-    if chosen_commune:
-        villages = villages.filter(commune_id=chosen_commune)
-    form = HouseholdFilterForm(
-        request.GET or None,
-        communes=communes,
-        villages=villages.order_by("name"),
-        list_villages=codes is not None or bool(chosen_commune),
-    )
+    form = household_filter_form(request.user, request.GET)
     refuse_identifier_search(form, request.user)  # masked roles: whole numbers only, rate limited
     filters = form.filters()
     page = _page_number(request)

@@ -32,7 +32,8 @@ FLOORS: dict[str, int] = {
     "support": 6,  # support programmes for households (reads beneficiaries' categories)
     "notifications": 7,  # may import every floor below, imported by nothing but the demo
     "reports": 7,
-    "demo": 8,  # the roof: loads every app's demo data (notifications' templates and messages too)
+    "api": 8,  # the API for other systems: reads through selectors and access doors, writes through services
+    "demo": 9,  # the roof: loads every app's demo data (notifications' templates and messages too)
 }
 SKIPPED_PARTS = {"migrations", "tests", "bench", "scripts", "__pycache__"}
 

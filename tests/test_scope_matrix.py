@@ -18,6 +18,7 @@ from disbursements.models import Run
 from households.models import DuplicateFlag
 from povertyreview.models import Assessment, Campaign, Complaint, ReviewPeriod
 from povertyreview.standard_data import load_standards
+from tests.api import scope_rows as api_rows
 from tests.beneficiaries import scope_rows as allowance_rows
 from tests.conftest import ROLE_USERS, TAN_DONG, make_units, make_users
 from tests.disbursements import scope_rows as payment_rows
@@ -223,6 +224,7 @@ MATRIX: dict[str, Row] = {
 # Apps added after the first five keep their rows beside their own tests.
 APP_ROWS = (
     registry_rows, allowance_rows, payment_rows, support_rows, notification_rows, report_rows, review_rows, privacy_rows,
+    api_rows,
 )  # fmt: skip
 for app in APP_ROWS:
     assert not set(app.ROWS) & set(MATRIX), f"{app.__name__} repeats a URL"

@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "axes",
     "django_celery_results",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our own static files (no CDN)
     # Our apps, lowest layer first (dependencies point up this list only).
     "core",
     "geography",
@@ -83,6 +86,9 @@ INSTALLED_APPS = [
     # The top floor: may import every app above, and nothing imports them (reports reads, demo writes
     # the demo data and the synthetic households).
     "reports",
+    # The API for other systems: reads through the apps' selectors and access doors, writes through
+    # their services; nothing imports it but the demo.
+    "api",
     "demo",
 ]
 
@@ -216,6 +222,30 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- The API (issue 18, api/) ------------------------------------------------------------
+# JSON only (the browsable API's pages would need inline scripts the CSP refuses); the actor of a call
+# is the signed-in user (session, CSRF on unsafe methods) until the OAuth2 clients arrive.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsActor"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_details_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "casework API",
+    "DESCRIPTION": "Households, persons and admin units of the user's communes, scoped and masked as the pages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Celery -------------------------------------------------------------------------------
 # Redis (or any kombu URL) when CELERY_BROKER_URL is set; otherwise kombu's filesystem

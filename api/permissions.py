@@ -1,17 +1,52 @@
-"""Who may call the API at all. The actor of a call (``api.scoping.actor``) is the signed-in user
-today; what the actor may read is the scoping's business (``api.scoping``), never a permission class's.
+"""Who may call the API at all, and with which scope. The actor of a call (``api.scoping.actor``) is
+the signed-in user or a system client's bound account; what the actor may read is the scoping's
+business (``api.scoping``), never a permission class's.
 
-A system client of the next slice (OAuth2 client credentials, bound to admin units like a user) will
-pass here when it has a token, and its scopes (``registry:read``…) are checked by ``requires_scope``
-beside this class.
+Every view names its scope area (``scope_area = "registry"``); a safe method needs ``<area>:read`` and
+an unsafe one ``<area>:write``, unless the view names its write scope (``write_scope = "payments:report"``).
+A signed-in user's session carries no scopes: the user's role and communes decide, as on the pages.
+A system client's token must hold the scope (checked by the OAuth2 slice's ``token_scopes``).
 """
 
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+# The scopes a system client can be granted, and what each allows (shown on the client's admin page).
+SCOPES = {
+    "registry:read": "Read admin units, households, persons and poverty statuses",
+    "registry:write": "Register households, add members, record deaths",
+    "allowances:read": "Read allowance cases and their amounts",
+    "allowances:write": "File allowance cases",
+    "payments:read": "Read payment runs and their lines",
+    "payments:report": "Post a payer's report for a run",
+    "support:read": "Read support records",
+    "reports:read": "Read the report figures of a commune or province",
+}
+
+
+def required_scope(request, view) -> str | None:
+    """The scope the call needs: the view's write scope or ``<area>:write`` for an unsafe method,
+    ``<area>:read`` for a safe one; None for a view that names no area (the schema and its readers)."""
+    area = getattr(view, "scope_area", None)
+    if request.method not in SAFE_METHODS and getattr(view, "write_scope", None):
+        return view.write_scope
+    if area is None:
+        return None
+    return f"{area}:read" if request.method in SAFE_METHODS else f"{area}:write"
+
+
+def token_scopes(request) -> set[str] | None:
+    """The scopes of the call's token, or None for a call without one (a session)."""
+    scope = getattr(request.auth, "scope", None)
+    return None if scope is None else set(scope.split())
 
 
 class IsActor(BasePermission):
-    """An authenticated, active actor (a user with a session)."""
+    """An authenticated, active actor whose token (if the call has one) holds the view's scope."""
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.is_active)
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        scopes = token_scopes(request)
+        needed = required_scope(request, view)
+        return scopes is None or needed is None or needed in scopes

@@ -3,29 +3,17 @@ objects (the pages' selectors and access doors), serializes them with the pages'
 read of personal data in the access log as the page does (purpose "api", the door's URL name), and
 answers with an ETag (``api.conditional``)."""
 
-from csp.decorators import csp_update
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import scoping
-from api.conditional import conditional
 from api.pagination import paginate
-from api.serializers import (
-    CommuneSerializer,
-    HouseholdRowSerializer,
-    HouseholdSerializer,
-    PersonDetailSerializer,
-    Problem,
-    VillageSerializer,
-    page_of,
-)
+from api.serializers.common import page_of
+from api.serializers.households import HouseholdRowSerializer, HouseholdSerializer, PersonDetailSerializer
+from api.views.base import ERRORS, INVALID, NOT_MODIFIED, PAGINATION, ReadView
 from households.selectors import (
     RANK_EXACT_MEMBER,
     count_up_to,
@@ -34,55 +22,6 @@ from households.selectors import (
     status_for_year,
 )
 from privacy.log import Purpose, query_filters, record_view
-
-PAGINATION = [
-    OpenApiParameter("cursor", str, description="The `next` URL's cursor (opaque)."),
-    OpenApiParameter("limit", int, description="Rows a page, 1 to 200 (50)."),
-]
-PROBLEM_JSON = "application/problem+json"
-ERRORS = {(status, PROBLEM_JSON): Problem for status in (401, 403, 404)}
-INVALID = {(400, PROBLEM_JSON): Problem}
-NOT_MODIFIED = {304: None}
-
-
-class ReadView(APIView):
-    """A read of the actor's data: every 200 carries an ETag, and If-None-Match answers 304."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        return conditional(request, response)
-
-
-@extend_schema(tags=["admin units"])
-class CommuneList(ReadView):
-    """The communes of the caller's scope (an administrator: every commune), by province and name."""
-
-    @extend_schema(
-        operation_id="communes_list",
-        summary="The caller's communes",
-        parameters=PAGINATION,
-        responses={200: page_of(CommuneSerializer), **INVALID, **ERRORS, **NOT_MODIFIED},
-    )
-    def get(self, request):
-        page = paginate(scoping.communes(scoping.actor(request)), request)
-        return Response(page.body(CommuneSerializer(page.rows, many=True).data))
-
-
-@extend_schema(tags=["admin units"])
-class VillageList(ReadView):
-    """The villages of a commune of the caller's, by name; another commune's answers 404."""
-
-    @extend_schema(
-        operation_id="villages_list",
-        summary="The villages of one of the caller's communes",
-        parameters=PAGINATION,
-        responses={200: page_of(VillageSerializer), **INVALID, **ERRORS, **NOT_MODIFIED},
-    )
-    def get(self, request, code):
-        commune = scoping.commune(scoping.actor(request), code)
-        page = paginate(scoping.villages(commune), request)
-        return Response(page.body(VillageSerializer(page.rows, many=True).data))
-
 
 HOUSEHOLD_FILTERS = [
     OpenApiParameter("q", str, description="Name (diacritics optional), whole national ID or phone, or household code."),
@@ -106,6 +45,8 @@ HOUSEHOLD_FILTERS = [
 @extend_schema(tags=["households"])
 class HouseholdList(ReadView):
     """The list page's households: current ones of the caller's communes, its filters and its search."""
+
+    scope_area = "registry"
 
     @extend_schema(
         operation_id="households_list",
@@ -160,6 +101,8 @@ def _matched(household) -> dict | None:
 class HouseholdDetail(ReadView):
     """The household page's data; identifiers masked for the roles the pages mask them for."""
 
+    scope_area = "registry"
+
     @extend_schema(
         operation_id="households_retrieve",
         summary="A household with its members (current and former) and its statuses by year",
@@ -185,6 +128,8 @@ class HouseholdDetail(ReadView):
 class PersonDetail(ReadView):
     """A person seen through their households of the caller's communes (current or past)."""
 
+    scope_area = "registry"
+
     @extend_schema(
         operation_id="persons_retrieve",
         summary="A person of a household (current or past) of the caller's communes",
@@ -201,32 +146,3 @@ class PersonDetail(ReadView):
             commune_ids=[membership.household.commune_id for membership in person.households],
         )
         return Response(PersonDetailSerializer(person, context=scoping.visibility(actor)).data)
-
-
-# The schema and its two readers describe the API, not anyone's data: open to every caller, so an
-# integrator reads them before holding credentials. Both pages load only our own static files (the
-# sidecar's Swagger UI and Redoc) and no inline script. Their scripts style the page by injecting
-# <style> elements (and Redoc searches in a worker it builds from a blob): the CSP allows that on these
-# two pages only, which show the schema and no personal data; scripts stay 'self'.
-DOCS_CSP = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})
-
-
-class Schema(SpectacularAPIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
-
-@method_decorator(DOCS_CSP, name="dispatch")
-class SwaggerUI(SpectacularSwaggerSplitView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    template_name = "api/swagger_ui.html"
-    url_name = "api:schema"
-
-
-@method_decorator(DOCS_CSP, name="dispatch")
-class Redoc(SpectacularRedocView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    template_name = "api/redoc.html"
-    url_name = "api:schema"

@@ -1,0 +1,71 @@
+"""What every part of the API answers alike: problem details, references to admin units, the identifier
+and health masks (the context ``api.scoping.visibility`` gives, the pages' rule ``privacy.visibility``,
+never a role test here) and the envelope of a list.
+"""
+
+from rest_framework import serializers
+
+from households.models import DisabilityLevel
+from privacy.visibility import mask_value
+
+# A disability's level as a role that may not see it reads it (the page's "with a disability").
+WITH_DISABILITY = "with_disability"
+
+
+class Problem(serializers.Serializer):
+    """RFC 9457 problem details (documentation only: ``api.problems`` writes them)."""
+
+    type = serializers.CharField(default="about:blank")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        required=False,
+        help_text='For a 400: [{"field": "q", "detail": "…"}]; "field" is absent for an error of the whole request.',
+    )
+
+
+class ProvinceRef(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CommuneRef(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class VillageRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class MaskedIdentifier(serializers.CharField):
+    """A national ID, phone (E.164) or card number: in full for the roles that see identifiers, else
+    all but its last 3 characters masked ("•••••••••234"), as on the pages."""
+
+    def to_representation(self, value) -> str:
+        value = value or ""
+        return value if self.context["full_identifiers"] else mask_value(value)
+
+
+class DisabilityLevelField(serializers.ChoiceField):
+    """The level for the roles that see health data; for the others only whether there is one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[*DisabilityLevel.choices, (WITH_DISABILITY, "with a disability")], **kwargs)
+
+    def to_representation(self, value) -> str:
+        if value == DisabilityLevel.NONE or self.context["full_health"]:
+            return value
+        return WITH_DISABILITY
+
+
+def page_of(serializer: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The envelope of a list: the rows and the URL of the next page (null on the last)."""
+    return type(
+        f"{serializer.__name__.removesuffix('Serializer')}Page",
+        (serializers.Serializer,),
+        {"next": serializers.URLField(allow_null=True), "results": serializer(many=True)},
+    )

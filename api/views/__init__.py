@@ -1,0 +1,1 @@
+"""The API's views, one module a part (``units``, ``households``, …) on ``base``; ``docs`` serves the schema."""

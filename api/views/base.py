@@ -4,11 +4,16 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 
 from api.conditional import conditional
+from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.serializers.common import Problem
 
 PAGINATION = [
     OpenApiParameter("cursor", str, description="The `next` URL's cursor (opaque)."),
-    OpenApiParameter("limit", int, description="Rows a page, 1 to 200 (50)."),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        description=f"Rows a page, 1 to {MAX_LIMIT} ({DEFAULT_LIMIT}).",
+    ),
 ]
 PROBLEM_JSON = "application/problem+json"
 ERRORS = {(status, PROBLEM_JSON): Problem for status in (401, 403, 404)}

@@ -116,3 +116,15 @@ def test_the_page_speaks_vietnamese(client_for):
     page = client_for("admin").get(reverse("api_clients:list")).content.decode()
 
     assert "Ứng dụng kết nối API" in page
+
+
+def test_djangos_admin_shows_the_clients_read_only(client_for, units, users):
+    services.client_create(
+        name="Cổng dịch vụ công", role=Role.COMMUNE_OFFICER, scopes=["registry:read"], communes=[units.tan_dong],
+        acting_user=users["admin"],
+    )  # fmt: skip
+
+    response = client_for("admin").get(reverse("admin:api_apiclient_changelist"))
+
+    assert response.status_code == 200 and "Cổng dịch vụ công" in response.content.decode()
+    assert client_for("admin").get(reverse("admin:api_apiclient_add")).status_code == 403

@@ -331,3 +331,25 @@ def test_the_command_line_creates_lists_rotates_and_revokes(users, units):
     )
     client.refresh_from_db()
     assert (client.rotated_by, client.revoked_by) == (users["admin"], users["admin"])
+
+
+def test_a_token_call_costs_one_query_for_its_credentials(tan_dong_client, households, django_assert_num_queries):
+    """The token with its account in one query (the toolkit's select_related), then the list as a
+    session call reads it: the account's communes, the page, its statuses, the access log's row."""
+    api = bearer(token_for(*tan_dong_client))
+
+    with django_assert_num_queries(5):
+        response = api.get(reverse("api:household_list"))
+
+    assert response.status_code == 200
+
+
+def test_the_access_log_page_shows_the_client(tan_dong_client, households, client_for):
+    client, secret = tan_dong_client
+    bearer(token_for(client, secret)).get(reverse("api:household_list"))
+
+    page = client_for("admin").get(reverse("privacy:access_log"), {"username": client.account.username})
+
+    assert [record.user for record in page.context["rows"]] == [client.account]
+    assert "api-he-thong-bhyt-tay-ninh <span" in page.content.decode()
+    assert "(Hệ thống BHYT Tây Ninh)" in page.content.decode()

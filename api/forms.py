@@ -2,6 +2,7 @@
 units, scopes, names) are the services' (``api.services``, ``accounts.services.service_account_save``)."""
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -30,7 +31,7 @@ class ClientForm(CrispyForm):
     )  # fmt: skip
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"), widget=forms.CheckboxSelectMultiple,
-        choices=[(scope, f"{scope}: {_(description)}") for scope, description in SCOPES.items()],
+        choices=[(scope, format_lazy("{}: {}", scope, _(description))) for scope, description in SCOPES.items()],
         help_text=_("A token of the client carries only these; each call needs the scope of its endpoint."),
     )  # fmt: skip
 

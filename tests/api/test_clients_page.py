@@ -128,3 +128,11 @@ def test_djangos_admin_shows_the_clients_read_only(client_for, units, users):
 
     assert response.status_code == 200 and "Cổng dịch vụ công" in response.content.decode()
     assert client_for("admin").get(reverse("admin:api_apiclient_add")).status_code == 403
+
+
+def test_the_scopes_are_described_in_the_users_language(client_for):
+    vietnamese = client_for("admin").get(reverse("api_clients:create")).content.decode()
+    english = client_for("admin", language="en").get(reverse("api_clients:create")).content.decode()
+
+    assert "registry:read: Đọc đơn vị hành chính, hộ gia đình" in vietnamese
+    assert "registry:read: Read admin units, households" in english

@@ -1,8 +1,9 @@
 """What the actor of an API call may read: the same doors as the pages, nothing of its own.
 
-The actor is the signed-in user today. A system client of the next slice will be an actor of the same
-shape (a role, admin units, ``has_national_scope``), so these functions, and through them
-``geography.scoping`` and each app's ``access_*`` doors and selectors, serve both unchanged.
+The actor is the signed-in user, or a system client's service account (its bearer token acts as it:
+``api/oauth.py``), an actor of the same shape (a role, admin units, ``has_national_scope``), so these
+functions, and through them ``geography.scoping`` and each app's ``access_*`` doors and selectors, serve
+both unchanged.
 Out of scope and missing are the same 404, raised by the doors.
 """
 
@@ -20,7 +21,7 @@ from privacy.visibility import sees_health
 
 
 def actor(request):
-    """Whom the call acts for: the authenticated user (a client's bound account later)."""
+    """Whom the call acts for: the signed-in user, or the service account of the client whose token it is."""
     return request.user
 
 

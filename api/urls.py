@@ -1,10 +1,14 @@
 from django.urls import path
+from oauth2_provider import views as oauth2_views
 
 from api.views import docs, households, units
 
 app_name = "api"
 urlpatterns = [
     path("schema/", docs.Schema.as_view(), name="schema"),
+    # The system clients' tokens (client credentials; django-oauth-toolkit, rules in api/oauth.py).
+    path("oauth/token/", oauth2_views.TokenView.as_view(), name="oauth_token"),
+    path("oauth/revoke/", oauth2_views.RevokeTokenView.as_view(), name="oauth_revoke"),
     path("docs/", docs.SwaggerUI.as_view(), name="docs"),
     path("redoc/", docs.Redoc.as_view(), name="redoc"),
     path("communes/", units.CommuneList.as_view(), name="commune_list"),

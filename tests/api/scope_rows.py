@@ -6,11 +6,15 @@ does not redirect to the login page). The schema and its two readers are open to
 describe the API, not anyone's data.
 """
 
+from accounts.models import Role
+from api import services
 from tests.conftest import TAN_DONG
-from tests.scope import OUT_OF_SCOPE, Row
+from tests.scope import LOGIN, OUT_OF_SCOPE, Row
 
 SIGNED_OUT = 401
 READ = {"anonymous": SIGNED_OUT, **OUT_OF_SCOPE}
+# The system clients' pages: the administrator only, every other role refused (as the access log).
+ADMINISTRATOR_ONLY = {"anonymous": LOGIN, "admin": 200}
 
 
 def household(targets):
@@ -30,8 +34,26 @@ ROWS: dict[str, Row] = {
     "api:household_list": Row(expect={"anonymous": SIGNED_OUT}),
     "api:household_detail": Row(kwargs=household, expect=READ),
     "api:person_detail": Row(kwargs=person, expect=READ),
-}
+    # The token endpoints take a POST of a client's credentials; a GET is not an OAuth2 request.
+    "api:oauth_token": Row(default=405),
+    "api:oauth_revoke": Row(default=405),
+    "api_clients:list": Row(default=403, expect=ADMINISTRATOR_ONLY),
+    "api_clients:create": Row(default=403, expect=ADMINISTRATOR_ONLY),
+    # GET shows the confirmation; nothing changes until the POST.
+    "api_clients:rotate": Row(kwargs=lambda targets: {"client_id": targets["api_client"].pk}, default=403,
+                              expect=ADMINISTRATOR_ONLY),
+    "api_clients:revoke": Row(kwargs=lambda targets: {"client_id": targets["api_client"].pk}, default=403,
+                              expect=ADMINISTRATOR_ONLY),
+}  # fmt: skip
 
 
 def add_targets(targets: dict, *, units, users) -> None:
-    """Nothing of its own: the API reads the registry's targets (the household and its spouse)."""
+    """The API reads the registry's targets (the household and its spouse); its clients' pages act on a
+    client of Tân Đông."""
+    targets["api_client"], _secret = services.client_create(
+        name="Scope matrix client",
+        role=Role.COMMUNE_OFFICER,
+        scopes=["registry:read"],
+        communes=[units.tan_dong],
+        acting_user=users["admin"],
+    )

@@ -245,6 +245,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several choice sets share a field name ("status", "method"): each gets its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "beneficiaries.models.Case.Status",
+        "PaymentMethodEnum": "beneficiaries.models.PaymentMethod",
+        "SupportRecordStatusEnum": "support.models.Record.Status",
+        "ListedStatusEnum": ["poor", "near_poor"],
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

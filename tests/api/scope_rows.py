@@ -17,6 +17,10 @@ def household(targets):
     return {"household_uuid": targets["household"].uuid}
 
 
+def case(targets):
+    return {"case_uuid": targets["case"].uuid}
+
+
 def person(targets):
     return {"person_uuid": targets["membership"].person.uuid}
 
@@ -30,6 +34,10 @@ ROWS: dict[str, Row] = {
     "api:household_list": Row(expect={"anonymous": SIGNED_OUT}),
     "api:household_detail": Row(kwargs=household, expect=READ),
     "api:person_detail": Row(kwargs=person, expect=READ),
+    "api:poverty_list": Row(kwargs={"code": TAN_DONG}, expect=READ),
+    "api:case_list": Row(expect={"anonymous": SIGNED_OUT}),
+    "api:case_detail": Row(kwargs=case, expect=READ),
+    "api:household_support": Row(kwargs=household, expect=READ),
 }
 
 

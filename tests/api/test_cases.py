@@ -226,7 +226,9 @@ def filing(who, **changes) -> dict:
 
 
 def test_the_officer_files_a_case_through_the_forms_service(wife, client_for, users, today):
-    response = client_for("tandong_officer").post(reverse("api:case_list"), filing(wife), content_type="application/json")
+    response = client_for("tandong_officer").post(
+        reverse("api:case_list"), filing(wife), content_type="application/json"
+    )
 
     assert response.status_code == 201, response.content
     case = Case.objects.get()
@@ -275,7 +277,9 @@ def test_a_refused_filing_is_a_400_naming_the_fields_and_files_nothing(changes, 
 
 
 def test_a_second_open_case_is_refused_on_person(active_case, wife, client_for):
-    response = client_for("tandong_officer").post(reverse("api:case_list"), filing(wife), content_type="application/json")
+    response = client_for("tandong_officer").post(
+        reverse("api:case_list"), filing(wife), content_type="application/json"
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"] == [{"field": "person", "detail": "đã có hồ sơ đang xử lý hoặc đang hưởng"}]

@@ -306,3 +306,19 @@ def test_a_role_that_does_not_file_cases_is_forbidden_and_nothing_filed(role, wi
 
     assert response.status_code == 403
     assert not Case.objects.exists()
+
+
+def test_a_search_is_logged_with_its_query_and_count_and_a_page_with_its_persons(
+    active_case, applied_case, wife, family, client_for
+):
+    client = client_for("tandong_officer")
+    client.get(reverse("api:case_list"), {"q": "tran thi"})
+    client.get(reverse("api:case_list"))
+
+    search, listing = AccessRecord.objects.order_by("id")
+    assert (search.purpose, search.what, search.person_ids, search.count, search.filters) == (
+        "api", "api:case_list", [wife.pk], 1, {"q": "tran thi"},
+    )  # fmt: skip
+    assert (sorted(listing.person_ids), listing.count, listing.filters) == (
+        sorted([wife.pk, family.head_id]), None, None,
+    )  # fmt: skip

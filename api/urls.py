@@ -1,7 +1,7 @@
 from django.urls import path
 from oauth2_provider import views as oauth2_views
 
-from api.views import docs, households, units
+from api.views import cases, docs, households, poverty, support, units
 
 app_name = "api"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("households/", households.HouseholdList.as_view(), name="household_list"),
     path("households/<uuid:household_uuid>/", households.HouseholdDetail.as_view(), name="household_detail"),
     path("persons/<uuid:person_uuid>/", households.PersonDetail.as_view(), name="person_detail"),
+    path("communes/<str:code>/poverty-list/", poverty.PovertyList.as_view(), name="poverty_list"),
+    path("cases/", cases.CaseList.as_view(), name="case_list"),
+    path("cases/<uuid:case_uuid>/", cases.CaseDetail.as_view(), name="case_detail"),
+    path("households/<uuid:household_uuid>/support/", support.HouseholdSupport.as_view(), name="household_support"),
 ]

@@ -255,6 +255,13 @@ SPECTACULAR_SETTINGS = {
     # the scopes backend, api/oauth.py).
     "OAUTH2_FLOWS": ["clientCredentials"],
     "OAUTH2_TOKEN_URL": "/api/v1/oauth/token/",
+    # Several choice sets share a field name ("status", "method"): each gets its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "beneficiaries.models.Case.Status",
+        "PaymentMethodEnum": "beneficiaries.models.PaymentMethod",
+        "SupportRecordStatusEnum": "support.models.Record.Status",
+        "ListedStatusEnum": ["poor", "near_poor"],
+    },
 }
 # The OAuth2 server of the system clients (django-oauth-toolkit): client credentials only, each client
 # an ApiClient (api/models.py) whose token carries no scope it was not granted and acts as its service

@@ -21,6 +21,10 @@ def household(targets):
     return {"household_uuid": targets["household"].uuid}
 
 
+def case(targets):
+    return {"case_uuid": targets["case"].uuid}
+
+
 def person(targets):
     return {"person_uuid": targets["membership"].person.uuid}
 
@@ -44,6 +48,10 @@ ROWS: dict[str, Row] = {
                               expect=ADMINISTRATOR_ONLY),
     "api_clients:revoke": Row(kwargs=lambda targets: {"client_id": targets["api_client"].pk}, default=403,
                               expect=ADMINISTRATOR_ONLY),
+    "api:poverty_list": Row(kwargs={"code": TAN_DONG}, expect=READ),
+    "api:case_list": Row(expect={"anonymous": SIGNED_OUT}),
+    "api:case_detail": Row(kwargs=case, expect=READ),
+    "api:household_support": Row(kwargs=household, expect=READ),
 }  # fmt: skip
 
 

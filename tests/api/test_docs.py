@@ -30,8 +30,9 @@ def test_the_schema_is_openapi_3_with_every_endpoint():
     schema = yaml.safe_load(response.content)
     assert schema["openapi"].startswith("3.")
     assert sorted(schema["paths"]) == [
-        "/api/v1/communes/", "/api/v1/communes/{code}/villages/", "/api/v1/households/",
-        "/api/v1/households/{household_uuid}/", "/api/v1/persons/{person_uuid}/",
+        "/api/v1/cases/", "/api/v1/cases/{case_uuid}/", "/api/v1/communes/", "/api/v1/communes/{code}/poverty-list/",
+        "/api/v1/communes/{code}/villages/", "/api/v1/households/", "/api/v1/households/{household_uuid}/",
+        "/api/v1/households/{household_uuid}/support/", "/api/v1/persons/{person_uuid}/",
     ]  # fmt: skip
     assert schema["components"]["securitySchemes"] == {
         "session": {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME},

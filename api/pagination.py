@@ -4,8 +4,9 @@ costs what page 1 does and a household added meanwhile neither repeats nor skips
 
 The order is the queryset's own (the selectors decide it, e.g. the household list's search rank, then
 commune and code); it must be total (end on a unique field) and name fields or annotations only.
-The cursor is opaque to clients (base64url of JSON); a forged one can only move within the caller's
-scope, which the queryset already holds.
+The cursor is opaque to clients (base64url of JSON; a date key, such as a run's month, as its ISO text);
+a forged one can only move within the caller's scope, which the queryset already holds, and one whose
+values the fields refuse is the same 400 as an unreadable one.
 """
 
 import base64
@@ -13,11 +14,13 @@ import binascii
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils.urls import replace_query_param
 
 DEFAULT_LIMIT = 50
+NOT_OURS = "This cursor is not one this list gave."
 MAX_LIMIT = 200
 
 
@@ -32,7 +35,9 @@ class Page:
 
 
 def _encode(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+    return (
+        base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":"), default=str).encode()).decode().rstrip("=")
+    )
 
 
 def _decode(cursor: str, size: int) -> list:
@@ -41,7 +46,7 @@ def _decode(cursor: str, size: int) -> list:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         values = None
     if not isinstance(values, list) or len(values) != size or not all(isinstance(v, str | int) for v in values):
-        raise ValidationError({"cursor": ["This cursor is not one this list gave."]})
+        raise ValidationError({"cursor": [NOT_OURS]})
     return values
 
 
@@ -74,7 +79,10 @@ def paginate(queryset: QuerySet, request) -> Page:
     limit = _limit(request)
     cursor = request.query_params.get("cursor", "")
     if cursor:
-        queryset = queryset.filter(_after(order, _decode(cursor, len(order))))
+        try:
+            queryset = queryset.filter(_after(order, _decode(cursor, len(order))))
+        except (DjangoValidationError, ValueError, TypeError) as error:  # a value its field cannot read
+            raise ValidationError({"cursor": [NOT_OURS]}) from error
     rows = list(queryset[: limit + 1])
     next_url = None
     if len(rows) > limit:

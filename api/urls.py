@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api.views import docs, households, units
+from api.views import docs, households, reports, runs, units
 
 app_name = "api"
 urlpatterns = [
@@ -12,4 +12,14 @@ urlpatterns = [
     path("households/", households.HouseholdList.as_view(), name="household_list"),
     path("households/<uuid:household_uuid>/", households.HouseholdDetail.as_view(), name="household_detail"),
     path("persons/<uuid:person_uuid>/", households.PersonDetail.as_view(), name="person_detail"),
+    path("runs/", runs.RunList.as_view(), name="run_list"),
+    path("runs/<int:run_id>/", runs.RunDetail.as_view(), name="run_detail"),
+    path("runs/<int:run_id>/lines/", runs.RunLineList.as_view(), name="run_lines"),
+    path("runs/<int:run_id>/report/", runs.RunReport.as_view(), name="run_report"),
+    path("reports/communes/<str:code>/<int:year>/<int:month>/", reports.CommuneReport.as_view(), name="commune_report"),
+    path(
+        "reports/provinces/<str:code>/<int:year>/<int:month>/",
+        reports.ProvinceReport.as_view(),
+        name="province_report",
+    ),
 ]

@@ -6,10 +6,12 @@ never a role test here) and the envelope of a list.
 from rest_framework import serializers
 
 from households.models import DisabilityLevel
-from privacy.visibility import mask_value
+from privacy.visibility import HEALTH_CATEGORIES, mask_account, mask_value
 
 # A disability's level as a role that may not see it reads it (the page's "with a disability").
 WITH_DISABILITY = "with_disability"
+# An allowance category that tells a health condition, as a role that may not see it reads it.
+HEALTH_RELATED = "health_related"
 
 
 class Problem(serializers.Serializer):
@@ -48,6 +50,28 @@ class MaskedIdentifier(serializers.CharField):
     def to_representation(self, value) -> str:
         value = value or ""
         return value if self.context["full_identifiers"] else mask_value(value)
+
+
+class MaskedAccount(serializers.CharField):
+    """A bank account number: in full for the roles that see identifiers, else by its last 4 digits
+    ("••••6789"), as the run page shows it (a payer checks the end of a number)."""
+
+    def to_representation(self, value) -> str:
+        value = value or ""
+        return value if self.context["full_identifiers"] else mask_account(value)
+
+
+class CategoryField(serializers.CharField):
+    """An allowance category's code ("5.5a"); a health-related one ("5.6s", HIV) reads
+    ``health_related`` for the roles that may not see health data, as the pages generalise it."""
+
+    def to_representation(self, value) -> str:
+        return category_for(value, self.context)
+
+
+def category_for(code: str, context: dict) -> str:
+    """An allowance category's code as the serializers' ``context`` lets the reader see it."""
+    return HEALTH_RELATED if code in HEALTH_CATEGORIES and not context["full_health"] else code
 
 
 class DisabilityLevelField(serializers.ChoiceField):

@@ -245,6 +245,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets named after what they are where several fields are called "status".
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "disbursements.models.Run.Status",
+        "RunLineStatusEnum": "disbursements.models.RunLine.Status",
+        "ReportedStatusEnum": "api.serializers.runs.REPORTED_STATUSES",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from api.serializers.common import CategoryField, CommuneRef, MaskedAccount, Mas
 from beneficiaries.models import PaymentMethod
 from disbursements.models import Run, RunLine
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# The months of runs and reports the API takes: 2000-01 to 2100-12.
+MONTH_PATTERN = r"^(20\d\d|2100)-(0[1-9]|1[0-2])$"
 # What a payer's report says of a line (the run's lines start "pending").
 REPORTED_STATUSES = [RunLine.Status.PAID.value, RunLine.Status.FAILED.value]
 

@@ -4,11 +4,14 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 
 from api.conditional import conditional
+from api.pagination import MAX_LIMIT
 from api.serializers.common import Problem
 
 PAGINATION = [
     OpenApiParameter("cursor", str, description="The `next` URL's cursor (opaque)."),
-    OpenApiParameter("limit", int, description="Rows a page, 1 to 200 (50)."),
+    OpenApiParameter(
+        "limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, description="Rows a page, 1 to 200 (50)."
+    ),
 ]
 PROBLEM_JSON = "application/problem+json"
 ERRORS = {(status, PROBLEM_JSON): Problem for status in (401, 403, 404)}

@@ -4,7 +4,7 @@ The doors are the dashboards' (``reports.access``): a commune out of scope is 40
 scope is 404, and in scope for another role than a provincial viewer or an administrator 403.
 No person is named, so nothing is written to the access log."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -16,6 +16,16 @@ from reports.snapshots import province_figures
 
 # The months the dashboards show (``reports.views_dashboards``).
 YEARS = (2000, 2100)
+PERIOD = [
+    OpenApiParameter("code", str, OpenApiParameter.PATH),
+    OpenApiParameter(
+        "year", {"type": "integer", "minimum": YEARS[0], "maximum": YEARS[1]}, OpenApiParameter.PATH,
+        description="Another year: 400.",
+    ),
+    OpenApiParameter(
+        "month", {"type": "integer", "minimum": 1, "maximum": 12}, OpenApiParameter.PATH, description="Another: 400."
+    ),
+]  # fmt: skip
 
 
 def _period(year: int, month: int) -> tuple[int, int]:
@@ -38,6 +48,7 @@ class CommuneReport(ReadView):
     @extend_schema(
         operation_id="reports_commune_retrieve",
         summary="The figures of a commune's dashboard for a month",
+        parameters=PERIOD,
         responses={200: CommuneReportSerializer, **INVALID, **ERRORS, **NOT_MODIFIED},
     )
     def get(self, request, code, year, month):
@@ -57,6 +68,7 @@ class ProvinceReport(ReadView):
     @extend_schema(
         operation_id="reports_province_retrieve",
         summary="The figures of a province's dashboard for a month",
+        parameters=PERIOD,
         responses={200: ProvinceReportSerializer, **INVALID, **ERRORS, **NOT_MODIFIED},
     )
     def get(self, request, code, year, month):

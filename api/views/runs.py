@@ -12,7 +12,6 @@ import re
 from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -23,6 +22,7 @@ from api.pagination import paginate
 from api.problems import Conflict, rows_refused
 from api.serializers.common import Problem, page_of
 from api.serializers.runs import (
+    MONTH_PATTERN,
     PayerReportBody,
     ReconcileResult,
     RunLineSerializer,
@@ -42,8 +42,12 @@ CONFLICT = {(409, PROBLEM_JSON): Problem}
 UNSUPPORTED = {(415, PROBLEM_JSON): Problem}  # a body that is not JSON
 
 RUN_FILTERS = [
-    OpenApiParameter("commune", str, description="A commune code of the caller's."),
-    OpenApiParameter("month", str, description='A month, "YYYY-MM" (every month when absent).'),
+    OpenApiParameter("commune", str, description="A commune code of the caller's (another's: 404, as a missing one)."),
+    OpenApiParameter(
+        "month",
+        {"type": "string", "pattern": f"^$|{MONTH_PATTERN}"},  # empty: absent
+        description='A month, "YYYY-MM", 2000 to 2100 (every month when absent).',
+    ),
     OpenApiParameter(
         "status", str, many=True, enum=Run.Status.values, description="One or more statuses (repeat the parameter)."
     ),
@@ -58,7 +62,7 @@ LINE_FILTERS = [
 
 
 def _month(value: str) -> date:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value) or not 2000 <= int(value[:4]) <= 2100:
+    if not re.fullmatch(MONTH_PATTERN, value):
         raise ValidationError({"month": ['A month "YYYY-MM" from 2000 to 2100.']})
     return date(int(value[:4]), int(value[5:]), 1)
 
@@ -67,11 +71,8 @@ def _run_filters(actor, query) -> dict:
     """The list's filters, each refused by name (400) when it is not one the caller may use."""
     filters = {}
     code = query.get("commune", "")
-    if code:
-        try:
-            filters["commune"] = scoping.commune(actor, code)
-        except Http404 as missing:
-            raise ValidationError({"commune": ["Not a commune of yours."]}) from missing
+    if code:  # another's commune is 404 as a missing one, as its page
+        filters["commune"] = scoping.commune(actor, code)
     if query.get("month", ""):
         filters["month"] = _month(query["month"])
     statuses = query.getlist("status")

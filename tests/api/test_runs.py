@@ -86,7 +86,8 @@ def test_the_list_filters_by_commune_month_and_status(run, units, users, client_
     assert ids(month="2026-05") == [run.pk]
     assert ids(status="computed") == [other.pk]
     assert ids(status=["computed", "exported"], month="2026-04") == [other.pk]
-    # and the Tân Đông officer sees only Tân Đông's
+    # and the Tân Đông officer sees only Tân Đông's: Bình Minh is 404, as a commune that does not exist
+    assert client_for("tandong_officer").get(reverse("api:run_list"), {"commune": BINH_MINH}).status_code == 404
     assert [row["id"] for row in client_for("tandong_officer").get(reverse("api:run_list")).json()["results"]] == [
         run.pk
     ]
@@ -95,7 +96,7 @@ def test_the_list_filters_by_commune_month_and_status(run, units, users, client_
 @pytest.mark.parametrize(
     ("query", "field"),
     [({"month": "2026-13"}, "month"), ({"month": "0000-01"}, "month"), ({"status": "lost"}, "status"),
-     ({"commune": BINH_MINH}, "commune"), ({"cursor": "bm90IG91cnM"}, "cursor")],
+     ({"cursor": "bm90IG91cnM"}, "cursor"), ({"limit": "0"}, "limit")],
 )  # fmt: skip
 def test_a_filter_the_caller_may_not_use_is_a_400_naming_it(query, field, client_for, units):
     response = client_for("tandong_officer").get(reverse("api:run_list"), query)
@@ -404,3 +405,16 @@ def test_only_the_communes_officer_posts_the_report(role, status, run, client_fo
 
     assert response.status_code == status
     assert state(run) == before
+
+
+def test_a_path_no_endpoint_matches_is_the_apis_404_and_a_pages_stays_the_sites(client_for):
+    client = client_for("tandong_officer")
+
+    api = client.get("/api/v1/runs/not-a-number/")
+    page = client.get("/payments/not-a-number/")
+
+    assert (api.status_code, api["Content-Type"]) == (404, "application/problem+json")
+    assert api.json() == {
+        "type": "about:blank", "title": "Not Found", "status": 404, "detail": "Nothing here, or nothing you may read.",
+    }  # fmt: skip
+    assert (page.status_code, page["Content-Type"]) == (404, "text/html; charset=utf-8")

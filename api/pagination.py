@@ -3,10 +3,10 @@ for the rows after it (``WHERE (a, b) > (…)`` as ORs), never an OFFSET, so pag
 costs what page 1 does and a household added meanwhile neither repeats nor skips a row.
 
 The order is the queryset's own (the selectors decide it, e.g. the household list's search rank, then
-commune and code); it must be total (end on a unique field) and name non-null fields or annotations
-only. A date or time in the key travels as its ISO text (the case list's newest application first).
-The cursor is opaque to clients (base64url of JSON); a forged one can only move within the caller's
-scope, which the queryset already holds.
+commune and code); it must be total (end on a unique field) and name fields or annotations only.
+The cursor is opaque to clients (base64url of JSON; a date key, such as a run's month, as its ISO text);
+a forged one can only move within the caller's scope, which the queryset already holds, and one whose
+values the fields refuse is the same 400 as an unreadable one.
 """
 
 import base64
@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.utils.urls import replace_query_param
 
 DEFAULT_LIMIT = 50
+NOT_OURS = "This cursor is not one this list gave."
 MAX_LIMIT = 200
 
 
@@ -45,7 +46,7 @@ def _decode(cursor: str, size: int) -> list:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         values = None
     if not isinstance(values, list) or len(values) != size or not all(isinstance(v, str | int) for v in values):
-        raise ValidationError({"cursor": ["This cursor is not one this list gave."]})
+        raise ValidationError({"cursor": [NOT_OURS]})
     return values
 
 
@@ -80,8 +81,8 @@ def paginate(queryset: QuerySet, request) -> Page:
     if cursor:
         try:
             queryset = queryset.filter(_after(order, _decode(cursor, len(order))))
-        except (DjangoValidationError, TypeError, ValueError):  # a forged value of a date or number field
-            raise ValidationError({"cursor": ["This cursor is not one this list gave."]}) from None
+        except (DjangoValidationError, ValueError, TypeError) as error:  # a value its field cannot read
+            raise ValidationError({"cursor": [NOT_OURS]}) from error
     rows = list(queryset[: limit + 1])
     next_url = None
     if len(rows) > limit:

@@ -2,6 +2,10 @@
 ``detail``, and for a request that does not validate ``errors``, one entry per message naming its
 ``field`` (a query parameter or a body field; none for an error of the whole request).
 
+A service's refusal naming the rows of a list it was given ("line 3, amount: …", as the importers' and
+the reconciliation's messages read) is answered field by field as a body's list would be, e.g.
+``lines.1.amount`` (``rows_refused``); a refusal of the object's current state is 409 (``Conflict``).
+
 The ``type`` is ``about:blank`` (the status says it all; RFC 9457 §4.2.1). A missing object and one
 outside the caller's scope are the same 404 with the same words, as on the pages.
 """
@@ -9,6 +13,8 @@ outside the caller's scope are the same 404 with the same words, as on the pages
 from http import HTTPStatus
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
@@ -33,6 +39,34 @@ def _field_errors(data, prefix: str = "") -> list[dict]:
     return errors
 
 
+class Conflict(exceptions.APIException):
+    """The request is well formed but the object's state refuses it now (a run not sent to the payer)."""
+
+    status_code = 409
+    default_detail = "This is not possible in the object's current state."
+    default_code = "conflict"
+
+
+def rows_refused(rows: list[tuple[int | None, str, str]], field: str) -> exceptions.ValidationError:
+    """A refusal of some rows of the list ``field`` of a body as the 400 a serializer gives for them:
+    ``rows`` are (index in the list or None for the whole list, column or "", message), and the
+    answer's ``errors`` name ``field.index.column`` (``lines.3.amount``) as for a nested field."""
+    size = max((index + 1 for index, _column, _message in rows if index is not None), default=0)
+    items: list[dict] = [{} for _index in range(size)]
+    whole: list[str] = []
+    for index, column, message in rows:
+        if index is None or index < 0:
+            whole.append(message)
+        else:
+            items[index].setdefault(column or "non_field_errors", []).append(message)
+    data: dict = {}
+    if items:
+        data[field] = items
+    if whole:
+        data["non_field_errors"] = whole
+    return exceptions.ValidationError(data)
+
+
 def problem(status: int, detail: str, **extra) -> dict:
     return {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail, **extra}
 
@@ -54,3 +88,17 @@ def problem_details_handler(exc, context):
     response.data = body
     response.content_type = PROBLEM_JSON
     return response
+
+
+API_PATH = "/api/"
+
+
+def page_not_found(request, exception):
+    """The site's 404 (``handler404``): a URL under /api/ that names no endpoint, or one whose path does
+    not match its pattern (``/runs/abc/`` for an integer id), is a problem detail as every other 404 of
+    the API; elsewhere the site's page."""
+    if request.path.startswith(API_PATH):
+        return JsonResponse(
+            problem(404, "Nothing here, or nothing you may read."), status=404, content_type=PROBLEM_JSON
+        )
+    return defaults.page_not_found(request, exception)

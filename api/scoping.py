@@ -7,14 +7,19 @@ both unchanged.
 Out of scope and missing are the same 404, raised by the doors.
 """
 
-from django.db.models import QuerySet
+from datetime import date
+
+from django.db.models import F, QuerySet
 
 from beneficiaries.access import access_case_by_uuid
 from beneficiaries.forms import CaseFilterForm, case_filter_form
 from beneficiaries.models import Case
 from beneficiaries.selectors import case_list_for_user, residence_for_user
+from disbursements.access import access_run
+from disbursements.models import Run, RunLine
+from disbursements.selectors import run_lines, run_list_for_user
 from geography.access import access_commune_by_code
-from geography.models import Commune, Village
+from geography.models import Commune, Province, Village
 from geography.selectors import commune_list_for_user, village_list_for_commune
 from households.access import access_household_by_uuid, access_person_by_uuid, can_see_full_identifiers
 from households.forms import HouseholdFilterForm, household_filter_form
@@ -22,6 +27,7 @@ from households.models import Household, Membership, Person
 from households.searching import refuse_identifier_search
 from households.selectors import household_list_for_user
 from privacy.visibility import sees_health
+from reports.access import access_commune_dashboard, access_province_dashboard
 from support.models import Record
 from support.selectors import records_for_user
 
@@ -106,3 +112,38 @@ def household_support(actor, household: Household) -> QuerySet[Record]:
         .prefetch_related("fundings__donor")
         .order_by("-planned_on", "-id")
     )
+
+
+# --- payment runs and report figures: the same doors as their pages --------------------------------
+
+
+def runs(actor, *, commune: Commune | None = None, month: date | None = None, statuses=None) -> QuerySet[Run]:
+    """The run list page's runs (``disbursements.selectors.run_list_for_user``: every month unless one
+    is asked for), of one commune of the actor's if asked, in the page's order; the commune's name as
+    an annotation, so that the keyset cursor can carry it."""
+    found = run_list_for_user(actor, month=month, statuses=statuses)
+    if commune is not None:
+        found = found.filter(commune=commune)
+    return found.annotate(commune_name=F("commune__name")).order_by("-month", "commune_name", "-id")
+
+
+def run(actor, run_id: int, *, for_edit: bool = False) -> Run:
+    """A run of the actor's communes (404 otherwise); ``for_edit``: the officer's acts (403 otherwise)."""
+    return access_run(actor, run_id, for_edit=for_edit)
+
+
+def lines(run: Run, **filters) -> QuerySet[RunLine]:
+    """The run page's lines and filters (``payment_method``, ``flag``) in its order (by name), with each
+    line's case and person for their references."""
+    return run_lines(run, **filters).select_related("case__person")
+
+
+def commune_report(actor, code: str) -> Commune:
+    """A commune whose dashboard the actor may read (its scope holds it; 404 otherwise)."""
+    return access_commune_dashboard(actor, code)
+
+
+def province_report(actor, code: str) -> tuple[Province, list[Commune]]:
+    """A province of the actor's (404 otherwise) for a provincial viewer or an administrator (403 for
+    the other roles), and those of its communes the actor may see: its figures are theirs only."""
+    return access_province_dashboard(actor, code)

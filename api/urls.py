@@ -1,7 +1,7 @@
 from django.urls import path
 from oauth2_provider import views as oauth2_views
 
-from api.views import cases, docs, households, poverty, support, units
+from api.views import cases, docs, households, poverty, reports, runs, support, units
 
 app_name = "api"
 urlpatterns = [
@@ -20,4 +20,14 @@ urlpatterns = [
     path("cases/", cases.CaseList.as_view(), name="case_list"),
     path("cases/<uuid:case_uuid>/", cases.CaseDetail.as_view(), name="case_detail"),
     path("households/<uuid:household_uuid>/support/", support.HouseholdSupport.as_view(), name="household_support"),
+    path("runs/", runs.RunList.as_view(), name="run_list"),
+    path("runs/<int:run_id>/", runs.RunDetail.as_view(), name="run_detail"),
+    path("runs/<int:run_id>/lines/", runs.RunLineList.as_view(), name="run_lines"),
+    path("runs/<int:run_id>/report/", runs.RunReport.as_view(), name="run_report"),
+    path("reports/communes/<str:code>/<int:year>/<int:month>/", reports.CommuneReport.as_view(), name="commune_report"),
+    path(
+        "reports/provinces/<str:code>/<int:year>/<int:month>/",
+        reports.ProvinceReport.as_view(),
+        name="province_report",
+    ),
 ]

@@ -134,8 +134,12 @@ class RunTotals:
     # with more months of arrears than ALLOWANCE_ARREARS_WARN_MONTHS.
     failed_before: int = 0
     long_arrears: int = 0
-    # The payer's reports: lines not yet reported.
+    # The payer's reports: lines not yet reported; lines (and đồng) reported paid and failed.
     pending: int = 0
+    paid: int = 0
+    paid_total: int = 0
+    failed: int = 0
+    failed_total: int = 0
 
     @property
     def total_display(self) -> str:
@@ -155,8 +159,8 @@ class RunTotals:
 
 
 def run_totals(run: Run) -> RunTotals:
-    """People and amounts by payment method and by category, the flagged lines and the lines not
-    yet reported: one GROUP BY over the lines."""
+    """People and amounts by payment method and by category, the flagged lines, the lines not yet
+    reported and those reported paid and failed (people and đồng): one GROUP BY over the lines."""
     rows = (
         run.lines.order_by()
         .values("payment_method", "category")
@@ -166,14 +170,21 @@ def run_totals(run: Run) -> RunTotals:
             failed_before=Count("pk", filter=failed_before_q()),
             long_arrears=Count("pk", filter=long_arrears_q()),
             pending=Count("pk", filter=Q(status=RunLine.Status.PENDING)),
+            paid=Count("pk", filter=Q(status=RunLine.Status.PAID)),
+            paid_total=Sum("amount", filter=Q(status=RunLine.Status.PAID), default=0),
+            failed=Count("pk", filter=Q(status=RunLine.Status.FAILED)),
+            failed_total=Sum("amount", filter=Q(status=RunLine.Status.FAILED), default=0),
         )
-        .values_list("payment_method", "category", "people", "total", "failed_before", "long_arrears", "pending")
-    )
+        .values_list(
+            "payment_method", "category", "people", "total", "failed_before", "long_arrears", "pending",
+            "paid", "paid_total", "failed", "failed_total",
+        )
+    )  # fmt: skip
     methods = dict(PaymentMethod.choices)
     by_method: dict[str, TotalRow] = {}
     by_category: dict[str, TotalRow] = {}
     totals = RunTotals(by_method=[], by_category=[], people=0, total=0)
-    for method, category, count, amount, failed_before, long_arrears, pending in rows:
+    for method, category, count, amount, failed_before, long_arrears, pending, *reported in rows:
         method_row = by_method.setdefault(method, TotalRow(method, str(methods.get(method, method))))
         category_row = by_category.setdefault(category, TotalRow(category, category or "—"))
         for row in (method_row, category_row):
@@ -184,6 +195,10 @@ def run_totals(run: Run) -> RunTotals:
         totals.failed_before += failed_before
         totals.long_arrears += long_arrears
         totals.pending += pending
+        totals.paid += reported[0]
+        totals.paid_total += reported[1]
+        totals.failed += reported[2]
+        totals.failed_total += reported[3]
     totals.by_method = sorted(by_method.values(), key=lambda row: row.key)
     totals.by_category = sorted(by_category.values(), key=lambda row: row.key)
     return totals

@@ -373,7 +373,8 @@ def _rows_digest(rows: list[dict]) -> str:
 def run_reconcile(
     *, run: Run, rows: list[dict], acting_user, file_name: str = "", content: bytes | None = None
 ) -> dict:
-    """Apply one payer's report (rules.md §4.3: reference, status, paid_on, note), all or nothing.
+    """Apply one payer's report (rules.md §4.3: reference, status, paid_on, note; and ``amount``, whole
+    đồng, where the report states it: it must be the line's), all or nothing.
     A report may cover part of the run (the payer sends it in parts); it is kept as a
     ``PayerReport`` (who, when, the file's name and SHA-256, and the file itself when ``content``
     is given) and each line it settles points at it.
@@ -388,12 +389,12 @@ def run_reconcile(
     as "line N, column: …" under ``file``, with nothing written."""
     run = Run.objects.select_for_update().get(pk=run.pk)
     WORKFLOW.check(acting_user, run, "reconcile")
-    lines = {
-        reference: (pk, status, earlier_file, earlier_at)
-        for reference, pk, status, earlier_file, earlier_at in run.lines.values_list(
-            "reference", "pk", "status", "report__file_name", "report__created_at"
-        )
-    }
+    lines, amounts = {}, {}
+    for reference, pk, status, earlier_file, earlier_at, amount in run.lines.values_list(
+        "reference", "pk", "status", "report__file_name", "report__created_at", "amount"
+    ):
+        lines[reference] = (pk, status, earlier_file, earlier_at)
+        amounts[reference] = amount
     errors, seen, updates = [], {}, {}
     unchanged = 0
     for number, row in enumerate(rows, start=2):
@@ -419,6 +420,11 @@ def run_reconcile(
         elif status == "failed" and not note:
             errors.append(_("line %(line)d, note: the payer's reason is required for a failed line") % {
                 "line": number})  # fmt: skip
+        reported = row.get("amount")
+        if reported not in (None, "") and reference in amounts and str(reported).strip() != str(amounts[reference]):
+            # A report that says how much it paid (the API's): another amount than the line's is a mistake.
+            errors.append(_("line %(line)d, amount: %(amount)s, the line pays %(paid)s đồng") % {
+                "line": number, "amount": str(reported).strip(), "paid": amounts[reference]})  # fmt: skip
         if reference not in lines or status not in STATUSES or seen[reference] != number:
             continue
         pk, current, earlier_file, earlier_at = lines[reference]

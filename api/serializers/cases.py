@@ -4,7 +4,7 @@ and the filing form's fields (masked by ``api.serializers.common``)."""
 from rest_framework import serializers
 
 from api.serializers.common import (
-    CategoryCodeField,
+    CategoryField,
     CommuneRef,
     DisabilityLevelField,
     MaskedAccount,
@@ -33,7 +33,7 @@ class CaseRowSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Case.Status.choices)
     applied_on = serializers.DateField()
     categories = serializers.ListField(
-        child=CategoryCodeField(),
+        child=CategoryField(),
         source="category_codes",
         help_text='The categories held now (or in `month` when filtered by it); "health_related" for the roles '
         "that may not see health data.",
@@ -54,7 +54,7 @@ class CaseHousehold(serializers.Serializer):
 
 
 class CaseCategoryRow(serializers.Serializer):
-    code = CategoryCodeField(source="category_id")
+    code = CategoryField(source="category_id")
     dependent_children = serializers.IntegerField(help_text="For 5.4 (paid per dependent child); else 0.")
     from_month = serializers.DateField(allow_null=True, help_text="Null: from the case's first month paid.")
     to_month = serializers.DateField(allow_null=True, help_text="Null: still held.")
@@ -80,9 +80,9 @@ class MonthLine(serializers.Serializer):
     arrears = serializers.BooleanField(help_text="A month before this one, not yet paid.")
     age = serializers.IntegerField(help_text="Completed years on the month's last day.")
     base = serializers.IntegerField(help_text="The base level of the month (đồng).")
-    category = CategoryCodeField(help_text="The category whose coefficient is paid; empty when none.")
+    category = CategoryField(help_text="The category whose coefficient is paid; empty when none.")
     coefficient = serializers.DecimalField(max_digits=4, decimal_places=2)
-    per_child_category = CategoryCodeField()
+    per_child_category = CategoryField()
     per_child_coefficient = serializers.DecimalField(max_digits=4, decimal_places=2)
     dependent_children = serializers.IntegerField()
     amount = serializers.IntegerField(help_text="đồng")

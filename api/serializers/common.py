@@ -55,21 +55,24 @@ class MaskedIdentifier(serializers.CharField):
 
 class MaskedAccount(serializers.CharField):
     """A bank account number: in full for the roles that see identifiers, else by its last 4 digits
-    ("••••6789"), as on the pages."""
+    ("••••6789"), as the run page shows it (a payer checks the end of a number)."""
 
     def to_representation(self, value) -> str:
         value = value or ""
         return value if self.context["full_identifiers"] else mask_account(value)
 
 
-class CategoryCodeField(serializers.CharField):
-    """An allowance category's code (``5.5a``); a health-related one (HIV, a disability's level) reads
+class CategoryField(serializers.CharField):
+    """An allowance category's code ("5.5a"); a health-related one ("5.6s", HIV) reads
     ``health_related`` for the roles that may not see health data, as the pages generalise it."""
 
     def to_representation(self, value) -> str:
-        if not value or self.context["full_health"] or value not in HEALTH_CATEGORIES:
-            return value or ""
-        return HEALTH_RELATED
+        return category_for(value, self.context)
+
+
+def category_for(code: str, context: dict) -> str:
+    """An allowance category's code as the serializers' ``context`` lets the reader see it."""
+    return HEALTH_RELATED if code in HEALTH_CATEGORIES and not context["full_health"] else code
 
 
 class DisabilityLevelField(serializers.ChoiceField):

@@ -261,6 +261,9 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "beneficiaries.models.PaymentMethod",
         "SupportRecordStatusEnum": "support.models.Record.Status",
         "ListedStatusEnum": ["poor", "near_poor"],
+        "RunStatusEnum": "disbursements.models.Run.Status",
+        "RunLineStatusEnum": "disbursements.models.RunLine.Status",
+        "ReportedStatusEnum": "api.serializers.runs.REPORTED_STATUSES",
     },
 }
 # The OAuth2 server of the system clients (django-oauth-toolkit): client credentials only, each client

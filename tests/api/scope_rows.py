@@ -9,7 +9,7 @@ describe the API, not anyone's data.
 from accounts.models import Role
 from api import services
 from tests.conftest import TAN_DONG
-from tests.scope import LOGIN, OUT_OF_SCOPE, Row
+from tests.scope import LOGIN, OUT_OF_SCOPE, READ_ONLY_FORBIDDEN, Row
 
 SIGNED_OUT = 401
 READ = {"anonymous": SIGNED_OUT, **OUT_OF_SCOPE}
@@ -27,6 +27,22 @@ def case(targets):
 
 def person(targets):
     return {"person_uuid": targets["membership"].person.uuid}
+
+
+def run(targets):
+    return {"run_id": targets["run"].pk}
+
+
+# Payment runs read as the run pages; the payer's report is the commune's officer's (scope first: 404,
+# then the role: 403). The matrix posts a form, not JSON: whoever may post gets 415, before the run's
+# status (computed, not sent: 409) is even asked.
+REPORT = {"anonymous": SIGNED_OUT, **OUT_OF_SCOPE, **READ_ONLY_FORBIDDEN}
+# A province's figures are for provincial viewers and administrators, as its dashboard: out of scope
+# 404, in scope for another role 403.
+PROVINCE_REPORT = {
+    "anonymous": SIGNED_OUT, "tandong_officer": 403, "tandong_committee": 403, "tandong_chair": 403,
+    "binhminh_officer": 403, "hcm_province": 404,
+}  # fmt: skip
 
 
 ROWS: dict[str, Row] = {
@@ -52,6 +68,12 @@ ROWS: dict[str, Row] = {
     "api:case_list": Row(expect={"anonymous": SIGNED_OUT}),
     "api:case_detail": Row(kwargs=case, expect=READ),
     "api:household_support": Row(kwargs=household, expect=READ),
+    "api:run_list": Row(expect={"anonymous": SIGNED_OUT}),
+    "api:run_detail": Row(kwargs=run, expect=READ),
+    "api:run_lines": Row(kwargs=run, expect=READ),
+    "api:run_report": Row(kwargs=run, method="post", default=415, expect=REPORT),
+    "api:commune_report": Row(kwargs={"code": TAN_DONG, "year": 2026, "month": 5}, expect=READ),
+    "api:province_report": Row(kwargs={"code": "80", "year": 2026, "month": 5}, expect=PROVINCE_REPORT),
 }  # fmt: skip
 
 

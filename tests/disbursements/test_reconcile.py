@@ -11,6 +11,7 @@ import io
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -435,3 +436,24 @@ def test_page_takes_a_report_in_two_parts(run, client_for):
     assert list(PayerReport.objects.order_by("pk").values_list("file_name", "settled_count")) == [
         ("part-1.csv", 2), ("part-2.csv", 3)
     ]  # fmt: skip
+
+
+def test_a_report_that_states_amounts_must_state_the_lines(run, officer):
+    # Given a report (as the API posts it) stating what it paid for each line: one amount is not the line's
+    a, b, *rest = references(run)
+    amounts = dict(run.lines.values_list("reference", "amount"))
+    before = state(run)
+    rows = [
+        {"reference": a, "status": "paid", "paid_on": "2026-05-20", "note": "", "amount": str(amounts[a])},
+        {"reference": b, "status": "paid", "paid_on": "2026-05-20", "note": "", "amount": "1"},
+    ]
+
+    # When it is applied, the whole report is refused naming the line and the column, nothing written
+    with pytest.raises(ValidationError) as refused:
+        services.run_reconcile(run=run, rows=rows, acting_user=officer)
+    assert refused.value.message_dict == {"file": [f"line 3, amount: 1, the line pays {amounts[b]} đồng"]}
+    assert state(run) == before
+
+    # and with the right amounts (or none) it applies as a CSV report does
+    rows[1]["amount"] = ""
+    assert services.run_reconcile(run=run, rows=rows, acting_user=officer)["paid"] == 2

@@ -15,6 +15,15 @@ class OAuth2Authentication(ToolkitOAuth2Authentication):
 
     www_authenticate_realm = "casework"
 
+    def authenticate(self, request):
+        """Only a call with an ``Authorization: Bearer`` header is the token's to judge (RFC 6750 §2.1;
+        a token in a form body or the query is not accepted). Without one, the toolkit would read the
+        body to look for it, and so refuse a form body (415) before the call's credentials were judged:
+        an anonymous POST must be a 401 whatever it carries."""
+        if not request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer "):
+            return None
+        return super().authenticate(request)
+
 
 class SessionAuthentication(authentication.SessionAuthentication):
     """DRF's session authentication, answering a call without a session with 401 (not 403): the

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api.views import docs, households, units
+from api.views import docs, households, spdci, units
 
 app_name = "api"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("households/", households.HouseholdList.as_view(), name="household_list"),
     path("households/<uuid:household_uuid>/", households.HouseholdDetail.as_view(), name="household_detail"),
     path("persons/<uuid:person_uuid>/", households.PersonDetail.as_view(), name="person_detail"),
+    # The SPDCI social-registry API, under its own paths (registry/sync/…) as its spec names them.
+    path("spdci/registry/sync/search", spdci.SyncSearch.as_view(), name="spdci_sync_search"),
+    path("spdci/registry/sync/txn/status", spdci.SyncTxnStatus.as_view(), name="spdci_sync_txn_status"),
 ]

@@ -245,6 +245,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name with another's (the SPDCI API's request status and sex).
+    "ENUM_NAME_OVERRIDES": {
+        "SpdciRequestStatusEnum": "api.serializers.spdci.REQUEST_STATUSES",
+        "SpdciSexEnum": "api.serializers.spdci.SPDCI_SEX",
+        "RelationshipEnum": "households.models.Relationship",
+        "SexEnum": "households.models.Sex",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

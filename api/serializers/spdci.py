@@ -7,6 +7,7 @@ Identifiers are masked through ``api.serializers.common.MaskedIdentifier`` (the 
 role that reads the household sees.
 """
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
@@ -29,127 +30,169 @@ SEX = {Sex.MALE: "male", Sex.FEMALE: "female"}
 # --- the request envelope ---------------------------------------------------------------------------
 
 
-class MsgHeaderSerializer(serializers.Serializer):
-    """MsgHeader_V1.0.0. ``action`` is the endpoint's (``search`` or ``txn-status``)."""
+def only(value: str, **kwargs) -> serializers.ChoiceField:
+    """A field of one allowed value, written in the schema as a pattern: an enum of one value would be an
+    enum component named after the field, colliding with the other "action"s and "txn_type"s."""
+    schema = {"type": "string", "pattern": f"^{value}$"}  # our values are letters and dashes
+    field_class = extend_schema_field(schema)(type("Only", (serializers.ChoiceField,), {}))
+    return field_class(choices=[value], **kwargs)
 
-    version = serializers.CharField(max_length=20, required=False, default=VERSION)
-    message_id = serializers.CharField(max_length=99)
-    message_ts = serializers.DateTimeField()
-    action = serializers.CharField(max_length=30)
-    sender_id = serializers.CharField(max_length=99)
-    sender_uri = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    receiver_id = serializers.CharField(max_length=99, required=False, allow_blank=True)
-    total_count = serializers.IntegerField(min_value=0, max_value=1_000_000)
-    is_msg_encrypted = serializers.BooleanField(required=False, default=False)
-    meta = serializers.JSONField(required=False)
 
-    def validate_action(self, value):
-        expected = self.context["action"]
-        if value != expected:
-            raise serializers.ValidationError(f'The action of this endpoint is "{expected}".')
-        return value
+# A text PostgreSQL can hold: no NUL (said in the schema as a pattern, so that a client, and schemathesis,
+# know it before asking); a lone surrogate is refused by DRF's CharField itself.
+STORABLE = "^[^\\x00]*$"
 
-    def validate_is_msg_encrypted(self, value):
-        if value:
+
+class Text(serializers.CharField):
+    """A string, and only a string (DRF's CharField would take 0 for "0", which the schema refuses), that
+    PostgreSQL can hold."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)  # " " is a text of one character, as the schema says
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(STORABLE, message="A NUL is not a text."))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumber(serializers.IntegerField):
+    """A JSON integer, not "1" nor 1.0 (as the schema says)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Boolean(serializers.BooleanField):
+    """A JSON true or false, not "yes" nor 1."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+@extend_schema_field({"type": "boolean", "enum": [False], "description": "Encrypted messages are not supported."})
+class NotEncrypted(Boolean):
+    def to_internal_value(self, data):
+        if super().to_internal_value(data):
             raise serializers.ValidationError("Encrypted messages are not supported: send the message in clear.")
-        return value
+        return False
+
+
+class MsgHeaderSerializer(serializers.Serializer):
+    """MsgHeader_V1.0.0, its ``action`` the endpoint's (``search`` or ``txn-status``). ``total_count`` is
+    not compared with the number of requests (each request is answered for itself)."""
+
+    version = Text(max_length=20, required=False, default=VERSION)
+    message_id = Text(max_length=99)
+    message_ts = serializers.DateTimeField()
+    sender_id = Text(max_length=99)
+    sender_uri = Text(max_length=500, required=False, allow_blank=True)
+    receiver_id = Text(max_length=99, required=False, allow_blank=True)
+    total_count = WholeNumber(min_value=0, max_value=1_000_000)
+    is_msg_encrypted = NotEncrypted(required=False, default=False)
+    meta = serializers.JSONField(required=False, allow_null=True)
+
+
+class SearchHeaderSerializer(MsgHeaderSerializer):
+    action = only("search")
+
+
+class TxnStatusHeaderSerializer(MsgHeaderSerializer):
+    action = only("txn-status")
 
 
 class SearchCriteriaSerializer(serializers.Serializer):
     """``search_criteria``. Its shape is checked here (a wrong shape: a 400); what it asks is read by
     ``api.spdci.read_criteria`` (a question we do not answer: that request is "rjct" with a reason code)."""
 
-    version = serializers.CharField(max_length=20, required=False)
-    reg_type = serializers.CharField(
+    version = Text(max_length=20, required=False)
+    reg_type = Text(
         max_length=200, required=False, allow_blank=True,
         help_text="Accepted for the registry core API's clients and not read: this API is one registry's.",
     )  # fmt: skip
-    reg_event_type = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Not read.")
+    reg_event_type = Text(max_length=200, required=False, allow_blank=True, help_text="Not read.")
     query_type = serializers.ChoiceField(choices=["idtype-value", "expression", "predicate"])
     response_entity = serializers.ChoiceField(
         choices=["Group", "Member"], required=False, default="Group",
         help_text="Group: households with their members; Member: the persons found.",
     )  # fmt: skip
     query = serializers.JSONField(
+        allow_null=True,
         help_text='idtype-value: {"type": "NATIONAL_ID" | "PHONE", "value": "…"}; predicate: '
         '[{"seq_num": 1, "expression1": {"attribute_name": "name" | "national_id" | "phone" | "birth_date", '
-        '"operator": "eq", "attribute_value": "…"}, "condition": "and", "expression2": {…}}]; expression: refused.'
+        '"operator": "eq", "attribute_value": "…"}, "condition": "and", "expression2": {…}}]; expression: refused.',
     )
-    sort = serializers.JSONField(required=False, help_text="Refused (rjct.sort.invalid) when not empty.")
-    pagination = serializers.JSONField(required=False, help_text="{page_size (1-200, 50), page_number (from 1)}.")
-    consent = serializers.JSONField(required=False, help_text="Accepted, not read.")
-    authorize = serializers.JSONField(required=False, help_text="Accepted, not read.")
+    sort = serializers.JSONField(
+        required=False, allow_null=True, help_text="Refused (rjct.sort.invalid) when not empty."
+    )
+    pagination = serializers.JSONField(
+        required=False, allow_null=True, help_text="{page_size (1-200, 50), page_number (from 1)}."
+    )
+    consent = serializers.JSONField(required=False, allow_null=True, help_text="Accepted, not read.")
+    authorize = serializers.JSONField(required=False, allow_null=True, help_text="Accepted, not read.")
 
 
 class SearchRequestItemSerializer(serializers.Serializer):
-    reference_id = serializers.CharField(max_length=99)
-    timestamp = serializers.CharField(max_length=50, help_text="ISO 8601 with its time zone.")
+    reference_id = Text(max_length=99)
+    timestamp = Text(max_length=50, help_text="ISO 8601 with its time zone.")
     search_criteria = serializers.DictField(help_text="A SearchCriteria (see its schema).")
-    locale = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    locale = Text(max_length=20, required=False, allow_blank=True, allow_null=True)
 
 
 class SearchRequestSerializer(serializers.Serializer):
-    transaction_id = serializers.CharField(max_length=99)
-    search_request = SearchRequestItemSerializer(many=True, help_text="1 to 10 requests.")
-
-    def validate_search_request(self, value):
-        if not 1 <= len(value) <= MAX_BATCH:
-            raise serializers.ValidationError(f"1 to {MAX_BATCH} requests.")
-        return value
+    transaction_id = Text(max_length=99)
+    search_request = serializers.ListField(child=SearchRequestItemSerializer(), min_length=1, max_length=MAX_BATCH)
 
 
-class Envelope(serializers.Serializer):
-    """A message of the spec. A string PostgreSQL cannot hold (a NUL, a lone surrogate) anywhere in it is
-    a 400 of the whole message: the free-form parts (query, consent…) are not checked field by field."""
-
-    def to_internal_value(self, data):
-        if spdci.unstorable_text(data):
-            raise serializers.ValidationError({"message": ["A text holds a NUL or a lone surrogate character."]})
-        return super().to_internal_value(data)
-
-
-class SearchEnvelopeSerializer(Envelope):
+class SearchEnvelopeSerializer(serializers.Serializer):
     """The body of ``sync/search``: ``signature`` (accepted, not verified), ``header``, ``message``."""
 
-    signature = serializers.CharField(required=False, allow_blank=True, help_text="Accepted, not verified.")
-    header = MsgHeaderSerializer()
+    signature = Text(required=False, allow_blank=True, help_text="Accepted, not verified.")
+    header = SearchHeaderSerializer()
     message = SearchRequestSerializer()
 
-    def validate(self, data):
-        if data["header"]["total_count"] != len(data["message"]["search_request"]):
-            raise serializers.ValidationError({"header": {"total_count": ["The number of requests in the message."]}})
+
+REFERENCE = {"type": "string", "minLength": 1, "maxLength": 99, "pattern": STORABLE}
+
+
+@extend_schema_field({"oneOf": [REFERENCE, {"type": "array", "items": REFERENCE, "minItems": 1, "maxItems": 100}]})
+class AttributeValue(serializers.JSONField):
+    """A string or a list of 1 to 100 strings, each of 1 to 99 characters."""
+
+    def to_internal_value(self, data):
+        def fits(item) -> bool:
+            return isinstance(item, str) and 0 < len(item) <= 99
+
+        if not (fits(data) or (isinstance(data, list) and 1 <= len(data) <= 100 and all(map(fits, data)))):
+            raise serializers.ValidationError("A string, or a list of 1 to 100 strings (1 to 99 characters each).")
         return data
 
 
 class TxnStatusRequestItemSerializer(serializers.Serializer):
-    reference_id = serializers.CharField(max_length=99)
-    txn_type = serializers.ChoiceField(choices=["search"], help_text="Only searches are kept.")
+    reference_id = Text(max_length=99)
+    txn_type = only("search", help_text="Only searches are kept.")
     attribute_type = serializers.ChoiceField(choices=["transaction_id", "reference_id_list", "correlation_id"])
-    attribute_value = serializers.JSONField(
-        help_text="A transaction_id or correlation_id (a string), or a list of reference_ids (1 to 100)."
+    attribute_value = AttributeValue(
+        help_text="A transaction_id or correlation_id (a string), or a list of reference_ids (1 to 100); one "
+        "that is not of its attribute_type names no transaction (404)."
     )
-    locale = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
-
-    def validate(self, data):
-        value = data["attribute_value"]
-        if data["attribute_type"] == "reference_id_list":
-            ok = isinstance(value, list) and 1 <= len(value) <= 100
-            ok = ok and all(isinstance(item, str) and 0 < len(item) <= 99 for item in value)
-        else:
-            ok = isinstance(value, str) and 0 < len(value) <= 99
-        if not ok:
-            raise serializers.ValidationError({"attribute_value": ["Not a value of this attribute_type."]})
-        return data
+    locale = Text(max_length=20, required=False, allow_blank=True, allow_null=True)
 
 
 class TxnStatusRequestSerializer(serializers.Serializer):
-    transaction_id = serializers.CharField(max_length=99)
+    transaction_id = Text(max_length=99)
     txnstatus_request = TxnStatusRequestItemSerializer()
 
 
-class TxnStatusEnvelopeSerializer(Envelope):
-    signature = serializers.CharField(required=False, allow_blank=True, help_text="Accepted, not verified.")
-    header = MsgHeaderSerializer()
+class TxnStatusEnvelopeSerializer(serializers.Serializer):
+    signature = Text(required=False, allow_blank=True, help_text="Accepted, not verified.")
+    header = TxnStatusHeaderSerializer()
     message = TxnStatusRequestSerializer()
 
 
@@ -395,7 +438,7 @@ class SearchResultEnvelopeSerializer(serializers.Serializer):
 
 
 class TxnStatusResponseItemSerializer(serializers.Serializer):
-    txn_type = serializers.ChoiceField(choices=["search"])
+    txn_type = only("search")
     txn_status = SearchResponseSerializer()
 
 

@@ -113,7 +113,7 @@ class SyncSearch(APIView):
     )
     def post(self, request):
         actor = scoping.actor(request)
-        envelope = SearchEnvelopeSerializer(data=request.data, context={"action": "search"})
+        envelope = SearchEnvelopeSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         header, message = envelope.validated_data["header"], envelope.validated_data["message"]
         context = scoping.visibility(actor)
@@ -177,6 +177,8 @@ class SyncSearch(APIView):
             stamp = None
         if stamp is None:
             raise spdci.Rejected(spdci.TIMESTAMP_INVALID, "The timestamp is an ISO 8601 date and time.")
+        if spdci.unstorable_text(item["search_criteria"]):
+            raise spdci.Rejected(spdci.CRITERIA_INVALID, "A text holds a NUL or a lone surrogate character.")
         shape = SearchCriteriaSerializer(data=item["search_criteria"])
         if not shape.is_valid():
             raise spdci.Rejected(spdci.CRITERIA_INVALID, _first_error(shape.errors))
@@ -228,13 +230,15 @@ class SyncTxnStatus(APIView):
     )
     def post(self, request):
         actor = scoping.actor(request)
-        envelope = TxnStatusEnvelopeSerializer(data=request.data, context={"action": "txn-status"})
+        envelope = TxnStatusEnvelopeSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         header, message = envelope.validated_data["header"], envelope.validated_data["message"]
         asked = message["txnstatus_request"]
         kind, value = asked["attribute_type"], asked["attribute_value"]
         mine = SpdciTransaction.objects.filter(actor=actor).order_by("-created_at", "-id")
-        if kind == "transaction_id":
+        if (kind == "reference_id_list") != isinstance(value, list) or spdci.unstorable_text(value):
+            transaction = None  # a value not of its type, or one no text of ours can hold, names nothing
+        elif kind == "transaction_id":
             transaction = mine.filter(transaction_id=value).first()
         elif kind == "correlation_id":
             try:

@@ -9,7 +9,7 @@ Out of scope and missing are the same 404, raised by the doors.
 
 from datetime import date
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from beneficiaries.access import access_case_by_uuid
 from beneficiaries.forms import CaseFilterForm, case_filter_form
@@ -25,7 +25,7 @@ from households.access import access_household_by_uuid, access_person_by_uuid, c
 from households.forms import HouseholdFilterForm, household_filter_form
 from households.models import Household, Membership, Person
 from households.searching import refuse_identifier_search
-from households.selectors import household_list_for_user
+from households.selectors import current_members_for_user, household_list_for_user
 from privacy.visibility import sees_health
 from reports.access import access_commune_dashboard, access_province_dashboard
 from support.models import Record
@@ -61,6 +61,28 @@ def household_filters(actor, query) -> HouseholdFilterForm:
 def households(actor, **filters) -> QuerySet[Household]:
     """The list page's households (``households.selectors.household_list_for_user``) and order."""
     return household_list_for_user(actor, **filters)
+
+
+def households_with_members(actor, **filters) -> QuerySet[Household]:
+    """``households`` in full (the SPDCI group record shows the address), each with its current members
+    and their persons (``current_memberships``, by "member since", unknown first, as the household page):
+    one query more."""
+    members = (
+        Membership.objects.filter(left_on__isnull=True)
+        .select_related("person")
+        .order_by("household_id", F("joined_on").asc(nulls_first=True), "id")
+    )
+    return (
+        households(actor, **filters)
+        .defer(None)
+        .prefetch_related(Prefetch("memberships", queryset=members, to_attr="current_memberships"))
+    )
+
+
+def members(actor, **filters) -> QuerySet[Membership]:
+    """The current members of the actor's households that a search names
+    (``households.selectors.current_members_for_user``), with their household and commune."""
+    return current_members_for_user(actor, **filters)
 
 
 def household(actor, household_uuid) -> Household:

@@ -1,7 +1,7 @@
 from django.urls import path
 from oauth2_provider import views as oauth2_views
 
-from api.views import cases, docs, households, poverty, reports, runs, support, units
+from api.views import cases, docs, households, poverty, reports, runs, spdci, support, units
 
 app_name = "api"
 urlpatterns = [
@@ -30,4 +30,7 @@ urlpatterns = [
         reports.ProvinceReport.as_view(),
         name="province_report",
     ),
+    # The SPDCI social-registry API, under its own paths (registry/sync/…) as its spec names them.
+    path("spdci/registry/sync/search", spdci.SyncSearch.as_view(), name="spdci_sync_search"),
+    path("spdci/registry/sync/txn/status", spdci.SyncTxnStatus.as_view(), name="spdci_sync_txn_status"),
 ]

@@ -113,11 +113,13 @@ def _filtered_households(
     has_disability: bool | None = None,
     uninsured_on: date | None = None,
     search: str = "",
+    born_on: date | None = None,
     matches_nothing: bool = False,
 ) -> QuerySet[Household]:
     """The user's households, filtered. ``status`` (with ``year``): the status of that very year;
     ``change`` (with ``year``): a change of the list of ``year`` against ``year - 1``
-    (``year_change_q``); ``matches_nothing``: the filter did not validate (an out-of-scope commune,
+    (``year_change_q``); ``born_on``: households with a current member born that day (the API's search by
+    birth date, as the civil registers ask); ``matches_nothing``: the filter did not validate (an out-of-scope commune,
     a malformed date), so the list is empty rather than wider than asked. Current households only,
     unless ``uninsured_on``: a past day counts the members of that day, of households dissolved
     since too (as the dashboard's coverage does), and the members narrow the list themselves."""
@@ -147,7 +149,42 @@ def _filtered_households(
         households = households.filter(has_disability=has_disability)
     if search:
         households = households.filter(household_search_q(search))
+    if born_on is not None:
+        households = households.filter(pk__in=_current_households_of(Q(person__date_of_birth=born_on)))
     return households
+
+
+def current_members_for_user(user, *, search: str = "", born_on: date | None = None) -> QuerySet[Membership]:
+    """The current members of the user's current households that a search names: the households the list
+    finds (``_filtered_households``, the same scope and search), and in them the members whose own national
+    ID or phone is the number searched, whose name holds the name (diacritics optional), and who were born
+    on ``born_on``. A name matched across two members' names finds the household but none of them. By name,
+    birth date and id, with household and commune, for the API's search of persons."""
+    households = _filtered_households(user, search=search, born_on=born_on)
+    members = Membership.objects.filter(household__in=households.values("pk"), left_on__isnull=True)
+    if born_on is not None:
+        members = members.filter(person__date_of_birth=born_on)
+    text = (search or "").strip()
+    if text:
+        members = members.filter(_person_search_q(text))
+    return members.select_related("person", "household__commune").order_by(
+        "person__search_name", "person__date_of_birth", "id"
+    )
+
+
+def _person_search_q(text: str) -> Q:
+    """``household_search_q`` for one person: the whole national ID or phone, else the folded name."""
+    digits = re.sub(r"[\s.\-]", "", text)
+    if digits.isdigit() and len(digits) == 12:
+        return Q(person__national_id=digits)
+    if digits.lstrip("+").isdigit() and 9 <= len(digits.lstrip("+")) <= 12:
+        try:
+            phone = normalise_phone(digits)
+        except ValueError:
+            phone = None
+        if phone:
+            return Q(person__phone=phone)
+    return Q(person__search_name__contains=fold_vietnamese(text))
 
 
 def province_commune_codes(province_code: str) -> list[str]:

@@ -264,6 +264,10 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "disbursements.models.Run.Status",
         "RunLineStatusEnum": "disbursements.models.RunLine.Status",
         "ReportedStatusEnum": "api.serializers.runs.REPORTED_STATUSES",
+        "SpdciRequestStatusEnum": "api.serializers.spdci.REQUEST_STATUSES",
+        "SpdciSexEnum": "api.serializers.spdci.SPDCI_SEX",
+        "RelationshipEnum": "households.models.Relationship",
+        "SexEnum": "households.models.Sex",
     },
 }
 # The OAuth2 server of the system clients (django-oauth-toolkit): client credentials only, each client

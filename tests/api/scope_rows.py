@@ -3,7 +3,9 @@
 Reading follows the pages: another commune's household, person or villages answer 404 as a code that
 does not exist; the lists hold the caller's own. A call without a session is 401 (an API answers, it
 does not redirect to the login page). The schema and its two readers are open to everyone: they
-describe the API, not anyone's data.
+describe the API, not anyone's data. The SPDCI endpoints take a JSON envelope: the matrix's form post is
+not JSON, so every signed-in role reaches them and is told so (415, never 403: a search needs registry:read
+only, which a session does not check); what each may find is tests/api/test_spdci.py's.
 """
 
 from accounts.models import Role
@@ -12,6 +14,7 @@ from tests.conftest import TAN_DONG
 from tests.scope import LOGIN, OUT_OF_SCOPE, READ_ONLY_FORBIDDEN, Row
 
 SIGNED_OUT = 401
+NOT_JSON = 415
 READ = {"anonymous": SIGNED_OUT, **OUT_OF_SCOPE}
 # The system clients' pages: the administrator only, every other role refused (as the access log).
 ADMINISTRATOR_ONLY = {"anonymous": LOGIN, "admin": 200}
@@ -74,6 +77,8 @@ ROWS: dict[str, Row] = {
     "api:run_report": Row(kwargs=run, method="post", default=415, expect=REPORT),
     "api:commune_report": Row(kwargs={"code": TAN_DONG, "year": 2026, "month": 5}, expect=READ),
     "api:province_report": Row(kwargs={"code": "80", "year": 2026, "month": 5}, expect=PROVINCE_REPORT),
+    "api:spdci_sync_search": Row(method="post", expect={"anonymous": SIGNED_OUT}, default=NOT_JSON),
+    "api:spdci_sync_txn_status": Row(method="post", expect={"anonymous": SIGNED_OUT}, default=NOT_JSON),
 }  # fmt: skip
 
 

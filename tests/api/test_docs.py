@@ -35,6 +35,7 @@ def test_the_schema_is_openapi_3_with_every_endpoint():
         "/api/v1/households/{household_uuid}/support/", "/api/v1/persons/{person_uuid}/",
         "/api/v1/reports/communes/{code}/{year}/{month}/", "/api/v1/reports/provinces/{code}/{year}/{month}/",
         "/api/v1/runs/", "/api/v1/runs/{run_id}/", "/api/v1/runs/{run_id}/lines/", "/api/v1/runs/{run_id}/report/",
+        "/api/v1/spdci/registry/sync/search", "/api/v1/spdci/registry/sync/txn/status",
     ]  # fmt: skip
     assert schema["components"]["securitySchemes"] == {
         "session": {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME},

@@ -13,9 +13,9 @@ from geography.models import Commune, Village
 from geography.selectors import commune_list_for_user, village_list_for_commune
 from households.access import access_household_by_uuid, access_person_by_uuid, can_see_full_identifiers
 from households.forms import HouseholdFilterForm, household_filter_form
-from households.models import Household, Person
+from households.models import Household, Membership, Person
 from households.searching import refuse_identifier_search
-from households.selectors import household_list_for_user
+from households.selectors import current_housemate, household_list_for_user
 from privacy.visibility import sees_health
 
 
@@ -50,12 +50,23 @@ def households(actor, **filters) -> QuerySet[Household]:
     return household_list_for_user(actor, **filters)
 
 
-def household(actor, household_uuid) -> Household:
-    return access_household_by_uuid(actor, household_uuid)
+def village(commune: Commune, village_id: int) -> Village | None:
+    """A village of the commune (a write names it), or None."""
+    return village_list_for_commune(commune).filter(pk=village_id).first()
 
 
-def person(actor, person_uuid) -> Person:
-    return access_person_by_uuid(actor, person_uuid)
+def household(actor, household_uuid, *, for_edit: bool = False) -> Household:
+    """The household page's door; ``for_edit``: its edit pages' (the registry role, else 403)."""
+    return access_household_by_uuid(actor, household_uuid, for_edit=for_edit)
+
+
+def person(actor, person_uuid, *, for_edit: bool = False) -> Person:
+    return access_person_by_uuid(actor, person_uuid, for_edit=for_edit)
+
+
+def housemate(person: Person, person_uuid) -> Membership | None:
+    """A current member of the household ``person`` lives in (the death form's new head)."""
+    return current_housemate(person, person_uuid)
 
 
 def visibility(actor) -> dict:

@@ -11,5 +11,7 @@ urlpatterns = [
     path("communes/<str:code>/villages/", units.VillageList.as_view(), name="village_list"),
     path("households/", households.HouseholdList.as_view(), name="household_list"),
     path("households/<uuid:household_uuid>/", households.HouseholdDetail.as_view(), name="household_detail"),
+    path("households/<uuid:household_uuid>/members/", households.HouseholdMembers.as_view(), name="household_members"),
     path("persons/<uuid:person_uuid>/", households.PersonDetail.as_view(), name="person_detail"),
+    path("persons/<uuid:person_uuid>/death/", households.PersonDeath.as_view(), name="person_death"),
 ]

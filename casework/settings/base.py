@@ -231,7 +231,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsActor"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, adding what every write shares (the Idempotency-Key header, its 409 and 422).
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.problems.problem_details_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -245,7 +246,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name: a member's relationship read (any) and written (not the
+    # head: "change head" does that), a disability level read (maybe masked) and written.
+    "ENUM_NAME_OVERRIDES": {
+        "RelationshipEnum": "households.models.Relationship",
+        "NonHeadRelationshipEnum": "api.serializers.registry_writes.NON_HEAD_RELATIONSHIPS",
+        "DisabilityLevelEnum": "households.models.DisabilityLevel",
+        "DisabilityLevelShownEnum": "api.serializers.common.DISABILITY_LEVELS_SHOWN",
+    },
 }
+# The API keeps the answer to a write sent with an Idempotency-Key this many hours (api.idempotency):
+# a retry within them is answered, not done again; beat deletes older ones daily at 03:45.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 
 # --- Celery -------------------------------------------------------------------------------
 # Redis (or any kombu URL) when CELERY_BROKER_URL is set; otherwise kombu's filesystem
@@ -293,6 +305,8 @@ CELERY_BEAT_SCHEDULE = {
     "reports.purge_export_jobs": {"task": "reports.purge_export_jobs", "schedule": crontab(hour=3, minute=0)},
     # Daily at 03:30: personal-data access records older than PERSONAL_DATA_ACCESS_RETENTION_DAYS go.
     "privacy.purge_access_records": {"task": "privacy.purge_access_records", "schedule": crontab(hour=3, minute=30)},
+    # Daily at 03:45: the API's kept answers to keyed writes older than IDEMPOTENCY_KEY_HOURS go.
+    "api.purge_idempotent_requests": {"task": "api.purge_idempotent_requests", "schedule": crontab(hour=3, minute=45)},
     # Daily at 08:00 local time: health-insurance renewal reminders (a second run sends nothing).
     "notifications.send_health_insurance_reminders": {
         "task": "notifications.send_health_insurance_reminders",

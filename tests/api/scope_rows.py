@@ -4,13 +4,19 @@ Reading follows the pages: another commune's household, person or villages answe
 does not exist; the lists hold the caller's own. A call without a session is 401 (an API answers, it
 does not redirect to the login page). The schema and its two readers are open to everyone: they
 describe the API, not anyone's data.
+
+Writing follows the pages' edit doors: scope first (404), then the registry role (403). The matrix
+posts a form, and the API reads JSON only: a caller the door lets in is told 415. (The POST of the
+household list, whose row is its GET, is refused role by role in tests/api/test_registry_writes.py.)
 """
 
 from tests.conftest import TAN_DONG
-from tests.scope import OUT_OF_SCOPE, Row
+from tests.scope import OUT_OF_SCOPE, READ_ONLY_FORBIDDEN, Row
 
 SIGNED_OUT = 401
 READ = {"anonymous": SIGNED_OUT, **OUT_OF_SCOPE}
+WRITE = {"anonymous": SIGNED_OUT, **OUT_OF_SCOPE, **READ_ONLY_FORBIDDEN}
+UNSUPPORTED_MEDIA_TYPE = 415
 
 
 def household(targets):
@@ -29,7 +35,9 @@ ROWS: dict[str, Row] = {
     "api:village_list": Row(kwargs={"code": TAN_DONG}, expect=READ),
     "api:household_list": Row(expect={"anonymous": SIGNED_OUT}),
     "api:household_detail": Row(kwargs=household, expect=READ),
+    "api:household_members": Row(kwargs=household, method="post", default=UNSUPPORTED_MEDIA_TYPE, expect=WRITE),
     "api:person_detail": Row(kwargs=person, expect=READ),
+    "api:person_death": Row(kwargs=person, method="post", default=UNSUPPORTED_MEDIA_TYPE, expect=WRITE),
 }
 
 

@@ -29,7 +29,8 @@ def test_the_schema_is_openapi_3_with_every_endpoint():
     assert schema["openapi"].startswith("3.")
     assert sorted(schema["paths"]) == [
         "/api/v1/communes/", "/api/v1/communes/{code}/villages/", "/api/v1/households/",
-        "/api/v1/households/{household_uuid}/", "/api/v1/persons/{person_uuid}/",
+        "/api/v1/households/{household_uuid}/", "/api/v1/households/{household_uuid}/members/",
+        "/api/v1/persons/{person_uuid}/", "/api/v1/persons/{person_uuid}/death/",
     ]  # fmt: skip
     assert schema["components"]["securitySchemes"] == {
         "session": {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from api.views import docs, households, units
+from api.views import docs, errors, households, units
 
 app_name = "api"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("households/<uuid:household_uuid>/members/", households.HouseholdMembers.as_view(), name="household_members"),
     path("persons/<uuid:person_uuid>/", households.PersonDetail.as_view(), name="person_detail"),
     path("persons/<uuid:person_uuid>/death/", households.PersonDeath.as_view(), name="person_death"),
+    # Last: any other URL under /api/v1/ is a problem-details 404 (not the site's HTML page).
+    re_path(r"^(?P<path>.*)$", errors.not_found, name="not_found"),
 ]

@@ -8,6 +8,7 @@ describe the API, not anyone's data.
 Writing follows the pages' edit doors: scope first (404), then the registry role (403). The matrix
 posts a form, and the API reads JSON only: a caller the door lets in is told 415. (The POST of the
 household list, whose row is its GET, is refused role by role in tests/api/test_registry_writes.py.)
+Any other URL under /api/v1/ is a problem-details 404, for everyone.
 """
 
 from tests.conftest import TAN_DONG
@@ -38,6 +39,7 @@ ROWS: dict[str, Row] = {
     "api:household_members": Row(kwargs=household, method="post", default=UNSUPPORTED_MEDIA_TYPE, expect=WRITE),
     "api:person_detail": Row(kwargs=person, expect=READ),
     "api:person_death": Row(kwargs=person, method="post", default=UNSUPPORTED_MEDIA_TYPE, expect=WRITE),
+    "api:not_found": Row(kwargs={"path": "nothing/here/"}, default=404),
 }
 
 

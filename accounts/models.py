@@ -19,6 +19,12 @@ class User(AbstractUser):
     """A member of staff. What they may do comes from ``role``; where, from their assignments."""
 
     role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.COMMUNE_OFFICER)
+    # The account a system client of the API acts as (api.ApiClient): a role and admin units like a
+    # person's, so every scoping door serves it unchanged, but it never signs in to the pages.
+    is_service_account = models.BooleanField(
+        _("system client account"), default=False, editable=False,
+        help_text=_("The account of a system client of the API: it never signs in."),
+    )  # fmt: skip
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):

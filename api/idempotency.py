@@ -40,7 +40,8 @@ from api.models import IdempotentRequest
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 METHODS = frozenset({"POST", "PATCH"})
-_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+KEY_PATTERN = "^[!-~]{1,255}$"  # visible ASCII (RFC 8941 strings allow the space too; keys need none)
+_KEY = re.compile(KEY_PATTERN)
 
 
 class InvalidKey(exceptions.ValidationError):
@@ -97,7 +98,7 @@ def key_of(request) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':  # an sf-string (RFC 8941 §3.3.3)
+    if len(value) > 2 and value[0] == value[-1] == '"':  # an sf-string (RFC 8941 §3.3.3)
         value = value[1:-1]
     if not _KEY.fullmatch(value):
         raise InvalidKey

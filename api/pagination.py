@@ -3,7 +3,8 @@ for the rows after it (``WHERE (a, b) > (…)`` as ORs), never an OFFSET, so pag
 costs what page 1 does and a household added meanwhile neither repeats nor skips a row.
 
 The order is the queryset's own (the selectors decide it, e.g. the household list's search rank, then
-commune and code); it must be total (end on a unique field) and name fields or annotations only.
+commune and code); it must be total (end on a unique field) and name non-null fields or annotations
+only. A date or time in the key travels as its ISO text (the case list's newest application first).
 The cursor is opaque to clients (base64url of JSON); a forged one can only move within the caller's
 scope, which the queryset already holds.
 """
@@ -12,7 +13,9 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import date
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils.urls import replace_query_param
@@ -32,6 +35,7 @@ class Page:
 
 
 def _encode(values: list) -> str:
+    values = [value.isoformat() if isinstance(value, date) else value for value in values]
     return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
@@ -74,7 +78,10 @@ def paginate(queryset: QuerySet, request) -> Page:
     limit = _limit(request)
     cursor = request.query_params.get("cursor", "")
     if cursor:
-        queryset = queryset.filter(_after(order, _decode(cursor, len(order))))
+        try:
+            queryset = queryset.filter(_after(order, _decode(cursor, len(order))))
+        except (DjangoValidationError, TypeError, ValueError):  # a forged value of a date or number field
+            raise ValidationError({"cursor": ["This cursor is not one this list gave."]}) from None
     rows = list(queryset[: limit + 1])
     next_url = None
     if len(rows) > limit:

@@ -5,7 +5,7 @@ business (``api.scoping``), never a permission class's.
 Every view names its scope area (``scope_area = "registry"``); a safe method needs ``<area>:read`` and
 an unsafe one ``<area>:write``, unless the view names its write scope (``write_scope = "payments:report"``).
 A signed-in user's session carries no scopes: the user's role and communes decide, as on the pages.
-A system client's token must hold the scope (checked by the OAuth2 slice's ``token_scopes``).
+A system client's token must hold the scope (``token_scopes``): without it the call is a 403 problem.
 """
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -26,16 +26,22 @@ SCOPES = {
 def required_scope(request, view) -> str | None:
     """The scope the call needs: the view's write scope or ``<area>:write`` for an unsafe method,
     ``<area>:read`` for a safe one; None for a view that names no area (the schema and its readers)."""
+    return scope_for(request.method, view)
+
+
+def scope_for(method: str, view) -> str | None:
+    """``required_scope`` by the method alone: what the schema documents for each operation."""
     area = getattr(view, "scope_area", None)
-    if request.method not in SAFE_METHODS and getattr(view, "write_scope", None):
+    if method not in SAFE_METHODS and getattr(view, "write_scope", None):
         return view.write_scope
     if area is None:
         return None
-    return f"{area}:read" if request.method in SAFE_METHODS else f"{area}:write"
+    return f"{area}:read" if method in SAFE_METHODS else f"{area}:write"
 
 
 def token_scopes(request) -> set[str] | None:
-    """The scopes of the call's token, or None for a call without one (a session)."""
+    """The scopes of the call's token (a django-oauth-toolkit ``AccessToken``, whose ``scope`` is the
+    space-separated list), or None for a call without one (a session)."""
     scope = getattr(request.auth, "scope", None)
     return None if scope is None else set(scope.split())
 

@@ -4,17 +4,19 @@
 
 from django.conf import settings
 from drf_spectacular import openapi
+from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter
 
 from api import idempotency
+from api.permissions import scope_for
 from api.serializers.common import Problem
 
 PROBLEM_JSON = "application/problem+json"
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     idempotency.HEADER,
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": idempotency.KEY_PATTERN},
     OpenApiParameter.HEADER,
     description=(
         "Recommended on every write: a key of yours (a new UUID per request, 1 to 255 visible ASCII characters), "
@@ -64,3 +66,15 @@ class SessionScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
+
+
+class ClientCredentialsScheme(DjangoOAuthToolkitScheme):
+    """A system client's bearer token (``api.authentication.OAuth2Authentication``): the
+    client-credentials flow at ``OAUTH2_TOKEN_URL`` with the scopes of ``api.permissions.SCOPES`` (through
+    the scopes backend), each operation requiring the one scope its view needs."""
+
+    target_class = "api.authentication.OAuth2Authentication"
+
+    def get_security_requirement(self, auto_schema):
+        needed = scope_for(auto_schema.method, auto_schema.view)
+        return {self.name: [needed] if needed else []}

@@ -1,13 +1,18 @@
 """What the actor of an API call may read: the same doors as the pages, nothing of its own.
 
-The actor is the signed-in user today. A system client of the next slice will be an actor of the same
-shape (a role, admin units, ``has_national_scope``), so these functions, and through them
-``geography.scoping`` and each app's ``access_*`` doors and selectors, serve both unchanged.
+The actor is the signed-in user, or a system client's service account (its bearer token acts as it:
+``api/oauth.py``), an actor of the same shape (a role, admin units, ``has_national_scope``), so these
+functions, and through them ``geography.scoping`` and each app's ``access_*`` doors and selectors, serve
+both unchanged.
 Out of scope and missing are the same 404, raised by the doors.
 """
 
 from django.db.models import QuerySet
 
+from beneficiaries.access import access_case_by_uuid
+from beneficiaries.forms import CaseFilterForm, case_filter_form
+from beneficiaries.models import Case
+from beneficiaries.selectors import case_list_for_user, residence_for_user
 from geography.access import access_commune_by_code
 from geography.models import Commune, Village
 from geography.selectors import commune_list_for_user, village_list_for_commune
@@ -17,10 +22,12 @@ from households.models import Household, Membership, Person
 from households.searching import refuse_identifier_search
 from households.selectors import current_housemate, household_list_for_user
 from privacy.visibility import sees_health
+from support.models import Record
+from support.selectors import records_for_user
 
 
 def actor(request):
-    """Whom the call acts for: the authenticated user (a client's bound account later)."""
+    """Whom the call acts for: the signed-in user, or the service account of the client whose token it is."""
     return request.user
 
 
@@ -73,3 +80,40 @@ def visibility(actor) -> dict:
     """The masking the pages apply to this actor, as the serializers' context: the data is already
     scoped to the actor's communes (``commune_id=None``), as on the household page."""
     return {"full_identifiers": can_see_full_identifiers(actor), "full_health": sees_health(actor)}
+
+
+# --- allowances and support: the same doors as their pages --------------------------------------
+
+
+def case_filters(actor, query) -> CaseFilterForm:
+    """The case list page's filter form over the query string (health-related categories only for
+    the roles that see them), with the same refusal of partial identifier searches for masked roles."""
+    form = case_filter_form(actor, query)
+    refuse_identifier_search(form, actor)
+    return form
+
+
+def cases(actor, **filters) -> QuerySet[Case]:
+    """The case list page's cases (``beneficiaries.selectors.case_list_for_user``) and order."""
+    return case_list_for_user(actor, **filters)
+
+
+def case(actor, case_uuid) -> Case:
+    return access_case_by_uuid(actor, case_uuid)
+
+
+def residence(actor, person_uuid) -> Membership | None:
+    """Where a person the actor may file a case for lives now (None: not in the actor's communes)."""
+    return residence_for_user(actor, person__uuid=person_uuid)
+
+
+def household_support(actor, household: Household) -> QuerySet[Record]:
+    """The household's support records of the actor's communes, newest plan first (the records
+    list's order), with what a row shows: programme, member, commune and the funding lines."""
+    return (
+        records_for_user(actor)
+        .filter(household=household)
+        .select_related("commune")
+        .prefetch_related("fundings__donor")
+        .order_by("-planned_on", "-id")
+    )

@@ -1,10 +1,14 @@
 from django.urls import path, re_path
+from oauth2_provider import views as oauth2_views
 
-from api.views import docs, errors, households, units
+from api.views import cases, docs, errors, households, poverty, support, units
 
 app_name = "api"
 urlpatterns = [
     path("schema/", docs.Schema.as_view(), name="schema"),
+    # The system clients' tokens (client credentials; django-oauth-toolkit, rules in api/oauth.py).
+    path("oauth/token/", oauth2_views.TokenView.as_view(), name="oauth_token"),
+    path("oauth/revoke/", oauth2_views.RevokeTokenView.as_view(), name="oauth_revoke"),
     path("docs/", docs.SwaggerUI.as_view(), name="docs"),
     path("redoc/", docs.Redoc.as_view(), name="redoc"),
     path("communes/", units.CommuneList.as_view(), name="commune_list"),
@@ -14,6 +18,11 @@ urlpatterns = [
     path("households/<uuid:household_uuid>/members/", households.HouseholdMembers.as_view(), name="household_members"),
     path("persons/<uuid:person_uuid>/", households.PersonDetail.as_view(), name="person_detail"),
     path("persons/<uuid:person_uuid>/death/", households.PersonDeath.as_view(), name="person_death"),
-    # Last: any other URL under /api/v1/ is a problem-details 404 (not the site's HTML page).
+    path("communes/<str:code>/poverty-list/", poverty.PovertyList.as_view(), name="poverty_list"),
+    path("cases/", cases.CaseList.as_view(), name="case_list"),
+    path("cases/<uuid:case_uuid>/", cases.CaseDetail.as_view(), name="case_detail"),
+    path("households/<uuid:household_uuid>/support/", support.HouseholdSupport.as_view(), name="household_support"),
+    # Last (add routes above it): any other URL under /api/v1/ is a problem-details 404, not the
+    # site's HTML page.
     re_path(r"^(?P<path>.*)$", errors.not_found, name="not_found"),
 ]

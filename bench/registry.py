@@ -5,8 +5,9 @@ $DATABASE_URL, or of the embedded server (.data/database_url) when that is unset
 migrates that database, loads the admin units and the demo data, and tops the province of Tây Ninh
 up to 1,000,000 synthetic households (a second run reuses them). Then, signed in as a commune
 officer of a commune with about 10,000 households, it measures server time (django.test.Client,
-in process, no network) of a trivial page and the registry's pages, and the import of a
-100,000-line file, whose rows it deletes afterwards. See bench/README.md.
+in process, no network) of a trivial page and the registry's pages, the API's reads of the same rows
+(each against its page: within 2×), and the import of a 100,000-line file, whose rows it deletes
+afterwards. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ SEED = 80
 RUNS, WARM_UPS = 15, 2
 IMPORT_ROWS = 100_000
 PAGE_MAX_RATIO, PAGE_MAX_MS, IMPORT_MAX_S = 5.0, 100.0, 60.0
+API_MAX_RATIO = 2.0  # an API read: its median ≤ 2× the median of the page that shows the same data
 SEARCH_NAME = "nguyen thi hieu"
 OFFICER = "bench.officer"
 
@@ -144,6 +146,27 @@ def bench_pages(client, targets: list[tuple[str, str, str]]) -> list[Line]:
                 line.ratio = line.median_ms / trivial
                 ok = line.ratio <= PAGE_MAX_RATIO and line.median_ms < PAGE_MAX_MS
                 line.verdict = "PASS" if ok else "FAIL"
+        lines.append(line)
+    return lines
+
+
+def bench_api(client, targets: list[tuple[str, str, str, str]], pages: list[Line]) -> list[Line]:
+    """Each API read against the page that shows the same rows (``page`` names its line): the same
+    officer's session, the same selectors; the ratio is to that page's median, not the trivial one."""
+    page_median = {line.name: line.median_ms for line in pages}
+    lines = []
+    for name, detail, url, page in targets:
+        status, times = measure(client, url)
+        line = Line(name, detail)
+        if status != 200:
+            line.note, line.verdict = f"HTTP {status}", "FAIL"
+        elif page_median.get(page) is None:
+            line.median_ms, line.p90_ms, line.verdict = statistics.median(times), p90(times), "n/a"
+        else:
+            line.median_ms, line.p90_ms = statistics.median(times), p90(times)
+            line.ratio = line.median_ms / page_median[page]
+            line.verdict = "PASS" if line.ratio <= API_MAX_RATIO else "FAIL"
+            line.note = f"× {page}"
         lines.append(line)
     return lines
 
@@ -285,6 +308,7 @@ def print_table(lines: list[Line]) -> None:
         print(f"{line.name:<14} {median:>10} {p90_ms:>10} {ratio:>10}  {line.verdict:<7}  {line.detail}{note}")
     print(
         f"\nTargets: each page's median ≤ {PAGE_MAX_RATIO:g}× the trivial page and < {PAGE_MAX_MS:g} ms; "
+        f"each API read ≤ {API_MAX_RATIO:g}× its page (the ratio column, for api lines); "
         f"the import < {IMPORT_MAX_S:g} s. Medians of {RUNS} runs after {WARM_UPS} warm-ups."
     )
 
@@ -346,6 +370,17 @@ def main() -> int:
     vacuum_registry()
     say(f"measuring pages ({WARM_UPS} warm-ups, {RUNS} runs each)")
     lines = bench_pages(client, targets)
+    api_list = f"/api/v1/households/?{urlencode({'commune': commune.code})}"
+    api_targets = [
+        ("api list", f"GET {api_list}", api_list, "list"),
+        ("api name", f"GET /api/v1/households/?q={search}", f"/api/v1/households/?{urlencode({'q': search})}", "name search"),
+        ("api ID", "GET /api/v1/households/?q=<national ID>", f"/api/v1/households/?{urlencode({'q': national_id})}",
+         "national ID"),
+        ("api household", f"GET /api/v1/households/{household.uuid}/", f"/api/v1/households/{household.uuid}/",
+         "household"),
+    ]  # fmt: skip
+    say(f"measuring the API's reads of the same rows ({WARM_UPS} warm-ups, {RUNS} runs each)")
+    lines += bench_api(client, api_targets, lines)
     say(f"measuring the import of {IMPORT_ROWS:,} lines")
     lines.append(bench_import(user, commune))
     print_table(lines)

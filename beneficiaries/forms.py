@@ -6,12 +6,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaries import banks, category_labels
-from beneficiaries.models import Case, PaymentMethod
+from beneficiaries.models import Case, Category, PaymentMethod
 from beneficiaries.selectors import clause_of
 from beneficiaries.services import CategoryChoice, PaymentDetails
 from core.documents import DOCUMENT_HELP, validate_document
 from core.forms import DATE_INPUT, CrispyForm, month_field, offer_choices, plain_bootstrap
 from core.months import first_of_month
+from geography.models import Commune, Village
+from geography.scoping import commune_codes_for_user
+from privacy.visibility import HEALTH_CATEGORIES, sees_health
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
@@ -283,6 +286,30 @@ class CaseFilterForm(forms.Form):
             "turning": data["turning"],
             "cards_expiring": data["cards"] == "expiring",
         }
+
+
+def case_filter_form(user, data) -> CaseFilterForm:
+    """The case list's filter form over ``data`` (a query string; empty: unbound) with the choices
+    ``user`` may name: their communes and those communes' villages (every village for an
+    administrator only once a commune is chosen), and the categories, without the health-related ones
+    for a role that may not see them (a list filtered by 5.8 would name the people with HIV:
+    ``privacy.visibility``). The list page and the API's case list build it the same way."""
+    codes = None if user.has_national_scope else commune_codes_for_user(user)
+    communes = Commune.objects.filter(code__in=codes) if codes is not None else Commune.objects.all()
+    villages = Village.objects.filter(commune__in=codes) if codes is not None else Village.objects.all()
+    chosen_commune = data.get("commune", "")
+    if chosen_commune:
+        villages = villages.filter(commune_id=chosen_commune)
+    categories = list(Category.objects.order_by("position"))
+    if not sees_health(user):
+        categories = [category for category in categories if category.code not in HEALTH_CATEGORIES]
+    return CaseFilterForm(
+        data or None,
+        categories=categories,
+        villages=villages.order_by("name"),
+        communes=communes.order_by("name"),
+        list_villages=codes is not None or bool(chosen_commune),
+    )
 
 
 class MonthlyTotalForm(forms.Form):

@@ -199,6 +199,16 @@ def case_list_for_user(
     )
 
 
+def residence_for_user(user, **person_filter) -> Membership | None:
+    """The current membership (with its person and commune) of a person living in one of the user's
+    communes, found by ``person_filter`` (``person__uuid=…`` or ``person__national_id=…``): whom the
+    case form (and the API) may file a case for, and in which commune."""
+    memberships = Membership.objects.filter(left_on__isnull=True, **person_filter).select_related(
+        "person", "household__commune"
+    )
+    return scope_to_user(memberships, user, commune_field="household__commune").first()
+
+
 def masked_account(case: Case, *, full: bool) -> str:
     """How a case is paid, as a list shows it: the account's last 4 digits unless ``full``."""
     if case.payment_method == PaymentMethod.CASH:

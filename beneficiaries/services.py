@@ -82,6 +82,13 @@ def category_problems(choices: list[CategoryChoice]) -> dict[str, list[str]]:
     return problems
 
 
+def category_choices(codes: list[str], dependent_children: int = 0) -> list[CategoryChoice]:
+    """The categories asked for, each with the dependent children when it is paid per child (5.4),
+    as the case form builds them: the other categories never carry children (one query)."""
+    per_child = set(Category.objects.filter(code__in=codes, per_child_addition=True).values_list("code", flat=True))
+    return [CategoryChoice(code, dependent_children if code in per_child else 0) for code in codes]
+
+
 def payment_problems(details: PaymentDetails) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     if details.method not in PAYMENT_METHODS:

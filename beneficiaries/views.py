@@ -32,7 +32,6 @@ from beneficiaries.access import access_case_by_uuid, access_document
 from beneficiaries.forms import (
     BirthDateChangeForm,
     CaseFileForm,
-    CaseFilterForm,
     CategoryChangeForm,
     DecideForm,
     DocumentForm,
@@ -46,20 +45,21 @@ from beneficiaries.forms import (
     TerminateForm,
     TransferForm,
     VerifyForm,
+    case_filter_form,
 )
 from beneficiaries.models import Case, Category
 from core.documents import attachment_response
 from core.forms import parse_month, submit
 from core.months import first_of_month
 from geography.access import access_commune_by_code
-from geography.models import Commune, Village
+from geography.models import Commune
 from geography.scoping import commune_codes_for_user, communes_for_user, scope_to_user
 from households.access import can_see_full_identifiers
 from households.models import Membership
 from households.searching import refuse_identifier_search
 from households.selectors import COUNT_LIMIT, count_up_to
 from privacy.log import Purpose, record_list_view, record_view
-from privacy.visibility import HEALTH_CATEGORIES, sees_health
+from privacy.visibility import sees_health
 
 Status = Case.Status
 CHECK_LABELS = {"age": gettext_lazy("Age within the category's band"), **dict(Category.Condition.choices)}
@@ -133,25 +133,7 @@ def _categories():
 @login_required
 def case_list(request):
     codes = None if request.user.has_national_scope else commune_codes_for_user(request.user)
-    communes = Commune.objects.filter(code__in=codes) if codes is not None else Commune.objects.all()
-    # The villages a filter may name: those of the user's communes (every village for an
-    # administrator), of the chosen commune only when there is one.
-    villages = Village.objects.filter(commune__in=codes) if codes is not None else Village.objects.all()
-    chosen_commune = request.GET.get("commune", "")
-    if chosen_commune:
-        villages = villages.filter(commune_id=chosen_commune)
-    # A role that may not see health categories may not filter by them either: the list of a filter
-    # by 5.8 would name the people with HIV (privacy.visibility).
-    categories = _categories()
-    if not sees_health(request.user):
-        categories = [category for category in categories if category.code not in HEALTH_CATEGORIES]
-    form = CaseFilterForm(
-        request.GET or None,
-        categories=categories,
-        villages=villages.order_by("name"),
-        communes=communes.order_by("name"),
-        list_villages=codes is not None or bool(chosen_commune),
-    )
+    form = case_filter_form(request.user, request.GET)
     refuse_identifier_search(form, request.user)  # masked roles: whole numbers only, rate limited
     filters = form.filters()
     page = _page_number(request)
@@ -195,11 +177,7 @@ def case_list(request):
 
 
 def _residence(user, **person_filter) -> Membership | None:
-    """The current membership of a person living in one of the user's communes."""
-    memberships = Membership.objects.filter(left_on__isnull=True, **person_filter).select_related(
-        "person", "household__commune"
-    )
-    return scope_to_user(memberships, user, commune_field="household__commune").first()
+    return selectors.residence_for_user(user, **person_filter)
 
 
 @login_required

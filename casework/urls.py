@@ -21,6 +21,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     # The API for other systems (api/): versioned in the path; v1 is the first.
     path("api/v1/", include("api.urls")),
+    # The administrator's pages of the API's system clients (their credentials).
+    path("api-clients/", include("api.urls_pages")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

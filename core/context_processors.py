@@ -8,6 +8,7 @@ IN_MORE = (
     "geography:commune_list",
     "admin:index",
     "privacy:access_log",
+    "api_clients:list",
     "core:guide",
 )
 
@@ -34,6 +35,7 @@ def navigation(request):
     if user.has_national_scope:
         items.append((_("Administration"), reverse("admin:index")))
         items.append((_("Personal data accesses"), reverse("privacy:access_log")))
+        items.append((_("API clients"), reverse("api_clients:list")))
     # Last, for every role: the user guide (docs/huong-dan/), the pages of their own work.
     items.append((_("User guide"), reverse("core:guide")))
     more = {reverse(name) for name in IN_MORE}

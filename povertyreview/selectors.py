@@ -15,6 +15,7 @@ from core.timeline import TimelineEntry
 from core.worklists import WorkItem
 from geography.scoping import commune_codes_for_user, has_national_scope, scope_to_user
 from households.models import Household, HouseholdYearStatus, PovertyStatus
+from households.selectors import status_in_force
 from povertyreview import deadlines
 from povertyreview.classification import rules_for
 from povertyreview.models import Assessment, Campaign, Complaint, ReductionTarget, ReviewEvent
@@ -189,6 +190,41 @@ def review_results(commune, year: int) -> ReviewResult:
         achieved_reduction=achieved,
         plan_percent=_percent(achieved, planned) if planned else None,
         by_village=by_village,
+    )
+
+
+def poverty_list(commune, year: int, *, status: str = "") -> QuerySet[Household]:
+    """The commune's current households on the list in force in ``year``: poor or near-poor by their
+    latest status of ``year`` or before (``households.selectors.status_in_force``: until the review
+    of ``year - 1`` is approved, the list before it stays in force), by code. ``status``: only the
+    poor or only the near-poor. Each household is annotated with ``list_status``, ``list_year`` (the
+    year of the list that status comes from) and, when a review of this product made that list, the
+    chair's decision that recognised it (``decision_number``, ``decision_date``): the approved
+    review whose list is ``list_year`` (the annual review of the year before, or an in-year review of
+    that year, the latest approved) and that surveyed the household. A list imported from before
+    the product has no decision here (both empty)."""
+    statuses = [status] if status in LISTED else list(LISTED)
+    latest = HouseholdYearStatus.objects.filter(household_id=OuterRef("pk"), year__lte=year).order_by("-year")
+    recognised = (
+        Assessment.objects.filter(
+            household_id=OuterRef("pk"), surveyed_at__isnull=False, campaign__status=Campaign.Status.APPROVED
+        )
+        .filter(
+            Q(campaign__kind=Campaign.Kind.PERIODIC, campaign__year=OuterRef("list_year") - 1)
+            | Q(campaign__kind=Campaign.Kind.REGULAR, campaign__year=OuterRef("list_year"))
+        )
+        .order_by("-campaign__approved_at", "-campaign_id")
+    )
+    return (
+        Household.objects.filter(commune=commune, dissolved_on__isnull=True)
+        .annotate(list_status=status_in_force(year), list_year=Subquery(latest.values("year")[:1]))
+        .filter(list_status__in=statuses)
+        .annotate(
+            decision_number=Subquery(recognised.values("campaign__decision_number")[:1]),
+            decision_date=Subquery(recognised.values("campaign__decision_date")[:1]),
+        )
+        .select_related("village", "head")
+        .order_by("code", "id")
     )
 
 

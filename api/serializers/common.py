@@ -6,11 +6,14 @@ never a role test here) and the envelope of a list.
 from rest_framework import serializers
 
 from households.models import DisabilityLevel
-from privacy.visibility import mask_value
+from privacy.visibility import HEALTH_CATEGORIES, mask_account, mask_value
 
 # A disability's level as a role that may not see it reads it (the page's "with a disability").
 WITH_DISABILITY = "with_disability"
 DISABILITY_LEVELS_SHOWN = [*DisabilityLevel.choices, (WITH_DISABILITY, "with a disability")]
+# A health-related allowance category as a role that may not see it reads it (the pages'
+# "health-related category": the code alone tells HIV or a disability's level).
+HEALTH_RELATED = "health_related"
 
 
 class Problem(serializers.Serializer):
@@ -49,6 +52,25 @@ class MaskedIdentifier(serializers.CharField):
     def to_representation(self, value) -> str:
         value = value or ""
         return value if self.context["full_identifiers"] else mask_value(value)
+
+
+class MaskedAccount(serializers.CharField):
+    """A bank account number: in full for the roles that see identifiers, else by its last 4 digits
+    ("••••6789"), as on the pages."""
+
+    def to_representation(self, value) -> str:
+        value = value or ""
+        return value if self.context["full_identifiers"] else mask_account(value)
+
+
+class CategoryCodeField(serializers.CharField):
+    """An allowance category's code (``5.5a``); a health-related one (HIV, a disability's level) reads
+    ``health_related`` for the roles that may not see health data, as the pages generalise it."""
+
+    def to_representation(self, value) -> str:
+        if not value or self.context["full_health"] or value not in HEALTH_CATEGORIES:
+            return value or ""
+        return HEALTH_RELATED
 
 
 class DisabilityLevelField(serializers.ChoiceField):

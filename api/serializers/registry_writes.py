@@ -2,6 +2,8 @@
 (``households.forms``) check it; the services (``households.services``) decide what is allowed and
 name the field they refuse."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from geography.models import Area
@@ -11,6 +13,15 @@ from households.services import PersonData
 
 NON_HEAD_RELATIONSHIPS = [choice for choice in Relationship.choices if choice[0] != Relationship.HEAD]
 BIGINT_MAX = 2**63 - 1  # an id beyond it is no id (and PostgreSQL would refuse the comparison)
+
+
+class FloorArea(serializers.FloatField):
+    """A floor area in m², kept to one decimal as the page's field keeps it (numeric(6, 1)): a client's
+    42.25 is 42.2, not a refusal, since a float cannot promise its decimals."""
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)  # the float, its bounds checked as a float
+        return None if value is None else Decimal(str(round(value, 1)))
 
 
 class PersonInput(serializers.Serializer):
@@ -56,9 +67,9 @@ class HouseholdRegisterInput(serializers.Serializer):
     area = serializers.ChoiceField(
         choices=Area.choices, required=False, allow_null=True, default=None, help_text="Null: the commune's."
     )
-    housing_area_m2 = serializers.DecimalField(
-        max_digits=6, decimal_places=1, min_value=1, required=False, allow_null=True, default=None,
-        coerce_to_string=False, help_text="The dwelling's floor area (m²).",
+    housing_area_m2 = FloorArea(
+        min_value=1, max_value=99999.9, required=False, allow_null=True, default=None,
+        help_text="The dwelling's floor area (m²), kept to 0.1 m².",
     )  # fmt: skip
     head = PersonInput()
     members = RegisterMemberInput(many=True, required=False, default=list, max_length=20)

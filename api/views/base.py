@@ -6,11 +6,16 @@ from rest_framework.views import APIView
 
 from api import idempotency, scoping
 from api.conditional import conditional
+from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.serializers.common import Problem
 
 PAGINATION = [
     OpenApiParameter("cursor", str, description="The `next` URL's cursor (opaque)."),
-    OpenApiParameter("limit", int, description="Rows a page, 1 to 200 (50)."),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        description=f"Rows a page, 1 to {MAX_LIMIT} ({DEFAULT_LIMIT}).",
+    ),
 ]
 PROBLEM_JSON = "application/problem+json"
 ERRORS = {(status, PROBLEM_JSON): Problem for status in (401, 403, 404)}
@@ -35,7 +40,8 @@ class ApiView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.idempotency_claim = idempotency.claim(request, scoping.actor(request))
+        if hasattr(self, request.method.lower()):  # a method the view lacks is 405, whatever its key
+            self.idempotency_claim = idempotency.claim(request, scoping.actor(request))
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):

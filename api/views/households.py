@@ -43,7 +43,10 @@ HOUSEHOLD_FILTERS = [
     OpenApiParameter("q", str, description="Name (diacritics optional), whole national ID or phone, or household code."),
     OpenApiParameter("commune", str, description="A commune code of the caller's."),
     OpenApiParameter("village", str, description="A village id of those communes, or `none`: waiting for a village."),
-    OpenApiParameter("year", int, description="The year of `status`, `change` and the rows' `year_status`."),
+    OpenApiParameter(
+        "year", {"type": "integer", "minimum": 2000, "maximum": 2100},
+        description="The year of `status`, `change` and the rows' `year_status`.",
+    ),
     OpenApiParameter("status", str, enum=["poor", "near_poor", "listed", "middle_income", "none"]),
     OpenApiParameter(
         "change", str, enum=["escaped_poverty", "escaped_near_poverty", "new_listed", "fell_back"],

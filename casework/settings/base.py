@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our own static files (no CDN)
+    "oauth2_provider",  # the API's system clients: OAuth2 client credentials (api/oauth.py)
     # Our apps, lowest layer first (dependencies point up this list only).
     "core",
     "geography",
@@ -224,10 +225,15 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- The API (issue 18, api/) ------------------------------------------------------------
-# JSON only (the browsable API's pages would need inline scripts the CSP refuses); the actor of a call
-# is the signed-in user (session, CSRF on unsafe methods) until the OAuth2 clients arrive.
+# JSON only (the browsable API's pages would need inline scripts the CSP refuses). The actor of a call
+# is a system client's service account (an OAuth2 bearer token, client-credentials grant: api/oauth.py),
+# else the signed-in user (session, CSRF on unsafe methods). The token comes first, so a call with
+# neither is a 401 whose challenge says Bearer.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.OAuth2Authentication",
+        "api.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsActor"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -246,9 +252,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Choice sets that share a field name: a member's relationship read (any) and written (not the
-    # head: "change head" does that), a disability level read (maybe masked) and written.
+    # The token endpoint of the system clients (the scopes come from api.permissions.SCOPES through
+    # the scopes backend, api/oauth.py).
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/api/v1/oauth/token/",
+    # Several choice sets share a field name ("status", "method"): each gets its own component name. A
+    # member's relationship read (any) and written (not the head: "change head" does that), a
+    # disability level read (maybe masked) and written.
     "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "beneficiaries.models.Case.Status",
+        "PaymentMethodEnum": "beneficiaries.models.PaymentMethod",
+        "SupportRecordStatusEnum": "support.models.Record.Status",
+        "ListedStatusEnum": ["poor", "near_poor"],
         "RelationshipEnum": "households.models.Relationship",
         "NonHeadRelationshipEnum": "api.serializers.registry_writes.NON_HEAD_RELATIONSHIPS",
         "DisabilityLevelEnum": "households.models.DisabilityLevel",
@@ -258,6 +273,20 @@ SPECTACULAR_SETTINGS = {
 # The API keeps the answer to a write sent with an Idempotency-Key this many hours (api.idempotency):
 # a retry within them is answered, not done again; beat deletes older ones daily at 03:45.
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+# The OAuth2 server of the system clients (django-oauth-toolkit): client credentials only, each client
+# an ApiClient (api/models.py) whose token carries no scope it was not granted and acts as its service
+# account. Secrets are stored hashed (shown once); tokens expire after ACCESS_TOKEN_EXPIRE_SECONDS.
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("API_ACCESS_TOKEN_EXPIRE_SECONDS", default=3600),
+    "OAUTH2_VALIDATOR_CLASS": "api.oauth.ClientValidator",
+    "SCOPES_BACKEND_CLASS": "api.oauth.ClientScopes",
+    "PKCE_REQUIRED": True,
+    # oauthlib's server of the client-credentials grant alone (with revocation): no password grant, so
+    # the token endpoint can never be used to try staff passwords.
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
+}
+# The toolkit's application model, named for the migrations of the model that points at it (api.ApiClient).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 # --- Celery -------------------------------------------------------------------------------
 # Redis (or any kombu URL) when CELERY_BROKER_URL is set; otherwise kombu's filesystem

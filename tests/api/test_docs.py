@@ -10,6 +10,8 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
+from api.permissions import SCOPES
+
 pytestmark = pytest.mark.django_db
 
 
@@ -28,13 +30,19 @@ def test_the_schema_is_openapi_3_with_every_endpoint():
     schema = yaml.safe_load(response.content)
     assert schema["openapi"].startswith("3.")
     assert sorted(schema["paths"]) == [
-        "/api/v1/communes/", "/api/v1/communes/{code}/villages/", "/api/v1/households/",
-        "/api/v1/households/{household_uuid}/", "/api/v1/households/{household_uuid}/members/",
+        "/api/v1/cases/", "/api/v1/cases/{case_uuid}/", "/api/v1/communes/", "/api/v1/communes/{code}/poverty-list/",
+        "/api/v1/communes/{code}/villages/", "/api/v1/households/", "/api/v1/households/{household_uuid}/",
+        "/api/v1/households/{household_uuid}/members/", "/api/v1/households/{household_uuid}/support/",
         "/api/v1/persons/{person_uuid}/", "/api/v1/persons/{person_uuid}/death/",
     ]  # fmt: skip
     assert schema["components"]["securitySchemes"] == {
-        "session": {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
-    }
+        "session": {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME},
+        "oauth2": {"type": "oauth2", "flows": {"clientCredentials": {
+            "tokenUrl": "/api/v1/oauth/token/", "scopes": SCOPES,
+        }}},
+    }  # fmt: skip
+    # each operation asks for the one scope its view needs, or the session
+    assert schema["paths"]["/api/v1/households/"]["get"]["security"] == [{"oauth2": ["registry:read"]}, {"session": []}]
     listing = schema["paths"]["/api/v1/households/"]["get"]
     assert {"q", "commune", "village", "status", "year", "cursor", "limit"} <= {
         p["name"] for p in listing["parameters"]

@@ -280,7 +280,7 @@ def test_without_a_session_the_call_is_a_401_problem():
     response = Client().get(reverse("api:household_list"))
 
     assert (response.status_code, response["Content-Type"]) == (401, "application/problem+json")
-    assert response["WWW-Authenticate"] == 'Session realm="casework"'
+    assert response["WWW-Authenticate"] == 'Bearer realm="casework"'
     assert response.json()["title"] == "Unauthorized"
 
 

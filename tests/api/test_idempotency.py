@@ -252,7 +252,9 @@ def test_the_schema_documents_the_key_and_its_answers_on_every_write():
     assert len(writes) >= 3
     for path, method, operation in writes:
         headers = {p["name"]: p for p in operation["parameters"] if p["in"] == "header"}
-        assert headers["Idempotency-Key"]["schema"] == {"type": "string"}, (path, method)
+        assert headers["Idempotency-Key"]["schema"] == {
+            "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]{1,255}$",
+        }, (path, method)  # fmt: skip
         assert not headers["Idempotency-Key"].get("required", False)
         assert {"400", "409", "422"} <= set(operation["responses"]), (path, method)
         assert "application/problem+json" in operation["responses"]["422"]["content"]
@@ -274,3 +276,12 @@ def test_a_keyed_write_on_a_session_with_its_csrf_token_is_hashed_and_runs(users
 
     assert (first.status_code, retry.status_code, retry["Idempotent-Replayed"]) == (201, 201, "true")
     assert without_token.status_code == 403 and Household.objects.count() == 1
+
+
+def test_a_method_the_view_lacks_is_405_whatever_its_key(officer, family):
+    response = officer.patch(
+        f"/api/v1/households/{family.uuid}/members/", {}, content_type="application/json",
+        headers={"Idempotency-Key": "not a valid key"},
+    )  # fmt: skip
+
+    assert response.status_code == 405 and not IdempotentRequest.objects.exists()

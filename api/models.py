@@ -5,6 +5,9 @@ secret stored hashed) bound to a service account (``accounts.User`` with ``is_se
 role and admin units like a person's, so the actor of its calls is that account and every scoping door
 serves it unchanged. This row holds what the toolkit does not: the client's name, the scopes it may ask
 for, and who created, rotated and revoked it (with simple-history's rows of every change).
+
+It also keeps the answers to writes sent with an ``Idempotency-Key`` (``IdempotentRequest``), so that
+a retried write is answered, not done again.
 """
 
 import uuid
@@ -16,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import BaseModel
+from privacy.fields import EncryptedCharField
 
 
 class ApiClient(BaseModel):
@@ -88,3 +92,27 @@ class SpdciTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transaction_id} ({self.correlation_id})"
+
+
+class IdempotentRequest(BaseModel):
+    """A write the API answered, by its caller's key (``api.idempotency``): what was asked (method,
+    path, a hash of the body) and what was answered. Written in the same transaction as the write
+    itself, so a crash leaves neither; deleted after ``IDEMPOTENCY_KEY_HOURS`` (``api.tasks``)."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("idempotency key"), max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.TextField()
+    body_sha256 = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100)
+    location = models.TextField(blank=True)
+    # The answer may name persons and accounts (a filed case's account number): encrypted at rest as
+    # the columns it was read from (privacy.encryption), and rotated with them.
+    body = EncryptedCharField(max_length=10_000_000, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["actor", "key"], name="api_idempotent_request_actor_key")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"

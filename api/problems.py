@@ -10,6 +10,7 @@ The ``type`` is ``about:blank`` (the status says it all; RFC 9457 §4.2.1). A mi
 outside the caller's scope are the same 404 with the same words, as on the pages.
 """
 
+from contextlib import contextmanager
 from http import HTTPStatus
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -65,6 +66,19 @@ def rows_refused(rows: list[tuple[int | None, str, str]], field: str) -> excepti
     if whole:
         data["non_field_errors"] = whole
     return exceptions.ValidationError(data)
+
+
+@contextmanager
+def fields_named(rename):
+    """A service's refusal (``ValidationError`` by field) with its fields named as the request's body
+    names them: ``rename("members[1].national_id")`` -> ``"members.0.national_id"``. The messages stay
+    the service's; an error of the whole request stays one."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise DjangoValidationError({rename(name): errors for name, errors in error.error_dict.items()}) from error
 
 
 def problem(status: int, detail: str, **extra) -> dict:

@@ -25,7 +25,7 @@ from households.access import access_household_by_uuid, access_person_by_uuid, c
 from households.forms import HouseholdFilterForm, household_filter_form
 from households.models import Household, Membership, Person
 from households.searching import refuse_identifier_search
-from households.selectors import current_members_for_user, household_list_for_user
+from households.selectors import current_housemate, current_members_for_user, household_list_for_user
 from privacy.visibility import sees_health
 from reports.access import access_commune_dashboard, access_province_dashboard
 from support.models import Record
@@ -85,12 +85,23 @@ def members(actor, **filters) -> QuerySet[Membership]:
     return current_members_for_user(actor, **filters)
 
 
-def household(actor, household_uuid) -> Household:
-    return access_household_by_uuid(actor, household_uuid)
+def village(commune: Commune, village_id: int) -> Village | None:
+    """A village of the commune (a write names it), or None."""
+    return village_list_for_commune(commune).filter(pk=village_id).first()
 
 
-def person(actor, person_uuid) -> Person:
-    return access_person_by_uuid(actor, person_uuid)
+def household(actor, household_uuid, *, for_edit: bool = False) -> Household:
+    """The household page's door; ``for_edit``: its edit pages' (the registry role, else 403)."""
+    return access_household_by_uuid(actor, household_uuid, for_edit=for_edit)
+
+
+def person(actor, person_uuid, *, for_edit: bool = False) -> Person:
+    return access_person_by_uuid(actor, person_uuid, for_edit=for_edit)
+
+
+def housemate(person: Person, person_uuid) -> Membership | None:
+    """A current member of the household ``person`` lives in (the death form's new head)."""
+    return current_housemate(person, person_uuid)
 
 
 def visibility(actor) -> dict:

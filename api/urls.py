@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 from oauth2_provider import views as oauth2_views
 
-from api.views import cases, docs, households, poverty, reports, runs, spdci, support, units
+from api.views import cases, docs, errors, households, poverty, reports, runs, spdci, support, units
 
 app_name = "api"
 urlpatterns = [
@@ -15,7 +15,9 @@ urlpatterns = [
     path("communes/<str:code>/villages/", units.VillageList.as_view(), name="village_list"),
     path("households/", households.HouseholdList.as_view(), name="household_list"),
     path("households/<uuid:household_uuid>/", households.HouseholdDetail.as_view(), name="household_detail"),
+    path("households/<uuid:household_uuid>/members/", households.HouseholdMembers.as_view(), name="household_members"),
     path("persons/<uuid:person_uuid>/", households.PersonDetail.as_view(), name="person_detail"),
+    path("persons/<uuid:person_uuid>/death/", households.PersonDeath.as_view(), name="person_death"),
     path("communes/<str:code>/poverty-list/", poverty.PovertyList.as_view(), name="poverty_list"),
     path("cases/", cases.CaseList.as_view(), name="case_list"),
     path("cases/<uuid:case_uuid>/", cases.CaseDetail.as_view(), name="case_detail"),
@@ -33,4 +35,7 @@ urlpatterns = [
     # The SPDCI social-registry API, under its own paths (registry/sync/…) as its spec names them.
     path("spdci/registry/sync/search", spdci.SyncSearch.as_view(), name="spdci_sync_search"),
     path("spdci/registry/sync/txn/status", spdci.SyncTxnStatus.as_view(), name="spdci_sync_txn_status"),
+    # Last (add routes above it): any other URL under /api/v1/ is a problem-details 404, not the
+    # site's HTML page.
+    re_path(r"^(?P<path>.*)$", errors.not_found, name="not_found"),
 ]

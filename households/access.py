@@ -35,12 +35,15 @@ def access_membership(user, household: Household, membership_id: int, *, for_edi
     return membership
 
 
-def access_person_by_uuid(user, person_uuid) -> Person:
-    """A person is visible through a household of theirs (current or past) in the user's scope."""
+def access_person_by_uuid(user, person_uuid, *, for_edit: bool = False) -> Person:
+    """A person is visible through a household of theirs (current or past) in the user's scope.
+    ``for_edit``: the registry role too, else 403 (the services then check where the person lives now)."""
     households = scope_to_user(Household.objects.all(), user).values("pk")
     person = Person.objects.filter(uuid=person_uuid, memberships__household__in=households).distinct().first()
     if person is None:
         raise Http404("person")
+    if for_edit and not user.can_manage_registry:
+        raise PermissionDenied
     return person
 
 

@@ -386,6 +386,19 @@ def household_page_data(household: Household) -> dict:
     }
 
 
+def current_housemate(person: Person, other_uuid) -> Membership | None:
+    """The current membership of the person ``other_uuid`` in the household ``person`` lives in now
+    (the new head named when the head dies, as the death form offers them), else None."""
+    return (
+        Membership.objects.filter(
+            person__uuid=other_uuid, left_on__isnull=True, household__in=_current_households_of(Q(person=person))
+        )
+        .exclude(person=person)
+        .select_related("person", "household")
+        .first()
+    )
+
+
 def person_memberships_for_user(user, person: Person) -> QuerySet[Membership]:
     """A person's memberships (current and past) of households in the user's scope, oldest first,
     with their household and commune: where the person is visible from (``access_person_by_uuid``)."""

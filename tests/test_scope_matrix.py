@@ -358,7 +358,9 @@ def test_a_commune_code_that_does_not_exist_is_404_like_out_of_scope(role, clien
 # A client of Tân Đông with a commune officer's role reads and writes exactly what the Tân Đông
 # officer's session does, when its token holds the URL's scope (``api.permissions.scope_for``); with
 # every scope but that one, 403 before anything else.
-API_VIEWS = {f"api:{url.name}": url.callback.view_class for url in api_urls.urlpatterns if url.name}
+API_VIEWS = {
+    f"api:{url.name}": url.callback.view_class for url in api_urls.urlpatterns if hasattr(url.callback, "view_class")
+}
 TOKEN_ROWS = {
     name: row for name, row in MATRIX.items() if name in API_VIEWS and scope_for(row.method.upper(), API_VIEWS[name])
 }

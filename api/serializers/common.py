@@ -10,6 +10,7 @@ from privacy.visibility import HEALTH_CATEGORIES, mask_account, mask_value
 
 # A disability's level as a role that may not see it reads it (the page's "with a disability").
 WITH_DISABILITY = "with_disability"
+DISABILITY_LEVELS_SHOWN = [*DisabilityLevel.choices, (WITH_DISABILITY, "with a disability")]
 # A health-related allowance category as a role that may not see it reads it (the pages'
 # "health-related category": the code alone tells HIV or a disability's level).
 HEALTH_RELATED = "health_related"
@@ -79,7 +80,7 @@ class DisabilityLevelField(serializers.ChoiceField):
     """The level for the roles that see health data; for the others only whether there is one."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=[*DisabilityLevel.choices, (WITH_DISABILITY, "with a disability")], **kwargs)
+        super().__init__(choices=DISABILITY_LEVELS_SHOWN, **kwargs)
 
     def to_representation(self, value) -> str:
         if value == DisabilityLevel.NONE or self.context["full_health"]:

@@ -1,9 +1,17 @@
 """The API's read endpoints: thin, as the pages' views. Each one asks ``api.scoping`` for the actor's
 objects (the pages' selectors and access doors), serializes them with the pages' masking, records the
 read of personal data in the access log as the page does (purpose "api", the door's URL name), and
-answers with an ETag (``api.conditional``)."""
+answers with an ETag (``api.conditional``).
 
+The writes (register a household, add a member, record a death) are the pages' too: the same doors,
+the same services with their refusals (by field, named as the body names them) and their events, and
+the answer shows what the page would show next (logged as a read). The input is checked for its shape
+first (``api.serializers.registry_writes``); a retry with an ``Idempotency-Key`` is answered, not done
+again (``api.views.base.ApiView``)."""
+
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -11,9 +19,17 @@ from rest_framework.response import Response
 
 from api import scoping
 from api.pagination import paginate
+from api.problems import fields_named
 from api.serializers.common import page_of
-from api.serializers.households import HouseholdRowSerializer, HouseholdSerializer, PersonDetailSerializer
-from api.views.base import ERRORS, INVALID, NOT_MODIFIED, PAGINATION, ReadView
+from api.serializers.households import (
+    HouseholdRowSerializer,
+    HouseholdSerializer,
+    MemberSerializer,
+    PersonDetailSerializer,
+)
+from api.serializers.registry_writes import DeathInput, HouseholdRegisterInput, MemberAddInput, PersonInput
+from api.views.base import ERRORS, INVALID, NOT_MODIFIED, PAGINATION, ApiView, ReadView
+from households import services
 from households.selectors import (
     RANK_EXACT_MEMBER,
     count_up_to,
@@ -45,9 +61,15 @@ HOUSEHOLD_FILTERS = [
 ]  # fmt: skip
 
 
+LOCATION = OpenApiParameter(
+    "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201], description="The URL of what was made."
+)
+
+
 @extend_schema(tags=["households"])
 class HouseholdList(ReadView):
-    """The list page's households: current ones of the caller's communes, its filters and its search."""
+    """The list page's households: current ones of the caller's communes, its filters and its search;
+    POST registers one as the registration page does."""
 
     scope_area = "registry"
 
@@ -86,6 +108,79 @@ class HouseholdList(ReadView):
         )
         return Response(page.body(HouseholdRowSerializer(page.rows, many=True).data))
 
+    @extend_schema(
+        operation_id="households_create",
+        summary="Register a household with its head and members, as the registration page",
+        request=HouseholdRegisterInput,
+        parameters=[LOCATION],
+        responses={201: HouseholdSerializer, **INVALID, **ERRORS},
+    )
+    def post(self, request):
+        actor = scoping.actor(request)
+        data = _valid(HouseholdRegisterInput, request)
+        commune = scoping.commune(actor, data["commune"])
+        village = scoping.village(commune, data["village"])
+        if village is None:
+            raise ValidationError({"village": [_("is not in this commune")]})
+        with fields_named(_register_field):
+            household = services.household_register(
+                commune=commune,
+                village=village,
+                code=data["code"],
+                address=data["address"],
+                area=data["area"],
+                housing_area_m2=data["housing_area_m2"],
+                head=PersonInput.person_data(data["head"]),
+                members=[(PersonInput.person_data(member), member["relationship"]) for member in data["members"]],
+                acting_user=actor,
+            )
+        url = reverse("api:household_detail", kwargs={"household_uuid": household.uuid})
+        body = _household_answer(request, actor, household)
+        return Response(body, status=201, headers={"Location": request.build_absolute_uri(url)})
+
+
+def _valid(serializer_class, request) -> dict:
+    """The body checked for its shape (400 naming the field), before any door or service."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _register_field(name: str) -> str:
+    """The registration service names the head's fields bare and the members' ``members[i].field``
+    (i = 1 for the first member, after the head); the body names them ``head.field``, ``members.0.field``."""
+    if name.startswith("members[") and "]." in name:
+        index, field = name.removeprefix("members[").split("].", 1)
+        return f"members.{int(index) - 1}.{field}"
+    return f"head.{name}" if name in services.PERSON_FIELDS else name
+
+
+def _household_answer(request, actor, household) -> dict:
+    """The household page's data, masked for the actor; the read recorded as the page records it."""
+    data = household_page_data(household)
+    household.current_members = data["current_members"]
+    household.former_members = data["former_members"]
+    household.statuses = data["statuses"]
+    record_view(
+        request,
+        purpose=Purpose.API,
+        person_ids=[m.person_id for m in (*data["current_members"], *data["former_members"])],
+        commune_ids=[household.commune_id],
+    )
+    return HouseholdSerializer(household, context=scoping.visibility(actor)).data
+
+
+def _person_answer(request, actor, person) -> dict:
+    """A person with their households of the actor's communes; the read recorded."""
+    person.households = list(person_memberships_for_user(actor, person))
+    record_view(
+        request,
+        purpose=Purpose.API,
+        person_ids=[person.pk],
+        commune_ids=[membership.household.commune_id for membership in person.households],
+    )
+    return PersonDetailSerializer(person, context=scoping.visibility(actor)).data
+
 
 def _matched(household) -> dict | None:
     """The member a name search found when it was not the head, as the list page shows it."""
@@ -114,17 +209,7 @@ class HouseholdDetail(ReadView):
     def get(self, request, household_uuid):
         actor = scoping.actor(request)
         household = scoping.household(actor, household_uuid)
-        data = household_page_data(household)
-        household.current_members = data["current_members"]
-        household.former_members = data["former_members"]
-        household.statuses = data["statuses"]
-        record_view(
-            request,
-            purpose=Purpose.API,
-            person_ids=[m.person_id for m in (*data["current_members"], *data["former_members"])],
-            commune_ids=[household.commune_id],
-        )
-        return Response(HouseholdSerializer(household, context=scoping.visibility(actor)).data)
+        return Response(_household_answer(request, actor, household))
 
 
 @extend_schema(tags=["persons"])
@@ -141,11 +226,66 @@ class PersonDetail(ReadView):
     def get(self, request, person_uuid):
         actor = scoping.actor(request)
         person = scoping.person(actor, person_uuid)
-        person.households = list(person_memberships_for_user(actor, person))
-        record_view(
-            request,
-            purpose=Purpose.API,
-            person_ids=[person.pk],
-            commune_ids=[membership.household.commune_id for membership in person.households],
+        return Response(_person_answer(request, actor, person))
+
+
+@extend_schema(tags=["households"])
+class HouseholdMembers(ApiView):
+    """The household page's "add a member": a new person, or one whose transfer here is pending."""
+
+    scope_area = "registry"
+
+    @extend_schema(
+        operation_id="households_members_create",
+        summary="Add a member to a household, as the household page",
+        request=MemberAddInput,
+        parameters=[LOCATION],
+        responses={201: MemberSerializer, **INVALID, **ERRORS},
+    )
+    def post(self, request, household_uuid):
+        actor = scoping.actor(request)
+        household = scoping.household(actor, household_uuid, for_edit=True)
+        data = _valid(MemberAddInput, request)
+        membership = services.member_add(
+            household=household,
+            data=PersonInput.person_data(data),
+            relationship=data["relationship"],
+            joined_on=data["joined_on"],
+            acting_user=actor,
         )
-        return Response(PersonDetailSerializer(person, context=scoping.visibility(actor)).data)
+        record_view(request, purpose=Purpose.API, person_ids=[membership.person_id], commune_ids=[household.commune_id])
+        url = reverse("api:person_detail", kwargs={"person_uuid": membership.person.uuid})
+        body = MemberSerializer(membership, context=scoping.visibility(actor)).data
+        return Response(body, status=201, headers={"Location": request.build_absolute_uri(url)})
+
+
+@extend_schema(tags=["persons"])
+class PersonDeath(ApiView):
+    """A member row's "record a death": the person leaves their household that day (a head names the
+    new head), and what the service ends with it (a pending transfer, an emptied household) ends."""
+
+    scope_area = "registry"
+
+    @extend_schema(
+        operation_id="persons_death_create",
+        summary="Record a person's death, as the household page",
+        request=DeathInput,
+        responses={200: PersonDetailSerializer, **INVALID, **ERRORS},
+    )
+    def post(self, request, person_uuid):
+        actor = scoping.actor(request)
+        person = scoping.person(actor, person_uuid, for_edit=True)
+        data = _valid(DeathInput, request)
+        new_head = None
+        if data["new_head"] is not None:
+            new_head = scoping.housemate(person, data["new_head"])
+            if new_head is None:
+                raise ValidationError({"new_head": [_("is not a current member of this household")]})
+        services.person_record_death(
+            person=person,
+            date_of_death=data["date_of_death"],
+            new_head=new_head,
+            reason=data["reason"],
+            acting_user=actor,
+        )
+        return Response(_person_answer(request, actor, person))

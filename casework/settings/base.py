@@ -237,7 +237,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsActor"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, adding what every write shares (the Idempotency-Key header, its 409 and 422).
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.problems.problem_details_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -255,7 +256,9 @@ SPECTACULAR_SETTINGS = {
     # the scopes backend, api/oauth.py).
     "OAUTH2_FLOWS": ["clientCredentials"],
     "OAUTH2_TOKEN_URL": "/api/v1/oauth/token/",
-    # Several choice sets share a field name ("status", "method"): each gets its own component name.
+    # Several choice sets share a field name ("status", "method"): each gets its own component name. A
+    # member's relationship read (any) and written (not the head: "change head" does that), a
+    # disability level read (maybe masked) and written.
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "beneficiaries.models.Case.Status",
         "PaymentMethodEnum": "beneficiaries.models.PaymentMethod",
@@ -268,8 +271,14 @@ SPECTACULAR_SETTINGS = {
         "SpdciSexEnum": "api.serializers.spdci.SPDCI_SEX",
         "RelationshipEnum": "households.models.Relationship",
         "SexEnum": "households.models.Sex",
+        "NonHeadRelationshipEnum": "api.serializers.registry_writes.NON_HEAD_RELATIONSHIPS",
+        "DisabilityLevelEnum": "households.models.DisabilityLevel",
+        "DisabilityLevelShownEnum": "api.serializers.common.DISABILITY_LEVELS_SHOWN",
     },
 }
+# The API keeps the answer to a write sent with an Idempotency-Key this many hours (api.idempotency):
+# a retry within them is answered, not done again; beat deletes older ones daily at 03:45.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 # The OAuth2 server of the system clients (django-oauth-toolkit): client credentials only, each client
 # an ApiClient (api/models.py) whose token carries no scope it was not granted and acts as its service
 # account. Secrets are stored hashed (shown once); tokens expire after ACCESS_TOKEN_EXPIRE_SECONDS.
@@ -331,6 +340,8 @@ CELERY_BEAT_SCHEDULE = {
     "reports.purge_export_jobs": {"task": "reports.purge_export_jobs", "schedule": crontab(hour=3, minute=0)},
     # Daily at 03:30: personal-data access records older than PERSONAL_DATA_ACCESS_RETENTION_DAYS go.
     "privacy.purge_access_records": {"task": "privacy.purge_access_records", "schedule": crontab(hour=3, minute=30)},
+    # Daily at 03:45: the API's kept answers to keyed writes older than IDEMPOTENCY_KEY_HOURS go.
+    "api.purge_idempotent_requests": {"task": "api.purge_idempotent_requests", "schedule": crontab(hour=3, minute=45)},
     # Daily at 08:00 local time: health-insurance renewal reminders (a second run sends nothing).
     "notifications.send_health_insurance_reminders": {
         "task": "notifications.send_health_insurance_reminders",

@@ -6,6 +6,11 @@ does not redirect to the login page). The schema and its two readers are open to
 describe the API, not anyone's data. The SPDCI endpoints take a JSON envelope: the matrix's form post is
 not JSON, so every signed-in role reaches them and is told so (415, never 403: a search needs registry:read
 only, which a session does not check); what each may find is tests/api/test_spdci.py's.
+
+Writing follows the pages' edit doors: signed out 401, then scope (404), then the registry role (403),
+as tests/api/test_registry_writes.py checks role by role with JSON bodies; the matrix posts a form, and
+the API reads JSON only, so a caller the doors let through is told 415.
+Any other URL under /api/v1/ is a problem-details 404, for everyone.
 """
 
 from accounts.models import Role
@@ -36,8 +41,8 @@ def run(targets):
     return {"run_id": targets["run"].pk}
 
 
-# Payment runs read as the run pages; the payer's report is the commune's officer's (scope first: 404,
-# then the role: 403). The matrix posts a form, not JSON: whoever may post gets 415, before the run's
+# Writes (the registry's, the payer's report) are the commune's officer's, as the pages' edit doors (scope
+# first: 404, then the role: 403); payment runs read as the run pages. The matrix posts a form, not JSON: whoever may post gets 415, before the run's
 # status (computed, not sent: 409) is even asked.
 REPORT = {"anonymous": SIGNED_OUT, **OUT_OF_SCOPE, **READ_ONLY_FORBIDDEN}
 # A province's figures are for provincial viewers and administrators, as its dashboard: out of scope
@@ -56,7 +61,10 @@ ROWS: dict[str, Row] = {
     "api:village_list": Row(kwargs={"code": TAN_DONG}, expect=READ),
     "api:household_list": Row(expect={"anonymous": SIGNED_OUT}),
     "api:household_detail": Row(kwargs=household, expect=READ),
+    "api:household_members": Row(kwargs=household, method="post", default=NOT_JSON, expect=REPORT),
     "api:person_detail": Row(kwargs=person, expect=READ),
+    "api:person_death": Row(kwargs=person, method="post", default=NOT_JSON, expect=REPORT),
+    "api:not_found": Row(kwargs={"path": "nothing/here/"}, default=404),
     # The token endpoints take a POST of a client's credentials; a GET is not an OAuth2 request.
     "api:oauth_token": Row(default=405),
     "api:oauth_revoke": Row(default=405),

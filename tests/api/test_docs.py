@@ -32,7 +32,8 @@ def test_the_schema_is_openapi_3_with_every_endpoint():
     assert sorted(schema["paths"]) == [
         "/api/v1/cases/", "/api/v1/cases/{case_uuid}/", "/api/v1/communes/", "/api/v1/communes/{code}/poverty-list/",
         "/api/v1/communes/{code}/villages/", "/api/v1/households/", "/api/v1/households/{household_uuid}/",
-        "/api/v1/households/{household_uuid}/support/", "/api/v1/persons/{person_uuid}/",
+        "/api/v1/households/{household_uuid}/members/", "/api/v1/households/{household_uuid}/support/",
+        "/api/v1/persons/{person_uuid}/", "/api/v1/persons/{person_uuid}/death/",
         "/api/v1/reports/communes/{code}/{year}/{month}/", "/api/v1/reports/provinces/{code}/{year}/{month}/",
         "/api/v1/runs/", "/api/v1/runs/{run_id}/", "/api/v1/runs/{run_id}/lines/", "/api/v1/runs/{run_id}/report/",
         "/api/v1/spdci/registry/sync/search", "/api/v1/spdci/registry/sync/txn/status",

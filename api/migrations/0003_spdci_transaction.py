@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ("api", "0001_initial"),
+        ("api", "0002_idempotent_request"),
     ]
 
     operations = [

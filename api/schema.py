@@ -38,6 +38,22 @@ REPLAYED = OpenApiParameter(
 KEYED_ANSWERS = (400, 409, 422)
 
 
+def empty_query_values(result, generator, request, public):
+    """A postprocessing hook (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``): every query parameter of
+    a fixed set of values also takes the empty value, since an empty query parameter is an absent one
+    (``api.views.base.ApiView``), as in the pages' filter forms."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") != "query":
+                    continue
+                schema = parameter.get("schema", {})
+                values = schema.get("items", schema).get("enum")
+                if values and "" not in values:
+                    values.append("")
+    return result
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, with the ``Idempotency-Key`` header (``api.idempotency``) and its
     answers on every POST and PATCH, so every client (and schemathesis) knows them."""

@@ -33,6 +33,20 @@ class ApiView(APIView):
 
     idempotency_claim = None
 
+    def initialize_request(self, request, *args, **kwargs):
+        """An empty query parameter is an absent one (``?status=&commune=`` filters nothing), for every
+        view alike, as the pages' filter forms read them; the schema says so (``api.schema``)."""
+        if "" in request.GET.values() or any("" in values for values in request.GET.lists()):
+            query = request.GET.copy()
+            for key, values in request.GET.lists():
+                kept = [value for value in values if value != ""]
+                if kept:
+                    query.setlist(key, kept)
+                else:
+                    del query[key]
+            request.GET = query
+        return super().initialize_request(request, *args, **kwargs)
+
     def dispatch(self, request, *args, **kwargs):
         self.idempotency_claim = None
         with idempotency.atomic_if_keyed(request):
@@ -61,3 +75,8 @@ class ReadView(ApiView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         return conditional(request, response)
+
+
+# A date filter of a list: a date, or empty for none (the pages' filter forms send every field, and the
+# API reads the same forms).
+DATE_OR_EMPTY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "enum": [""]}]}

@@ -252,6 +252,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.empty_query_values"],
     # The token endpoint of the system clients (the scopes come from api.permissions.SCOPES through
     # the scopes backend, api/oauth.py).
     "OAUTH2_FLOWS": ["clientCredentials"],

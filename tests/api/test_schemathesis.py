@@ -26,6 +26,18 @@ from api.services import client_create
 pytestmark = pytest.mark.django_db
 
 NOT_UNDER_TEST = r"^/api/v1/(schema|docs|redoc)/$"  # people's views of the schema, not the contract
+# Checks that do not fit this API, each for a reason:
+NOT_CHECKED = [
+    # A call without credentials: the schema offers two schemes (a bearer token or a session), and the
+    # check strips one while the other stays; tests/test_scope_matrix.py calls every URL signed out (401).
+    schemathesis.checks.ignored_auth,
+    # A body the schema allows but a rule refuses (a person not of the caller's communes, a birth date
+    # in 6057): the rules live in the services, and their 400 is documented.
+    schemathesis.checks.positive_data_acceptance,
+]
+# The DCI social-registry API answers a request it cannot serve inside a 200 envelope ("rjct" with its
+# reason code), as its spec says, not with a 4xx: a schema-violating search request is answered so.
+SPDCI = "/api/v1/spdci/"
 
 
 class InTestTransaction(WSGIHandler):
@@ -86,4 +98,7 @@ def clients_token(users, units):
 # Derandomized: CI asks the same questions on every run, so a red run is a change of ours, not luck.
 @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_the_api_keeps_its_schema(case, family, clients_token):
-    case.call_and_validate()
+    excluded = [*NOT_CHECKED]
+    if case.path.startswith(SPDCI):
+        excluded.append(schemathesis.checks.negative_data_rejection)
+    case.call_and_validate(excluded_checks=excluded)

@@ -14,8 +14,6 @@ from contextlib import contextmanager
 from http import HTTPStatus
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
-from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
@@ -102,17 +100,3 @@ def problem_details_handler(exc, context):
     response.data = body
     response.content_type = PROBLEM_JSON
     return response
-
-
-API_PATH = "/api/"
-
-
-def page_not_found(request, exception):
-    """The site's 404 (``handler404``): a URL under /api/ that names no endpoint, or one whose path does
-    not match its pattern (``/runs/abc/`` for an integer id), is a problem detail as every other 404 of
-    the API; elsewhere the site's page."""
-    if request.path.startswith(API_PATH):
-        return JsonResponse(
-            problem(404, "Nothing here, or nothing you may read."), status=404, content_type=PROBLEM_JSON
-        )
-    return defaults.page_not_found(request, exception)

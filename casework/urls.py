@@ -27,7 +27,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
-# A URL under /api/ that names no endpoint is the API's 404 (problem details), elsewhere the site's page.
-handler404 = "api.problems.page_not_found"
 # Uploaded files (MEDIA_ROOT) are never served from a public /media/ address, not even with DEBUG:
 # each app serves its documents through a view that checks the user's scope (core/documents.py).

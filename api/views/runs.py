@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import scoping
 from api.pagination import paginate
@@ -29,7 +28,7 @@ from api.serializers.runs import (
     RunRowSerializer,
     RunSerializer,
 )
-from api.views.base import ERRORS, INVALID, NOT_MODIFIED, PAGINATION, PROBLEM_JSON, ReadView
+from api.views.base import ERRORS, INVALID, NOT_MODIFIED, PAGINATION, PROBLEM_JSON, ApiView, ReadView
 from beneficiaries.models import PaymentMethod
 from disbursements import selectors, services
 from disbursements.importing import row_errors
@@ -165,7 +164,7 @@ class RunLineList(ReadView):
 
 
 @extend_schema(tags=["payments"])
-class RunReport(APIView):
+class RunReport(ApiView):
     """The payer's report for a run (§4.3), all or nothing, as the upload page applies a CSV report."""
 
     scope_area = "payments"

@@ -20,7 +20,6 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api import scoping, spdci
 from api.models import SpdciTransaction
@@ -35,7 +34,7 @@ from api.serializers.spdci import (
     TxnStatusEnvelopeSerializer,
     TxnStatusResultEnvelopeSerializer,
 )
-from api.views.base import ERRORS, INVALID, PROBLEM_JSON
+from api.views.base import ERRORS, INVALID, PROBLEM_JSON, ApiView
 from households.selectors import count_up_to, status_for_year
 from privacy.log import Purpose, record_view
 
@@ -98,7 +97,7 @@ def _first_error(errors) -> str:
 
 
 @extend_schema(tags=["spdci"])
-class SyncSearch(APIView):
+class SyncSearch(ApiView):
     """``POST registry/sync/search``: a batch of searches answered at once."""
 
     scope_area = "registry"
@@ -214,7 +213,7 @@ class SyncSearch(APIView):
 
 
 @extend_schema(tags=["spdci"])
-class SyncTxnStatus(APIView):
+class SyncTxnStatus(ApiView):
     """``POST registry/sync/txn/status``: the outcome of one of the caller's own earlier searches, found by
     its transaction_id, our correlation_id, or its reference ids. Another caller's is 404, as a missing one.
     The records themselves are not kept (``api.models.SpdciTransaction``): search again to read them."""

@@ -332,6 +332,26 @@ def test_a_report_in_parts_and_a_line_repeated_with_its_status(run, client_for):
     assert second["run"]["status"] == "exported"
 
 
+def test_a_report_retried_with_its_idempotency_key_is_kept_once(run, client_for):
+    """A payer's system that lost the answer sends the same report again with the same key: one report,
+    the first answer again; the same key with another report is refused and changes nothing."""
+    a, b, *rest = refs(run)
+    client = client_for("tandong_officer")
+    lines = [{"reference": a, "status": "paid", "paid_on": "2026-05-20"}, {"reference": b, "status": "failed",
+             "note": "Sai tên"}]  # fmt: skip
+    url, key = run_url("run_report", run), "bcsp-2026-05-report-1"
+
+    first = client.post(url, {"lines": lines}, content_type="application/json", headers={"Idempotency-Key": key})
+    again = client.post(url, {"lines": lines}, content_type="application/json", headers={"Idempotency-Key": key})
+    other = client.post(url, {"lines": lines[:1]}, content_type="application/json", headers={"Idempotency-Key": key})
+
+    assert (first.status_code, again.status_code, other.status_code) == (200, 200, 422)
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert run.reports.count() == 1
+    assert (first.json()["paid"], first.json()["failed"], first.json()["pending"]) == (1, 1, 3)
+
+
 def test_a_bad_report_is_refused_line_by_line_and_nothing_changes(run, client_for):
     a, b, c, d, e = refs(run)
     before = state(run)
@@ -415,6 +435,6 @@ def test_a_path_no_endpoint_matches_is_the_apis_404_and_a_pages_stays_the_sites(
 
     assert (api.status_code, api["Content-Type"]) == (404, "application/problem+json")
     assert api.json() == {
-        "type": "about:blank", "title": "Not Found", "status": 404, "detail": "Nothing here, or nothing you may read.",
+        "type": "about:blank", "title": "Not Found", "status": 404, "detail": "Nothing here: no such URL in this API (see its schema).",
     }  # fmt: skip
     assert (page.status_code, page["Content-Type"]) == (404, "text/html; charset=utf-8")

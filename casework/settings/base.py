@@ -343,6 +343,7 @@ CELERY_BEAT_SCHEDULE = {
     "privacy.purge_access_records": {"task": "privacy.purge_access_records", "schedule": crontab(hour=3, minute=30)},
     # Daily at 03:45: the API's kept answers to keyed writes older than IDEMPOTENCY_KEY_HOURS go.
     "api.purge_idempotent_requests": {"task": "api.purge_idempotent_requests", "schedule": crontab(hour=3, minute=45)},
+    "api.clear_expired_tokens": {"task": "api.clear_expired_tokens", "schedule": crontab(hour=3, minute=50)},
     # Daily at 08:00 local time: health-insurance renewal reminders (a second run sends nothing).
     "notifications.send_health_insurance_reminders": {
         "task": "notifications.send_health_insurance_reminders",

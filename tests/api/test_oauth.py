@@ -18,6 +18,7 @@ from oauth2_provider.views import TokenView
 from accounts.models import Role, User
 from api import services
 from api.models import ApiClient
+from api.tasks import clear_expired_tokens_task
 from privacy.models import AccessRecord
 from tests.households.factories import make_household
 
@@ -353,3 +354,16 @@ def test_the_access_log_page_shows_the_client(tan_dong_client, households, clien
     assert [record.user for record in page.context["rows"]] == [client.account]
     assert "api-he-thong-bhyt-tay-ninh <span" in page.content.decode()
     assert "(Hệ thống BHYT Tây Ninh)" in page.content.decode()
+
+
+def test_beat_clears_the_expired_tokens_daily_and_keeps_the_live_ones(tan_dong_client, settings):
+    client, secret = tan_dong_client
+    expired, live = token_for(client, secret), token_for(client, secret)
+    AccessToken.objects.filter(token=expired).update(expires=timezone.now() - timedelta(seconds=1))
+
+    clear_expired_tokens_task()
+
+    assert list(AccessToken.objects.values_list("token", flat=True)) == [live]
+    entry = settings.CELERY_BEAT_SCHEDULE["api.clear_expired_tokens"]
+    assert entry["task"] == "api.clear_expired_tokens"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({3}, {50})

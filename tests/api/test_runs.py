@@ -9,12 +9,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
+from api import services
 from disbursements.importing import reconcile
 from disbursements.models import PaidMonth, Run
 from privacy.models import AccessRecord
+from tests.api.test_oauth import bearer, token_for
 from tests.conftest import BINH_MINH, TAN_DONG
 from tests.disbursements.test_exports import approved_run, exported_run, make_cases, prepare
 from tests.disbursements.test_reconcile import state
+from tests.households.factories import make_household
 
 pytestmark = pytest.mark.django_db
 
@@ -315,6 +319,36 @@ def test_a_report_through_the_api_reconciles_as_the_csv_report(run, cases, units
     june = prepare(units.tan_dong, users["tandong_officer"], date(2026, 6, 1))
     assert june.lines.get(case=cases[0]).months == ["2026-04", "2026-05", "2026-06"]
     assert june.lines.get(case=cases[1]).months == ["2026-06"]
+
+
+def test_the_banks_client_reads_its_communes_run_and_posts_its_report_with_its_scope(run, units, users, family):
+    """The issue's scenario: a client the administrator made for Tân Đông reads the households and the
+    run's lines, posts the payer's report with payments:report, and is refused Bình Minh's household."""
+    client, secret = services.client_create(
+        name="Ngân hàng CSXH Tây Ninh", role=Role.COMMUNE_OFFICER, communes=[units.tan_dong],
+        scopes=["registry:read", "payments:read", "payments:report"], acting_user=users["admin"],
+    )  # fmt: skip
+    token = token_for(client, secret)
+    bank = bearer(token)
+    binh_minh = make_household(units.binh_minh, units.binh_minh_village, code="BM-BANK")
+    a, b, *rest = refs(run)
+
+    households = bank.get(reverse("api:household_list"))
+    lines = bank.get(run_url("run_lines", run))
+    report = bank.post(run_url("run_report", run), {"lines": [
+        {"reference": a, "status": "paid", "paid_on": "2026-05-20"},
+        {"reference": b, "status": "failed", "note": "Tài khoản đã đóng"},
+    ]}, content_type="application/json", headers={"Idempotency-Key": "bank-2026-05-1"})  # fmt: skip
+    refused = bank.get(reverse("api:household_detail", kwargs={"household_uuid": binh_minh.uuid}))
+
+    assert [row["code"] for row in households.json()["results"]] == [
+        "TD-API", "TD-PAY0", "TD-PAY1", "TD-PAY2", "TD-PAY3", "TD-PAY4",
+    ]  # fmt: skip
+    assert sorted(line["reference"] for line in lines.json()["results"]) == sorted(refs(run))
+    assert report.status_code == 200
+    assert (report.json()["paid"], report.json()["failed"], report.json()["pending"]) == (1, 1, 3)
+    assert run.reports.get().uploaded_by == client.account
+    assert refused.status_code == 404
 
 
 def test_a_report_in_parts_and_a_line_repeated_with_its_status(run, client_for):

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from beneficiaries.models import BaseLevel, Case, CaseCategory, CoefficientBand, Suspension
 from core.formatting import month, number
 from core.months import add_months, first_of_month
+from privacy.visibility import generalised_category
 
 # Cases whose months can be owed: active ones, and ended ones with months still unpaid.
 PAYABLE_STATUSES = (Case.Status.ACTIVE, Case.Status.SUSPENDED, Case.Status.TERMINATED, Case.Status.TRANSFERRED)
@@ -58,14 +59,20 @@ class MonthAmount:
     @property
     def explanation(self) -> str:
         """'05/2025: 750.000 = 500.000 × 1,5 (5.5a, age 72)' (numbers in the interface's language)"""
+        return self.explained(full_health=True)
+
+    def explained(self, *, full_health: bool) -> str:
+        """The explanation as a reader reads it: a health-related category (its code alone tells HIV or
+        a disability's level) generalised for one who may not see health data, as everywhere else."""
+        shown = (lambda code: code) if full_health else generalised_category
         parts = []
         if self.category:
             age = _("age %(age)d") % {"age": self.age}
-            parts.append(f"{number(self.base)} × {coefficient_text(self.coefficient)} ({self.category}, {age})")
+            parts.append(f"{number(self.base)} × {coefficient_text(self.coefficient)} ({shown(self.category)}, {age})")
         if self.dependent_children:
             parts.append(
                 f"{number(self.base)} × {coefficient_text(self.per_child_coefficient)} × {self.dependent_children} "
-                f"({self.per_child_category})"
+                f"({shown(self.per_child_category)})"
             )
         if not parts:
             return f"{month(self.month)}: 0 (" + _("age %(age)d: no category payable") % {"age": self.age} + ")"

@@ -301,10 +301,16 @@ def event_detail(event: CaseEvent, *, masked: bool = False) -> str:
             return str(generalised_category(category))
         return category_labels.short_label(category)
 
+    def warning(text: str) -> str:
+        """A verification's warning ("5.6s: severe_disability"): the check of a health-related category
+        names the condition too, so a masked reader reads the generalised category alone."""
+        category = text.split(":", 1)[0]
+        return str(generalised_category(category)) if masked and category in HEALTH_CATEGORIES else text
+
     if event.kind == kind.APPLIED:
         return ", ".join(code(category) for category in data.get("categories", []))
     if event.kind == kind.VERIFIED and data.get("warnings"):
-        return _("Registry warnings: %(warnings)s") % {"warnings": "; ".join(data["warnings"])}
+        return _("Registry warnings: %(warnings)s") % {"warnings": "; ".join(map(warning, data["warnings"]))}
     if event.kind == kind.DECIDED:
         return _("Decision %(decision)s, paid from %(start)s") % {
             "decision": data.get("decision", ""),

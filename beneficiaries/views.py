@@ -283,11 +283,12 @@ def case_detail(request, case_uuid):
             "payment_display": selectors.masked_account(case, full=full),
             "events": [(event, selectors.event_detail(event, masked=not full)) for event in data.events],
             "month_lines": [
-                {"explanation": line.explanation, "is_arrears": line.month < month} for line in data.months
+                {"explanation": line.explained(full_health=sees_health(user)), "is_arrears": line.month < month}
+                for line in data.months
             ],
             "total_display": selectors.money(data.total),
             "arrears_count": len(data.arrears),
-            "projection_rows": _projection_rows(data.projection),
+            "projection_rows": _projection_rows(data.projection, full_health=sees_health(user)),
             "pending_requests": [
                 (change, selectors.change_lines(change, full=full))
                 for change in requests
@@ -298,12 +299,12 @@ def case_detail(request, case_uuid):
     )
 
 
-def _projection_rows(lines) -> list[dict]:
+def _projection_rows(lines, *, full_health: bool) -> list[dict]:
     """The projection with the months where the amount changes (a birthday crossing a band) marked."""
     rows, previous = [], None
     for line in lines:
-        rows.append({"line": line, "amount": selectors.money(line.amount),
-                     "changes": previous is not None and line.amount != previous})  # fmt: skip
+        rows.append({"line": line, "amount": selectors.money(line.amount), "explanation": line.explained(
+                     full_health=full_health), "changes": previous is not None and line.amount != previous})  # fmt: skip
         previous = line.amount
     return rows
 

@@ -111,12 +111,13 @@ def crawl(
     per_pattern_limit: int = PER_PATTERN,
     max_pages: int = MAX_PAGES,
     skip_path: Callable[[str], bool] | None = None,
+    start: tuple[str, ...] = ("/",),
 ) -> tuple[Counter, list[str]]:
-    """Crawl from "/" as ``user``: (answers by kind, problems that ``inspect`` found)."""
+    """Crawl from ``start`` ("/") as ``user``: (answers by kind, problems that ``inspect`` found)."""
     client = Client()
     client.force_login(user)
-    queue = deque(["/"])
-    seen_urls, per_pattern = {"/"}, Counter()
+    queue = deque(start)
+    seen_urls, per_pattern = set(start), Counter()
     kinds, problems = Counter(), []
     while queue and sum(kinds.values()) < max_pages:
         url = queue.popleft()

@@ -526,6 +526,24 @@ def test_account_numbers_are_masked_for_the_provincial_viewer(client_for, applie
     assert "0123456789" not in viewer_case and applied.person.national_id not in viewer_case
 
 
+def test_the_amounts_explanation_generalises_a_health_category_for_a_reader_who_may_not_see_it(
+    client_for, units, users
+):
+    """The explanation of this month's amount and of the projection named the category's code
+    ("… (5.6s, age 76)"), which tells a severe disability; a masked reader reads it generalised."""
+    person = make_household(units.tan_dong, units.tan_dong_village, code="TD-AL9",
+                            members=(("Trương Văn Chín", "M", date(1950, 1, 1), "head"),)).head  # fmt: skip
+    case = decide(verify(apply(person, units.tan_dong, users["tandong_officer"], codes=("5.6s",)),
+                         users["tandong_officer"]), users["tandong_chair"])  # fmt: skip
+
+    officer = page_of(client_for("tandong_officer").get(url("detail", case)))
+    viewer = page_of(client_for("tayninh_province").get(url("detail", case)))
+
+    assert "(5.6s, age" in officer
+    assert "5.6s" not in viewer
+    assert "(health-related category, age" in viewer
+
+
 # --- the commune's monthly total --------------------------------------------------------------------
 
 

@@ -14,12 +14,15 @@ import re
 import time
 
 import pytest
+from django.urls import reverse
 
 from accounts.models import User
 from beneficiaries.models import Case, ChangeRequest
+from beneficiaries.selectors import case_list_for_user
 from disbursements.models import RunLine
 from households.models import Person
 from notifications.models import Message
+from privacy.visibility import DISABILITY_CATEGORIES
 from tests.crawler import crawl as crawl_pages
 from tests.crawler import demo, loaded  # noqa: F401  (fixtures)
 
@@ -96,3 +99,37 @@ def test_no_unmasked_identifier_on_any_page_or_file_a_masked_role_reaches(userna
     assert kinds["html"] > 80, kinds
     assert kinds["csv"] + kinds["xlsx"] + kinds["pdf"] >= 2, kinds
     print(f"{username}: {sum(kinds.values())} answers {dict(kinds)} in {elapsed:.1f} s")
+
+
+# A disability category's code tells the level of a person's disability ("5.6s": severe); the HIV
+# categories' codes ("5.3", "5.8") are too short to search for as text, and are generalised by the same
+# functions (privacy.visibility.generalised_category).
+HEALTH_CODES = re.compile(r"(?<![\w.])5\.6e?s(?!\w)")
+# Pages of no person: the reports count beneficiaries by category, the help lists the categories.
+NO_PERSON = ("/reports/", "/help/")
+
+
+@pytest.mark.usefixtures("loaded")
+@pytest.mark.parametrize("username", ["tayninh.province", "tandong.committee"])
+def test_no_disability_category_of_a_person_on_any_page_a_masked_role_reaches(username):
+    def found(path, _kind, text):
+        if path.startswith(NO_PERSON):
+            return []
+        return [f"{path}: {match.group()} …{text[max(0, match.start() - 60) : match.end() + 20]!r}"
+                for match in HEALTH_CODES.finditer(text)]  # fmt: skip
+
+    user = User.objects.get(username=username)
+    # The crawl visits a few pages of each shape: it starts from the pages of persons whose category is
+    # a disability's (their case, household and person pages link on to the rest).
+    disabled = (
+        case_list_for_user(user)
+        .filter(categories__category_id__in=DISABILITY_CATEGORIES, categories__to_month__isnull=True)
+        .distinct()[:3]
+    )
+    start = ("/", *(reverse("beneficiaries:detail", kwargs={"case_uuid": case.uuid}) for case in disabled))
+    assert len(start) == 4
+
+    kinds, problems = crawl_pages(user, found, start=start)
+
+    assert problems == [], problems[:20]
+    assert kinds["html"] > 80, kinds

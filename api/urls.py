@@ -37,5 +37,5 @@ urlpatterns = [
     path("spdci/registry/sync/txn/status", spdci.SyncTxnStatus.as_view(), name="spdci_sync_txn_status"),
     # Last (add routes above it): any other URL under /api/v1/ is a problem-details 404, not the
     # site's HTML page.
-    re_path(r"^(?P<path>.*)$", errors.not_found, name="not_found"),
+    re_path(r"^(?P<path>(?s:.*))$", errors.not_found, name="not_found"),
 ]

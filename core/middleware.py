@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.http import JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -31,3 +33,25 @@ class PermissionsPolicyMiddleware:
         if policy:
             response.headers.setdefault("Permissions-Policy", policy)
         return response
+
+
+class NulCharacterMiddleware:
+    """A query value holding a NUL character ("?commune=%00") is a 400 before any view reads it.
+
+    PostgreSQL cannot hold NUL in text, so such a value only ever reached the database to crash the
+    page with a 500 (the list pages' filters, the API's). Forms' text fields already refuse it; this
+    covers every query parameter of every door at once. The API's clients read the refusal as problem
+    details (RFC 9457), the pages' users as the site's 400 page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            if request.path.startswith("/api/"):
+                body = {"type": "about:blank", "title": "Bad Request", "status": 400,
+                        "detail": "A query parameter holds a NUL character."}  # fmt: skip
+                return JsonResponse(body, status=400, content_type="application/problem+json")
+            raise SuspiciousOperation("A query parameter holds a NUL character.")
+        return self.get_response(request)

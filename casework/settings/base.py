@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # Content-Security-Policy and Permissions-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "core.middleware.PermissionsPolicyMiddleware",
+    # A NUL character in a query value is a 400 before any view reads it (PostgreSQL cannot hold one).
+    "core.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChosenLanguageMiddleware",
@@ -291,6 +293,21 @@ OAUTH2_PROVIDER = {
     # oauthlib's server of the client-credentials grant alone (with revocation): no password grant, so
     # the token endpoint can never be used to try staff passwords.
     "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
+    # RFC 9700 (the OAuth 2.0 security BCP), every gate the toolkit has: no implicit or password grant,
+    # no PKCE "plain", no token in a URL, the `iss` parameter, tokens kept as checksums only (a database
+    # dump holds no usable token), refresh-token replay detection, https redirect URIs only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 # The toolkit's application model, named for the migrations of the model that points at it (api.ApiClient).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

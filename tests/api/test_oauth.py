@@ -4,6 +4,7 @@ only the scopes it was granted, expires, and stops working when the client is re
 rotated."""
 
 import base64
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -358,12 +359,25 @@ def test_the_access_log_page_shows_the_client(tan_dong_client, households, clien
 
 def test_beat_clears_the_expired_tokens_daily_and_keeps_the_live_ones(tan_dong_client, settings):
     client, secret = tan_dong_client
-    expired, live = token_for(client, secret), token_for(client, secret)
-    AccessToken.objects.filter(token=expired).update(expires=timezone.now() - timedelta(seconds=1))
+    expired, live = (checksum(token_for(client, secret)) for _ in range(2))
+    AccessToken.objects.filter(token_checksum=expired).update(expires=timezone.now() - timedelta(seconds=1))
 
     clear_expired_tokens_task()
 
-    assert list(AccessToken.objects.values_list("token", flat=True)) == [live]
+    assert list(AccessToken.objects.values_list("token_checksum", flat=True)) == [live]
     entry = settings.CELERY_BEAT_SCHEDULE["api.clear_expired_tokens"]
     assert entry["task"] == "api.clear_expired_tokens"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({3}, {50})
+
+
+def checksum(token: str) -> str:
+    """How the toolkit finds a token: it keeps its SHA-256 only (RFC 9700 token storage)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_a_token_is_kept_as_its_checksum_only(tan_dong_client):
+    client, secret = tan_dong_client
+    token = token_for(client, secret)
+
+    kept = AccessToken.objects.get()
+    assert (kept.token, kept.token_checksum) == ("", checksum(token))

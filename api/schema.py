@@ -40,8 +40,8 @@ KEYED_ANSWERS = (400, 409, 422)
 
 def empty_query_values(result, generator, request, public):
     """A postprocessing hook (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``): every query parameter of
-    a fixed set of values also takes the empty value, since an empty query parameter is an absent one
-    (``api.views.base.ApiView``), as in the pages' filter forms."""
+    a fixed set of values, a format (a date) or a pattern also takes the empty value, since an empty query
+    parameter is an absent one (``api.views.base.ApiView``), as in the pages' filter forms."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
@@ -51,6 +51,8 @@ def empty_query_values(result, generator, request, public):
                 values = schema.get("items", schema).get("enum")
                 if values and "" not in values:
                     values.append("")
+                elif schema.get("type") == "string" and ("format" in schema or "pattern" in schema):
+                    parameter["schema"] = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
     return result
 
 

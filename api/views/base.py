@@ -75,8 +75,3 @@ class ReadView(ApiView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         return conditional(request, response)
-
-
-# A date filter of a list: a date, or empty for none (the pages' filter forms send every field, and the
-# API reads the same forms).
-DATE_OR_EMPTY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "enum": [""]}]}

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -15,7 +16,7 @@ from api import scoping
 from api.pagination import paginate
 from api.serializers.cases import CaseFileSerializer, CaseRowSerializer, CaseSerializer, case_answer
 from api.serializers.common import page_of
-from api.views.base import DATE_OR_EMPTY, ERRORS, INVALID, NOT_MODIFIED, PAGINATION, ReadView
+from api.views.base import ERRORS, INVALID, NOT_MODIFIED, PAGINATION, ReadView
 from beneficiaries import selectors, services
 from beneficiaries.models import Case, PaymentMethod
 from beneficiaries.services import PaymentDetails
@@ -34,7 +35,7 @@ CASE_FILTERS = [
     OpenApiParameter("month", str, description="`YYYY-MM`: the cases paid for that month (its categories then)."),
     OpenApiParameter("village", int, description="A village id of the caller's communes."),
     OpenApiParameter("payment_method", str, enum=PaymentMethod.values),
-    OpenApiParameter("uninsured_on", DATE_OR_EMPTY, description="No valid health-insurance card that day."),
+    OpenApiParameter("uninsured_on", OpenApiTypes.DATE, description="No valid health-insurance card that day."),
     OpenApiParameter("province", str, description="A province code: its communes of the caller's."),
 ]  # fmt: skip
 

@@ -28,7 +28,7 @@ from api.serializers.households import (
     PersonDetailSerializer,
 )
 from api.serializers.registry_writes import DeathInput, HouseholdRegisterInput, MemberAddInput, PersonInput
-from api.views.base import DATE_OR_EMPTY, ERRORS, INVALID, NOT_MODIFIED, PAGINATION, ApiView, ReadView
+from api.views.base import ERRORS, INVALID, NOT_MODIFIED, PAGINATION, ApiView, ReadView
 from households import services
 from households.selectors import (
     RANK_EXACT_MEMBER,
@@ -54,7 +54,7 @@ HOUSEHOLD_FILTERS = [
     ),
     OpenApiParameter("disability", str, enum=["yes"], description="Households with a member with a disability."),
     OpenApiParameter(
-        "uninsured_on", DATE_OR_EMPTY,
+        "uninsured_on", OpenApiTypes.DATE,
         description="Households with a member living that day without a valid health-insurance card.",
     ),
     OpenApiParameter("province", str, description="A province code: its communes of the caller's."),

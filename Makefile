@@ -40,14 +40,9 @@ migrations: $(STAMP) ## make migrations after a model change
 messages: $(STAMP) ## extract translatable strings into locale/vi/LC_MESSAGES/django.po (needs Debian gettext)
 	$(PY) manage.py makemessages --locale vi --no-location --no-obsolete -i ".venv/*" -i ".data/*" -i "scripts/*"
 
-bench: $(STAMP) ## benchmark the registry (casework_bench), the survey import (casework_bench_review), the allowance engine (casework_bench_allowances), payment runs (casework_bench_payments), the loan import (casework_bench_support) and the reports (casework_bench_reports)
+bench: $(STAMP) ## benchmark the registry (casework_bench), the survey import (casework_bench_review), the allowance engine (casework_bench_allowances), payment runs (casework_bench_payments), the loan import (casework_bench_support) and the reports (casework_bench_reports), then print the table of targets (BENCHES="registry reports" for some)
 	$(PY) scripts/devstack.py db-start > /dev/null
-	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.registry
-	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.povertyreview
-	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.beneficiaries
-	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.disbursements
-	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.support
-	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench.reports
+	DJANGO_SETTINGS_MODULE=casework.settings.base $(PY) -m bench $(BENCHES)
 
 guide: $(STAMP) ## retake the user guide's screenshots (docs/huong-dan/anh/) on the demo, loaded on the tests' DEMO_DAY
 	$(PY) scripts/devstack.py db-start > /dev/null

@@ -26,6 +26,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractYear, JSONObject, 
 from django.utils.translation import gettext as _
 
 from core.formatting import change_text, field_label, field_value
+from core.sql import count_each
 from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from geography.models import Commune
@@ -614,9 +615,12 @@ def registry_worklist(user) -> list:
     if not user.can_manage_registry:
         return []
     found = arrivals_for_user(user)
-    arriving = found["arriving"].count() + found["households"].count()
-    departing = found["departing"].count()
-    duplicates = found["duplicates"].count()
+    counts = count_each(  # one query for the four counts
+        arriving=found["arriving"], households=found["households"], departing=found["departing"],
+        duplicates=found["duplicates"],
+    )  # fmt: skip
+    arriving = counts["arriving"] + counts["households"]
+    departing, duplicates = counts["departing"], counts["duplicates"]
     url = reverse("households:arrivals")
     items = []
     if arriving:

@@ -38,3 +38,28 @@ def register_fragment(name: str, provider: Callable[..., str]) -> None:
 def fragment(name: str) -> Callable[..., str]:
     """The fragment function registered as ``name`` (a KeyError names an app that did not register)."""
     return _fragments[name]
+
+
+def count_each(**querysets) -> dict[str, int]:
+    """``{name: queryset.count()}`` in one query: each count a scalar subquery of one SELECT, so a
+    page that shows several counts (the home page's work lists) pays one round trip for them, not
+    one per count. The querysets' own SQL is used as it is (scoping included)."""
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connection
+
+    parts, params, counts = [], [], {}
+    for name, queryset in querysets.items():
+        try:
+            sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # queryset.none(): nothing to ask
+            counts[name] = 0
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
+        params.extend(sql_params)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            row = cursor.fetchone()
+        asked = [name for name in querysets if name not in counts]
+        counts.update(zip(asked, row, strict=True))
+    return {name: counts[name] for name in querysets}

@@ -254,10 +254,14 @@ class _VillageChoices(ModelChoiceIterator):
     """The choices: "Any", "Waiting for a village", then the villages (read when the form is rendered)."""
 
     def __iter__(self):
-        choices = super().__iter__()
-        yield next(choices)
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
         yield (WAITING_FOR_VILLAGE, _("Waiting for a village"))
-        yield from choices
+        # A commune's few villages in one plain SELECT: ModelChoiceIterator reads them through
+        # queryset.iterator(), a server-side cursor (DECLARE … WITH HOLD, FETCH, CLOSE: three round
+        # trips and a materialised result) on the list page, the busiest page.
+        for village in self.queryset.all():
+            yield self.choice(village)
 
     def __len__(self):
         return super().__len__() + 1

@@ -21,11 +21,13 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Cast, Coalesce, ExtractYear, JSONObject, Length
 from django.utils.translation import gettext as _
 
 from core.formatting import change_text, field_label, field_value
+from core.sql import count_each
 from core.text import fold_vietnamese
 from core.timeline import TimelineEntry
 from geography.models import Commune
@@ -85,8 +87,13 @@ def household_list_for_user(user, *, uninsured_on: date | None = None, **filters
     households = households.select_related("commune", "village", "head").only(*fields)
     name = _name_search(filters.get("search", ""))
     if name:
+        # Ranking sorts every household found, so the number found costs nothing more here
+        # (``search_total``, a window count over the same rows before the page's LIMIT); a count
+        # query would search the commune's households again.
         return households.annotate(
-            search_rank=search_rank(name, filters["search"].strip()), matched_member=matched_member(name)
+            search_rank=search_rank(name, filters["search"].strip()),
+            matched_member=matched_member(name),
+            search_total=Window(Count("pk")),
         ).order_by("search_rank", "commune_id", "code")
     return households.order_by("commune_id", "code")
 
@@ -195,8 +202,9 @@ def province_commune_codes(province_code: str) -> list[str]:
 
 
 def count_up_to(queryset: QuerySet, limit: int = COUNT_LIMIT) -> int:
-    """``queryset.count()``, but never more than ``limit + 1`` rows read (one query)."""
-    return queryset.order_by()[: limit + 1].count()
+    """``queryset.count()``, but never more than ``limit + 1`` rows read (one query). Its rows' keys
+    only: a name search's rank and matched member are not compiled into the count (nor computed)."""
+    return queryset.order_by().values("pk")[: limit + 1].count()
 
 
 def _status_of(year: int, statuses, household_ref: str = "pk") -> Exists:
@@ -614,9 +622,12 @@ def registry_worklist(user) -> list:
     if not user.can_manage_registry:
         return []
     found = arrivals_for_user(user)
-    arriving = found["arriving"].count() + found["households"].count()
-    departing = found["departing"].count()
-    duplicates = found["duplicates"].count()
+    counts = count_each(  # one query for the four counts
+        arriving=found["arriving"], households=found["households"], departing=found["departing"],
+        duplicates=found["duplicates"],
+    )  # fmt: skip
+    arriving = counts["arriving"] + counts["households"]
+    departing, duplicates = counts["departing"], counts["duplicates"]
     url = reverse("households:arrivals")
     items = []
     if arriving:

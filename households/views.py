@@ -86,13 +86,15 @@ def household_list(request):
         household.matched = _matched_member(household, relationships)
     # Asked for even when another filter did not validate (the list is then empty): say so.
     uninsured_on = form.cleaned_data.get("uninsured_on") if form.is_bound else None
-    # How many the list holds: read off the page when it is the only one, else one count query
-    # (and one for the members without a card).
+    # How many the list holds: read off the page when it is the only one, or off a name search's
+    # rows (``search_total``, capped as a count is), else one count query (and one for the members
+    # without a card).
     if page == 1 and not has_next:
         count = len(rows)
         uninsured_count = sum(len(household.uninsured_names or []) for household in rows) if uninsured_on else 0
     else:
-        count = count_up_to(households)
+        searched = getattr(rows[0], "search_total", None) if rows else None
+        count = min(searched, COUNT_LIMIT + 1) if searched is not None else count_up_to(households)
         uninsured_count = (
             count_up_to(uninsured_members_for_user(request.user, **{**filters, "uninsured_on": uninsured_on}))
             if uninsured_on

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.formatting import number
+from core.sql import count_each
 from core.timeline import HouseholdPanel, TimelineEntry
 from core.worklists import WorkItem
 from geography.scoping import commune_codes_for_user, scope_to_user
-from households.models import Household, PovertyStatus
+from households.models import Household, HouseholdYearStatus, PovertyStatus
 from households.selectors import status_in_force
 from support.models import Distribution, Funding, Kind, Livelihood, Loan, Programme, Record, RecordFunding
 
@@ -200,11 +201,22 @@ def unsupported_poor_households(commune_codes, year: int) -> QuerySet[Household]
     """Households poor or near-poor on the list in force in ``year`` (``status_in_force``) that received
     no support delivered in ``year``."""
     supported = Record.objects.filter(household=OuterRef("pk"), status=Record.Status.DELIVERED, delivered_on__year=year)
+    # The status in force is the latest of ``year`` or before: a poor or near-poor status row with no
+    # later row up to ``year``. Joined to that row (at most one per household, so no duplicates), the
+    # commune's households meet the few listed rows in one hash join (the partial index
+    # household_status_listed) and only those are asked for a later row; filtering on the
+    # ``status_in_force`` subquery instead asked it of every household (10,000 probes, 50 ms).
+    later = HouseholdYearStatus.objects.filter(
+        household_id=OuterRef("pk"), year__gt=OuterRef("year_statuses__year"), year__lte=year
+    )
     return (
-        Household.objects.filter(commune_id__in=commune_codes, dissolved_on__isnull=True)
+        Household.objects.filter(
+            Q(commune_id__in=commune_codes, dissolved_on__isnull=True),
+            Q(year_statuses__year__lte=year, year_statuses__status__in=POOR_STATUSES),
+            ~Exists(later),
+            ~Exists(supported),
+        )
         .annotate(status_in_force=status_in_force(year))
-        .filter(status_in_force__in=POOR_STATUSES)
-        .exclude(Exists(supported))
         .order_by("village__name", "code")
     )
 
@@ -228,12 +240,16 @@ def support_worklist(user) -> list[WorkItem]:
     codes = commune_codes_for_user(user)
     today = timezone.localdate()
     items = []
+    found = count_each(  # one query for the three counts
+        unsupported=unsupported_poor_households(codes, today.year),
+        visits=visits_due(codes, today),
+        loans=overdue_loans(codes, today),
+    )
     counts = (
-        (_("Poor and near-poor households with no support this year"),
-         unsupported_poor_households(codes, today.year).count(), "unsupported"),
-        (_("Livelihood models due a follow-up visit"), visits_due(codes, today).count(), "visits"),
-        (_("Preferential loans overdue"), overdue_loans(codes, today).count(), "loans"),
-    )  # fmt: skip
+        (_("Poor and near-poor households with no support this year"), found["unsupported"], "unsupported"),
+        (_("Livelihood models due a follow-up visit"), found["visits"], "visits"),
+        (_("Preferential loans overdue"), found["loans"], "loans"),
+    )
     url = reverse("support:worklist")
     for title, count, anchor in counts:
         if count:

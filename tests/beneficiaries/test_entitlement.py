@@ -580,10 +580,10 @@ def test_compute_reads_in_a_fixed_number_of_queries(case_for, units, django_asse
         if index % 5 == 0:
             Suspension.objects.create(case=case, from_month=month(2025, 3), to_month=month(2025, 3), reason="r")
 
-    # base levels, bands, months already paid by payment runs, the cases grouped by signature (their
-    # persons with several cases, categories and suspensions included), and the two statements
-    # that turn JIT off and back for it
-    with django_assert_num_queries(6):
+    # base levels, bands, months already paid by payment runs, the planner's estimate of the cases
+    # asked, the cases grouped by signature (their persons with several cases, categories and
+    # suspensions included), and the two statements that turn JIT off and back for it
+    with django_assert_num_queries(7):
         result = compute(Case.objects.filter(status="active"), MAY_2025)
         assert len(result) == count
         assert all(entitlement.months for entitlement in result.values())

@@ -23,6 +23,7 @@ import time
 import uuid
 from datetime import date
 
+from bench import results
 from bench.registry import ROOT, ensure_database, say, server_url
 
 CASES = int(os.environ.get("BENCH_CASES", "1000000"))
@@ -297,7 +298,7 @@ def main() -> int:
     result = None
     copy_s, copied = time_copy(data)
     ratio = median / copy_s
-    passed = ratio <= MAX_RATIO
+    passed = results.ratio_row("engine", median, copy_s, f"COPY of {copied:,} lines", MAX_RATIO)
     print()
     print(f"{'benchmark':<28} {'median s':>9}  verdict  detail")
     print(f"{'COPY of the lines, plain':<28} {copy_s:>9.2f}           {copied:,} payment lines, {len(data):,} bytes")

@@ -564,6 +564,82 @@ def test_properties_of_any_case(case_for, units, drawn):
     assert entitlement.amount == sum(line.amount for line in lines)
 
 
+# --- many cases together: grouped by signature, each case as if computed alone -----------------
+
+
+def test_cases_computed_together_owe_what_each_owes_alone(case_for, units):
+    """The engine groups the cases that owe the same months (one query, one expansion per group):
+    grouping must never give a case another's months, whatever differs between them (birthday
+    inside the arrears span or not, a 29 February birth, death, end, suspension, dated categories,
+    a province's own base level, months already paid, a person with two cases)."""
+    BaseLevel.objects.create(province=units.tay_ninh, effective_from=month(2025, 3), amount=650_000, legal_basis="NQ")
+    run = month(2025, 5)
+    made = []
+    for index in range(48):
+        born = date(1930 + index % 7, 1 + index % 12, 1 + index % 28)
+        if index % 13 == 0:
+            born = date(1944, 2, 29)
+        categories = [("5.5a", 0)] if index % 3 else [("5.6s", 0), ("5.4", 1 + index % 2)]
+        if index % 8 == 0:
+            categories = [("5.6s", 0, None, month(2025, 2)), ("5.6es", 0, month(2025, 3), None)]
+        made.append(
+            case_for(
+                born=born, categories=categories, start=month(2024, 1 + index % 12),
+                paid_through=month(2025, 1 + index % 4) if index % 4 else None,
+                end=month(2025, 4) if index % 11 == 0 else None,
+                died=date(2025, 3, 15) if index % 17 == 0 else None,
+                commune=units.other_commune if index % 5 == 0 else None,
+            )
+        )  # fmt: skip
+    Suspension.objects.create(case=made[6], from_month=month(2025, 1), to_month=month(2025, 2), reason="r")
+    twice = case_for(born=made[9].person.date_of_birth, categories=[("5.5a", 0)], start=month(2024, 6))
+    # an ended case of the same person (one open case per person), owing months the other owes too
+    Case.objects.filter(pk=twice.pk).update(
+        person=made[9].person, status=Case.Status.TERMINATED, end_month=month(2025, 3)
+    )
+    ids = [case.pk for case in made] + [twice.pk]
+    paid = {made[1].pk: {month(2025, 4)}, made[2].pk: {month(2023, 1)}, made[4].pk: {month(2024, 8), month(2025, 2)}}
+
+    together = compute(ids, run, paid=paid)
+
+    def seen(entitlement):
+        return [(line.month, line.amount, line.explanation, line.payable) for line in entitlement.months]
+
+    assert sorted(together) == sorted(ids)
+    for case_id in ids[:-2]:  # the person's two cases are computed together below
+        alone = compute([case_id], run, paid={case_id: paid[case_id]} if case_id in paid else {})
+        assert seen(together[case_id]) == seen(alone[case_id]), case_id
+    pair = compute([made[9].pk, twice.pk], run, paid={})
+    assert seen(together[made[9].pk]) == seen(pair[made[9].pk])
+    assert seen(together[twice.pk]) == seen(pair[twice.pk])
+
+
+def test_the_answer_reads_like_a_dict_and_gives_its_groups(case_for):
+    cases = [
+        case_for(born=aged(81), categories=[("5.5c", 0)], start=month(2025, 1), paid_through=month(2025, 4)),
+        case_for(born=aged(81), categories=[("5.5c", 0)], start=month(2025, 1), paid_through=month(2025, 4)),
+        case_for(born=aged(70), categories=[("5.5a", 0)], start=month(2025, 3)),
+        case_for(born=aged(70), categories=[("5.5a", 0)], start=month(2025, 3)),
+    ]
+    Case.objects.filter(pk=cases[3].pk).update(start_month=None)  # not decided yet
+    result = compute([case.pk for case in cases], MAY_2025, paid={})
+
+    assert len(result) == 4 and set(result) == {case.pk for case in cases}
+    assert cases[0].pk in result and -1 not in result
+    assert result[cases[0].pk] is result[cases[0].pk]  # built once, then kept
+    assert dict(result.items()) == {case_id: result[case_id] for case_id in result}
+    assert result == dict(result.items()) and list(result.values()) == [result[case_id] for case_id in result]
+    assert months_of(result[cases[2].pk]) == [("2025-03", 750_000), ("2025-04", 750_000), ("2025-05", 750_000)]
+    assert result[cases[3].pk].months == []
+    grouped = {case_id: months for case_ids, months in result.groups() for case_id in case_ids}
+    assert sorted(grouped) == sorted(result)
+    assert all(grouped[case_id] == result[case_id].months for case_id in result)
+    # the two 81-year-olds owe the same month: one group, the same MonthAmount objects
+    assert result[cases[0].pk].months[0] is result[cases[1].pk].months[0]
+    with pytest.raises(KeyError):
+        result[-1]
+
+
 # --- queries ---------------------------------------------------------------------------------
 
 
@@ -580,8 +656,9 @@ def test_compute_reads_in_a_fixed_number_of_queries(case_for, units, django_asse
         if index % 5 == 0:
             Suspension.objects.create(case=case, from_month=month(2025, 3), to_month=month(2025, 3), reason="r")
 
-    # base levels, bands, cases, the persons with several cases, categories, suspensions, months
-    # already paid by payment runs
+    # base levels, bands, months already paid by payment runs, the planner's estimate of the cases
+    # asked, the cases grouped by signature (their persons with several cases, categories and
+    # suspensions included), and the two statements that turn JIT off and back for it
     with django_assert_num_queries(7):
         result = compute(Case.objects.filter(status="active"), MAY_2025)
         assert len(result) == count

@@ -269,10 +269,52 @@ def delete_imported(user) -> int:
     return len(household_ids)
 
 
+def import_phases(phases) -> None:
+    """Time the parse, check and write phases of the household import (``bench.phases``)."""
+    from households import bulk, importing
+
+    for name, part in [
+        ("import_households", "import"),
+        ("_load_households", "check: the file's registered households"),
+        ("_check_persons", "check: persons (IDs, memberships, transfers, deaths)"),
+        ("_check_guarded_changes", "check: guarded changes"),
+        ("_check_household", "check: each household (head, village, address)"),
+        ("households_import", "write (one transaction, commit included)"),
+    ]:
+        phases.wrap(importing, name, part)
+    for name, part in [
+        ("copy_insert", lambda model, *args, **kwargs: f"COPY {model._meta.model_name}"),
+        ("write_history", lambda model, *args, **kwargs: f"history of {model._meta.model_name}"),
+        ("copy_update", lambda model, *args, **kwargs: f"UPDATE {model._meta.model_name}"),
+        ("allocate_ids", lambda model, *args, **kwargs: f"ids of {model._meta.model_name}"),
+        ("household_summaries_refresh", "household summaries (UPDATE)"),
+        ("write_events", "events"),
+        ("_flag_possible_duplicates", "possible duplicates"),
+        ("_record_deaths", "deaths"),
+    ]:
+        phases.wrap(bulk, name, part)
+
+
+def phase_rows(seconds: dict[str, float]) -> list[tuple[str, float]]:
+    """The import's phases as ``print_phases`` prints them: parse, the checks, the write and its parts."""
+    checks = [label for label in seconds if label.startswith("check: ")]
+    write = "write (one transaction, commit included)"
+    parts = [label for label in seconds if label not in ("import", write, *checks)]
+    parsed = seconds["import"] - seconds[write] - sum(seconds[label] for label in checks)
+    rows = [("parse every line, group households (Python, the rest)", parsed)]
+    rows += [(label, seconds[label]) for label in checks]
+    rows.append((write, seconds[write]))
+    rows += [(f"  {label}", seconds[label]) for label in parts]
+    rows.append(("  the rest (Python, guard re-check, commit)", seconds[write] - sum(seconds[p] for p in parts)))
+    return rows
+
+
 def bench_import(user, commune) -> Line:
+    from bench.phases import Phases, print_phases
+
     line = Line("import", f"{IMPORT_ROWS:,}-line file, import_households(dry_run=False)")
     try:
-        from households.importing import import_households
+        from households import importing
     except ImportError:
         line.note, line.verdict = "skipped: households.importing not available", "n/a"
         return line
@@ -280,10 +322,14 @@ def bench_import(user, commune) -> Line:
     rows = import_rows(commune, IMPORT_ROWS)
     started = time.perf_counter()
     try:
-        report = import_households(rows=rows, user=user, dry_run=False)
+        with Phases() as phases:
+            import_phases(phases)
+            report = importing.import_households(rows=rows, user=user, dry_run=False)
     finally:
         seconds = time.perf_counter() - started
         deleted = delete_imported(user)
+    if report.ok:
+        print_phases(f"Where the import's {seconds:.1f} s went:", phase_rows(phases.seconds))
     line.median_ms = seconds * 1000
     line.detail = f"{len(rows):,} lines, {deleted:,} households written then deleted"
     if not report.ok:
@@ -368,6 +414,9 @@ def main() -> int:
         ("household", f"{household.code} ({household.member_count} members)", f"/households/{household.uuid}/"),
     ]
     vacuum_registry()
+    skip_pages = bool(os.environ.get("BENCH_SKIP_PAGES"))  # BENCH_SKIP_PAGES=1: time only the import
+    if skip_pages:
+        targets = []
     say(f"measuring pages ({WARM_UPS} warm-ups, {RUNS} runs each)")
     lines = bench_pages(client, targets)
     api_list = f"/api/v1/households/?{urlencode({'commune': commune.code})}"
@@ -379,6 +428,8 @@ def main() -> int:
         ("api household", f"GET /api/v1/households/{household.uuid}/", f"/api/v1/households/{household.uuid}/",
          "household"),
     ]  # fmt: skip
+    if skip_pages:
+        api_targets = []
     say(f"measuring the API's reads of the same rows ({WARM_UPS} warm-ups, {RUNS} runs each)")
     lines += bench_api(client, api_targets, lines)
     say(f"measuring the import of {IMPORT_ROWS:,} lines")

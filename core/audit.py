@@ -11,7 +11,7 @@ here, the one place that knows how:
 - ``write_events``: event rows, completed as ``save`` would complete them, by COPY.
 """
 
-from core.bulk import complete_rows, copy_insert, copy_rows, db_value
+from core.bulk import complete_rows, copy_insert, copy_rows, row_values
 
 # The change reason of the history rows an import writes.
 IMPORT_REASON = "import"
@@ -25,20 +25,20 @@ def write_history(model, rows: list[dict], *, user, now, history_type: str, reas
     if not rows:
         return
     history = model.history.model
-    fields = [field for field in history._meta.concrete_fields if not field.primary_key]
     own = {
         "history_date": now,
         "history_change_reason": reason,
         "history_type": history_type,
         "history_user_id": user.pk if user is not None else None,
     }
+    fields = [field for field in history._meta.concrete_fields if not field.primary_key]
+    # The row's own fields, then the history's (the same for every row): COPY names its columns.
+    copied = [field for field in fields if field.attname not in own]
+    values, same = row_values(copied), tuple(own[field.attname] for field in fields if field.attname in own)
     copy_rows(
         history._meta.db_table,
-        fields,
-        (
-            [own[field.attname] if field.attname in own else db_value(field, row[field.attname]) for field in fields]
-            for row in rows
-        ),
+        copied + [field for field in fields if field.attname in own],
+        (values(row) + same for row in rows),
     )
 
 

@@ -19,7 +19,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import write_events, write_history
+from core.audit import write_events, write_history, write_history_of_new_rows
 from core.bulk import allocate_ids, as_rows, complete_rows, copy_insert, copy_update, in_index_order
 from core.text import fold_vietnamese
 from geography import sql as geography_sql
@@ -276,7 +276,7 @@ def _write_persons(lines: list[ImportLine], *, user, now) -> None:
         line.person_id = row["id"] = pk
     new = in_index_order(complete_rows(Person, new, now=now), "search_name", "date_of_birth")
     copy_insert(Person, new, with_pk=True)
-    write_history(Person, new, user=user, now=now, history_type="+")
+    write_history_of_new_rows(Person, [row["id"] for row in new], user=user, now=now)
     copy_update(Person, changed, [*sorted(updated_fields), "search_name", "updated_at"])
     write_history(Person, as_rows(Person, changed), user=user, now=now, history_type="~")
 

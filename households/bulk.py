@@ -11,7 +11,6 @@ seconds, not a query per person.
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -374,17 +373,11 @@ def _flag_possible_duplicates(new: list[tuple[ImportGroup, ImportLine]]) -> None
         return
     persons = sorted(
         (
-            {
-                "id": line.person_id,
-                "search_name": line.search_name,
-                "date_of_birth": line.person.date_of_birth.isoformat(),
-                "commune_id": group.commune.code,
-                "province_id": group.commune.province_id,
-            }
+            (line.search_name, line.person.date_of_birth.isoformat(), line.person_id, group.commune.code,
+             group.commune.province_id)
             for group, line in new
         ),
-        key=itemgetter("search_name", "date_of_birth"),
-    )
+    )  # fmt: skip
     tables = {
         "person": Person._meta.db_table,
         "membership": Membership._meta.db_table,
@@ -393,8 +386,11 @@ def _flag_possible_duplicates(new: list[tuple[ImportGroup, ImportLine]]) -> None
     }
     sql = """
         SELECT DISTINCT new.id, other.id, new.commune_id
-        FROM jsonb_to_recordset(%s::jsonb)
-             AS new(id bigint, search_name varchar, date_of_birth date, commune_id varchar, province_id varchar)
+        FROM (
+            SELECT person->>0 AS search_name, (person->>1)::date AS date_of_birth, (person->>2)::bigint AS id,
+                   person->>3 AS commune_id, person->>4 AS province_id
+              FROM jsonb_array_elements(%s::jsonb) AS person
+        ) AS new
         JOIN {person} other
           ON other.search_name = new.search_name AND other.date_of_birth = new.date_of_birth AND other.id <> new.id
         JOIN {membership} other_membership ON other_membership.person_id = other.id
@@ -406,7 +402,7 @@ def _flag_possible_duplicates(new: list[tuple[ImportGroup, ImportLine]]) -> None
         cursor.execute(sql, [json.dumps(persons)])
         pairs = cursor.fetchall()
     # Filtered here rather than in SQL: an anti-join against 100,000 new ids misleads the planner.
-    new_ids = {person["id"] for person in persons}
+    new_ids = {person[2] for person in persons}
     DuplicateFlag.objects.bulk_create(
         [
             DuplicateFlag(person_id=person_id, existing_id=other_id, commune_id=commune_id)

@@ -22,12 +22,13 @@ import time
 from pathlib import Path
 
 from bench.registry import ROOT, ensure_database, say, server_url
+from bench.results import record
 
 COMMUNE = "25522"  # Xã Tân Đông, Tây Ninh
 YEAR = 2025
 HOUSEHOLDS = int(os.environ.get("BENCH_REVIEW_HOUSEHOLDS", "100000"))
 SEED = 4
-IMPORT_MAX_S = 60.0
+IMPORT_MAX_S = 8.0  # issue 19: each 100,000-line import ≤ 8 s
 OFFICER = "bench.review.officer"
 
 
@@ -107,20 +108,69 @@ def write_survey(commune, path: Path, *, shift: int = 0) -> int:
     return count
 
 
-def timed_import(path: Path, user, label: str) -> tuple[float, float, object]:
-    from core.tabular import operator_file
-    from povertyreview.importing import import_survey, read_survey
+def survey_phases(phases) -> None:
+    """Time the read, check and write phases of the survey import (``bench.phases``)."""
+    from povertyreview import bulk, importing
 
-    started = time.perf_counter()
-    with path.open("rb") as stream, operator_file():
-        survey = read_survey(stream, path.name)
-    read = time.perf_counter() - started
-    report = import_survey(survey, year=YEAR, acting_user=user, dry_run=False)
-    total = time.perf_counter() - started
+    for name, part in [
+        ("read_survey", "read the CSV (read_survey)"),
+        ("import_survey", "import"),
+        ("_load_households", "check: the file's households, their assessments and statuses"),
+        ("_check_lines", CHECK),
+        ("_fill_report", "the report's lists"),
+        ("assessments_import", "write (in the transaction)"),
+    ]:
+        phases.wrap(importing, name, part)
+    for name, part in [
+        ("complete_rows", "new assessments: rows completed (Python)"),
+        ("copy_insert", "new assessments: COPY"),
+        ("_update_assessments", "assessments already listed: COPY + UPDATE"),
+        ("write_events", "events: COPY"),
+    ]:
+        phases.wrap(bulk, name, part)
+
+
+CHECK = "check: every line (Python)"
+
+
+def survey_phase_rows(spent: dict) -> list[tuple[str, object]]:
+    from bench.phases import Spent
+
+    load, write = "check: the file's households, their assessments and statuses", "write (in the transaction)"
+    parts = [label for label in spent if label.startswith(("new ", "assessments ", "events"))]
+    rows = [("read the CSV (read_survey)", spent["read the CSV (read_survey)"]), (load, spent[load])]
+    rows.append((CHECK, spent[CHECK] - spent[load]))
+    rows.append(("the report's lists", spent["the report's lists"]))
+    rows.append((write, spent[write]))
+    rows += [(f"  {label}", spent[label]) for label in parts]
+    rows.append(
+        ("  the rest (rows and events built in Python)", spent[write] - sum((spent[p] for p in parts), Spent()))
+    )
+    named = spent[CHECK] + spent["the report's lists"] + spent[write]
+    rows.append(("the rest (header, campaigns, lock, commit)", spent["import"] - named))
+    return rows
+
+
+def timed_import(path: Path, user, label: str) -> tuple[float, float, object]:
+    from bench.phases import Phases, cpu_summary, print_phases
+    from core.tabular import operator_file
+    from povertyreview import importing
+
+    with Phases() as phases:
+        survey_phases(phases)
+        with path.open("rb") as stream, operator_file():
+            survey = importing.read_survey(stream, path.name)
+        report = importing.import_survey(survey, year=YEAR, acting_user=user, dry_run=False)
+    read, spent = phases.spent["read the CSV (read_survey)"], phases.spent["import"]
+    total = read + spent
     if not report.ok:
         first = report.errors[0]
         say(f"{label}: {len(report.errors)} errors, first: line {first.row} {first.column}: {first.message}")
-    return read, total, report
+    else:
+        print_phases(
+            f"Where the {label}'s {total.wall:.1f} s went ({cpu_summary(total)}):", survey_phase_rows(phases.spent)
+        )
+    return read.wall, total.wall, report
 
 
 def main() -> int:
@@ -172,14 +222,20 @@ def main() -> int:
     print(f"{'benchmark':<14} {'read s':>8} {'total s':>8}  verdict  detail")
     ok = True
     for label, read, total, report, detail in results:
-        passed = report.ok and total < IMPORT_MAX_S
+        passed = report.ok and total <= IMPORT_MAX_S
         ok = ok and passed
         counts = ", ".join(f"{status} {count:,}" for status, count in report.counts.items())
         print(f"{label:<14} {read:>8.1f} {total:>8.1f}  {'PASS' if passed else 'FAIL':<7}  {detail}; {counts}")
     print(f"{'export (info)':<14} {'':>8} {export_seconds:>8.1f}  {'info':<7}  §4.5 CSV of the review")
     print(
-        f"\nTarget: reading, checking, classifying and writing a {HOUSEHOLDS:,}-line survey file < {IMPORT_MAX_S:g} s "
+        f"\nTarget: reading, checking, classifying and writing a {HOUSEHOLDS:,}-line survey file ≤ {IMPORT_MAX_S:g} s "
         "(total s; read s is the part spent reading the CSV)."
+    )
+    record(
+        "survey import",
+        measured=", ".join(f"{label} {total:.1f} s" for label, _read, total, _report, _detail in results),
+        reference=f"{HOUSEHOLDS:,} lines; load average {os.getloadavg()[0]:.1f}",
+        passed=ok,
     )
     return 0 if ok else 1
 

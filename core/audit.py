@@ -8,10 +8,16 @@ here, the one place that knows how:
 
 - ``write_history``: the rows simple-history's ``bulk_history_create`` would write (every field of
   the row, the history type, user, date and change reason), by COPY;
+- ``write_history_of_new_rows``: the same rows for rows just written by COPY, read back by the
+  database from the table (one INSERT … SELECT) instead of formatted a second time;
 - ``write_events``: event rows, completed as ``save`` would complete them, by COPY.
 """
 
-from core.bulk import complete_rows, copy_insert, copy_rows, db_value
+import json
+
+from django.db import connection
+
+from core.bulk import complete_rows, copy_insert, copy_rows, row_values
 
 # The change reason of the history rows an import writes.
 IMPORT_REASON = "import"
@@ -25,21 +31,57 @@ def write_history(model, rows: list[dict], *, user, now, history_type: str, reas
     if not rows:
         return
     history = model.history.model
-    fields = [field for field in history._meta.concrete_fields if not field.primary_key]
     own = {
         "history_date": now,
         "history_change_reason": reason,
         "history_type": history_type,
         "history_user_id": user.pk if user is not None else None,
     }
+    fields = [field for field in history._meta.concrete_fields if not field.primary_key]
+    # The row's own fields, then the history's (the same for every row): COPY names its columns.
+    copied = [field for field in fields if field.attname not in own]
+    values, same = row_values(copied), tuple(own[field.attname] for field in fields if field.attname in own)
     copy_rows(
         history._meta.db_table,
-        fields,
-        (
-            [own[field.attname] if field.attname in own else db_value(field, row[field.attname]) for field in fields]
-            for row in rows
-        ),
+        copied + [field for field in fields if field.attname in own],
+        (values(row) + same for row in rows),
     )
+
+
+def write_history_of_new_rows(
+    model, pks: list[int], *, user, now, history_type: str = "+", reason: str = IMPORT_REASON
+) -> None:
+    """``write_history`` for rows this transaction has just written to ``model``'s table (by COPY:
+    ``core.bulk.copy_insert``), taken from the table by the database (one INSERT … SELECT, in the
+    order of ``pks``) instead of formatted and parsed a second time: the same rows (an encrypted
+    value copied as stored, encrypted), for 100,000 persons a second less of Python and parsing."""
+    if not pks:
+        return
+    quote = connection.ops.quote_name
+    history = model.history.model
+    own = {
+        "history_date": now,
+        "history_change_reason": reason,
+        "history_type": history_type,
+        "history_user_id": user.pk if user is not None else None,
+    }
+    fields = [field for field in history._meta.concrete_fields if not field.primary_key]
+    copied = [field for field in fields if field.attname not in own]
+    stamped = [field for field in fields if field.attname in own]
+    columns = ", ".join(quote(field.column) for field in copied + stamped)
+    values = ", ".join(
+        [f"written.{quote(model._meta.get_field(field.attname).column)}" for field in copied] + ["%s"] * len(stamped)
+    )
+    pk = quote(model._meta.pk.column)
+    sql = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({columns}) SELECT {values} "
+        f"FROM jsonb_array_elements_text(%s::jsonb) WITH ORDINALITY AS new(id, position) "
+        f"JOIN {quote(model._meta.db_table)} AS written ON written.{pk} = new.id::bigint ORDER BY new.position"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(own[field.attname] for field in stamped), json.dumps(pks)])
+        if cursor.rowcount != len(pks):
+            raise ValueError(f"{len(pks)} rows of {model._meta.label} to audit, {cursor.rowcount} found")
 
 
 def write_events(event_model, rows: list[dict], *, now) -> None:

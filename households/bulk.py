@@ -18,13 +18,22 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import write_events, write_history
-from core.bulk import allocate_ids, as_rows, complete_rows, copy_insert, copy_update
+from core.audit import write_events, write_history, write_history_of_new_rows
+from core.bulk import allocate_ids, as_rows, complete_rows, copy_insert, copy_update, in_index_order
 from core.text import fold_vietnamese
 from geography import sql as geography_sql
 from geography.models import Commune, Village
 from households.guards import person_change_problems
-from households.models import DuplicateFlag, Household, HouseholdEvent, Membership, Person, Relationship, Transfer
+from households.models import (
+    DisabilityLevel,
+    DuplicateFlag,
+    Household,
+    HouseholdEvent,
+    Membership,
+    Person,
+    Relationship,
+    Transfer,
+)
 from households.services import PersonData, household_summaries_refresh, person_record_death
 
 # The person fields an import file carries and writes as they are (the health-insurance number is
@@ -54,6 +63,7 @@ class ImportLine:
     arrival: Transfer | None = None
     leaving: Membership | None = None
     person_id: int | None = None  # once written
+    search_name: str = ""  # the person's, once written
     member_since: date | None = None  # None: not known (or not given)
     date_of_death: date | None = None  # a death before the hand-over, recorded after the write
     # The registered person may join here (``_check_persons``): only then is the file's change to
@@ -138,13 +148,16 @@ def _write(groups: list[ImportGroup], *, user) -> None:
     copy_insert(Membership, complete_rows(Membership, new_memberships, now=now))
     copy_update(Membership, changed_memberships, ["relationship", "updated_at"])
     _accept_arrivals(arrivals, user=user, now=now)
+    _flag_possible_duplicates(
+        [(group, line) for group in groups for line in group.lines if line.existing_person is None]
+    )
 
-    refreshed = [group.household_id for group in groups] + left_households
+    # A new household's summaries were written with it (``_new_summaries``).
+    refreshed = [group.household_id for group in groups if group.existing is not None] + left_households
     for start in range(0, len(refreshed), REFRESH_CHUNK):
         household_summaries_refresh(refreshed[start : start + REFRESH_CHUNK])
     _dissolve_emptied(left_households)
     write_events(HouseholdEvent, [_event(group, user) for group in groups], now=now)
-    _flag_possible_duplicates([line.person_id for line in lines if line.existing_person is None])
     _record_deaths([line for line in lines if line.date_of_death is not None], user=user)
 
 
@@ -238,10 +251,11 @@ def _write_persons(lines: list[ImportLine], *, user, now) -> None:
     for line in lines:
         data = line.person
         if line.existing_person is None:
+            line.search_name = fold_vietnamese(data.full_name)
             new.append(
                 {
                     "national_id": data.national_id,
-                    "search_name": fold_vietnamese(data.full_name),
+                    "search_name": line.search_name,
                     **{name: getattr(data, name) for name in FILE_PERSON_FIELDS},
                 }
             )
@@ -255,11 +269,13 @@ def _write_persons(lines: list[ImportLine], *, user, now) -> None:
             person.search_name, person.updated_at = fold_vietnamese(person.full_name), now
             changed.append(person)
             updated_fields.update(fields)
+        line.search_name = person.search_name
     new_lines = [line for line in lines if line.existing_person is None]
     for line, row, pk in zip(new_lines, new, allocate_ids(Person, len(new)), strict=True):
         line.person_id = row["id"] = pk
-    copy_insert(Person, complete_rows(Person, new, now=now), with_pk=True)
-    write_history(Person, new, user=user, now=now, history_type="+")
+    new = in_index_order(complete_rows(Person, new, now=now), "search_name", "date_of_birth")
+    copy_insert(Person, new, with_pk=True)
+    write_history_of_new_rows(Person, [row["id"] for row in new], user=user, now=now)
     copy_update(Person, changed, [*sorted(updated_fields), "search_name", "updated_at"])
     write_history(Person, as_rows(Person, changed), user=user, now=now, history_type="~")
 
@@ -291,10 +307,39 @@ def _write_households(groups: list[ImportGroup], *, user, now) -> None:
             changed.append(household)
     for group, row, pk in zip(new_groups, new, allocate_ids(Household, len(new)), strict=True):
         group.household_id = row["id"] = pk
-    copy_insert(Household, complete_rows(Household, new, now=now), with_pk=True)
+    new = in_index_order(complete_rows(Household, new, now=now), "commune_id", "code")
+    # The history rows are those of the household as created, before its members (as on the page).
     write_history(Household, new, user=user, now=now, history_type="+")
+    summaries = dict(zip([group.household_id for group in new_groups], _new_summaries(new_groups), strict=True))
+    for row in new:
+        row["member_count"], row["has_disability"], row["search_text"] = summaries[row["id"]]
+    copy_insert(Household, new, with_pk=True)
     copy_update(Household, changed, ["village", "address", "area", "updated_at"])
     write_history(Household, as_rows(Household, changed), user=user, now=now, history_type="~")
+
+
+def _new_summaries(groups: list[ImportGroup]) -> list[tuple[int, bool, str]]:
+    """What ``services.household_summaries_refresh`` computes, for households the file creates,
+    without updating 28,000 rows just written: their current members are the file's lines, so
+    (member count, a member with a disability, the members' folded names). The names are ordered
+    by the database, as the refresh's ORDER BY orders them (the collation decides, not Python)."""
+    if not groups:
+        return []
+    names = [[line.search_name for line in group.lines] for group in groups]
+    sql = """
+        SELECT coalesce(string_agg(name, ' ' ORDER BY name), '')
+          FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS household(names, position),
+               LATERAL jsonb_array_elements_text(household.names) AS name
+         GROUP BY position
+         ORDER BY position
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(names)])
+        texts = [text for (text,) in cursor.fetchall()]
+    return [
+        (len(group.lines), any(line.person.disability_level != DisabilityLevel.NONE for line in group.lines), text)
+        for group, text in zip(groups, texts, strict=True)
+    ]
 
 
 def _event(group: ImportGroup, user) -> dict:
@@ -312,13 +357,27 @@ def _event(group: ImportGroup, user) -> dict:
     }
 
 
-def _flag_possible_duplicates(person_ids: list[int]) -> None:
-    """The rule of ``services._flag_possible_duplicates`` for many new persons in one query:
-    someone else with the same folded name and date of birth in a household of the same province.
-    Two new persons of one file alike are flagged once, the later against the earlier, as the
-    form would have done entering them one after the other."""
-    if not person_ids:
+def _flag_possible_duplicates(new: list[tuple[ImportGroup, ImportLine]]) -> None:
+    """The rule of ``services._flag_possible_duplicates`` for the file's new persons (with the
+    household of the file each joins) in one query: someone else with the same folded name and
+    date of birth in a household of the same province. Two new persons of one file alike are
+    flagged once, the later against the earlier, as the form would have done entering them one
+    after the other. Run once the memberships are written (another new person of the file is
+    found through theirs).
+
+    The new persons' side comes from the file: their name, date of birth and the province of
+    their household's commune, sent in the order of the (name, date of birth) index the query
+    probes once for each of them, so that the probes walk the index forward (just after the
+    persons' COPY wrote into it in that order) instead of reading a page of it at random each."""
+    if not new:
         return
+    persons = sorted(
+        (
+            (line.search_name, line.person.date_of_birth.isoformat(), line.person_id, group.commune.code,
+             group.commune.province_id)
+            for group, line in new
+        ),
+    )  # fmt: skip
     tables = {
         "person": Person._meta.db_table,
         "membership": Membership._meta.db_table,
@@ -326,29 +385,29 @@ def _flag_possible_duplicates(person_ids: list[int]) -> None:
         "commune": f"({geography_sql.communes()})",
     }
     sql = """
-        SELECT DISTINCT new.id, other.id, home.commune_id
-        FROM (SELECT DISTINCT value::bigint AS id FROM jsonb_array_elements_text(%s::jsonb)) AS new_person
-        JOIN {person} new ON new.id = new_person.id
-        JOIN {membership} current ON current.person_id = new.id AND current.left_on IS NULL
-        JOIN {household} home ON home.id = current.household_id
-        JOIN {commune} home_commune ON home_commune.commune_id = home.commune_id
+        SELECT DISTINCT new.id, other.id, new.commune_id
+        FROM (
+            SELECT person->>0 AS search_name, (person->>1)::date AS date_of_birth, (person->>2)::bigint AS id,
+                   person->>3 AS commune_id, person->>4 AS province_id
+              FROM jsonb_array_elements(%s::jsonb) AS person
+        ) AS new
         JOIN {person} other
           ON other.search_name = new.search_name AND other.date_of_birth = new.date_of_birth AND other.id <> new.id
         JOIN {membership} other_membership ON other_membership.person_id = other.id
         JOIN {household} other_home ON other_home.id = other_membership.household_id
         JOIN {commune} other_commune
-          ON other_commune.commune_id = other_home.commune_id AND other_commune.province_id = home_commune.province_id
+          ON other_commune.commune_id = other_home.commune_id AND other_commune.province_id = new.province_id
     """.format(**tables)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [json.dumps(person_ids)])
+        cursor.execute(sql, [json.dumps(persons)])
         pairs = cursor.fetchall()
     # Filtered here rather than in SQL: an anti-join against 100,000 new ids misleads the planner.
-    new = set(person_ids)
+    new_ids = {person[2] for person in persons}
     DuplicateFlag.objects.bulk_create(
         [
             DuplicateFlag(person_id=person_id, existing_id=other_id, commune_id=commune_id)
             for person_id, other_id, commune_id in pairs
-            if not (other_id in new and other_id > person_id)
+            if not (other_id in new_ids and other_id > person_id)
         ],
         batch_size=DUPLICATE_BATCH,
         ignore_conflicts=True,

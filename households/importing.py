@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import cyclic_gc_paused
 from core.columns import ACCEPTED_VALUES, accepted
 from core.formatting import day
 from core.tabular import RowError, RowErrors, read_table, split_table
@@ -625,6 +626,11 @@ def import_households(*, rows: list[dict[str, str]], user, dry_run: bool = False
     """
     if not user.can_manage_registry:
         raise PermissionDenied
+    with cyclic_gc_paused():
+        return _import(rows, user=user, dry_run=dry_run)
+
+
+def _import(rows: list[dict[str, str]], *, user, dry_run: bool) -> ImportReport:
     today = timezone.localdate()
     errors = RowErrors(FILE_COLUMNS)
     codes = sorted({(row.get("commune_code") or "").strip() for row in rows} - {""})

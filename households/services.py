@@ -51,6 +51,10 @@ from households.models import (
 from households.selectors import next_household_code, residence_commune_id, transfer_identities
 
 EARLIEST_BIRTH = date(1900, 1, 1)
+# Read for every line of an import: an enum's ``.values`` builds a new list on each call.
+_SEXES = frozenset(Sex.values)
+_ETHNICITY_CODES = frozenset(code for code, _name in ETHNIC_GROUPS)
+_DISABILITY_LEVELS = frozenset(DisabilityLevel.values)
 # Law on Identification 2023 (Luật Căn cước, art. 19): the CCCD is issued from 14. A younger child
 # may have a personal ID number (số định danh cá nhân) but need not: the registry takes them without.
 NATIONAL_ID_REQUIRED_FROM_AGE = 14
@@ -111,7 +115,7 @@ def person_data_problems(data: PersonData, *, today: date | None = None) -> dict
     data.national_id = (data.national_id or "").strip()
     if not data.full_name:
         add("full_name", _("is required"))
-    if data.sex not in Sex.values:
+    if data.sex not in _SEXES:
         add("sex", _("must be M or F"))
     if data.date_of_birth is None:
         add("date_of_birth", _("is required"))
@@ -124,12 +128,12 @@ def person_data_problems(data: PersonData, *, today: date | None = None) -> dict
             add("national_id", _("is required from the age of %(age)s") % {"age": NATIONAL_ID_REQUIRED_FROM_AGE})
     else:
         for problem in national_id_problems(
-            data.national_id, sex=data.sex if data.sex in Sex.values else None, date_of_birth=birth
+            data.national_id, sex=data.sex if data.sex in _SEXES else None, date_of_birth=birth
         ):
             add("national_id", problem)
-    if data.ethnicity not in dict(ETHNIC_GROUPS):
+    if data.ethnicity not in _ETHNICITY_CODES:
         add("ethnicity", _("unknown ethnicity"))
-    if data.disability_level not in DisabilityLevel.values:
+    if data.disability_level not in _DISABILITY_LEVELS:
         add("disability_level", _("unknown disability level"))
     try:
         data.phone = normalise_phone(data.phone or "")

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from core.bulk import cyclic_gc_paused
 from core.tabular import RowErrors, read_table, split_table
 from geography.models import Commune
 from geography.scoping import commune_codes_for_user
@@ -112,7 +113,8 @@ def read_survey(file, filename: str) -> SurveyFile:
     reported by ``import_survey`` as an error of line 1. Blank lines at the end are dropped; one
     in the middle stays (and is skipped) so that positions keep giving line numbers.
     """
-    read = split_table(read_table(file, filename))
+    with cyclic_gc_paused():
+        read = split_table(read_table(file, filename))
     return SurveyFile(header=read.header, rows=read.rows, too_wide=read.too_wide_in_data)
 
 
@@ -250,6 +252,11 @@ def import_survey(
         raise PermissionDenied
     if (campaign is None) == (year is None):
         raise TypeError("import_survey needs a campaign or a year, not both")
+    with cyclic_gc_paused():
+        return _import(rows, campaign=campaign, year=year, acting_user=acting_user, dry_run=dry_run)
+
+
+def _import(rows, *, campaign: Campaign | None, year: int | None, acting_user, dry_run: bool) -> SurveyReport:
     if not isinstance(rows, SurveyFile):
         rows = _as_survey_file(rows)
     report = SurveyReport(dry_run=dry_run)

@@ -106,18 +106,22 @@ def run_prepare(*, commune, month: date, acting_user, enqueue: bool = True) -> R
 
 
 def _plan_batches(run: Run) -> None:
-    """Cut the commune's payable cases into id ranges of DISBURSEMENT_BATCH_SIZE."""
-    size = settings.DISBURSEMENT_BATCH_SIZE
-    ids = list(payable_cases(run.commune_id).order_by("pk").values_list("pk", flat=True))
-    RunBatch.objects.bulk_create(
-        RunBatch(
-            run=run,
-            generation=run.generation,
-            low=ids[start],
-            high=ids[start + size] if start + size < len(ids) else ids[-1] + 1,
+    """Cut the commune's payable cases into id ranges of DISBURSEMENT_BATCH_SIZE: each batch from
+    its first case to the next batch's first (the last one to its last case + 1). One statement:
+    a province's 100 runs are planned while their first batches already run, so the ids do not
+    travel to Python."""
+    cases, params = payable_cases(run.commune_id).order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {RunBatch._meta.db_table} (run_id, generation, low, high)
+            SELECT %s, %s, id, coalesce(lead(id) OVER (ORDER BY id), last + 1)
+              FROM (SELECT id, row_number() OVER (ORDER BY id) AS position, max(id) OVER () AS last
+                      FROM ({cases}) AS payable(id)) AS numbered
+             WHERE (position - 1) %% %s = 0
+            """,
+            [run.pk, run.generation, *params, settings.DISBURSEMENT_BATCH_SIZE],
         )
-        for start in range(0, len(ids), size)
-    )
 
 
 # The batch task's registered name (tasks.py registers it under this; looked up by name, not imported).

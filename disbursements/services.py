@@ -182,7 +182,7 @@ def batch_prepare(run_id: int, generation: int, low: int, high: int) -> str:
 # dataclass: equal fields, equal texts), kept by the worker process between batches. Its size is
 # bounded by the months, ages, bases and categories a province's cases have; emptied past the limit.
 _MONTH_TEXTS: dict[str, dict] = {}
-_MONTH_TEXTS_LIMIT = 200_000
+_MONTH_TEXTS_LIMIT = 50_000
 
 
 @receiver(setting_changed)

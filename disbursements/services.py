@@ -27,9 +27,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.signals import setting_changed
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from beneficiaries import sql as allowances
@@ -106,18 +109,22 @@ def run_prepare(*, commune, month: date, acting_user, enqueue: bool = True) -> R
 
 
 def _plan_batches(run: Run) -> None:
-    """Cut the commune's payable cases into id ranges of DISBURSEMENT_BATCH_SIZE."""
-    size = settings.DISBURSEMENT_BATCH_SIZE
-    ids = list(payable_cases(run.commune_id).order_by("pk").values_list("pk", flat=True))
-    RunBatch.objects.bulk_create(
-        RunBatch(
-            run=run,
-            generation=run.generation,
-            low=ids[start],
-            high=ids[start + size] if start + size < len(ids) else ids[-1] + 1,
+    """Cut the commune's payable cases into id ranges of DISBURSEMENT_BATCH_SIZE: each batch from
+    its first case to the next batch's first (the last one to its last case + 1). One statement:
+    a province's 100 runs are planned while their first batches already run, so the ids do not
+    travel to Python."""
+    cases, params = payable_cases(run.commune_id).order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {RunBatch._meta.db_table} (run_id, generation, low, high)
+            SELECT %s, %s, id, coalesce(lead(id) OVER (ORDER BY id), last + 1)
+              FROM (SELECT id, row_number() OVER (ORDER BY id) AS position, max(id) OVER () AS last
+                      FROM ({cases}) AS payable(id)) AS numbered
+             WHERE (position - 1) %% %s = 0
+            """,
+            [run.pk, run.generation, *params, settings.DISBURSEMENT_BATCH_SIZE],
         )
-        for start in range(0, len(ids), size)
-    )
 
 
 # The batch task's registered name (tasks.py registers it under this; looked up by name, not imported).
@@ -171,6 +178,29 @@ def batch_prepare(run_id: int, generation: int, low: int, high: int) -> str:
     return f"{written} lines"
 
 
+# The texts of a month line ("YYYY-MM", its explanation) by language and by MonthAmount (a frozen
+# dataclass: equal fields, equal texts), kept by the worker process between batches. Its size is
+# bounded by the months, ages, bases and categories a province's cases have; emptied past the limit.
+_MONTH_TEXTS: dict[str, dict] = {}
+_MONTH_TEXTS_LIMIT = 50_000
+
+
+@receiver(setting_changed)
+def _forget_month_texts(**kwargs) -> None:
+    """A changed setting (the tests' number formats, languages) may change the texts."""
+    _MONTH_TEXTS.clear()
+
+
+def _month_texts() -> dict:
+    """The texts already built for the active language (the explanation is translated and its
+    numbers formatted in it)."""
+    language = get_language() or ""
+    known = _MONTH_TEXTS.get(language)
+    if known is None or len(known) > _MONTH_TEXTS_LIMIT:
+        known = _MONTH_TEXTS[language] = {}
+    return known
+
+
 def _write_lines(run: Run, entitlements: dict) -> int:
     """One INSERT for the lines and their months; a month taken by another run meanwhile
     aborts the batch (MonthsTaken) so that it is recomputed without that month."""
@@ -179,8 +209,11 @@ def _write_lines(run: Run, entitlements: dict) -> int:
         return 0
     # Speed (bench.disbursements): the engine shares one frozen MonthAmount between every case
     # with the same month, age, base and categories, so its month text and explanation are built
-    # once per object (by id: they all live until the end of this function), not once per line.
+    # once per object (by id: they all live until the end of this function), not once per line,
+    # and once per worker process for equal objects (``_month_texts``: every batch of a province's
+    # runs meets the same few thousand months).
     texts: dict[int, tuple[str, str]] = {}
+    known = _month_texts()
     case_ids, categories, months, breakdowns, amounts, arrears = [], [], [], [], [], []
     expected = 0
     for case_id, entitlement in payable.items():
@@ -190,7 +223,10 @@ def _write_lines(run: Run, entitlements: dict) -> int:
         for line in paying:
             pair = texts.get(id(line))
             if pair is None:
-                pair = texts[id(line)] = (f"{line.month:%Y-%m}", line.explanation)
+                pair = known.get(line)
+                if pair is None:
+                    pair = known[line] = (f"{line.month:%Y-%m}", line.explanation)
+                texts[id(line)] = pair
             pairs.append(pair)
         case_ids.append(case_id)
         categories.append((current.category or current.per_child_category) if current else paying[-1].category)

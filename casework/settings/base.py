@@ -387,8 +387,10 @@ POVERTY_REVIEW_COMPLAINT_DAYS = env.int("POVERTY_REVIEW_COMPLAINT_DAYS", default
 
 # Payment runs: the day of the month next month's runs are prepared by beat (funds must reach the
 # payer before the 25th: NĐ 20 Art. 34), and how many cases one Celery batch computes and writes.
+# 20,000: most communes are one batch (the engine's reads and the commit are paid once per batch;
+# bench/README.md); a batch holds its run FOR SHARE while it works, so a cancel waits for it.
 DISBURSEMENT_PREPARE_DAY = env.int("DISBURSEMENT_PREPARE_DAY", default=15)
-DISBURSEMENT_BATCH_SIZE = env.int("DISBURSEMENT_BATCH_SIZE", default=5000)
+DISBURSEMENT_BATCH_SIZE = env.int("DISBURSEMENT_BATCH_SIZE", default=20000)
 # Arrears of more than this many months are flagged to the chair who confirms an imported list or
 # approves a run (a case owed years back is worth a second look before the money goes).
 ALLOWANCE_ARREARS_WARN_MONTHS = env.int("ALLOWANCE_ARREARS_WARN_MONTHS", default=3)

@@ -487,8 +487,10 @@ FROM ({disbursements_sql.runs_of_month()}) r
 
 _PAYMENT_MONTHS_SQL = f"SELECT month, bank_vnd, cash_vnd FROM ({disbursements_sql.payments_by_month()}) p"
 
-# Health-insurance coverage on the coverage day of each month of the trend, read in one pass (each
-# membership, or case, is read once with its person's cards, and counted in a column per month).
+# Health-insurance coverage on the coverage day of each month of the trend, counted from the records
+# in one pass (each membership, or case, is read once with its person's cards, and counted in a column
+# per month): ``counted_coverage_trend``. The dashboards read the closed months from
+# ``reports.closed_months``, which counts them with the same fragments.
 _TREND_MONTHS = [f"%(m{i})s" for i in range(TREND_MONTHS)]
 _TREND_DAYS = [f"%(d{i})s" for i in range(TREND_MONTHS)]
 
@@ -574,11 +576,10 @@ def dashboard(
     if empty:
         coverage_trend = []
     elif trends:
-        coverage_trend = _coverage(rows, params, period)
+        coverage_trend = _coverage(rows, period)
     else:
         coverage_trend = []
-        for code, living, covered in _rows(_MEMBER_COVERAGE_DAY_SQL, params):
-            rows[code].living_members, rows[code].members_covered = living, covered
+        _month_coverage(rows, params, period)
     if not empty:
         _open_work(rows, params)
     communes = sorted(rows.values(), key=lambda row: (row.name, row.code))
@@ -711,14 +712,42 @@ def _payments(rows: dict[str, CommuneFigures], params: dict, period: Period) -> 
     return [MonthPayments(month, *found.get(month, (0, 0))) for month in period.trend_months()]
 
 
-def _coverage(rows: dict[str, CommuneFigures], params: dict, period: Period) -> list[MonthCoverage]:
+def _coverage(rows: dict[str, CommuneFigures], period: Period) -> list[MonthCoverage]:
+    """The twelve months' coverage, summed over the communes: each closed month as stored when it
+    closed (``reports.closed_months``), the month that runs counted now."""
+    from reports import closed_months
+
     trend = period.trend_months()
+    found = closed_months.coverage(list(rows), trend, period.today)
+    for code, row in rows.items():
+        row.living_members, row.members_covered = _month_counts(found, code, trend[-1])[:2]
+    return [
+        MonthCoverage(
+            month,
+            *[sum(_month_counts(found, code, month)[i] for code in rows) for i in range(4)],
+            day=coverage_day(month, period.today),
+        )  # fmt: skip
+        for month in trend
+    ]
+
+
+def counted_coverage_trend(codes, period: Period) -> list[MonthCoverage]:
+    """The twelve months' coverage of ``codes`` counted from the records as they stand, every month
+    (two one-pass queries): what ``_coverage`` returns when no record of a closed month has changed
+    since it was stored (a test holds them together)."""
+    trend = period.trend_months()
+    params = {
+        "codes": list(codes),
+        "first_day": month_end(trend[0]),
+        "last_day": period.coverage_day,
+        **{f"m{i}": month for i, month in enumerate(trend)},
+        **{f"d{i}": coverage_day(month, period.today) for i, month in enumerate(trend)},
+    }
     living, covered = [0] * TREND_MONTHS, [0] * TREND_MONTHS
-    for code, *counts in _rows(_MEMBER_COVERAGE_SQL, params):
+    for _code, *counts in _rows(_MEMBER_COVERAGE_SQL, params):
         for i in range(TREND_MONTHS):
             living[i] += counts[i]
             covered[i] += counts[TREND_MONTHS + i]
-        rows[code].living_members, rows[code].members_covered = counts[TREND_MONTHS - 1], counts[-1]
     beneficiaries = _rows(_BENEFICIARY_COVERAGE_SQL, params)[0]
     return [
         MonthCoverage(
@@ -731,6 +760,25 @@ def _coverage(rows: dict[str, CommuneFigures], params: dict, period: Period) -> 
         )  # fmt: skip
         for i, month in enumerate(trend)
     ]
+
+
+def _month_counts(found: dict, code: str, month: date) -> tuple[int, int, int, int]:
+    counts = found[(code, month)]
+    return counts.living_members, counts.members_covered, counts.beneficiaries, counts.beneficiaries_covered
+
+
+def _month_coverage(rows: dict[str, CommuneFigures], params: dict, period: Period) -> None:
+    """Each commune's members' coverage of the month alone (a province): a closed month as stored
+    when it closed (``reports.closed_months``), the month that runs counted now in one aggregate."""
+    from reports import closed_months
+
+    if closed_months.is_closed(period.month, period.today):
+        found = closed_months.coverage(list(rows), [period.month], period.today)
+        for code, row in rows.items():
+            row.living_members, row.members_covered = _month_counts(found, code, period.month)[:2]
+        return
+    for code, living, covered in _rows(_MEMBER_COVERAGE_DAY_SQL, params):
+        rows[code].living_members, rows[code].members_covered = living, covered
 
 
 def _open_work(rows: dict[str, CommuneFigures], params: dict) -> None:

@@ -46,11 +46,12 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from beneficiaries import sql as beneficiaries_sql
@@ -433,6 +434,33 @@ class Dashboard:
 # ``disbursements.sql``, ``povertyreview.sql``, ``geography.sql``; notifications' through
 # ``core.sql``): relations with stated output columns, so this module names no other app's table and
 # rebuilds none of their rules. The parameters are the dashboard's (``dashboard``'s ``params``).
+
+
+# How the dashboards' aggregates are planned, for the transaction that computes them (``planned``):
+# - jit off: each figure is one aggregate over up to millions of rows, planned once; PostgreSQL's JIT
+#   compiled every such query again and cost about half a second a page, for nothing;
+# - random_page_cost 1.1 (the server's default, 4, is a spinning disk's): the registry's and the
+#   allowances' tables are read from memory, and at 4 the planner read a whole province's statuses or
+#   case categories to count one commune's (a hash join over every row instead of the commune's
+#   index lookups): the commune dashboard's list, villages and beneficiaries, 5-10 times slower;
+# - work_mem 64MB: the province's members' coverage hash-joins millions of memberships to the card
+#   holders of the day, and its beneficiaries count distinct cases by category; at the server's
+#   4MB both spill to disk (bench/README.md, the reports section, has the plans).
+PLANNER_SETTINGS = {"jit": "off", "random_page_cost": "1.1", "work_mem": "64MB"}
+
+
+@contextmanager
+def planned():
+    """A transaction whose aggregates are planned with ``PLANNER_SETTINGS`` (transaction-local, one
+    statement): the dashboards compute their figures inside it."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            names = list(PLANNER_SETTINGS)
+            cursor.execute(
+                "SELECT " + ", ".join("set_config(%s, %s, true)" for _name in names),
+                [value for name in names for value in (name, PLANNER_SETTINGS[name])],
+            )
+        yield
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:

@@ -334,6 +334,34 @@ def time_table(
     return line
 
 
+def close_months_lines(client, communes: list[str], commune: str) -> list[Line]:
+    """What storing the closed months' coverage costs (reports.closed_months), once each: beat closing
+    last month for the whole province, and a commune dashboard's first visit that finds its eleven
+    closed months missing (counted and stored; later visits read them). The stored rows are deleted
+    first, so every run measures the same; the pages' runs that follow find them stored."""
+    from django.utils import timezone
+
+    from core.months import add_months, first_of_month
+    from reports import closed_months
+    from reports.models import ClosedMonthCoverage
+
+    ClosedMonthCoverage.objects.filter(commune_id__in=communes).delete()
+    started = time.perf_counter()
+    written = closed_months.close_months(communes, [add_months(first_of_month(timezone.localdate()), -1)])
+    beat = Line("close last month, province", f"beat: {written} communes' coverage stored (info)", unit="s")
+    beat.median = time.perf_counter() - started
+    beat.runs = [beat.median]
+    url = url_or_none(COMMUNE_DASHBOARD_URL_NAME, code=commune)
+    first = Line("commune dashboard, 1st visit", f"GET {url}: its closed months counted and stored (info)")
+    started = time.perf_counter()
+    status = client.get(url).status_code if url else 404
+    first.median = (time.perf_counter() - started) * 1000
+    first.runs = [first.median]
+    if status != 200:
+        first.verdict, first.median = "FAIL", None
+    return [beat, first]
+
+
 def print_table(lines: list[Line]) -> None:
     print()
     print(f"{'benchmark':<28} {'median':>10}  {'runs (min–max)':>18}  verdict  detail")
@@ -397,6 +425,7 @@ def main() -> int:
 
     client = Client(SERVER_NAME="localhost", raise_request_exception=False)
     client.force_login(viewer)
+    closing = close_months_lines(client, communes, biggest["commune_id"])
     say(f"measuring pages ({PAGE_WARM_UPS} warm-ups, {PAGE_RUNS} runs each)")
     dashboard = url_or_none(DASHBOARD_URL_NAME, code=PROVINCE)
     commune_dashboard = url_or_none(COMMUNE_DASHBOARD_URL_NAME, code=biggest["commune_id"])
@@ -414,6 +443,7 @@ def main() -> int:
         ),
         page_line(client, "commune dashboard", f"GET {commune_dashboard} (info)", commune_dashboard, None),
     ]
+    lines += closing
     province = table_scope(viewer, province=PROVINCE)
     commune = table_scope(viewer, commune=biggest["commune_id"])
     last = months[-2]

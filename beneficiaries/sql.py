@@ -148,13 +148,20 @@ def coverage_on_days(days: list[str], first_day: str, last_day: str, communes: s
 
 
 def paid_and_covered_by_month(
-    months: list[str], days: list[str], first_day: str, last_day: str, communes: str = "%(codes)s"
+    months: list[str],
+    days: list[str],
+    first_day: str,
+    last_day: str,
+    communes: str = "%(codes)s",
+    *,
+    by_commune: bool = False,
 ) -> str:
     """Relation of one row ``(beneficiaries_0, ..., beneficiaries_{n-1}, covered_0, ..., covered_{n-1})``:
     for each of ``months`` (ascending first days), the cases of ``communes`` paid for it (as
     ``paid_cases``), and of them those whose person holds a card valid on ``days[i]`` (between
     ``first_day`` and ``last_day``). One pass: each case is read once with its categories, suspensions
-    and cards, and counted in a column per month."""
+    and cards, and counted in a column per month. ``by_commune``: one row per commune with a case
+    read, ``commune_id`` first."""
     first, last = months[0], months[-1]
     paid = ", ".join(
         f"(c.start_month <= {month} AND (c.end_month IS NULL OR c.end_month >= {month})"
@@ -170,7 +177,7 @@ def paid_and_covered_by_month(
     )
     return f"""
     WITH paid AS (
-        SELECT {paid}, {", ".join(f"cd.c{i}" for i in range(len(months)))}
+        SELECT c.commune_id, {paid}, {", ".join(f"cd.c{i}" for i in range(len(months)))}
         FROM {CASE} c
         JOIN ({registry.persons()}) p ON p.person_id = c.person_id
         CROSS JOIN LATERAL (SELECT {held} FROM {CASE_CATEGORY} cc WHERE cc.case_id = c.id) g
@@ -179,9 +186,11 @@ def paid_and_covered_by_month(
         WHERE c.commune_id = ANY({communes}) AND c.status IN ({literals(PAYABLE_STATUSES)})
           AND c.start_month <= {last} AND (c.end_month IS NULL OR c.end_month >= {first})
     )
-    SELECT {", ".join(f"count(*) FILTER (WHERE p{i}) AS beneficiaries_{i}" for i in range(len(months)))},
+    SELECT {"commune_id, " if by_commune else ""}
+           {", ".join(f"count(*) FILTER (WHERE p{i}) AS beneficiaries_{i}" for i in range(len(months)))},
            {", ".join(f"count(*) FILTER (WHERE p{i} AND c{i}) AS covered_{i}" for i in range(len(months)))}
     FROM paid
+    {"GROUP BY commune_id" if by_commune else ""}
     """
 
 

@@ -46,11 +46,12 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from beneficiaries import sql as beneficiaries_sql
@@ -435,6 +436,33 @@ class Dashboard:
 # rebuilds none of their rules. The parameters are the dashboard's (``dashboard``'s ``params``).
 
 
+# How the dashboards' aggregates are planned, for the transaction that computes them (``planned``):
+# - jit off: each figure is one aggregate over up to millions of rows, planned once; PostgreSQL's JIT
+#   compiled every such query again and cost about half a second a page, for nothing;
+# - random_page_cost 1.1 (the server's default, 4, is a spinning disk's): the registry's and the
+#   allowances' tables are read from memory, and at 4 the planner read a whole province's statuses or
+#   case categories to count one commune's (a hash join over every row instead of the commune's
+#   index lookups): the commune dashboard's list, villages and beneficiaries, 5-10 times slower;
+# - work_mem 64MB: the province's members' coverage hash-joins millions of memberships to the card
+#   holders of the day, and its beneficiaries count distinct cases by category; at the server's
+#   4MB both spill to disk (bench/README.md, the reports section, has the plans).
+PLANNER_SETTINGS = {"jit": "off", "random_page_cost": "1.1", "work_mem": "64MB"}
+
+
+@contextmanager
+def planned():
+    """A transaction whose aggregates are planned with ``PLANNER_SETTINGS`` (transaction-local, one
+    statement): the dashboards compute their figures inside it."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            names = list(PLANNER_SETTINGS)
+            cursor.execute(
+                "SELECT " + ", ".join("set_config(%s, %s, true)" for _name in names),
+                [value for name in names for value in (name, PLANNER_SETTINGS[name])],
+            )
+        yield
+
+
 def _rows(sql: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -487,8 +515,10 @@ FROM ({disbursements_sql.runs_of_month()}) r
 
 _PAYMENT_MONTHS_SQL = f"SELECT month, bank_vnd, cash_vnd FROM ({disbursements_sql.payments_by_month()}) p"
 
-# Health-insurance coverage on the coverage day of each month of the trend, read in one pass (each
-# membership, or case, is read once with its person's cards, and counted in a column per month).
+# Health-insurance coverage on the coverage day of each month of the trend, counted from the records
+# in one pass (each membership, or case, is read once with its person's cards, and counted in a column
+# per month): ``counted_coverage_trend``. The dashboards read the closed months from
+# ``reports.closed_months``, which counts them with the same fragments.
 _TREND_MONTHS = [f"%(m{i})s" for i in range(TREND_MONTHS)]
 _TREND_DAYS = [f"%(d{i})s" for i in range(TREND_MONTHS)]
 
@@ -574,11 +604,10 @@ def dashboard(
     if empty:
         coverage_trend = []
     elif trends:
-        coverage_trend = _coverage(rows, params, period)
+        coverage_trend = _coverage(rows, period)
     else:
         coverage_trend = []
-        for code, living, covered in _rows(_MEMBER_COVERAGE_DAY_SQL, params):
-            rows[code].living_members, rows[code].members_covered = living, covered
+        _month_coverage(rows, params, period)
     if not empty:
         _open_work(rows, params)
     communes = sorted(rows.values(), key=lambda row: (row.name, row.code))
@@ -711,14 +740,42 @@ def _payments(rows: dict[str, CommuneFigures], params: dict, period: Period) -> 
     return [MonthPayments(month, *found.get(month, (0, 0))) for month in period.trend_months()]
 
 
-def _coverage(rows: dict[str, CommuneFigures], params: dict, period: Period) -> list[MonthCoverage]:
+def _coverage(rows: dict[str, CommuneFigures], period: Period) -> list[MonthCoverage]:
+    """The twelve months' coverage, summed over the communes: each closed month as stored when it
+    closed (``reports.closed_months``), the month that runs counted now."""
+    from reports import closed_months
+
     trend = period.trend_months()
+    found = closed_months.coverage(list(rows), trend, period.today)
+    for code, row in rows.items():
+        row.living_members, row.members_covered = _month_counts(found, code, trend[-1])[:2]
+    return [
+        MonthCoverage(
+            month,
+            *[sum(_month_counts(found, code, month)[i] for code in rows) for i in range(4)],
+            day=coverage_day(month, period.today),
+        )  # fmt: skip
+        for month in trend
+    ]
+
+
+def counted_coverage_trend(codes, period: Period) -> list[MonthCoverage]:
+    """The twelve months' coverage of ``codes`` counted from the records as they stand, every month
+    (two one-pass queries): what ``_coverage`` returns when no record of a closed month has changed
+    since it was stored (a test holds them together)."""
+    trend = period.trend_months()
+    params = {
+        "codes": list(codes),
+        "first_day": month_end(trend[0]),
+        "last_day": period.coverage_day,
+        **{f"m{i}": month for i, month in enumerate(trend)},
+        **{f"d{i}": coverage_day(month, period.today) for i, month in enumerate(trend)},
+    }
     living, covered = [0] * TREND_MONTHS, [0] * TREND_MONTHS
-    for code, *counts in _rows(_MEMBER_COVERAGE_SQL, params):
+    for _code, *counts in _rows(_MEMBER_COVERAGE_SQL, params):
         for i in range(TREND_MONTHS):
             living[i] += counts[i]
             covered[i] += counts[TREND_MONTHS + i]
-        rows[code].living_members, rows[code].members_covered = counts[TREND_MONTHS - 1], counts[-1]
     beneficiaries = _rows(_BENEFICIARY_COVERAGE_SQL, params)[0]
     return [
         MonthCoverage(
@@ -731,6 +788,25 @@ def _coverage(rows: dict[str, CommuneFigures], params: dict, period: Period) -> 
         )  # fmt: skip
         for i, month in enumerate(trend)
     ]
+
+
+def _month_counts(found: dict, code: str, month: date) -> tuple[int, int, int, int]:
+    counts = found[(code, month)]
+    return counts.living_members, counts.members_covered, counts.beneficiaries, counts.beneficiaries_covered
+
+
+def _month_coverage(rows: dict[str, CommuneFigures], params: dict, period: Period) -> None:
+    """Each commune's members' coverage of the month alone (a province): a closed month as stored
+    when it closed (``reports.closed_months``), the month that runs counted now in one aggregate."""
+    from reports import closed_months
+
+    if closed_months.is_closed(period.month, period.today):
+        found = closed_months.coverage(list(rows), [period.month], period.today)
+        for code, row in rows.items():
+            row.living_members, row.members_covered = _month_counts(found, code, period.month)[:2]
+        return
+    for code, living, covered in _rows(_MEMBER_COVERAGE_DAY_SQL, params):
+        rows[code].living_members, rows[code].members_covered = living, covered
 
 
 def _open_work(rows: dict[str, CommuneFigures], params: dict) -> None:

@@ -1,5 +1,10 @@
-"""What the reports app stores: only the official tables' export jobs. Every figure is computed from
-the other apps' tables when it is asked for; nothing here is a copy of a number.
+"""What the reports app stores: the official tables' export jobs, and the health-insurance coverage of
+each commune for each month that has closed (``ClosedMonthCoverage``). Every other figure is computed
+from the other apps' tables when it is asked for.
+
+A ``ClosedMonthCoverage`` row is the coverage of a commune for a month whose last day has passed,
+counted on that last day as ``reports.figures`` counts it, written once (``reports.closed_months``)
+and read by the dashboards' twelve-month trend instead of reading every membership and card again.
 
 An ``ExportJob`` is one request for an official table as a file (PDF or XLSX) that is too large to
 build while the user waits (``reports.exports.DIRECT_MAX_SOURCE_ROWS``): who asked, for which table,
@@ -80,3 +85,38 @@ class ExportJob(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ClosedMonthCoverage(models.Model):
+    """A commune's health-insurance coverage on the last day of a month that has closed, as the
+    records stood when it was written (``reports.closed_months``, the rules of ``reports.figures``):
+    the living members of its households that day and those holding a valid card, the month's
+    beneficiaries (cases paid for it) and those holding a valid card. Written once, when the month
+    closes (beat) or when a dashboard first needs it; ``manage.py close_coverage_months --recompute``
+    writes it again after a correction of the past."""
+
+    commune = models.ForeignKey("geography.Commune", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))  # its first day
+    day = models.DateField(_("coverage day"))  # its last day
+    living_members = models.PositiveIntegerField(_("living members"))
+    members_covered = models.PositiveIntegerField(_("members covered"))
+    beneficiaries = models.PositiveIntegerField(_("beneficiaries"))
+    beneficiaries_covered = models.PositiveIntegerField(_("beneficiaries covered"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["commune", "month"]
+        verbose_name = _("closed month's coverage")
+        verbose_name_plural = _("closed months' coverage")
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "month"], name="closed_month_coverage_once"),
+            models.CheckConstraint(condition=Q(day__gt=models.F("month")), name="closed_month_coverage_day"),
+            models.CheckConstraint(
+                condition=Q(members_covered__lte=models.F("living_members"))
+                & Q(beneficiaries_covered__lte=models.F("beneficiaries")),
+                name="closed_month_coverage_covered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.month:%Y-%m}"

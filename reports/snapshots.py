@@ -19,7 +19,6 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.utils import timezone
 
 from geography.models import Commune, Province
@@ -33,11 +32,7 @@ def cache_seconds() -> int:
 
 
 def _compute(codes: list[str], *, year: int, month: int, names: dict, today, stamp: bool = True) -> figures.Dashboard:
-    # Each figure is one aggregate over millions of rows, planned once: PostgreSQL's JIT compiles
-    # every such query again and costs about half a second a page, for nothing.
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+    with figures.planned():  # the planner's settings for these aggregates (no JIT, in-memory costs)
         dashboard = figures.dashboard(codes, year=year, month=month, names=names, today=today, trends=False)
         if stamp:  # kept in the cache: read with the figures, a change after it shows in the next stamp
             dashboard.workflow_stamp = figures.workflow_stamp(codes, dashboard.period)

@@ -6,7 +6,7 @@ name (``exports.EXPORT_JOB_TASK``) without importing this module (no circle)."""
 from celery import shared_task
 from django.db import OperationalError
 
-from reports import exports, snapshots
+from reports import closed_months, exports, snapshots
 
 
 @shared_task(
@@ -29,6 +29,13 @@ def export_job_task(job_id: int) -> str:
 def refresh_province_dashboards_task() -> int:
     """Beat: keep every province's dashboard figures warm in the shared cache."""
     return snapshots.refresh_province_dashboards()
+
+
+@shared_task(name="reports.close_coverage_months", acks_late=True, soft_time_limit=20 * 60, time_limit=25 * 60)
+def close_coverage_months_task() -> int:
+    """Beat, daily: store the health-insurance coverage of the month that has just closed, for every
+    commune with records (``reports.closed_months``); a second run writes nothing."""
+    return closed_months.close_last_month()
 
 
 @shared_task(name="reports.purge_export_jobs", acks_late=True)

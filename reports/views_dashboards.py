@@ -337,10 +337,11 @@ def home(request):
 def commune_dashboard(request, code):
     commune = access_commune_dashboard(request.user, code)
     year, month = _chosen_period(request)
-    dashboard = figures.dashboard([commune.code], year=year, month=month, names={commune.code: commune.name})
+    with figures.planned():
+        dashboard = figures.dashboard([commune.code], year=year, month=month, names={commune.code: commune.name})
+        villages = figures.villages(commune.code, dashboard.total.status_year)
     links = Links(dashboard.period)
     total = dashboard.total
-    villages = figures.villages(commune.code, total.status_year)
     for village in villages:
         village_id = village.village_id or "none"  # None: the households waiting for a village
         if total.status_year:  # without a list, nobody is counted poor: no link

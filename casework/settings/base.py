@@ -354,6 +354,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.refresh_province_dashboards",
         "schedule": float(env.int("REPORTS_DASHBOARD_REFRESH_SECONDS", default=240)),
     },
+    # Daily at 00:30: the health-insurance coverage of the month that has just closed, stored once per
+    # commune (reports/closed_months.py); the dashboards then count only the month that runs.
+    "reports.close_coverage_months": {"task": "reports.close_coverage_months", "schedule": crontab(hour=0, minute=30)},
     # Daily at 03:00: finished export jobs older than REPORTS_EXPORT_KEEP_DAYS go, with their files.
     "reports.purge_export_jobs": {"task": "reports.purge_export_jobs", "schedule": crontab(hour=3, minute=0)},
     # Daily at 03:30: personal-data access records older than PERSONAL_DATA_ACCESS_RETENTION_DAYS go.

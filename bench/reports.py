@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bench.registry import ROOT, ensure_database, say, server_url
+from bench.results import record
 
 PROVINCE = os.environ.get("BENCH_PROVINCE", "80")
 CASES = int(os.environ.get("BENCH_REPORT_CASES", "300000"))
@@ -45,6 +46,7 @@ SEED = 88
 RUN_MONTHS = 6
 PAGE_RUNS, PAGE_WARM_UPS, TABLE_RUNS = 15, 2, 3
 DASHBOARD_MAX_MS, XLSX_MAX_S = 500.0, 10.0
+FRESH_DASHBOARD_MAX_MS, COMMUNE_DASHBOARD_MAX_MS = 1000.0, 150.0  # issue 19: computed, not cached
 VIEWER = "bench.reports.province"
 BANK_BINS = ["970436", "970405", "970415", "970418", "970422"]  # Vietcombank, Agribank, VietinBank, BIDV, MB
 # 2024 and 2025 lists: shares of each commune's households, the neediest first (demo/synthetic.py).
@@ -309,7 +311,7 @@ def page_line(client, name: str, detail: str, url: str | None, target_ms: float 
         return line
     line.median, line.runs = statistics.median(times), times
     if target_ms is not None:
-        line.verdict = "PASS" if line.median < target_ms else "FAIL"
+        line.verdict = "PASS" if line.median <= target_ms else "FAIL"
     return line
 
 
@@ -374,8 +376,9 @@ def print_table(lines: list[Line]) -> None:
             spread = f"{low:,.0f}–{high:,.0f} ms" if line.unit == "ms" else f"{low:.2f}–{high:.2f} s"
         print(f"{line.name:<28} {median:>10}  {spread:>18}  {line.verdict:<7}  {line.detail}")
     print(
-        f"\nTargets: the province dashboard's median < {DASHBOARD_MAX_MS:g} ms ({PAGE_RUNS} requests after "
-        f"{PAGE_WARM_UPS} warm-ups); each official table's XLSX for the whole province < {XLSX_MAX_S:g} s "
+        f"\nTargets: the province dashboard's median ≤ {DASHBOARD_MAX_MS:g} ms, computed fresh "
+        f"< {FRESH_DASHBOARD_MAX_MS:g} ms; the commune dashboard's ≤ {COMMUNE_DASHBOARD_MAX_MS:g} ms ({PAGE_RUNS} requests after "
+        f"{PAGE_WARM_UPS} warm-ups); each official table's XLSX for the whole province ≤ {XLSX_MAX_S:g} s "
         f"(median of {TABLE_RUNS})."
     )
 
@@ -437,12 +440,21 @@ def main() -> int:
         page_line(
             client,
             "province dashboard, fresh",
-            f"GET {dashboard}?refresh=1: figures computed, not cached (info)",
+            f"GET {dashboard}?refresh=1: figures computed, not cached",
             dashboard and f"{dashboard}?refresh=1",
-            None,
+            FRESH_DASHBOARD_MAX_MS,
         ),
-        page_line(client, "commune dashboard", f"GET {commune_dashboard} (info)", commune_dashboard, None),
+        page_line(client, "commune dashboard", f"GET {commune_dashboard}", commune_dashboard, COMMUNE_DASHBOARD_MAX_MS),
     ]
+    trivial_ms = lines[0].median
+    for line, key in ((lines[2], "province dashboard"), (lines[3], "commune dashboard")):
+        if line.median is not None:
+            record(
+                key,
+                measured=f"{line.median:,.0f} ms",
+                reference=f"trivial page {trivial_ms:,.1f} ms; load average {os.getloadavg()[0]:.1f}",
+                passed=line.verdict == "PASS",
+            )
     lines += closing
     province = table_scope(viewer, province=PROVINCE)
     commune = table_scope(viewer, commune=biggest["commune_id"])

@@ -30,6 +30,15 @@ def write_history(model, rows: list[dict], *, user, now, history_type: str, reas
     ``now`` with the change reason ``reason``."""
     if not rows:
         return
+    history, copied, stamped, same = _history_columns(model, user, now, history_type, reason)
+    # The row's own fields, then the history's (the same for every row): COPY names its columns.
+    values = row_values(copied)
+    copy_rows(history._meta.db_table, copied + stamped, (values(row) + same for row in rows))
+
+
+def _history_columns(model, user, now, history_type: str, reason: str):
+    """``model``'s history table, its fields copied from the row, its fields stamped by the change
+    (date, reason, type, user) and the stamped fields' values, in the table's order."""
     history = model.history.model
     own = {
         "history_date": now,
@@ -38,14 +47,9 @@ def write_history(model, rows: list[dict], *, user, now, history_type: str, reas
         "history_user_id": user.pk if user is not None else None,
     }
     fields = [field for field in history._meta.concrete_fields if not field.primary_key]
-    # The row's own fields, then the history's (the same for every row): COPY names its columns.
     copied = [field for field in fields if field.attname not in own]
-    values, same = row_values(copied), tuple(own[field.attname] for field in fields if field.attname in own)
-    copy_rows(
-        history._meta.db_table,
-        copied + [field for field in fields if field.attname in own],
-        (values(row) + same for row in rows),
-    )
+    stamped = [field for field in fields if field.attname in own]
+    return history, copied, stamped, tuple(own[field.attname] for field in stamped)
 
 
 def write_history_of_new_rows(
@@ -58,16 +62,7 @@ def write_history_of_new_rows(
     if not pks:
         return
     quote = connection.ops.quote_name
-    history = model.history.model
-    own = {
-        "history_date": now,
-        "history_change_reason": reason,
-        "history_type": history_type,
-        "history_user_id": user.pk if user is not None else None,
-    }
-    fields = [field for field in history._meta.concrete_fields if not field.primary_key]
-    copied = [field for field in fields if field.attname not in own]
-    stamped = [field for field in fields if field.attname in own]
+    history, copied, stamped, same = _history_columns(model, user, now, history_type, reason)
     columns = ", ".join(quote(field.column) for field in copied + stamped)
     values = ", ".join(
         [f"written.{quote(model._meta.get_field(field.attname).column)}" for field in copied] + ["%s"] * len(stamped)
@@ -79,7 +74,7 @@ def write_history_of_new_rows(
         f"JOIN {quote(model._meta.db_table)} AS written ON written.{pk} = new.id::bigint ORDER BY new.position"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*(own[field.attname] for field in stamped), json.dumps(pks)])
+        cursor.execute(sql, [*same, json.dumps(pks)])
         if cursor.rowcount != len(pks):
             raise ValueError(f"{len(pks)} rows of {model._meta.label} to audit, {cursor.rowcount} found")
 
